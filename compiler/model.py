@@ -1,0 +1,135 @@
+"""The data every stage passes on: documents with positions, resolved workloads, targets."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: A path inside a document: keys and list indexes, e.g. ("spec", "compute", "gpuDevicesRequest").
+Path = tuple[str | int, ...]
+
+WORKLOAD_KINDS = ("TrainingWorkload", "InteractiveWorkload", "DistributedWorkload", "InferenceWorkload")
+ASSET_KINDS = ("Environment", "ComputeResource", "DataSource", "Credential", "Template")
+OTHER_KINDS = ("Project", "Department", "Policy", "Overlay", "Repository")
+NATIVE_KINDS = WORKLOAD_KINDS + ASSET_KINDS + OTHER_KINDS
+API_VERSION = "wlc.dev/v1alpha1"
+
+
+@dataclass
+class Doc:
+    """One YAML document as loaded: plain data plus the position of every value.
+
+    ``locs`` maps a path to (line, col), both from 1; the key position for mapping entries'
+    values is the value's own position. ``file`` is repo-relative with forward slashes.
+    """
+
+    file: str
+    index: int
+    data: Any
+    locs: dict[Path, tuple[int, int]]
+    #: positions of mapping keys (for "unknown field" problems pointing at the key)
+    key_locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind", "")) if isinstance(self.data, dict) else ""
+
+    @property
+    def name(self) -> str:
+        if not isinstance(self.data, dict):
+            return ""
+        meta = self.data.get("metadata")
+        return str(meta.get("name", "")) if isinstance(meta, dict) else ""
+
+    def loc(self, path: Path, key: bool = False) -> tuple[int, int]:
+        """The position of ``path``, or of its nearest located ancestor."""
+        table = self.key_locs if key else self.locs
+        p = tuple(path)
+        while p:
+            if p in table:
+                return table[p]
+            if not key and p in self.locs:
+                return self.locs[p]
+            p = p[:-1]
+        return self.locs.get((), (1, 1))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a resolved value came from: ``kind`` is submission, template, environment,
+    compute, dataSource, policy, overlay, default; ``name`` the asset/policy name."""
+
+    kind: str
+    name: str = ""
+    file: str = ""
+    line: int = 0
+
+    def label(self) -> str:
+        where = f" ({self.file}:{self.line})" if self.file else ""
+        return f"{self.kind}{':' + self.name if self.name else ''}{where}"
+
+
+@dataclass
+class Project:
+    name: str
+    namespace: str
+    department: str
+    node_pools: list[str] = field(default_factory=list)
+    node_types: list[str] = field(default_factory=list)
+    file: str = ""
+
+
+@dataclass
+class Target:
+    """Cluster target settings (from wlc.yaml, overridable per overlay)."""
+
+    kubernetes_version: str = "1.37"
+    scheduler: str = "default"  # default | runai | kueue
+    namespace_template: str = "runai-{project}"
+    distributed: str = "kubeflow"  # kubeflow | native
+    inference: str = "deployment"  # deployment | knative | kserve
+    ingress_class: str = "nginx"
+    host_pattern: str = "{workload}.{project}.example.com"
+    gpu_resource: str = "nvidia.com/gpu"
+    node_pool_label: str = "run.ai/node-pool"
+    git_sync_image: str = "registry.k8s.io/git-sync/git-sync:v4.4.0"
+    kueue_queue: str = "{project}"
+    knative_features: tuple[str, ...] = ()
+
+    @property
+    def shares_gpus(self) -> bool:
+        """Only the Run:ai scheduler can give a pod part of a GPU."""
+        return self.scheduler == "runai"
+
+
+@dataclass
+class ResolvedWorkload:
+    """A workload after resolution (and, later, policy and overlay): the final spec.
+
+    ``spec`` is plain data on the docs/spec.md field tree with asset references removed;
+    ``prov`` maps each leaf path inside ``spec`` to its Source.
+    """
+
+    kind: str
+    name: str
+    project: Project
+    spec: dict[str, Any]
+    prov: dict[Path, Source]
+    doc: Doc
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def namespace(self) -> str:
+        return self.project.namespace
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    @property
+    def active(self) -> bool:
+        return bool(self.spec.get("active", True))
+
+    def loc(self, spath: Path) -> tuple[int, int]:
+        """Position in the submission of a spec path (nearest located ancestor)."""
+        return self.doc.loc(("spec",) + tuple(spath))

@@ -1,0 +1,74 @@
+"""Problem records: how every stage reports a user mistake.
+
+A problem is a value, not an exception: stages return lists of them and the
+pipeline collects them all, so one bad file never hides another.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One user-facing problem, located in a repo-relative file.
+
+    ``line`` and ``col`` count from 1; 0 means "the whole file".
+    ``field`` is the dotted field path inside the document (``spec.compute.gpuDevicesRequest``).
+    """
+
+    file: str
+    line: int
+    col: int
+    code: str
+    message: str
+    severity: str = "error"
+    field: str = ""
+
+    def text(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.col,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "field": self.field,
+        }
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Problems in file, then position order; exact duplicates dropped."""
+    return sorted(set(problems), key=lambda p: (p.file, p.line, p.col, p.code, p.message))
+
+
+class WlcError(Exception):
+    """Root of wlc's own exceptions: bugs and environment failures, never user mistakes."""
+
+
+class ConfigError(WlcError):
+    """A usage or configuration error (exit code 2)."""
+
+
+class CompilerBug(WlcError):
+    """The compiler produced something it must not (for example an object the schema rejects)."""
+
+
+@dataclass
+class Problems:
+    """A collector that stages append to."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, file: str, line: int, col: int, code: str, message: str, fieldpath: str = "",
+            severity: str = "error") -> None:
+        self.items.append(Problem(file, line, col, code, message, severity, fieldpath))
+
+    def extend(self, more: list[Problem]) -> None:
+        self.items.extend(more)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.items)
