@@ -1,0 +1,170 @@
+"""The `wlc` command. Parses options, calls the pipeline, prints, exits:
+0 clean, 1 problems found, 2 usage or configuration error, 3 cluster or sync failure."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path as FsPath
+from typing import Any, Callable
+
+import click
+
+from . import __version__, emit, explain, pipeline, report
+from .problems import ConfigError, WlcError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CLUSTER = 0, 1, 2, 3
+
+repo_option = click.option("--repo", "repo", type=click.Path(file_okay=False, path_type=FsPath),
+                           default=".", show_default=True, help="The GitOps repository's root folder.")
+format_option = click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text",
+                             show_default=True, help="How problems are printed (github = workflow annotations).")
+
+
+def guarded(fn: Callable[..., int]) -> Callable[..., None]:
+    """Run a verb: configuration errors exit 2 with one line, never a traceback."""
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = fn(*args, **kwargs)
+        except ConfigError as err:
+            click.echo(f"wlc: error: {err}", err=True)
+            code = EXIT_USAGE
+        except WlcError as err:
+            click.echo(f"wlc: error: {err}", err=True)
+            code = EXIT_USAGE
+        except Exception as err:  # a bug: one line unless WLC_DEBUG asks for the traceback
+            if os.environ.get("WLC_DEBUG"):
+                raise
+            click.echo(f"wlc: internal error (a bug in wlc, please report it): "
+                       f"{type(err).__name__}: {err}", err=True)
+            code = EXIT_USAGE
+        sys.exit(code)
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="wlc")
+def main() -> None:
+    """wlc compiles Run:ai-style GPU workload specs in a git repository into
+    deterministic Kubernetes bundles.
+
+    \b
+    Start here, at the root of a wlc repository:
+      wlc validate            check every spec, print every problem
+      wlc build               compile into build/base/<namespace>/<workload>.yaml
+      wlc explain my-train    show each field of a workload and where it came from
+    """
+
+
+def _print_problems(res: pipeline.Result, fmt: str) -> None:
+    text = report.render(res.problems, fmt)
+    if text:
+        click.echo(text, nl=False)
+    if fmt == "text":
+        click.echo(f"{report.summary(res.problems)} in {len(res.workloads)} workload(s)", err=True)
+
+
+@main.command()
+@repo_option
+@click.option("--overlay", default=None, help="Validate as this overlay (overlays/<name>) would build.")
+@format_option
+@guarded
+def validate(repo: FsPath, overlay: str | None, fmt: str) -> int:
+    """Load, schema-check and resolve every document; print every problem.
+
+    \b
+    Exit status: 0 clean, 1 problems found, 2 usage or configuration error.
+    Example (in CI, with annotations on the pull request):
+      wlc validate --repo . --format github
+    """
+    res = pipeline.run(repo, overlay=overlay, until="resolve")
+    _print_problems(res, fmt)
+    return EXIT_OK if res.ok else EXIT_PROBLEMS
+
+
+@main.command()
+@repo_option
+@click.option("--overlay", default=None, help="Build for overlays/<NAME> (its target and patches).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=FsPath), default=None,
+              help="Output folder (default: build/ under the repository).")
+@format_option
+@guarded
+def build(repo: FsPath, overlay: str | None, out: FsPath | None, fmt: str) -> int:
+    """Validate, then lower every workload to Kubernetes objects and write the bundle.
+
+    \b
+    Writes OUT/<overlay>/<namespace>/<workload>.yaml and OUT/<overlay>/index.json
+    (the folder is "base" without --overlay). Nothing is written when there are errors.
+    Example:
+      wlc build --repo . --out build
+    """
+    res = pipeline.run(repo, overlay=overlay, until="emit")
+    _print_problems(res, fmt)
+    if not res.ok:
+        return EXIT_PROBLEMS
+    files = pipeline.build_files(res)
+    folder = (out if out is not None else repo / "build") / res.overlay
+    emit.write_tree(folder, files)
+    objects = sum(len(b.objects) for b in res.bundles)
+    click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {folder}", err=True)
+    return EXIT_OK
+
+
+@main.command(name="explain")
+@click.argument("workload")
+@repo_option
+@click.option("--overlay", default=None, help="Explain as built for this overlay.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@guarded
+def explain_cmd(workload: str, repo: FsPath, overlay: str | None, fmt: str) -> int:
+    """Show the resolved spec of WORKLOAD: every field, its value and its source
+    (submission, template, environment / compute / data-source asset, policy, overlay).
+
+    \b
+    Example:
+      wlc explain llama-finetune --repo examples
+    """
+    res = pipeline.run(repo, overlay=overlay, until="resolve", only=workload)
+    found = [rw for rw in res.workloads if rw.name == workload]
+    if not found:
+        if res.problems:
+            click.echo(report.render(res.problems, "text"), nl=False, err=True)
+        names = sorted(d.name for d, _ in (res.repo.workloads if res.repo else []))
+        from .repo import suggest
+        raise ConfigError(f'no valid workload named "{workload}"' + suggest(workload, names))
+    for rw in found:
+        click.echo(explain.render_json(rw) if fmt == "json" else explain.render_text(rw), nl=False)
+    return EXIT_OK
+
+
+@main.group(name="import")
+def import_group() -> None:
+    """Convert documents from other systems into native wlc specs."""
+
+
+@import_group.command(name="runai")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=FsPath))
+@click.option("--out", type=click.Path(file_okay=False, path_type=FsPath), default=None,
+              help="Write into this repository folder (workloads/<project>/<name>.yaml); default: stdout.")
+@format_option
+@guarded
+def import_runai(files: tuple[FsPath, ...], out: FsPath | None, fmt: str) -> int:
+    """Convert Run:ai Cluster API documents (run.ai/v2alpha1, v1alpha1) into native specs.
+
+    \b
+    Handles {value: ...} wrappers, items: maps (deleted: true removes an inherited item),
+    usage: Template, baseWorkload and the old per-kind policies.
+    Example:
+      wlc import runai exported/train.yaml --out .
+    """
+    from . import importer
+    problems = importer.import_files([str(f) for f in files], str(out) if out else None)
+    text = report.render(problems, fmt)
+    if text:
+        click.echo(text, nl=False, err=fmt == "text")
+    return EXIT_PROBLEMS if any(p.severity == "error" for p in problems) else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,88 @@
+"""The repository's own settings: `wlc.yaml` (kind Repository) and cluster target settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path as FsPath
+from typing import Any
+
+from .model import Doc, Target
+from .problems import ConfigError, Problem
+
+CONFIG_FILE = "wlc.yaml"
+
+#: wlc.yaml / Overlay `target:` keys → Target attributes
+TARGET_KEYS = {
+    "kubernetesVersion": "kubernetes_version",
+    "scheduler": "scheduler",
+    "namespaceTemplate": "namespace_template",
+    "distributed": "distributed",
+    "inference": "inference",
+    "ingressClass": "ingress_class",
+    "hostPattern": "host_pattern",
+    "gpuResource": "gpu_resource",
+    "nodePoolLabel": "node_pool_label",
+    "gitSyncImage": "git_sync_image",
+    "kueueQueue": "kueue_queue",
+    "knativeFeatures": "knative_features",
+}
+SUPPORTED_VERSIONS = ("1.32", "1.33", "1.34", "1.35", "1.36", "1.37")
+
+
+@dataclass
+class RepoConfig:
+    root: FsPath
+    workload_roots: list[str] = field(default_factory=lambda: ["workloads"])
+    exclude: list[str] = field(default_factory=list)
+    target: Target = field(default_factory=Target)
+    default_overlay: str = ""
+    doc: Doc | None = None
+
+
+def apply_target(base: Target, settings: dict[str, Any]) -> Target:
+    """A copy of ``base`` with the camelCase ``settings`` applied (already schema-checked)."""
+    changes: dict[str, Any] = {}
+    for key, value in settings.items():
+        attr = TARGET_KEYS.get(key)
+        if attr is None:
+            continue
+        if attr == "knative_features":
+            value = tuple(sorted(str(v) for v in value))
+        elif attr == "kubernetes_version":
+            value = str(value)
+        changes[attr] = value
+    return replace(base, **changes)
+
+
+def target_settings(target: Target) -> dict[str, Any]:
+    """The camelCase view of a target (for explain and index.json)."""
+    back = {v: k for k, v in TARGET_KEYS.items()}
+    out: dict[str, Any] = {}
+    for f in fields(target):
+        value = getattr(target, f.name)
+        out[back[f.name]] = list(value) if isinstance(value, tuple) else value
+    return dict(sorted(out.items()))
+
+
+def config_from_doc(root: FsPath, doc: Doc | None) -> RepoConfig:
+    """Settings from the parsed wlc.yaml document (or the defaults when there is none)."""
+    cfg = RepoConfig(root=root, doc=doc)
+    if doc is None:
+        return cfg
+    spec = doc.data.get("spec") or {}
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{CONFIG_FILE}: spec must be a mapping")
+    roots = spec.get("workloadRoots", cfg.workload_roots)
+    cfg.workload_roots = [str(r).strip("/") for r in roots]
+    cfg.exclude = [str(g) for g in spec.get("exclude", [])]
+    cfg.target = apply_target(cfg.target, spec.get("target") or {})
+    cfg.default_overlay = str(spec.get("defaultOverlay", ""))
+    return cfg
+
+
+def check_target(target: Target, file: str, line: int, col: int) -> list[Problem]:
+    """Target settings the schema cannot judge alone."""
+    if target.kubernetes_version not in SUPPORTED_VERSIONS:
+        return [Problem(file, line, col, "target.version",
+                        f'Kubernetes version "{target.kubernetes_version}" is not supported '
+                        f"(supported: {', '.join(SUPPORTED_VERSIONS)})")]
+    return []

@@ -1,0 +1,47 @@
+"""`wlc explain`: every final field of a workload with the layer it came from."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .merge import dotted
+from .model import ResolvedWorkload
+
+
+def rows(rw: ResolvedWorkload) -> list[dict[str, Any]]:
+    """One row per leaf value: field path, value, source kind/name, file and line."""
+    out = []
+    for path in sorted(rw.prov, key=_order_key):
+        src = rw.prov[path]
+        out.append({"field": dotted(("spec",) + path), "value": _value(rw.spec, path),
+                    "source": src.kind, "name": src.name, "file": src.file, "line": src.line})
+    return out
+
+
+def _order_key(path: tuple[str | int, ...]) -> tuple[tuple[int, str], ...]:
+    return tuple((0, f"{p:08d}") if isinstance(p, int) else (1, p) for p in path)
+
+
+def _value(spec: Any, path: tuple[str | int, ...]) -> Any:
+    for p in path:
+        spec = spec[p]
+    return spec
+
+
+def render_text(rw: ResolvedWorkload) -> str:
+    head = (f"{rw.kind} {rw.name}  project {rw.project.name}  namespace {rw.namespace}  "
+            f"department {rw.project.department or '-'}\nsource {rw.file}\n\n")
+    table = [("FIELD", "VALUE", "SOURCE")]
+    for r in rows(rw):
+        where = f"{r['file']}:{r['line']}" if r["line"] else r["file"]
+        label = r["source"] + (f" {r['name']}" if r["name"] else "")
+        table.append((r["field"], json.dumps(r["value"], ensure_ascii=False), f"{label} ({where})"))
+    widths = [min(max(len(row[i]) for row in table), 60) for i in range(2)]
+    lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in table]
+    return head + "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def render_json(rw: ResolvedWorkload) -> str:
+    body = {"kind": rw.kind, "name": rw.name, "project": rw.project.name, "namespace": rw.namespace,
+            "department": rw.project.department, "source": rw.file, "spec": rw.spec, "fields": rows(rw)}
+    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,139 @@
+"""Field-tree merging with provenance, shared by resolution, policy defaults and overlays.
+
+A *tagged tree* is the spec with every leaf wrapped in a ``Leaf(value, source)``. Layers
+merge from the lowest (assets) to the highest (the submission): maps merge field by field,
+itemized lists merge by their key (an item with ``exclude: true`` removes the inherited one),
+anything else is replaced as a whole. ``untag`` gives back plain data and a path → Source map.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Doc, Path, Source
+
+#: Itemized lists (docs/spec.md): field path (without list indexes) → the member that keys them.
+ITEM_KEYS: dict[tuple[str, ...], str] = {
+    ("environmentVariables",): "name",
+    ("compute", "extendedResources"): "resource",
+    ("storage", "pvc"): "claimName",
+    ("storage", "nfs"): "name",
+    ("storage", "hostPath"): "name",
+    ("storage", "git"): "name",
+    ("storage", "s3"): "name",
+    ("storage", "configMapVolumes"): "name",
+    ("storage", "secretVolume"): "name",
+    ("ports",): "container",
+    ("exposedUrls",): "container",
+    ("tolerations",): "name",
+    ("labels",): "name",
+    ("annotations",): "name",
+}
+#: Distributed workloads repeat the pod-level tree under these sections.
+SECTIONS = ("master", "worker")
+
+
+def item_key(path: tuple[str | int, ...]) -> str | None:
+    """The key member of the itemized list at ``path`` (indexes ignored), or None."""
+    names = tuple(p for p in path if isinstance(p, str))
+    if names and names[0] in SECTIONS:
+        names = names[1:]
+    return ITEM_KEYS.get(names)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    value: Any
+    source: Source
+
+
+def tag(data: Any, source: Source, path: Path = (), doc: Doc | None = None,
+        base: Path = ("spec",)) -> Any:
+    """Wrap every leaf of ``data`` in a Leaf; itemized list items stay maps of leaves.
+
+    With ``doc``, each leaf's Source carries the line of the value in that document
+    (``base`` + path), so provenance points at the exact line of a submitted value.
+    """
+    if isinstance(data, dict):
+        return {k: tag(v, source, path + (k,), doc, base) for k, v in data.items()}
+    if isinstance(data, list) and item_key(path) is not None:
+        return [tag(v, source, path + (i,), doc, base) for i, v in enumerate(data)]
+    if doc is not None:
+        source = Source(source.kind, source.name, source.file, doc.loc(base + path)[0])
+    return Leaf(data, source)
+
+
+def merge(low: Any, high: Any, path: Path = ()) -> Any:
+    """``high`` over ``low`` (both tagged)."""
+    if isinstance(low, dict) and isinstance(high, dict):
+        out = dict(low)
+        for k, v in high.items():
+            out[k] = merge(low[k], v, path + (k,)) if k in low else v
+        return out
+    key = item_key(path)
+    if key is not None and isinstance(low, list) and isinstance(high, list):
+        return merge_items(low, high, key, path)
+    return high
+
+
+def merge_items(low: list[Any], high: list[Any], key: str, path: Path) -> list[Any]:
+    """Items of ``high`` override or extend those of ``low`` by ``key``; order: low first."""
+    out: list[Any] = list(low)
+    index = {_key_of(item, key): i for i, item in enumerate(out)}
+    for item in high:
+        k = _key_of(item, key)
+        if k is not None and k in index:
+            pos = index[k]
+            out[pos] = merge(out[pos], item, path + (pos,))
+        else:
+            index[k] = len(out)
+            out.append(item)
+    return out
+
+
+def _key_of(item: Any, key: str) -> Any:
+    if isinstance(item, dict):
+        leaf = item.get(key)
+        return leaf.value if isinstance(leaf, Leaf) else None
+    return None
+
+
+def is_excluded(item: Any) -> bool:
+    leaf = item.get("exclude") if isinstance(item, dict) else None
+    return isinstance(leaf, Leaf) and leaf.value is True
+
+
+def untag(tree: Any, path: Path = ()) -> tuple[Any, dict[Path, Source]]:
+    """Plain data and provenance; excluded items are dropped here."""
+    prov: dict[Path, Source] = {}
+    return _untag(tree, path, prov), prov
+
+
+def _untag(tree: Any, path: Path, prov: dict[Path, Source]) -> Any:
+    if isinstance(tree, Leaf):
+        prov[path] = tree.source
+        return tree.value
+    if isinstance(tree, dict):
+        return {k: _untag(v, path + (k,), prov) for k, v in tree.items()}
+    kept = [item for item in tree if not is_excluded(item)]
+    return [_untag(item, path + (i,), prov) for i, item in enumerate(kept)]
+
+
+def get_path(data: Any, path: Path) -> Any:
+    """The value at ``path`` or None."""
+    for p in path:
+        if isinstance(data, dict) and isinstance(p, str):
+            data = data.get(p)
+        elif isinstance(data, list) and isinstance(p, int) and 0 <= p < len(data):
+            data = data[p]
+        else:
+            return None
+    return data
+
+
+def dotted(path: Path) -> str:
+    """("spec", "storage", "pvc", 0, "claimName") → "spec.storage.pvc[0].claimName"."""
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out

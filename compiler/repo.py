@@ -1,0 +1,105 @@
+"""The repository as loaded: documents classified by kind, projects by folder."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from .config import RepoConfig
+from .model import WORKLOAD_KINDS, Doc, Project
+from .problems import Problem
+
+
+@dataclass
+class Repo:
+    """Every native document of a repo, indexed by kind and name."""
+
+    config: RepoConfig
+    workloads: list[tuple[Doc, str]] = field(default_factory=list)  # (doc, project folder)
+    by_kind: dict[str, dict[str, Doc]] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
+    #: (kind, name) of documents that failed validation: references to them are not reported again
+    broken: set[tuple[str, str]] = field(default_factory=set)
+
+    def get(self, kind: str, name: str) -> Doc | None:
+        return self.by_kind.get(kind, {}).get(name)
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(self.by_kind.get(kind, {}))
+
+
+def suggest(name: str, choices: list[str]) -> str:
+    """' (did you mean "x"?)' or ''."""
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def workload_project(cfg: RepoConfig, file: str) -> str | None:
+    """The project folder of a workload file: the first folder below its workload root."""
+    for root in cfg.workload_roots:
+        prefix = root + "/" if root else ""
+        if file.startswith(prefix):
+            rest = file[len(prefix):].split("/")
+            return rest[0] if len(rest) > 1 else ""
+    return None
+
+
+def classify(cfg: RepoConfig, docs: list[Doc]) -> tuple[Repo, list[Problem]]:
+    """Sort documents into workloads and named objects; duplicates and misplaced files are problems."""
+    repo = Repo(cfg)
+    problems: list[Problem] = []
+    for doc in docs:
+        kind = doc.kind
+        if kind in WORKLOAD_KINDS:
+            problems.extend(_add_workload(repo, doc))
+        elif kind != "Repository":
+            problems.extend(_add_named(repo, doc))
+    problems.extend(_projects(repo))
+    return repo, problems
+
+
+def _add_workload(repo: Repo, doc: Doc) -> list[Problem]:
+    folder = workload_project(repo.config, doc.file)
+    line, col = doc.loc(("kind",))
+    if folder is None:
+        roots = ", ".join(f"{r}/<project>/" for r in repo.config.workload_roots)
+        return [Problem(doc.file, line, col, "repo.workload-location",
+                        f"{doc.kind} {doc.name!r} is outside the workload roots; move it under {roots}")]
+    if folder == "":
+        return [Problem(doc.file, line, col, "repo.workload-location",
+                        f"{doc.kind} {doc.name!r} must live in a project folder: "
+                        f"{repo.config.workload_roots[0]}/<project>/{doc.file.rsplit('/', 1)[-1]}")]
+    repo.workloads.append((doc, folder))
+    return []
+
+
+def _add_named(repo: Repo, doc: Doc) -> list[Problem]:
+    table = repo.by_kind.setdefault(doc.kind, {})
+    other = table.get(doc.name)
+    if other is not None:
+        line, col = doc.loc(("metadata", "name"))
+        oline, _ = other.loc(("metadata", "name"))
+        return [Problem(doc.file, line, col, "repo.duplicate-name",
+                        f'{doc.kind} "{doc.name}" is defined twice (also in {other.file}:{oline})',
+                        field="metadata.name")]
+    table[doc.name] = doc
+    return []
+
+
+def _projects(repo: Repo) -> list[Problem]:
+    problems: list[Problem] = []
+    departments = repo.names("Department")
+    tmpl = repo.config.target.namespace_template
+    for name, doc in sorted(repo.by_kind.get("Project", {}).items()):
+        spec = doc.data.get("spec") or {}
+        dept = str(spec.get("department", ""))
+        if dept and dept not in departments:
+            line, col = doc.loc(("spec", "department"))
+            problems.append(Problem(doc.file, line, col, "resolve.unknown-department",
+                                    f'project "{name}" names unknown department "{dept}"'
+                                    + suggest(dept, departments), field="spec.department"))
+        namespace = spec.get("namespace") or tmpl.format(project=name, department=dept)
+        repo.projects[name] = Project(name, str(namespace), dept, list(spec.get("nodePools", [])),
+                                      list(spec.get("nodeTypes", [])), doc.file)
+    return problems
+
+

@@ -1,0 +1,190 @@
+"""Stage 4, resolve: project and department, then templates and assets merged under the spec.
+
+Layers, lowest first: environment asset, compute-resource asset, data-source assets, the
+template's own fields, the submission. The submission wins; itemized lists merge by key.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .merge import Leaf, merge, tag, untag
+from .model import Doc, Path, ResolvedWorkload, Source
+from .problems import Problem
+from .repo import Repo, suggest
+
+REFERENCE_FIELDS = ("template", "environment", "dataSources", "project")
+DATA_SOURCE_LISTS = {"pvc": "pvc", "nfs": "nfs", "hostPath": "hostPath", "git": "git", "s3": "s3",
+                     "configMap": "configMapVolumes", "secret": "secretVolume"}
+TOOL_FIELDS = ("tools", "workloadTypes", "architecture")
+
+
+class _Ctx:
+    """What resolving one workload collects."""
+
+    def __init__(self, repo: Repo, doc: Doc) -> None:
+        self.repo, self.doc = repo, doc
+        self.problems: list[Problem] = []
+
+    def problem(self, path: Path, code: str, message: str, doc: Doc | None = None) -> None:
+        d = doc or self.doc
+        line, col = d.loc(path)
+        from .merge import dotted
+        self.problems.append(Problem(d.file, line, col, code, message, field=dotted(path)))
+
+    def asset(self, kind: str, name: Any, path: Path, doc: Doc | None = None) -> Doc | None:
+        found = self.repo.get(kind, str(name))
+        if found is None and (kind, str(name)) not in self.repo.broken:
+            choices = self.repo.names(kind)
+            self.problem(path, "resolve.missing-asset",
+                         f'{kind} "{name}" not found' + suggest(str(name), choices), doc)
+        return found
+
+
+def source_of(kind: str, doc: Doc) -> Source:
+    return Source(kind, doc.name, doc.file, doc.loc(("metadata", "name"))[0])
+
+
+def resolve_workload(repo: Repo, doc: Doc, folder: str) -> tuple[ResolvedWorkload | None, list[Problem]]:
+    """The resolved workload, or None with problems when its project is unknown."""
+    ctx = _Ctx(repo, doc)
+    spec = doc.data.get("spec") or {}
+    project = repo.projects.get(folder)
+    if project is None:
+        if ("Project", folder) in repo.broken:
+            return None, ctx.problems
+        ctx.problem(("kind",), "resolve.unknown-project",
+                    f'{doc.kind} "{doc.name}" is in folder "{folder}" but there is no Project "{folder}"'
+                    + suggest(folder, sorted(repo.projects)))
+        return None, ctx.problems
+    named = spec.get("project")
+    if named is not None and named != folder:
+        ctx.problem(("spec", "project"), "resolve.wrong-project",
+                    f'spec.project is "{named}" but the file is in the folder of project "{folder}"')
+    tree = _layers(ctx, spec)
+    tree = _credentials(ctx, tree)
+    data, prov = untag(tree)
+    meta = doc.data.get("metadata") or {}
+    rw = ResolvedWorkload(doc.kind, doc.name, project, data, prov, doc,
+                          dict(meta.get("labels") or {}), dict(meta.get("annotations") or {}))
+    return rw, ctx.problems
+
+
+def _layers(ctx: _Ctx, spec: dict[str, Any]) -> Any:
+    template_doc = ctx.asset("Template", spec["template"], ("spec", "template")) if "template" in spec else None
+    tspec = (template_doc.data.get("spec") or {}) if template_doc else {}
+    layers: list[Any] = []
+    env_name, env_path, env_doc = _ref(spec, tspec, "environment", template_doc)
+    if env_name is not None:
+        found = ctx.asset("Environment", env_name, env_path, env_doc)
+        if found:
+            layers.append(tag(_environment(ctx, found), source_of("environment", found)))
+    compute = _compute_ref(spec, tspec, template_doc)
+    if compute is not None:
+        found = ctx.asset("ComputeResource", compute[0], compute[1], compute[2])
+        if found:
+            layers.append(tag({"compute": found.data.get("spec") or {}}, source_of("compute", found)))
+    for name, path, owner in _data_sources(spec, tspec, template_doc):
+        found = ctx.asset("DataSource", name, path, owner)
+        if found:
+            layers.append(tag(_data_source(found), source_of("dataSource", found)))
+    if template_doc is not None:
+        layers.append(tag(_inline(tspec), source_of("template", template_doc), doc=template_doc))
+    layers.append(tag(_inline(spec), Source("submission", "", ctx.doc.file), doc=ctx.doc))
+    tree: Any = {}
+    for layer in layers:
+        tree = merge(tree, layer)
+    return tree
+
+
+def _ref(spec: dict[str, Any], tspec: dict[str, Any], key: str,
+         template_doc: Doc | None) -> tuple[Any, Path, Doc | None]:
+    if key in spec:
+        return spec[key], ("spec", key), None
+    if key in tspec:
+        return tspec[key], ("spec", key), template_doc
+    return None, (), None
+
+
+def _compute_ref(spec: dict[str, Any], tspec: dict[str, Any],
+                 template_doc: Doc | None) -> tuple[str, Path, Doc | None] | None:
+    if isinstance(spec.get("compute"), str):
+        return spec["compute"], ("spec", "compute"), None
+    if "compute" not in spec and isinstance(tspec.get("compute"), str):
+        return tspec["compute"], ("spec", "compute"), template_doc
+    return None
+
+
+def _data_sources(spec: dict[str, Any], tspec: dict[str, Any],
+                  template_doc: Doc | None) -> list[tuple[str, Path, Doc | None]]:
+    out: list[tuple[str, Path, Doc | None]] = []
+    seen: set[str] = set()
+    for owner_spec, owner in ((tspec, template_doc), (spec, None)):
+        for i, name in enumerate(owner_spec.get("dataSources") or []):
+            if str(name) not in seen:
+                seen.add(str(name))
+                out.append((str(name), ("spec", "dataSources", i), owner))
+    return out
+
+
+def _inline(spec: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in spec.items() if k not in REFERENCE_FIELDS}
+    if isinstance(out.get("compute"), str):
+        del out["compute"]
+    return out
+
+
+def _environment(ctx: _Ctx, doc: Doc) -> dict[str, Any]:
+    spec = dict(doc.data.get("spec") or {})
+    types = spec.get("workloadTypes")
+    if types and ctx.doc.kind not in types:
+        ctx.problem(("spec", "environment"), "resolve.environment-type",
+                    f'Environment "{doc.name}" is for {", ".join(types)}, not {ctx.doc.kind}')
+    ports, urls = [], []
+    for tool in spec.get("tools") or []:
+        item = {"container": tool.get("containerPort"), "toolType": tool.get("toolType"),
+                "toolName": tool.get("name")}
+        item = {k: v for k, v in item.items() if v is not None}
+        if tool.get("connectionType") == "ExternalUrl":
+            urls.append({**item, **({"url": tool["url"]} if "url" in tool else {})})
+        else:
+            ports.append({**item, "serviceType": tool.get("connectionType", "ClusterIP")})
+    out = {k: v for k, v in spec.items() if k not in TOOL_FIELDS}
+    if ports:
+        out["ports"] = ports
+    if urls:
+        out["exposedUrls"] = urls
+    return out
+
+
+def _data_source(doc: Doc) -> dict[str, Any]:
+    spec = doc.data.get("spec") or {}
+    storage: dict[str, Any] = {}
+    for key, listname in DATA_SOURCE_LISTS.items():
+        if isinstance(spec.get(key), dict):
+            item = dict(spec[key])
+            if listname != "pvc":
+                item.setdefault("name", doc.name)
+            storage[listname] = [item]
+    return {"storage": storage}
+
+
+def _credentials(ctx: _Ctx, tree: Any) -> Any:
+    """Environment variables that name a Credential asset read its existing Secret."""
+    for i, item in enumerate(tree.get("environmentVariables") or []):
+        cred = item.get("credential")
+        if not isinstance(cred, dict):
+            continue
+        name_leaf = cred.get("name")
+        name = name_leaf.value if isinstance(name_leaf, Leaf) else None
+        found = ctx.repo.get("Credential", str(name))
+        if found is None:
+            ctx.problem(("spec", "environmentVariables", i, "credential", "name"), "resolve.missing-asset",
+                        f'Credential "{name}" not found' + suggest(str(name), ctx.repo.names("Credential")))
+            continue
+        secret = str((found.data.get("spec") or {}).get("secretName", name))
+        src = source_of("credential", found)
+        item = dict(item)
+        del item["credential"]
+        item["secret"] = {"name": Leaf(secret, src), "key": cred.get("key", Leaf("password", src))}
+        tree["environmentVariables"][i] = item
+    return tree
