@@ -1,0 +1,86 @@
+"""Fixtures for tests that need the local Kubernetes control plane (tests/cluster/).
+
+Tests marked ``cluster`` use the session-scoped ``cluster`` fixture. Outside CI they skip with a
+one-line reason when Go (to build the binaries) or kubectl is missing; with ``CI=true`` that is a
+failure, and so is a failed build anywhere.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator, NoReturn
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CLUSTER_DIR = REPO / "tests" / "cluster"
+if str(CLUSTER_DIR) not in sys.path:
+    sys.path.insert(0, str(CLUSTER_DIR))
+
+import controlplane  # noqa: E402
+
+from controlplane import Cluster  # noqa: E402,F401  (re-exported for type hints in tests)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "cluster: needs the local Kubernetes control plane built by tests/cluster/build.sh"
+    )
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip outside CI; fail in CI, where the cluster must be there."""
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _build(bin_dir: Path) -> None:
+    log = bin_dir.parent / "build.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        result = subprocess.run(
+            ["bash", str(controlplane.BUILD_SH)], stdout=out, stderr=subprocess.STDOUT
+        )
+    if result.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+        pytest.fail(f"tests/cluster/build.sh failed ({result.returncode}), log {log}:\n{tail}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def cluster_bin_dir() -> Path:
+    """The binaries, built by build.sh when missing (which takes many minutes the first time)."""
+    bin_dir = controlplane.default_bin_dir()
+    if not controlplane.missing_binaries(bin_dir):
+        return bin_dir
+    if shutil.which("go") is None:
+        unavailable("no Go toolchain to build the control plane (tests/cluster/build.sh)")
+    if os.environ.get("WLC_CLUSTER_BUILD", "1") == "0":
+        unavailable("control-plane binaries not built and WLC_CLUSTER_BUILD=0")
+    _build(bin_dir)
+    missing = controlplane.missing_binaries(bin_dir)
+    if missing:
+        pytest.fail(f"build.sh left no {', '.join(missing)} in {bin_dir}", pytrace=False)
+    return bin_dir
+
+
+@pytest.fixture(scope="session")
+def cluster(cluster_bin_dir: Path) -> Iterator[Cluster]:
+    """A running control plane: ``cluster.kubeconfig`` (Path) and ``cluster.kubectl(*args)``."""
+    if controlplane.find_kubectl() is None:
+        unavailable("no kubectl (pip install -r tests/cluster/requirements.txt)")
+    try:
+        running = controlplane.start(cluster_bin_dir)
+    except controlplane.ClusterError as err:
+        pytest.fail(f"control plane did not start: {err}", pytrace=False)
+    try:
+        yield running
+    finally:
+        running.stop(remove_workdir=os.environ.get("WLC_CLUSTER_KEEP", "") == "")
