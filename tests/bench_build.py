@@ -1,0 +1,116 @@
+"""Benchmark: build N synthetic workloads; print time and peak memory (not a timed test).
+
+    python tests/bench_build.py                # N = 1000 and 10000, plus kustomize at 2000
+    python tests/bench_build.py --sizes 500 --kustomize 0
+
+Each size runs in a fresh subprocess so that its peak RSS is its own. The generated repo uses
+the examples' organisation and assets, so the mix covers templates, assets, every storage and
+scheduling feature the examples use. When `kubectl` is on PATH, `kubectl kustomize` is timed
+over the very objects wlc emitted (one resources: entry per file) as a baseline.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MIX = sorted((ROOT / "examples" / "workloads").glob("*/*.yaml"))
+
+
+def make_repo(dest: Path, n: int) -> None:
+    """Copy the examples' non-workload files, then N workloads cycling through the examples."""
+    (dest / "wlc.yaml").write_text((ROOT / "wlc.yaml").read_text())
+    for folder in ("org", "assets", "templates"):
+        shutil.copytree(ROOT / "examples" / folder, dest / "examples" / folder)
+    texts = [(p.parent.name, p.read_text()) for p in MIX]
+    for i in range(n):
+        project, text = texts[i % len(texts)]
+        name = f"w{i:05d}"
+        body = _rename(text, name)
+        out = dest / "examples" / "workloads" / project / f"{name}.yaml"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(body)
+
+
+def _rename(text: str, name: str) -> str:
+    lines = text.splitlines()
+    for j, line in enumerate(lines):
+        if line.startswith("  name: "):
+            old = line.split(": ", 1)[1]
+            return "\n".join(lines[:j] + [f"  name: {name}"] + lines[j + 1:]).replace(old + "-", name + "-") + "\n"
+    raise ValueError("no metadata.name")
+
+
+def child(n: int, out: str) -> None:
+    """Run inside the subprocess: generate, build, print JSON figures."""
+    sys.path.insert(0, str(ROOT))
+    from compiler import emit, pipeline
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp)
+        make_repo(repo, n)
+        t0 = time.perf_counter()
+        res = pipeline.run(repo)
+        files = pipeline.build_files(res)
+        emit.write_tree(Path(out) / "base", files)
+        elapsed = time.perf_counter() - t0
+    errors = [p.text() for p in res.problems if p.severity == "error"][:5]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"n": n, "seconds": round(elapsed, 3), "peak_mb": round(peak_mb, 1),
+                      "objects": sum(len(b.objects) for b in res.bundles), "errors": errors}))
+
+
+def run_size(n: int, out: Path) -> dict[str, object]:
+    proc = subprocess.run([sys.executable, __file__, "--child", str(n), "--out", str(out)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{proc.stderr}")
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def kustomize_seconds(build: Path) -> float | None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        return None
+    files = sorted(str(p.relative_to(build)) for p in build.rglob("*.yaml"))
+    (build / "kustomization.yaml").write_text("resources:\n" + "".join(f"- {f}\n" for f in files))
+    t0 = time.perf_counter()
+    subprocess.run([kubectl, "kustomize", str(build)], check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--kustomize", type=int, default=2000, help="size for the kustomize comparison (0: skip)")
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child is not None:
+        child(args.child, args.out)
+        return
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as out:
+            r = run_size(n, Path(out))
+        print(f"N={n:>6}: build {r['seconds']:.2f} s, peak RSS {r['peak_mb']:.0f} MB, "
+              f"{r['objects']} objects" + (f", ERRORS: {r['errors']}" if r["errors"] else ""))
+    if args.kustomize:
+        with tempfile.TemporaryDirectory() as out:
+            r = run_size(args.kustomize, Path(out))
+            k = kustomize_seconds(Path(out) / "base")
+        if k is None:
+            print(f"N={args.kustomize}: kubectl not found; no kustomize baseline")
+        else:
+            print(f"N={args.kustomize}: wlc build {r['seconds']:.2f} s vs kubectl kustomize {k:.2f} s "
+                  f"over the same {r['objects']} objects: wlc is {k / float(r['seconds']):.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
