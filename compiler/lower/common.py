@@ -1,0 +1,190 @@
+"""Helpers every lowering module shares: the problem sink, metadata, quantities, names."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from typing import Any
+
+from compiler.model import Path, ResolvedWorkload, Target
+from compiler.problems import Problem
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
+            "k": Decimal(10**3), "M": Decimal(10**6), "G": Decimal(10**9), "T": Decimal(10**12),
+            "P": Decimal(10**15), "E": Decimal(10**18)}
+
+
+@dataclass
+class Ctx:
+    """One lowering run: the workload, the target and the problems found so far.
+
+    ``prefix`` is where the spec being lowered sits inside ``rw.spec`` (``("master",)`` for a
+    distributed master section), so problems point at the right place in the submission.
+    """
+
+    rw: ResolvedWorkload
+    target: Target
+    spec: dict[str, Any]
+    prefix: Path = ()
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, spath: Path, code: str, message: str, severity: str = "error") -> None:
+        full = tuple(self.prefix) + tuple(spath)
+        line, col = self.rw.loc(full)
+        fieldpath = "spec" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in full)
+        self.problems.append(Problem(self.rw.file, line, col, code, message, severity, fieldpath))
+
+    def doc_problem(self, path: Path, code: str, message: str, severity: str = "error") -> None:
+        """A problem located at a document path outside ``spec`` (``("metadata", "name")``)."""
+        line, col = self.rw.doc.loc(tuple(path))
+        fieldpath = ".".join(str(p) for p in path)
+        self.problems.append(Problem(self.rw.file, line, col, code, message, severity, fieldpath))
+
+    def get(self, *keys: str, default: Any = None) -> Any:
+        node: Any = self.spec
+        for key in keys:
+            if not isinstance(node, dict) or key not in node or node[key] is None:
+                return default
+            node = node[key]
+        return node
+
+    def items(self, *keys: str) -> list[tuple[int, dict[str, Any]]]:
+        """(index, item) of a list field, skipping anything that is not a mapping."""
+        value = self.get(*keys, default=[])
+        if not isinstance(value, list):
+            return []
+        return [(i, it) for i, it in enumerate(value) if isinstance(it, dict)]
+
+
+def spec_map(rw: ResolvedWorkload, key: str) -> dict[str, str]:
+    """A Run:ai-style ``[{name, value}]`` list of the spec as a string map."""
+    out: dict[str, str] = {}
+    value = rw.spec.get(key)
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item.get("name") is not None:
+                out[str(item["name"])] = scalar_text(item.get("value", ""))
+    return out
+
+
+def object_labels(rw: ResolvedWorkload) -> dict[str, str]:
+    """Labels of every emitted object: the document's metadata labels, then spec.labels."""
+    return {**rw.labels, **spec_map(rw, "labels")}
+
+
+def object_annotations(rw: ResolvedWorkload) -> dict[str, str]:
+    return {**rw.annotations, **spec_map(rw, "annotations")}
+
+
+def metadata(rw: ResolvedWorkload, name: str, labels: dict[str, str] | None = None,
+             annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    """``metadata`` of an emitted object: name, namespace, the workload's labels/annotations."""
+    meta: dict[str, Any] = {"name": name, "namespace": rw.namespace}
+    all_labels = {**object_labels(rw), **(labels or {})}
+    all_annotations = {**object_annotations(rw), **(annotations or {})}
+    if all_labels:
+        meta["labels"] = all_labels
+    if all_annotations:
+        meta["annotations"] = all_annotations
+    return meta
+
+
+def scalar_text(value: Any) -> str:
+    """A YAML scalar as Kubernetes wants a string: booleans lower-case, integers without ``.0``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def parse_quantity(value: Any) -> Decimal | None:
+    """A Kubernetes quantity (``"2Gi"``, ``"500m"``, ``1.5``) as a number, or None if invalid."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    if not isinstance(value, str):
+        return None
+    m = _QUANTITY.match(value.strip())
+    if not m:
+        return None
+    try:
+        number = Decimal(m.group(1))
+    except InvalidOperation:
+        return None
+    suffix = m.group(2)
+    if suffix in _BINARY:
+        return number * _BINARY[suffix]
+    if suffix in _DECIMAL:
+        return number * _DECIMAL[suffix]
+    if suffix[:1] in ("e", "E"):
+        try:
+            return number * (Decimal(10) ** int(suffix[1:]))
+        except ValueError:
+            return None
+    return None
+
+
+def quantity_text(value: Any) -> str | None:
+    """A valid quantity as the string Kubernetes stores (numbers without a trailing ``.0``)."""
+    if parse_quantity(value) is None:
+        return None
+    return scalar_text(value).strip()
+
+
+def cpu_text(cores: Any) -> str | None:
+    """CPU cores as a canonical quantity: 2 → "2", 0.5 → "500m" (rounded up to 1m)."""
+    amount = parse_quantity(cores)
+    if amount is None or amount < 0:
+        return None
+    if amount == amount.to_integral_value():
+        return str(int(amount))
+    milli = (amount * 1000).to_integral_value(rounding=ROUND_CEILING)
+    return f"{int(milli)}m"
+
+
+def short_hash(text: str, size: int = 6) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:size]
+
+
+def dns_label(text: str, limit: int = 63) -> str:
+    """``text`` made into a DNS-1123 label of at most ``limit`` characters, deterministically.
+
+    Lower-cased, other characters become ``-``; when anything had to change or the result is too
+    long, a short hash of the original keeps different inputs apart.
+    """
+    clean = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+    if clean == text and len(clean) <= limit and clean:
+        return clean
+    tag = short_hash(text)
+    head = clean[: max(0, limit - len(tag) - 1)].strip("-")
+    return f"{head}-{tag}" if head else tag
+
+
+def unique(name: str, used: set[str], limit: int = 63) -> str:
+    """``name``, or ``name-2``, ``name-3``... whichever is not in ``used`` yet (recorded)."""
+    candidate, n = name, 1
+    while candidate in used:
+        n += 1
+        suffix = f"-{n}"
+        candidate = name[: limit - len(suffix)].rstrip("-") + suffix
+    used.add(candidate)
+    return candidate
+
+
+def as_int(value: Any) -> int | None:
+    """An integer field value (``4``, ``4.0``); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None

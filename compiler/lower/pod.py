@@ -1,0 +1,239 @@
+"""The pod template: ONE builder for every workload type.
+
+``pod_template(rw, target, spec=None, ...)`` lowers the pod-level field tree of a spec (the
+workload's own, or a merged master/worker section of a distributed workload) into a
+``PodTemplateSpec`` plus the side objects the pod needs (new PersistentVolumeClaims) and the
+problems found. Workload modules wrap the template in their controller object.
+"""
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.labels import pod_labels
+from compiler.lower.common import Ctx, object_annotations, object_labels, scalar_text
+from compiler.lower.compute import lower_compute
+from compiler.lower.scheduling import lower_scheduling
+from compiler.lower.storage import lower_storage
+from compiler.model import Path, ResolvedWorkload, Target
+from compiler.problems import Problem
+
+INJECTED_ENV = ("RUNAI_PROJECT", "RUNAI_JOB_NAME")
+
+
+@dataclass
+class PodResult:
+    template: dict[str, Any]
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: container ports the spec exposes (ports and exposedUrls), in spec order
+    container_ports: list[int] = field(default_factory=list)
+
+
+def pod_template(rw: ResolvedWorkload, target: Target, spec: dict[str, Any] | None = None,
+                 container_name: str = "main", restart_policy: str = "Never",
+                 prefix: Path = (), extra_labels: dict[str, str] | None = None) -> PodResult:
+    """Lower ``spec`` (default ``rw.spec``) into a pod template for ``rw`` on ``target``.
+
+    ``prefix`` locates ``spec`` inside ``rw.spec`` for problems; ``extra_labels`` go on the pod
+    template only (e.g. a replica-type label), never replacing the workload's pod labels.
+    """
+    ctx = Ctx(rw, target, spec if spec is not None else rw.spec, tuple(prefix))
+    compute = lower_compute(ctx)
+    storage = lower_storage(ctx)
+    sched = lower_scheduling(ctx)
+    ports = container_ports(ctx)
+    container = _container(ctx, container_name, ports)
+    if compute.resources:
+        container["resources"] = compute.resources
+    mounts = storage.mounts + compute.mounts
+    _check_mounts(ctx, mounts)
+    if mounts:
+        container["volumeMounts"] = mounts
+    pod_spec: dict[str, Any] = {}
+    if storage.init_containers:
+        pod_spec["initContainers"] = storage.init_containers
+    pod_spec["containers"] = [container]
+    pod_spec["restartPolicy"] = restart_policy
+    volumes = storage.volumes + compute.volumes
+    if volumes:
+        pod_spec["volumes"] = volumes
+    pod_spec.update(_pod_security(ctx, container))
+    pod_spec.update(sched.pod_spec)
+    labels = {**object_labels(rw), **sched.pod_labels, **(extra_labels or {}),
+              **pod_labels(rw.name, rw.project.name)}
+    annotations = {**object_annotations(rw), **compute.annotations}
+    meta: dict[str, Any] = {"labels": labels}
+    if annotations:
+        meta["annotations"] = annotations
+    template = {"metadata": meta, "spec": pod_spec}
+    return PodResult(template, storage.objects, ctx.problems, ports)
+
+
+def container_ports(ctx: Ctx) -> list[int]:
+    seen: list[int] = []
+    for key in ("ports", "exposedUrls"):
+        for _, item in ctx.items(key):
+            port = item.get("container")
+            if isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536 \
+                    and port not in seen:
+                seen.append(port)
+    return seen
+
+
+def _container(ctx: Ctx, name: str, ports: list[int]) -> dict[str, Any]:
+    container: dict[str, Any] = {"name": name}
+    image = ctx.get("image")
+    if not image:
+        ctx.problem(("image",), "lower.no-image", "the workload has no image (set image or environment)")
+    else:
+        container["image"] = str(image)
+    if ctx.get("imagePullPolicy"):
+        container["imagePullPolicy"] = _pull_policy(str(ctx.get("imagePullPolicy")))
+    for key, target_key in (("command", "command"), ("args", "args")):
+        words = _words(ctx, key)
+        if words:
+            container[target_key] = words
+    if ctx.get("workingDir"):
+        container["workingDir"] = str(ctx.get("workingDir"))
+    container["env"] = env_vars(ctx)
+    if ports:
+        container["ports"] = [{"containerPort": p, "protocol": "TCP"} for p in ports]
+    return container
+
+
+def _pull_policy(value: str) -> str:
+    """Run:ai's lower-case spellings (``ifNotPresent``) become Kubernetes' (``IfNotPresent``)."""
+    return value[:1].upper() + value[1:]
+
+
+def _words(ctx: Ctx, key: str) -> list[str]:
+    value = ctx.get(key)
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [scalar_text(v) for v in value]
+    try:
+        return shlex.split(scalar_text(value))
+    except ValueError as err:
+        ctx.problem((key,), "lower.command-parse", f"{key} cannot be split into words: {err}")
+        return []
+
+
+def env_vars(ctx: Ctx) -> list[dict[str, Any]]:
+    """The container's env in the user's order, then Run:ai's injected variables if unset."""
+    out: list[dict[str, Any]] = []
+    for i, item in ctx.items("environmentVariables"):
+        var = _env_var(ctx, ("environmentVariables", i), item)
+        if var is not None:
+            out.append(var)
+    names = {v["name"] for v in out}
+    injected = {"RUNAI_PROJECT": ctx.rw.project.name, "RUNAI_JOB_NAME": ctx.rw.name}
+    for name in INJECTED_ENV:
+        if name not in names:
+            out.append({"name": name, "value": injected[name]})
+    return out
+
+
+def _secret_ref(name: Any, key: Any) -> dict[str, Any]:
+    return {"secretKeyRef": {"name": str(name), "key": str(key)}}
+
+
+def _env_var(ctx: Ctx, where: Path, item: dict[str, Any]) -> dict[str, Any] | None:
+    name = item.get("name")
+    if not name:
+        ctx.problem(where, "lower.env", "an environment variable needs a name")
+        return None
+    secret = item.get("secret")
+    if isinstance(secret, dict):
+        if not secret.get("name") or not secret.get("key"):
+            ctx.problem(where + ("secret",), "lower.env-secret",
+                        f"environment variable {name}: secret needs name and key")
+            return None
+        return {"name": str(name), "valueFrom": _secret_ref(secret["name"], secret["key"])}
+    if item.get("podField"):
+        return {"name": str(name), "valueFrom": {"fieldRef": {"fieldPath": str(item["podField"])}}}
+    if item.get("credential") is not None:
+        ctx.problem(where + ("credential",), "lower.env-credential",
+                    f"environment variable {name}: credential reference was not resolved")
+        return None
+    value = scalar_text(item.get("value", ""))
+    if value.startswith("SECRET:"):
+        secret_name, _, key = value[len("SECRET:"):].partition(",")
+        if not secret_name.strip() or not key.strip():
+            ctx.problem(where + ("value",), "lower.env-secret",
+                        f"environment variable {name}: {value!r} must have the form "
+                        "SECRET:<secret>,<key>")
+            return None
+        return {"name": str(name), "valueFrom": _secret_ref(secret_name.strip(), key.strip())}
+    return {"name": str(name), "value": value}
+
+
+def _check_mounts(ctx: Ctx, mounts: list[dict[str, Any]]) -> None:
+    seen: dict[str, str] = {}
+    for mount in mounts:
+        path = mount["mountPath"].rstrip("/") or "/"
+        if path in seen:
+            ctx.problem(("storage",), "lower.mount-path",
+                        f"volumes {seen[path]} and {mount['name']} are both mounted at {path}")
+        else:
+            seen[path] = mount["name"]
+
+
+def _pod_security(ctx: Ctx, container: dict[str, Any]) -> dict[str, Any]:
+    """Pod-level security fields; container-level ones are set on ``container``."""
+    sec = ctx.get("security", default={})
+    if not isinstance(sec, dict):
+        return {}
+    pod: dict[str, Any] = {}
+    psc: dict[str, Any] = {}
+    source = sec.get("uidGidSource")
+    if source == "fromIdpToken":
+        ctx.problem(("security", "uidGidSource"), "lower.uid-gid-source",
+                    "uidGidSource fromIdpToken needs Run:ai's identity provider; the image's user is "
+                    "used (set uidGidSource: custom with runAsUid/runAsGid to choose one)", "warning")
+    elif source == "fromTheImage" and (sec.get("runAsUid") is not None or sec.get("runAsGid") is not None):
+        ctx.problem(("security", "uidGidSource"), "lower.uid-gid-source",
+                    "runAsUid/runAsGid are ignored because uidGidSource is fromTheImage", "warning")
+    if source in (None, "custom"):
+        for src, dst in (("runAsUid", "runAsUser"), ("runAsGid", "runAsGroup")):
+            if sec.get(src) is not None:
+                psc[dst] = sec[src]
+    if sec.get("supplementalGroups"):
+        psc["supplementalGroups"] = list(sec["supplementalGroups"])
+    if sec.get("runAsNonRoot") is not None:
+        psc["runAsNonRoot"] = bool(sec["runAsNonRoot"])
+    seccomp = sec.get("seccompProfileType")
+    if seccomp == "Localhost":
+        ctx.problem(("security", "seccompProfileType"), "lower.seccomp",
+                    "seccompProfileType Localhost needs a profile file, which the spec cannot name; "
+                    "use RuntimeDefault or Unconfined")
+    elif seccomp:
+        psc["seccompProfile"] = {"type": str(seccomp)}
+    if psc:
+        pod["securityContext"] = psc
+    if sec.get("hostIpc") is not None:
+        pod["hostIPC"] = bool(sec["hostIpc"])
+    if sec.get("hostNetwork") is not None:
+        pod["hostNetwork"] = bool(sec["hostNetwork"])
+    csc = _container_security(sec)
+    if csc:
+        container["securityContext"] = csc
+    if ctx.get("createHomeDir") is True and ctx.target.scheduler != "runai":
+        ctx.problem(("createHomeDir",), "lower.create-home-dir",
+                    "createHomeDir needs Run:ai's admission controller; on target scheduler "
+                    f"{ctx.target.scheduler!r} no home directory is created", "warning")
+    return pod
+
+
+def _container_security(sec: dict[str, Any]) -> dict[str, Any]:
+    csc: dict[str, Any] = {}
+    if sec.get("allowPrivilegeEscalation") is not None:
+        csc["allowPrivilegeEscalation"] = bool(sec["allowPrivilegeEscalation"])
+    if sec.get("capabilities"):
+        csc["capabilities"] = {"add": [str(c) for c in sec["capabilities"]]}
+    if sec.get("readOnlyRootFilesystem") is not None:
+        csc["readOnlyRootFilesystem"] = bool(sec["readOnlyRootFilesystem"])
+    return csc
+

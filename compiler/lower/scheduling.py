@@ -1,0 +1,194 @@
+"""Placement: node pools and types, tolerations, pod affinity, priority and the scheduler target.
+
+- ``nodePools`` (ordered) → a required nodeAffinity ``In`` on ``target.node_pool_label`` plus one
+  preferred term per pool, weights descending in the given order (first = 100).
+- ``nodeType`` → the same required term also requires ``run.ai/type In [nodeType]``.
+- scheduler ``runai``: ``schedulerName: runai-scheduler``, label ``runai/queue: <project>`` on the
+  pod template and the workload object, default priority class by workload type.
+- scheduler ``kueue``: label ``kueue.x-k8s.io/queue-name`` on the workload object (callers put it
+  there; Jobs are created suspended and Kueue unsuspends them).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.labels import pod_labels
+from compiler.lower.common import Ctx, as_int
+
+RUNAI_SCHEDULER = "runai-scheduler"
+RUNAI_QUEUE = "runai/queue"
+KUEUE_QUEUE = "kueue.x-k8s.io/queue-name"
+NODE_TYPE_LABEL = "run.ai/type"
+OPERATORS = ("Equal", "Exists")
+EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+@dataclass
+class Scheduling:
+    """Pod spec fields and the labels the scheduler target needs."""
+
+    pod_spec: dict[str, Any] = field(default_factory=dict)
+    pod_labels: dict[str, str] = field(default_factory=dict)
+
+
+def workload_labels(ctx: Ctx) -> dict[str, str]:
+    """Labels the scheduler target wants on the workload object itself (Job, StatefulSet...)."""
+    project = ctx.rw.project.name
+    if ctx.target.scheduler == "runai":
+        return {RUNAI_QUEUE: project}
+    if ctx.target.scheduler == "kueue":
+        return {KUEUE_QUEUE: ctx.target.kueue_queue.format(
+            project=project, namespace=ctx.rw.namespace, workload=ctx.rw.name)}
+    return {}
+
+
+def lower_scheduling(ctx: Ctx) -> Scheduling:
+    out = Scheduling()
+    affinity: dict[str, Any] = {}
+    node = _node_affinity(ctx)
+    if node:
+        affinity["nodeAffinity"] = node
+    pod = _pod_affinity(ctx)
+    if pod:
+        affinity["podAffinity"] = pod
+    if affinity:
+        out.pod_spec["affinity"] = affinity
+    tolerations = _tolerations(ctx)
+    if tolerations:
+        out.pod_spec["tolerations"] = tolerations
+    _scheduler(ctx, out)
+    return out
+
+
+def _node_affinity(ctx: Ctx) -> dict[str, Any]:
+    expressions: list[dict[str, Any]] = []
+    preferred: list[dict[str, Any]] = []
+    pools = ctx.get("nodePools", default=[])
+    if isinstance(pools, str):
+        pools = pools.split()
+    pools = [str(p) for p in pools if p not in (None, "")] if isinstance(pools, list) else []
+    key = ctx.target.node_pool_label
+    if pools:
+        expressions.append({"key": key, "operator": "In", "values": pools})
+        if len(pools) > 1:
+            for i, pool in enumerate(pools):
+                weight = max(1, round(100 * (len(pools) - i) / len(pools)))
+                preferred.append({"weight": weight, "preference": {"matchExpressions": [
+                    {"key": key, "operator": "In", "values": [pool]}]}})
+    node_type = ctx.get("nodeType")
+    if node_type:
+        expressions.append({"key": NODE_TYPE_LABEL, "operator": "In", "values": [str(node_type)]})
+    out: dict[str, Any] = {}
+    if expressions:
+        out["requiredDuringSchedulingIgnoredDuringExecution"] = {
+            "nodeSelectorTerms": [{"matchExpressions": expressions}]}
+    if preferred:
+        out["preferredDuringSchedulingIgnoredDuringExecution"] = preferred
+    return out
+
+
+def _pod_affinity(ctx: Ctx) -> dict[str, Any]:
+    rule = ctx.get("podAffinitySchedulingRule")
+    topology = ctx.get("podAffinityTopology")
+    if not rule and not topology:
+        return {}
+    if not rule or not topology:
+        missing = "podAffinityTopology" if rule else "podAffinitySchedulingRule"
+        ctx.problem((missing if not rule else "podAffinitySchedulingRule",), "lower.pod-affinity",
+                    f"pod affinity needs both podAffinitySchedulingRule and podAffinityTopology; "
+                    f"{missing} is not set")
+        return {}
+    term = {"labelSelector": {"matchLabels": pod_labels(ctx.rw.name, ctx.rw.project.name)},
+            "topologyKey": str(topology)}
+    if rule == "required":
+        return {"requiredDuringSchedulingIgnoredDuringExecution": [term]}
+    if rule == "preferred":
+        return {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 100, "podAffinityTerm": term}]}
+    ctx.problem(("podAffinitySchedulingRule",), "lower.pod-affinity",
+                f"podAffinitySchedulingRule {rule!r} must be required or preferred")
+    return {}
+
+
+def _tolerations(ctx: Ctx) -> list[dict[str, Any]]:
+    out = []
+    for i, item in ctx.items("tolerations"):
+        tol = _toleration(ctx, ("tolerations", i), item)
+        if tol is not None:
+            out.append(tol)
+    return out
+
+
+def _toleration(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any]) -> dict[str, Any] | None:
+    operator = item.get("operator") or "Equal"
+    effect = item.get("effect")
+    key, value = item.get("key"), item.get("value")
+    label = item.get("name", where[-1])
+    if operator not in OPERATORS:
+        ctx.problem(where + ("operator",), "lower.toleration",
+                    f"toleration {label}: operator {operator!r} must be Equal or Exists")
+        return None
+    if effect and effect not in EFFECTS:
+        ctx.problem(where + ("effect",), "lower.toleration",
+                    f"toleration {label}: effect {effect!r} must be one of {', '.join(EFFECTS)}")
+        return None
+    if operator == "Exists" and value not in (None, ""):
+        ctx.problem(where + ("value",), "lower.toleration",
+                    f"toleration {label}: operator Exists matches any value; remove value {value!r}")
+        return None
+    if operator == "Equal" and not key:
+        ctx.problem(where + ("key",), "lower.toleration",
+                    f"toleration {label}: operator Equal needs a key (use Exists to tolerate every taint)")
+        return None
+    tol: dict[str, Any] = {"operator": operator}
+    if key:
+        tol["key"] = str(key)
+    if operator == "Equal" and value is not None:
+        tol["value"] = str(value)
+    if effect:
+        tol["effect"] = effect
+    seconds = item.get("seconds")
+    if seconds is not None:
+        if effect != "NoExecute":
+            ctx.problem(where + ("seconds",), "lower.toleration",
+                        f"toleration {label}: seconds only applies to effect NoExecute "
+                        f"(effect is {effect or 'unset'})")
+            return None
+        if as_int(seconds) is None:
+            ctx.problem(where + ("seconds",), "lower.toleration",
+                        f"toleration {label}: seconds {seconds!r} must be an integer")
+            return None
+        tol["tolerationSeconds"] = as_int(seconds)
+    return tol
+
+
+def default_priority(ctx: Ctx) -> str | None:
+    """Run:ai's priority class for the workload type (runai scheduler only)."""
+    kind = ctx.rw.kind
+    if kind == "InteractiveWorkload":
+        return "interactive-preemptible" if ctx.get("preemptible") is True else "build"
+    if kind == "InferenceWorkload":
+        return "inference"
+    return "train"
+
+
+def _scheduler(ctx: Ctx, out: Scheduling) -> None:
+    priority = ctx.get("priorityClass")
+    preemptible = ctx.get("preemptible")
+    if ctx.target.scheduler == "runai":
+        out.pod_spec["schedulerName"] = RUNAI_SCHEDULER
+        out.pod_labels[RUNAI_QUEUE] = ctx.rw.project.name
+        if not priority:
+            priority = default_priority(ctx)
+        elif preemptible is not None and ctx.rw.kind == "InteractiveWorkload":
+            ctx.problem(("preemptible",), "lower.preemptible",
+                        f"preemptible is ignored because priorityClass {priority!r} is set; Run:ai "
+                        "expresses preemptibility through the priority class", "warning")
+    elif preemptible is True:
+        ctx.problem(("preemptible",), "lower.preemptible",
+                    f"preemptible has no meaning on target scheduler {ctx.target.scheduler!r}: "
+                    "preemption follows the priority class; set priorityClass to a preemptible "
+                    "PriorityClass of the cluster, or use scheduler: runai")
+    if priority:
+        out.pod_spec["priorityClassName"] = str(priority)

@@ -1,0 +1,225 @@
+"""``spec.storage`` → volumes, mounts, git-sync init containers and new PersistentVolumeClaims.
+
+Volume names are ``<type>-<item name>`` made into DNS-1123 labels (hashed when they had to be
+changed or shortened) and made unique in spec order, so the same spec gives the same names.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.lower.common import DNS_SUBDOMAIN, Ctx, dns_label, metadata, quantity_text, unique
+
+ACCESS_MODES = {"readWriteOnce": "ReadWriteOnce", "readOnlyMany": "ReadOnlyMany",
+                "readWriteMany": "ReadWriteMany", "readWriteOncePod": "ReadWriteOncePod"}
+GIT_ROOT = "/tmp/git"
+
+
+@dataclass
+class Storage:
+    volumes: list[dict[str, Any]] = field(default_factory=list)
+    mounts: list[dict[str, Any]] = field(default_factory=list)
+    init_containers: list[dict[str, Any]] = field(default_factory=list)
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+    def add(self, kind: str, key: str, source: dict[str, Any], mount: dict[str, Any]) -> str:
+        name = unique(dns_label(f"{kind}-{key}"), self.names)
+        self.volumes.append({"name": name, **source})
+        self.mounts.append({"name": name, **mount})
+        return name
+
+
+def lower_storage(ctx: Ctx) -> Storage:
+    out = Storage()
+    _pvcs(ctx, out)
+    _nfs(ctx, out)
+    _host_paths(ctx, out)
+    _git(ctx, out)
+    _s3(ctx, out)
+    _config_maps(ctx, out)
+    _secrets(ctx, out)
+    return out
+
+
+def _mount(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any], key: str) -> dict[str, Any] | None:
+    path = item.get(key)
+    if not isinstance(path, str) or not path.startswith("/"):
+        ctx.problem(where + (key,), "lower.mount-path",
+                    f"{key} {path!r} must be an absolute path in the container")
+        return None
+    mount: dict[str, Any] = {"mountPath": path}
+    if item.get("readOnly") is True:
+        mount["readOnly"] = True
+    return mount
+
+
+def _pvcs(ctx: Ctx, out: Storage) -> None:
+    for i, item in ctx.items("storage", "pvc"):
+        where = ("storage", "pvc", i)
+        claim = item.get("claimName")
+        if not isinstance(claim, str) or not DNS_SUBDOMAIN.match(claim) or len(claim) > 253:
+            ctx.problem(where + ("claimName",), "lower.pvc-name",
+                        f"claimName {claim!r} is not a valid Kubernetes name (lower-case letters, "
+                        "digits, '-' and '.')")
+            continue
+        mount = _mount(ctx, where, item, "path")
+        if mount is None:
+            continue
+        source: dict[str, Any] = {"claimName": claim}
+        if item.get("readOnly") is True:
+            source["readOnly"] = True
+        out.add("pvc", claim, {"persistentVolumeClaim": source}, mount)
+        if item.get("existingPvc") is True:
+            continue
+        pvc = _new_pvc(ctx, where, item, claim)
+        if pvc is not None and (ctx.rw.active or item.get("ephemeral") is not True):
+            out.objects.append(pvc)
+
+
+def _new_pvc(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any], claim: str) -> dict[str, Any] | None:
+    info = item.get("claimInfo") if isinstance(item.get("claimInfo"), dict) else {}
+    size = quantity_text(info.get("size"))
+    if size is None:
+        ctx.problem(where + ("claimInfo", "size"), "lower.pvc-size",
+                    f"new PVC {claim} needs claimInfo.size as a quantity (e.g. 10Gi), got "
+                    f"{info.get('size')!r}; set existingPvc: true to use an existing claim")
+        return None
+    modes_in = info.get("accessModes") if isinstance(info.get("accessModes"), dict) else {}
+    modes = [k8s for key, k8s in ACCESS_MODES.items() if modes_in.get(key) is True]
+    spec: dict[str, Any] = {"accessModes": modes or ["ReadWriteOnce"],
+                            "resources": {"requests": {"storage": size}}}
+    if info.get("storageClass"):
+        spec["storageClassName"] = str(info["storageClass"])
+    if info.get("volumeMode"):
+        spec["volumeMode"] = str(info["volumeMode"])
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": metadata(ctx.rw, claim), "spec": spec}
+
+
+def _nfs(ctx: Ctx, out: Storage) -> None:
+    for i, item in ctx.items("storage", "nfs"):
+        where = ("storage", "nfs", i)
+        if not item.get("server") or not item.get("path"):
+            ctx.problem(where, "lower.nfs", "an NFS volume needs server and path")
+            continue
+        mount = _mount(ctx, where, item, "mountPath")
+        if mount is None:
+            continue
+        source: dict[str, Any] = {"server": str(item["server"]), "path": str(item["path"])}
+        if item.get("readOnly") is True:
+            source["readOnly"] = True
+        out.add("nfs", str(item.get("name", i)), {"nfs": source}, mount)
+
+
+def _host_paths(ctx: Ctx, out: Storage) -> None:
+    for i, item in ctx.items("storage", "hostPath"):
+        where = ("storage", "hostPath", i)
+        if not isinstance(item.get("path"), str) or not item["path"].startswith("/"):
+            ctx.problem(where + ("path",), "lower.host-path",
+                        f"hostPath path {item.get('path')!r} must be an absolute path on the node")
+            continue
+        mount = _mount(ctx, where, item, "mountPath")
+        if mount is None:
+            continue
+        propagation = item.get("mountPropagation")
+        if propagation == "Bidirectional":
+            ctx.problem(where + ("mountPropagation",), "lower.mount-propagation",
+                        "mountPropagation Bidirectional is only allowed in privileged containers, "
+                        "which wlc does not create; use HostToContainer or None")
+            continue
+        if propagation:
+            mount["mountPropagation"] = str(propagation)
+        out.add("host", str(item.get("name", i)), {"hostPath": {"path": item["path"]}}, mount)
+
+
+def _git_link(repository: str) -> str:
+    base = posixpath.basename(repository.rstrip("/")) or "repo"
+    base = base[:-4] if base.endswith(".git") else base
+    return base or "repo"
+
+
+def _git(ctx: Ctx, out: Storage) -> None:
+    for i, item in ctx.items("storage", "git"):
+        where = ("storage", "git", i)
+        repo = item.get("repository")
+        if not isinstance(repo, str) or not repo:
+            ctx.problem(where + ("repository",), "lower.git", "a git data source needs repository")
+            continue
+        mount = _mount(ctx, where, item, "path")
+        if mount is None:
+            continue
+        name = out.add("git", str(item.get("name", i)), {"emptyDir": {}}, mount)
+        ref = item.get("revision") or item.get("branch") or "HEAD"
+        init: dict[str, Any] = {
+            "name": dns_label(name if name.startswith("git-") else f"git-{name}"),
+            "image": ctx.target.git_sync_image,
+            "args": [f"--repo={repo}", f"--ref={ref}", f"--root={GIT_ROOT}",
+                     f"--link={_git_link(repo)}", "--one-time"],
+            "volumeMounts": [{"name": name, "mountPath": GIT_ROOT}],
+        }
+        secret = item.get("secretName")
+        if secret:
+            init["env"] = [
+                {"name": "GITSYNC_USERNAME",
+                 "valueFrom": {"secretKeyRef": {"name": str(secret), "key": "username"}}},
+                {"name": "GITSYNC_PASSWORD",
+                 "valueFrom": {"secretKeyRef": {"name": str(secret), "key": "password"}}},
+            ]
+        out.init_containers.append(init)
+
+
+def _s3(ctx: Ctx, out: Storage) -> None:
+    for i, item in ctx.items("storage", "s3"):
+        ctx.problem(("storage", "s3", i), "lower.s3-unsupported",
+                    f"S3 data source {item.get('name', i)!r}: S3 data sources are not supported by "
+                    f"target Kubernetes (scheduler {ctx.target.scheduler!r}); use a PVC backed by "
+                    "an S3 CSI driver")
+
+
+def _config_maps(ctx: Ctx, out: Storage) -> None:
+    for i, item in ctx.items("storage", "configMapVolumes"):
+        where = ("storage", "configMapVolumes", i)
+        cm = item.get("configMap") or item.get("name")
+        mount = _mount(ctx, where, item, "mountPath")
+        if not cm or mount is None:
+            if not cm:
+                ctx.problem(where, "lower.config-map", "a ConfigMap volume needs configMap")
+            continue
+        if item.get("subPath"):
+            mount["subPath"] = str(item["subPath"])
+        out.add("cm", str(item.get("name", cm)), {"configMap": {"name": str(cm)}}, mount)
+
+
+def _secrets(ctx: Ctx, out: Storage) -> None:
+    for i, item in ctx.items("storage", "secretVolume"):
+        where = ("storage", "secretVolume", i)
+        secret = item.get("secret") or item.get("name")
+        mount = _mount(ctx, where, item, "mountPath")
+        if not secret or mount is None:
+            if not secret:
+                ctx.problem(where, "lower.secret-volume", "a Secret volume needs secret")
+            continue
+        source: dict[str, Any] = {"secretName": str(secret)}
+        mode = _file_mode(ctx, where, item.get("defaultMode"))
+        if mode is not None:
+            source["defaultMode"] = mode
+        mount["readOnly"] = True
+        out.add("secret", str(item.get("name", secret)), {"secret": source}, mount)
+
+
+def _file_mode(ctx: Ctx, where: tuple[Any, ...], raw: Any) -> int | None:
+    """defaultMode as an int; strings are octal (``"0644"``), as people write file modes."""
+    if raw is None:
+        return None
+    try:
+        mode = int(raw, 8) if isinstance(raw, str) else int(raw)
+    except ValueError:
+        mode = -1
+    if isinstance(raw, bool) or not 0 <= mode <= 0o777:
+        ctx.problem(where + ("defaultMode",), "lower.file-mode",
+                    f"defaultMode {raw!r} must be a file mode between 0 and 0777 (octal string "
+                    "like \"0644\" or a decimal number)")
+        return None
+    return mode
