@@ -137,3 +137,12 @@ def dotted(path: Path) -> str:
     for p in path:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
     return out
+
+
+def retag(data: Any, prov: dict[Path, Source], path: Path = ()) -> Any:
+    """The inverse of ``untag``: a tagged tree from plain data and its provenance."""
+    if isinstance(data, dict):
+        return {k: retag(v, prov, path + (k,)) for k, v in data.items()}
+    if isinstance(data, list) and item_key(path) is not None:
+        return [retag(v, prov, path + (i,)) for i, v in enumerate(data)]
+    return Leaf(data, prov.get(path, Source("unknown")))

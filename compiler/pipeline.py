@@ -52,6 +52,8 @@ def run(root: FsPath, overlay: str | None = None, until: str = "emit",
     res.problems.extend(problems)
     res.problems.extend(config.check_target(cfg.target, config.CONFIG_FILE, 1, 1))
     _resolve(res, repo, only)
+    _policy(res, repo)
+    _overlay(res, repo, overlay)
     if until in ("validate", "resolve", "policy", "overlay"):
         return _done(res)
     _lower(res)
@@ -144,6 +146,30 @@ def _duplicates(res: Result) -> None:
                                         field="metadata.name"))
         else:
             seen[key] = rw
+
+
+def _policy(res: Result, repo: Repo) -> None:
+    """Stage 5: policy defaults fill the specs, then the rules judge them (compiler/policy)."""
+    try:
+        from . import policy
+    except ImportError:  # the policy stage lands with its own issue
+        return
+    kept, problems = policy.apply(repo, res.workloads)
+    res.problems.extend(problems)
+    res.workloads = kept
+
+
+def _overlay(res: Result, repo: Repo, name: str | None) -> None:
+    """Stage 6: the overlay's target settings (and, with compiler/overlay, its patches)."""
+    if name is None:
+        return
+    doc = repo.get("Overlay", name)
+    if doc is None:
+        from .repo import suggest
+        raise ConfigError(f'no Overlay named "{name}"' + suggest(name, repo.names("Overlay"))
+                          + (f" (overlays: {', '.join(repo.names('Overlay'))})" if repo.names("Overlay") else ""))
+    res.overlay = name
+    res.target = config.apply_target(res.target, (doc.data.get("spec") or {}).get("target") or {})
 
 
 def _lower(res: Result) -> None:
