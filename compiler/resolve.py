@@ -24,6 +24,9 @@ class _Ctx:
     def __init__(self, repo: Repo, doc: Doc) -> None:
         self.repo, self.doc = repo, doc
         self.problems: list[Problem] = []
+        #: set when a referenced document failed validation: the workload is not lowered, and
+        #: the reference is not reported again (the broken document already was)
+        self.tainted = False
 
     def problem(self, path: Path, code: str, message: str, doc: Doc | None = None) -> None:
         d = doc or self.doc
@@ -33,7 +36,9 @@ class _Ctx:
 
     def asset(self, kind: str, name: Any, path: Path, doc: Doc | None = None) -> Doc | None:
         found = self.repo.get(kind, str(name))
-        if found is None and (kind, str(name)) not in self.repo.broken:
+        if (kind, str(name)) in self.repo.broken:
+            self.tainted = True
+        elif found is None:
             choices = self.repo.names(kind)
             self.problem(path, "resolve.missing-asset",
                          f'{kind} "{name}" not found' + suggest(str(name), choices), doc)
@@ -62,6 +67,8 @@ def resolve_workload(repo: Repo, doc: Doc, folder: str) -> tuple[ResolvedWorkloa
                     f'spec.project is "{named}" but the file is in the folder of project "{folder}"')
     tree = _layers(ctx, spec)
     tree = _credentials(ctx, tree)
+    if ctx.tainted:
+        return None, ctx.problems
     data, prov = untag(tree)
     meta = doc.data.get("metadata") or {}
     rw = ResolvedWorkload(doc.kind, doc.name, project, data, prov, doc,
@@ -177,6 +184,9 @@ def _credentials(ctx: _Ctx, tree: Any) -> Any:
         name_leaf = cred.get("name")
         name = name_leaf.value if isinstance(name_leaf, Leaf) else None
         found = ctx.repo.get("Credential", str(name))
+        if ("Credential", str(name)) in ctx.repo.broken:
+            ctx.tainted = True
+            continue
         if found is None:
             ctx.problem(("spec", "environmentVariables", i, "credential", "name"), "resolve.missing-asset",
                         f'Credential "{name}" not found' + suggest(str(name), ctx.repo.names("Credential")))
