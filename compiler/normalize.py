@@ -350,6 +350,7 @@ SIMPLE: dict[str, tuple[Path, Conv]] = {
     "preemptible": (("preemptible",), _bool),
     "jobType": (("framework",), _framework),
     "workers": (("workers",), _int),
+    "nonPreemptible": (("nonPreemptible",), _bool),
     "minScale": (("autoscaling", "minReplicas"), _int),
     "maxScale": (("autoscaling", "maxReplicas"), _int),
     "metric": (("autoscaling", "metric"), _metric),
@@ -361,8 +362,7 @@ SIMPLE: dict[str, tuple[Path, Conv]] = {
 GPU_FIELDS = ("gpu", "gpuDevices", "gpuMemory", "migProfile", "gpuLimit")
 IDENTITY_FIELDS = ("runAsUser", "runAsUid", "runAsGid")
 TOGETHER = GPU_FIELDS + IDENTITY_FIELDS + ("usage", "name", "namePrefix", "baseWorkload",
-                                           "serviceType", "mountPropagation", "podAffinity",
-                                           "nonPreemptible")
+                                           "serviceType", "mountPropagation", "podAffinity")
 
 #: Fields that only say something about Run:ai's own bookkeeping or terminal: warned and dropped.
 DROPPED = {
@@ -521,7 +521,6 @@ def convert_spec(out: Out, spec: dict[str, Any], kind: str) -> None:
             except Bad as bad:
                 out.problem(bad.path or spath, "runai.bad-value", f"{name}: {bad}")
     _finish_ports(out, spec, kind)
-    _non_preemptible(out, spec)
     _pod_affinity(out, spec)
     _mount_propagation(out, spec)
 
@@ -668,22 +667,6 @@ def _identity_fields(out: Out, spec: dict[str, Any]) -> None:
             out.put(("spec", "security", name), _int(value), vpath)
         except Bad as bad:
             out.problem(vpath, "runai.bad-value", f"{name}: {bad}")
-
-
-def _non_preemptible(out: Out, spec: dict[str, Any]) -> None:
-    """Run:ai's non-preemptible class is ``build`` (the workspace class)."""
-    found = _field_value(out, spec, "nonPreemptible")
-    if found is None:
-        return
-    try:
-        wanted = _bool(found[0])
-    except Bad as bad:
-        out.problem(found[1], "runai.bad-value", f"nonPreemptible: {bad}")
-        return
-    if wanted and "priorityClass" in out.data["spec"]:
-        out.unmappable(found[1], "priorityClass is also set; it already decides preemptibility")
-    elif wanted:
-        out.put(("spec", "priorityClass"), "build", found[1])
 
 
 def _pod_affinity(out: Out, spec: dict[str, Any]) -> None:
@@ -1026,7 +1009,7 @@ SPEC_ORDER = (
     "minReplicas", "maxReplicas", "slotsPerWorker", "cleanPodPolicy", "image", "imagePullPolicy",
     "command", "args", "workingDir", "createHomeDir", "environmentVariables", "storage", "security",
     "ports", "servingPort", "exposedUrls", "autoscaling", "nodePools", "nodeType", "tolerations",
-    "podAffinitySchedulingRule", "podAffinityTopology", "priorityClass", "preemptible", "labels",
+    "podAffinitySchedulingRule", "podAffinityTopology", "priorityClass", "preemptible", "nonPreemptible", "labels",
     "annotations", "autoDeletionTimeAfterCompletionSeconds", "backoffLimit", "completions", "parallelism",
     "terminateAfterPreemption", "defaults", "rules",
 )

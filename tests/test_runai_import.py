@@ -225,3 +225,17 @@ def test_import_output_is_deterministic(tmp_path: Path, monkeypatch: pytest.Monk
     import_files(files, None, first)
     import_files(list(files), None, second)
     assert first.getvalue() == second.getvalue()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_output_is_valid_against_the_native_schemas(case: str) -> None:
+    from jsonschema import Draft202012Validator
+
+    from compiler import schemas
+
+    for doc in yaml.safe_load_all((DATA / f"{case}.expected.yaml").read_text()):
+        if doc is None:
+            continue
+        validator = Draft202012Validator(schemas.schema_for(doc["kind"]), registry=schemas.registry())
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(doc)]
+        assert errors == [], doc["metadata"]["name"]
