@@ -94,8 +94,9 @@ def _pod_affinity(ctx: Ctx) -> dict[str, Any]:
     if not rule and not topology:
         return {}
     if not rule or not topology:
-        missing = "podAffinityTopology" if rule else "podAffinitySchedulingRule"
-        ctx.problem((missing if not rule else "podAffinitySchedulingRule",), "lower.pod-affinity",
+        missing, present = (("podAffinityTopology", "podAffinitySchedulingRule") if rule
+                            else ("podAffinitySchedulingRule", "podAffinityTopology"))
+        ctx.problem((present,), "lower.pod-affinity",
                     f"pod affinity needs both podAffinitySchedulingRule and podAffinityTopology; "
                     f"{missing} is not set")
         return {}
@@ -189,6 +190,6 @@ def _scheduler(ctx: Ctx, out: Scheduling) -> None:
         ctx.problem(("preemptible",), "lower.preemptible",
                     f"preemptible has no meaning on target scheduler {ctx.target.scheduler!r}: "
                     "preemption follows the priority class; set priorityClass to a preemptible "
-                    "PriorityClass of the cluster, or use scheduler: runai")
+                    "PriorityClass of the cluster, or use scheduler: runai", "warning")
     if priority:
         out.pod_spec["priorityClassName"] = str(priority)

@@ -1,0 +1,113 @@
+"""compiler.verify: output objects against the official Kubernetes schemas."""
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+import pytest
+
+from compiler import verify
+from tests.lowerkit import lower, workload
+
+JOB: dict[str, Any] = {
+    "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j", "namespace": "ns"},
+    "spec": {"template": {"spec": {"restartPolicy": "Never",
+                                   "containers": [{"name": "main", "image": "busybox"}]}}}}
+
+
+def test_valid_job_passes() -> None:
+    assert verify.verify_objects([JOB], "1.37") == []
+
+
+def test_unknown_field_is_reported_with_kind_name_and_path() -> None:
+    bad = copy.deepcopy(JOB)
+    bad["spec"]["template"]["spec"]["containers"][0]["gpus"] = 1
+    [msg] = verify.verify_objects([bad], "1.37")
+    assert msg.startswith("batch/v1 Job/ns/j: spec.template.spec.containers[0]:")
+    assert "'gpus' was unexpected" in msg
+
+
+def test_wrong_type_is_reported() -> None:
+    bad = copy.deepcopy(JOB)
+    bad["spec"]["backoffLimit"] = "six"
+    [msg] = verify.verify_objects([bad], "1.37")
+    assert "spec.backoffLimit" in msg and "integer" in msg
+
+
+def test_non_string_label_value_is_reported() -> None:
+    bad = copy.deepcopy(JOB)
+    bad["metadata"]["labels"] = {"n": 1}
+    assert verify.verify_objects([bad], "1.37") != []
+
+
+def test_all_errors_of_an_object_are_reported() -> None:
+    bad = copy.deepcopy(JOB)
+    bad["spec"]["backoffLimit"] = "six"
+    bad["spec"]["parallel"] = 2
+    assert len(verify.verify_objects([bad], "1.37")) == 2
+
+
+def test_field_missing_in_older_version_is_reported() -> None:
+    obj = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "s"},
+           "spec": {"selector": {"matchLabels": {"a": "b"}},
+                    "template": {"metadata": {"labels": {"a": "b"}},
+                                 "spec": {"containers": [{"name": "c", "image": "i"}]}}}}
+    assert verify.verify_objects([obj], "1.33") == []
+    [msg] = verify.verify_objects([obj], "1.32")
+    assert "serviceName" in msg
+
+
+def test_unknown_kind_is_skipped_and_listed() -> None:
+    crd = {"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob", "metadata": {"name": "p", "namespace": "n"}}
+    assert verify.verify_objects([crd], "1.37") == []
+    assert verify.unknown_kinds([crd, JOB], "1.37") == ["kubeflow.org/v1 PyTorchJob/n/p"]
+
+
+def test_object_without_kind_is_an_error() -> None:
+    assert verify.verify_objects([{"metadata": {"name": "x"}}], "1.37") != []
+
+
+def test_newer_version_uses_newest_bundled_schema() -> None:
+    newest = verify.available_versions()[-1]
+    assert verify.schema_version("1.99") == newest
+    assert verify.schema_version("v1.30.4") == "1.30"
+
+
+def test_version_older_than_bundled_schemas_is_refused() -> None:
+    with pytest.raises(verify.UnsupportedVersion):
+        verify.schema_version("1.10")
+
+
+def test_versions_compare_numerically() -> None:
+    assert "1.9" not in verify.available_versions()
+    assert verify.schema_version("1.100") == verify.available_versions()[-1]
+
+
+def test_validators_are_cached_per_version_and_kind() -> None:
+    a = verify.validator_for("1.37", "batch/v1", "Job")
+    assert a is verify.validator_for("1.37", "batch/v1", "Job")
+    assert a is not verify.validator_for("1.36", "batch/v1", "Job")
+
+
+def test_fast_and_full_validators_agree_on_lowered_objects() -> None:
+    objs, _ = lower(workload("interactive", ports=[{"container": 80, "serviceType": "NodePort"}],
+                             exposedUrls=[{"container": 81}], compute={"gpuDevicesRequest": 1, "cpuCoreRequest": 1.5},
+                             storage={"pvc": [{"claimName": "c", "path": "/c", "claimInfo": {"size": "1Gi"}}]}))
+    for obj in objs:
+        val = verify.validator_for("1.37", obj["apiVersion"], obj["kind"])
+        assert val is not None
+        val.fast(obj)
+        assert list(val.full.iter_errors(obj)) == []
+
+
+def test_verification_of_a_warm_object_is_fast() -> None:
+    objs, _ = lower(workload(nodePools=["a", "b"], compute={"gpuDevicesRequest": 1},
+                             environmentVariables=[{"name": "A", "value": "1"}]))
+    verify.verify_objects(objs, "1.37")
+    n = 2000
+    start = time.perf_counter()
+    for _ in range(n):
+        verify.verify_objects(objs, "1.37")
+    per_object = (time.perf_counter() - start) / (n * len(objs))
+    assert per_object < 0.0005, f"{per_object * 1e6:.0f} µs per object"
