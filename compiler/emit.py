@@ -14,45 +14,100 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
-
 from .bundle import canonical_json, group_of
 
-try:
-    _BaseDumper: Any = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover
-    _BaseDumper = yaml.SafeDumper
-
 # Plain scalars a YAML 1.2 (core schema) reader types differently from a YAML 1.1 reader, or
-# that PyYAML's 1.1 resolver does not catch: quote them all.
+# that either reads as something other than a string: these are always quoted.
 _AMBIGUOUS = re.compile(
-    r"""^(?:[-+]?(?:0o[0-7]+|0x[0-9a-fA-F]+|[0-9][0-9_]*|[0-9]+(?::[0-5]?[0-9])+)
+    r"""^(?:[-+]?(?:0o[0-7]+|0x[0-9a-fA-F]+|0b[01_]+|[0-9][0-9_]*|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)
     |[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?
     |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
     |y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
     |null|Null|NULL|~|=|<<|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*)$""",
     re.VERBOSE,
 )
+# What may stand unquoted: printable ASCII without YAML indicators where they would matter.
+_PLAIN = re.compile(r"^[A-Za-z0-9_./$^(]([A-Za-z0-9_./$^()@%=+,;~\[\]{}<>!?*&|'\"` -]|:(?! )|#(?<! #))*$")
+_PLAIN_DASH = re.compile(r"^-[A-Za-z0-9_./=-]")
 
 
-class _Dumper(_BaseDumper):  # type: ignore[misc]
-    pass
+def scalar(value: Any) -> str:
+    """One scalar in canonical form (YAML 1.1 and 1.2 readers agree on its type and value)."""
+    if isinstance(value, str):
+        return _string(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float(value)
+    raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
-def _str(dumper: Any, value: str) -> Any:
-    style = "'" if _AMBIGUOUS.match(value) or value == "" else None
-    if "\n" in value:
-        style = "|"
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+def _string(value: str) -> str:
+    if (value and value[-1] != " " and not value.endswith(":") and not _AMBIGUOUS.match(value)
+            and (_PLAIN.match(value) or _PLAIN_DASH.match(value)) and " #" not in value):
+        return value
+    if value.isprintable():
+        return "'" + value.replace("'", "''") + "'"
+    return json.dumps(value, ensure_ascii=False)
 
 
-_Dumper.add_representer(str, _str)
+def _float(value: float) -> str:
+    if value != value:
+        return ".nan"
+    if value in (float("inf"), float("-inf")):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value)
+    if "e" in text and "." not in text.split("e")[0]:
+        mantissa, exp = text.split("e")
+        text = f"{mantissa}.0e{exp}"
+    return text
+
+
+def _block(value: Any, indent: int, out: list[str]) -> None:
+    """Append the lines of a non-empty mapping or sequence at ``indent``."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        for key in sorted(value):
+            _entry(pad + _string(str(key)) + ":", value[key], indent, out, indentless=True)
+    else:
+        for item in value:
+            if isinstance(item, dict) and item:
+                inner: list[str] = []
+                _block(item, indent + 2, inner)
+                out.append(pad + "- " + inner[0][indent + 2:])
+                out.extend(inner[1:])
+            else:
+                _entry(pad + "-", item, indent, out, indentless=False)
+
+
+def _entry(head: str, value: Any, indent: int, out: list[str], indentless: bool) -> None:
+    if isinstance(value, (dict, list)) and value:
+        out.append(head)
+        _block(value, indent if indentless and isinstance(value, list) else indent + 2, out)
+    elif isinstance(value, dict):
+        out.append(head + " {}")
+    elif isinstance(value, list):
+        out.append(head + " []")
+    else:
+        out.append(head + " " + scalar(value))
 
 
 def dump_documents(objects: list[dict[str, Any]]) -> str:
     """Multi-document YAML for a list of objects (each document starts with ---)."""
-    return yaml.dump_all(objects, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
-                         explicit_start=True, allow_unicode=True, width=1 << 16)
+    out: list[str] = []
+    for obj in objects:
+        out.append("---")
+        if obj:
+            _block(obj, 0, out)
+        else:
+            out.append("{}")
+    return "\n".join(out) + "\n"
 
 
 def object_hash(obj: dict[str, Any]) -> str:

@@ -47,7 +47,8 @@ def run(root: FsPath, overlay: str | None = None, until: str = "emit",
     docs = _normalize(res, docs)
     good = _validate(res, docs)
     repo, problems = classify(cfg, good)
-    repo.broken = {(d.kind, d.name) for d in docs if d not in good}
+    valid = {id(d) for d in good}
+    repo.broken = {(d.kind, d.name) for d in docs if id(d) not in valid}
     res.repo, res.target = repo, cfg.target
     res.problems.extend(problems)
     res.problems.extend(config.check_target(cfg.target, config.CONFIG_FILE, 1, 1))
