@@ -1,0 +1,108 @@
+"""The input JSON Schemas (draft 2020-12): where they are, loaded once, validators cached.
+
+Installed wheel: ``compiler/schemas/`` inside the package. Development checkout:
+``<repo>/schemas/``. ``$ref``s between the files resolve offline through a ``referencing``
+registry built from the folder (each file registered under its own file name, which is what
+the relative ``$ref``s in the files name).
+
+Two validators per kind: a compiled ``fastjsonschema`` function that only answers "valid or
+not" (fast path: almost every document is valid), and a ``jsonschema`` validator that lists
+every error of an invalid document.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import fastjsonschema
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .model import NATIVE_KINDS
+from .problems import WlcError
+
+SUFFIX = ".schema.json"
+COMMON = "common" + SUFFIX
+
+
+def schema_dir() -> Path:
+    """The folder that holds the schema files (wheel layout first, then the checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "schemas", here.parent / "schemas"):
+        if (candidate / COMMON).is_file():
+            return candidate
+    raise WlcError(f"the wlc JSON Schemas are missing (looked in {here / 'schemas'} "
+                   f"and {here.parent / 'schemas'})")
+
+
+@lru_cache(maxsize=1)
+def _files() -> dict[str, dict[str, Any]]:
+    """File name → parsed schema, for every schema file."""
+    folder = schema_dir()
+    return {p.name: json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(folder.glob("*" + SUFFIX))}
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:  # type: ignore[type-arg]
+    """Every schema file as a resource named by its file name."""
+    resources = [(name, Resource(contents=schema, specification=DRAFT202012))
+                 for name, schema in _files().items()]
+    return Registry().with_resources(resources)
+
+
+def schema_for(kind: str) -> dict[str, Any]:
+    """The schema of a native kind; KeyError for a kind without one."""
+    if kind not in NATIVE_KINDS:
+        raise KeyError(kind)
+    return _files()[kind + SUFFIX]
+
+
+def common_defs() -> dict[str, Any]:
+    """The shared ``$defs`` of common.schema.json."""
+    defs: dict[str, Any] = _files()[COMMON]["$defs"]
+    return defs
+
+
+@dataclass(frozen=True)
+class KindValidator:
+    """Both validators of one kind."""
+
+    is_valid: Callable[[Any], bool]
+    full: Draft202012Validator
+
+
+@lru_cache(maxsize=None)
+def validator_for(kind: str) -> KindValidator:
+    """The cached validators of a native kind (built on first use)."""
+    schema = schema_for(kind)
+    full = Draft202012Validator(schema, registry=registry())
+    return KindValidator(is_valid=_fast(schema, full), full=full)
+
+
+def _fast(schema: dict[str, Any], full: Draft202012Validator) -> Callable[[Any], bool]:
+    """A compiled yes/no check; falls back to jsonschema's own when compiling fails."""
+    files = copy.deepcopy(_files())  # fastjsonschema rewrites $refs in place
+
+    def handler(uri: str) -> Any:
+        return files[uri.rsplit("/", 1)[-1]]
+
+    try:
+        compiled = fastjsonschema.compile(copy.deepcopy(schema), handlers={"": handler}, use_default=False,
+                                          use_formats=False)
+    except Exception:  # noqa: BLE001 - an unsupported construct: use the slow path only
+        return full.is_valid
+
+    def check(instance: Any) -> bool:
+        try:
+            compiled(instance)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return check
