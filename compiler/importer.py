@@ -17,7 +17,7 @@ import yaml
 
 from .load import parse_documents
 from .model import Doc
-from .normalize import is_runai, normalize, project_of_namespace
+from .normalize import POLICY_NOTE, is_runai, normalize, project_of_namespace
 from .problems import Problem, sort_problems
 
 NO_PROJECT = "_unassigned"
@@ -30,6 +30,7 @@ class Imported:
     source: str
     relpath: str
     text: str
+    doc: Doc
 
 
 def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = None) -> list[Problem]:
@@ -41,6 +42,7 @@ def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = 
         results.extend(found)
         problems.extend(found_problems)
     problems.extend(_duplicates(results))
+    problems.extend(_replaced_policies(results))
     if out_dir is None:
         _print(results, stdout or sys.stdout)
     else:
@@ -68,7 +70,10 @@ def convert_file(path: str) -> tuple[list[Imported], list[Problem]]:
         native, found = normalize(doc)
         problems.extend(found)
         if native is not None:
-            results.append(Imported(path, output_path(native, doc), dump(native.data)))
+            text = dump(native.data)
+            if native.kind == "Policy":
+                text = "".join(f"# {line}\n" for line in POLICY_NOTE.format(kind=doc.kind).splitlines()) + text
+            results.append(Imported(path, output_path(native, doc), text, native))
     return results, problems
 
 
@@ -79,7 +84,8 @@ def output_path(native: Doc, source: Doc) -> str:
     if kind == "Template":
         return f"templates/{name}.yaml"
     if kind == "Policy":
-        return f"policies/{name}.yaml"
+        scope = (native.data.get("spec") or {}).get("scope") or {}
+        return f"policies/{scope.get('project') or 'cluster'}/{name}.yaml"
     spec = native.data.get("spec") or {}
     project = spec.get("project") or _namespace_folder(source)
     return f"workloads/{project}/{name}.yaml"
@@ -116,6 +122,31 @@ def _duplicates(results: list[Imported]) -> list[Problem]:
                                     "only the first is written"))
         else:
             seen[result.relpath] = result.source
+    return problems
+
+
+def _replaced_policies(results: list[Imported]) -> list[Problem]:
+    """Run:ai v1: a project policy of a kind replaces the cluster one; wlc merges them. Say so."""
+    cluster: dict[str, Imported] = {}
+    for result in results:
+        spec = result.doc.data.get("spec") or {}
+        if result.doc.kind == "Policy" and spec.get("scope", {}).get("cluster"):
+            for wtype in spec.get("workloadTypes", []):
+                cluster.setdefault(wtype, result)
+    problems: list[Problem] = []
+    for result in results:
+        spec = result.doc.data.get("spec") or {}
+        if result.doc.kind != "Policy" or not spec.get("scope", {}).get("project"):
+            continue
+        for wtype in spec.get("workloadTypes", []):
+            if wtype in cluster:
+                line, col = result.doc.loc(("spec", "scope", "project"))
+                other = cluster[wtype]
+                problems.append(Problem(
+                    result.source, line, col, "runai.policy-replacement",
+                    f"in Run:ai this project policy replaced the cluster policy {other.doc.name} "
+                    f"({other.source}) for {wtype} workloads; wlc applies both (defaults: the project's "
+                    "win; a field with rules in both is an error): review the two", "warning", "spec.scope"))
     return problems
 
 

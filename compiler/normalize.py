@@ -20,8 +20,9 @@ from .problems import Problem
 
 RUNAI_API_VERSIONS = ("run.ai/v1alpha1", "run.ai/v2alpha1")
 RUNAI_WORKLOAD_KINDS = ("TrainingWorkload", "InteractiveWorkload", "DistributedWorkload", "InferenceWorkload")
-POLICY_KINDS = {"TrainingPolicy": "training", "InteractivePolicy": "interactive",
-                "DistributedPolicy": "distributed", "InferencePolicy": "inference"}
+#: v1 policy kind → the workload kind it governs (a native Policy's workloadTypes entry)
+POLICY_KINDS = {"TrainingPolicy": "TrainingWorkload", "InteractivePolicy": "InteractiveWorkload",
+                "DistributedPolicy": "DistributedWorkload", "InferencePolicy": "InferenceWorkload"}
 _TOP_KEYS = ("apiVersion", "kind", "metadata", "spec", "status")
 _DROPPED_META_KEYS = ("PreviousJob",)
 _DROPPED_META_PREFIXES = ("kubectl.kubernetes.io/",)
@@ -1046,7 +1047,303 @@ def _ordered_keys(data: dict[str, Any], order: tuple[str, ...]) -> list[str]:
 # --------------------------------------------------------------------------- policies
 
 
+#: the note the importer writes above an imported policy (v1 and wlc scope semantics differ)
+POLICY_NOTE = (
+    "Imported from a Run:ai v1 {kind}. In Run:ai v1 a project's policy of a kind REPLACES the\n"
+    "cluster (namespace runai) one; in wlc policies of a scope chain MERGE: defaults, most specific\n"
+    "wins; a field may have rules in only one policy of the chain. Review overlapping rules."
+)
+_POLICY_FIELD_KEYS = ("rules", "value", "itemRules", "items")
+_RULE_NAMES = ("required", "canEdit", "min", "max", "step", "options")
+_ITEM_RULE_NAMES = ("canAdd", "required")
+#: rules of fields that are not one-to-one: Run:ai field → (native path, converter for min/max)
+_RULE_TARGETS: dict[str, tuple[Path, Conv]] = {
+    "gpuDevices": (("compute", "gpuDevicesRequest"), _int),
+    "gpuMemory": (("compute", "gpuMemoryRequest"), _quantity),
+    "migProfile": (("compute", "migProfile"), _str),
+    "gpuLimit": (("compute", "gpuPortionLimit"), _number),
+    "runAsUser": (("security", "uidGidSource"), _str),
+    "runAsUid": (("security", "runAsUid"), _int),
+    "runAsGid": (("security", "runAsGid"), _int),
+}
+
+
 def _convert_policy(out: Out, data: dict[str, Any], kind: str) -> None:
-    out.problem(("kind",), "runai.policy-import",
-                f"{kind}: importing Run:ai v1 policies is not supported yet; write a native Policy")
-    out.data.clear()
+    """A v1 per-kind policy becomes a native Policy for that one workload type."""
+    for key in data:
+        if key not in _TOP_KEYS:
+            out.unknown((key,), _TOP_KEYS)
+    out.data["kind"] = "Policy"
+    out.mark(("kind",), ("kind",))
+    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    assert isinstance(meta, dict)
+    out.mark(("metadata",), ("metadata",))
+    if isinstance(meta.get("name"), str) and meta["name"]:
+        out.put(("metadata", "name"), meta["name"], ("metadata", "name"))
+    else:
+        out.problem(("metadata",), "runai.bad-value", "the policy has no metadata.name")
+    spec = data.get("spec")
+    if not isinstance(spec, dict):
+        out.problem(("spec",), "runai.bad-value", "a Run:ai policy needs a spec mapping")
+        spec = {}
+    out.mark(("spec",), ("spec",))
+    if not _policy_scope(out, meta):
+        out.data.clear()
+        return
+    workload_kind = POLICY_KINDS[kind]
+    out.put(("spec", "workloadTypes"), [workload_kind], ("kind",))
+    fields = _policy_fields(out, spec, workload_kind)
+    _policy_defaults(out, fields, workload_kind)
+    _policy_rules(out, fields)
+    for part in ("defaults", "rules"):
+        if part in out.data["spec"]:
+            out.data["spec"][part] = order_spec(out.data["spec"][part])
+
+
+def _policy_scope(out: Out, meta: dict[str, Any]) -> bool:
+    namespace = meta.get("namespace")
+    path = ("metadata", "namespace")
+    if namespace == "runai":
+        out.put(("spec", "scope", "cluster"), True, path)
+        return True
+    project = project_of_namespace(namespace) if isinstance(namespace, str) else None
+    if project is None:
+        out.problem(path if namespace else ("metadata",), "runai.policy-scope",
+                    "a Run:ai policy applies to the cluster (namespace runai) or to a project "
+                    f"(namespace runai-<project>); cannot tell the scope of namespace {namespace!r}")
+        return False
+    out.put(("spec", "scope", "project"), project, path)
+    return True
+
+
+def _policy_fields(out: Out, spec: dict[str, Any], workload_kind: str) -> dict[str, dict[str, Any]]:
+    """The policy's fields that are mappings of rules/value/itemRules/items (others are problems)."""
+    allowed = allowed_fields(workload_kind)
+    fields: dict[str, dict[str, Any]] = {}
+    for name, node in spec.items():
+        spath = ("spec", name)
+        if name not in allowed:
+            _not_allowed(out, spath, workload_kind, allowed)
+        elif not isinstance(node, dict):
+            out.problem(spath, "runai.bad-value", f"{name}: expected rules, value, itemRules or items")
+        else:
+            for key in node:
+                if key not in _POLICY_FIELD_KEYS:
+                    out.unknown(spath + (key,), _POLICY_FIELD_KEYS, what="policy key")
+            fields[name] = node
+    return fields
+
+
+# -- defaults: the policy's values converted like a workload's, then itemized lists become instances
+
+
+def _policy_defaults(out: Out, fields: dict[str, dict[str, Any]], workload_kind: str) -> None:
+    synthetic: dict[str, Any] = {}
+    for name, node in fields.items():
+        if isinstance(node.get("items"), dict):
+            items = {label: {"value": item["value"]} for label, item in node["items"].items()
+                     if label != "DEFAULTS" and isinstance(item, dict) and "value" in item}
+            if items:
+                synthetic[name] = {"items": items}
+        elif "value" in node:
+            synthetic[name] = {"value": node["value"]}
+    tmp = Out(out.src, {"spec": {}})
+    convert_spec(tmp, synthetic, workload_kind)
+    out.problems.extend(tmp.problems)
+    _move_defaults(out, tmp)
+    for name, node in fields.items():
+        defaults = node.get("items", {}).get("DEFAULTS") if isinstance(node.get("items"), dict) else None
+        if isinstance(defaults, dict) and name in ITEM_KINDS:
+            _item_attribute_defaults(out, name, defaults.get("value"), ("spec", name, "items", "DEFAULTS", "value"))
+
+
+def _move_defaults(out: Out, tmp: Out) -> None:
+    """spec.X → spec.defaults.X, with every itemized list wrapped as ``{instances: [...]}``."""
+    lists = {("spec",) + kind.target for kind in ITEM_KINDS.values()} | {("spec", "storage", "nfs")}
+    for path in sorted(tmp.locs, key=lambda p: (len(p), [str(x) for x in p])):
+        if path[:1] != ("spec",) or len(path) < 2:
+            continue
+        new = _instances_path(("spec", "defaults") + path[1:], lists)
+        out.locs.setdefault(new, tmp.locs[path])
+        if path in tmp.key_locs:
+            out.key_locs.setdefault(new, tmp.key_locs[path])
+    spec = tmp.data["spec"]
+    if not spec:
+        return
+    out.locs.setdefault(("spec", "defaults"), out.src.loc(("spec",)))
+    out.data["spec"]["defaults"] = _wrap_instances(spec, ("spec",), lists)
+
+
+def _instances_path(path: Path, lists: set[Path]) -> Path:
+    for depth in range(2, len(path) + 1):
+        if ("spec",) + path[2:depth] in lists:
+            return path[:depth] + ("instances",) + path[depth:]
+    return path
+
+
+def _wrap_instances(node: Any, path: Path, lists: set[Path]) -> Any:
+    if path in lists and isinstance(node, list):
+        return {"instances": node}
+    if isinstance(node, dict):
+        return {k: _wrap_instances(v, path + (k,), lists) for k, v in node.items()}
+    return node
+
+
+def _item_attribute_defaults(out: Out, name: str, value: Any, vpath: Path) -> None:
+    """The DEFAULTS item: defaults for the members of every item (``attributes``)."""
+    value, vpath = unwrap_leaf(value, vpath)
+    if not isinstance(value, dict):
+        out.problem(vpath, "runai.bad-value", f"{name}.DEFAULTS: expected a mapping of item fields")
+        return
+    kind = ITEM_KINDS[name]
+    members = _mapping_members(out, name, kind, value, vpath)
+    for target in _item_targets(name, value):
+        base = ("spec", "defaults") + target + ("attributes",)
+        for mpath, member, mvpath in members:
+            if mpath != ("server",) or target[-1] == "nfs":
+                out.put(base + mpath, member, mvpath)
+
+
+def _item_targets(name: str, value: Any = None) -> list[Path]:
+    """Native lists a Run:ai itemized field feeds (volumes: host paths and NFS)."""
+    if name != "volumes":
+        return [ITEM_KINDS[name].target]
+    if isinstance(value, dict) and {"nfsServer", "server"} & set(value):
+        return [("storage", "nfs")]
+    return [("storage", "hostPath"), ("storage", "nfs")]
+
+
+# -- rules
+
+
+def _policy_rules(out: Out, fields: dict[str, dict[str, Any]]) -> None:
+    for name, node in fields.items():
+        spath = ("spec", name)
+        if name in ITEM_KINDS:
+            _item_rules(out, name, node, spath)
+        elif "rules" in node or "itemRules" in node:
+            _field_rules(out, name, node, spath)
+
+
+def _field_rules(out: Out, name: str, node: dict[str, Any], spath: Path) -> None:
+    rules = node.get("rules")
+    if "itemRules" in node:
+        out.unmappable(spath + ("itemRules",), f"{name} is not an itemized field")
+    if not isinstance(rules, dict):
+        if rules is not None:
+            out.problem(spath + ("rules",), "runai.bad-value", f"{name}.rules: expected a mapping")
+        return
+    target = _rule_target(out, name, rules, spath + ("rules",))
+    if target is None:
+        return
+    path, conv = target
+    for rule, raw in rules.items():
+        rpath = spath + ("rules", rule)
+        if rule not in _RULE_NAMES:
+            out.unknown(rpath, _RULE_NAMES, what="rule")
+            continue
+        try:
+            value = _bool(raw) if rule in ("required", "canEdit") else conv(raw) if rule != "options" \
+                else [{"value": conv(unwrap_leaf(o, ())[0])} for o in (raw if isinstance(raw, list) else [raw])]
+        except Bad as bad:
+            out.problem(rpath, "runai.bad-value", f"{name}.rules.{rule}: {bad}")
+            continue
+        out.put(("spec", "rules") + path + (rule,), value, rpath)
+
+
+def _rule_target(out: Out, name: str, rules: dict[str, Any], rpath: Path) -> tuple[Path, Conv] | None:
+    if name == "gpu":
+        bounds = [rules[b] for b in ("min", "max") if b in rules]
+        try:
+            fraction = any(0 < _number(b) < 1 for b in bounds)
+        except Bad as bad:
+            out.problem(rpath, "runai.bad-value", f"gpu.rules: {bad}")
+            return None
+        return (("compute", "gpuPortionRequest"), _number) if fraction else \
+            (("compute", "gpuDevicesRequest"), _int)
+    if name in _RULE_TARGETS:
+        return _RULE_TARGETS[name]
+    if name in SIMPLE:
+        return SIMPLE[name]
+    out.unmappable(rpath, f"wlc has no field that {name} maps to one-to-one, so its rules cannot be kept")
+    return None
+
+
+def _item_rules(out: Out, name: str, node: dict[str, Any], spath: Path) -> None:
+    kind = ITEM_KINDS[name]
+    rules = node.get("rules")
+    if isinstance(rules, dict):
+        for rule, raw in rules.items():
+            rpath = spath + ("rules", rule)
+            if rule == "canAdd":
+                for target in _item_targets(name):
+                    _put_rule(out, target + ("instances", "canAdd"), raw, rpath, name)
+            elif rule in _ITEM_RULE_NAMES:
+                out.dropped(rpath, "wlc policies have no 'required' rule for a whole itemized field")
+            else:
+                out.unknown(rpath, _ITEM_RULE_NAMES, what="rule")
+    if isinstance(node.get("itemRules"), dict):
+        for member, mrules in node["itemRules"].items():
+            _member_rules(out, name, kind, member, mrules, spath + ("itemRules", member))
+    if isinstance(node.get("items"), dict):
+        _locked_items(out, name, kind, node["items"], spath)
+
+
+def _put_rule(out: Out, target: Path, raw: Any, rpath: Path, name: str) -> None:
+    try:
+        out.put(("spec", "rules") + target, _bool(raw), rpath)
+    except Bad as bad:
+        out.problem(rpath, "runai.bad-value", f"{name}: {bad}")
+
+
+def _member_rules(out: Out, name: str, kind: ItemKind, member: str, mrules: Any, mpath: Path) -> None:
+    if name == "volumes" and member == "nfsServer" and isinstance(mrules, dict) and mrules.get("required"):
+        # Run:ai's documented idiom for "no host paths": every volume must name an NFS server
+        out.put(("spec", "rules", "storage", "hostPath", "instances", "canAdd"), False, mpath + ("required",))
+        return
+    if member not in kind.members or not isinstance(mrules, dict):
+        out.unknown(mpath, kind.members, what=f"{name} item field")
+        return
+    target, conv = kind.members[member]
+    for rule, raw in mrules.items():
+        rpath = mpath + (rule,)
+        if rule not in _RULE_NAMES:
+            out.unknown(rpath, _RULE_NAMES, what="rule")
+            continue
+        try:
+            value = _bool(raw) if rule in ("required", "canEdit") else conv(raw)
+        except Bad as bad:
+            out.problem(rpath, "runai.bad-value", f"{name}.itemRules.{member}.{rule}: {bad}")
+            continue
+        for lpath in _item_targets(name, {member: 1} if member in ("nfsServer", "server") else None):
+            out.put(("spec", "rules") + lpath + ("attributes",) + target + (rule,), value, rpath)
+
+
+def _locked_items(out: Out, name: str, kind: ItemKind, items: dict[str, Any], spath: Path) -> None:
+    """Items whose rules forbid removing them become ``instances.locked`` keys."""
+    for label, item in items.items():
+        ipath = spath + ("items", label)
+        if not isinstance(item, dict) or label == "DEFAULTS" or not isinstance(item.get("rules"), dict):
+            continue
+        rules = item["rules"]
+        for rule in rules:
+            if rule not in ("canRemove", "canEdit"):
+                out.unknown(ipath + ("rules", rule), ("canRemove", "canEdit"), what="item rule")
+        if rules.get("canEdit") is False:
+            out.dropped(ipath + ("rules", "canEdit"), "wlc locks an item against removal only; "
+                        "use itemRules (attributes) with canEdit to fix its members")
+        if rules.get("canRemove") is False:
+            value = item.get("value")
+            members = _item_members(out, name, kind, Item(str(label), ipath, value, ipath + ("value",), False))
+            if members:
+                key = members[0][1]
+                for target in _item_targets(name, unwrap_leaf(value, ())[0]):
+                    _append_locked(out, target, key, ipath + ("rules", "canRemove"))
+
+
+def _append_locked(out: Out, target: Path, key: Any, rpath: Path) -> None:
+    path = ("spec", "rules") + target + ("instances", "locked")
+    rules: Any = out.data["spec"].get("rules", {})
+    for part in path[2:]:
+        rules = rules.get(part, {}) if isinstance(rules, dict) else {}
+    out.put(path + (len(rules) if isinstance(rules, list) else 0,), key, rpath)

@@ -239,3 +239,39 @@ def test_golden_output_is_valid_against_the_native_schemas(case: str) -> None:
         validator = Draft202012Validator(schemas.schema_for(doc["kind"]), registry=schemas.registry())
         errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(doc)]
         assert errors == [], doc["metadata"]["name"]
+
+
+def test_v1_project_policy_that_replaced_a_cluster_policy_is_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).parent.parent)
+    problems = import_files([_rel(DATA / "policies-v1.yaml")], None, io.StringIO())
+    replaced = [(p.line, p.severity) for p in problems if p.code == "runai.policy-replacement"]
+    assert replaced == [(6, "warning"), (40, "warning")]
+
+
+def test_policy_output_goes_to_a_folder_per_scope_with_the_semantics_note(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).parent.parent)
+    import_files([_rel(DATA / "policies-v1.yaml")], str(tmp_path))
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.yaml"))
+    assert written == ["policies/cluster/interactive-policy.yaml", "policies/cluster/training-policy.yaml",
+                       "policies/research/old-style.yaml", "policies/team-a/interactive-policy1.yaml",
+                       "policies/team-a/train-policy1.yaml"]
+    text = (tmp_path / "policies/team-a/train-policy1.yaml").read_text()
+    assert text.startswith("# Imported from a Run:ai v1 TrainingPolicy.") and "REPLACES" in text
+
+
+def test_policy_in_a_namespace_that_names_no_scope_is_not_converted() -> None:
+    docs, _ = parse_documents("apiVersion: run.ai/v2alpha1\nkind: TrainingPolicy\n"
+                              "metadata: {name: p, namespace: ml}\nspec: {}\n", "p.yaml")
+    native, problems = normalize(docs[0])
+    assert native is None and [p.code for p in problems] == ["runai.policy-scope"]
+
+
+def test_policy_rule_positions_point_into_the_runai_policy() -> None:
+    text = ("apiVersion: run.ai/v2alpha1\nkind: TrainingPolicy\nmetadata: {name: p, namespace: runai}\n"
+            "spec:\n  gpu:\n    rules:\n      max: '4'\n    value: '1'\n")
+    docs, _ = parse_documents(text, "p.yaml")
+    native, problems = normalize(docs[0])
+    assert native is not None and problems == []
+    assert native.locs[("spec", "rules", "compute", "gpuDevicesRequest", "max")] == (7, 12)
+    assert native.locs[("spec", "defaults", "compute", "gpuDevicesRequest")] == (8, 12)
