@@ -11,10 +11,11 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
-from .bundle import canonical_json, group_of
+from .bundle import group_of
 
 # Plain scalars a YAML 1.2 (core schema) reader types differently from a YAML 1.1 reader, or
 # that either reads as something other than a string: these are always quoted.
@@ -48,6 +49,7 @@ def scalar(value: Any) -> str:
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
+@lru_cache(maxsize=1 << 16)
 def _string(value: str) -> str:
     if (value and value[-1] != " " and not value.endswith(":") and not _AMBIGUOUS.match(value)
             and (_PLAIN.match(value) or _PLAIN_DASH.match(value)) and " #" not in value):
@@ -98,20 +100,23 @@ def _entry(head: str, value: Any, indent: int, out: list[str], indentless: bool)
         out.append(head + " " + scalar(value))
 
 
-def dump_documents(objects: list[dict[str, Any]]) -> str:
-    """Multi-document YAML for a list of objects (each document starts with ---)."""
-    out: list[str] = []
-    for obj in objects:
-        out.append("---")
-        if obj:
-            _block(obj, 0, out)
-        else:
-            out.append("{}")
+def dump_document(obj: dict[str, Any]) -> str:
+    """One object as a YAML document starting with ---."""
+    out = ["---"]
+    if obj:
+        _block(obj, 0, out)
+    else:
+        out.append("{}")
     return "\n".join(out) + "\n"
 
 
-def object_hash(obj: dict[str, Any]) -> str:
-    return "sha256:" + hashlib.sha256(canonical_json(obj).encode()).hexdigest()
+def dump_documents(objects: list[dict[str, Any]]) -> str:
+    """Multi-document YAML for a list of objects."""
+    return "".join(dump_document(o) for o in objects)
+
+
+def text_hash(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -134,32 +139,35 @@ class WorkloadBundle:
 
 
 def index_document(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle],
-                   texts: dict[str, str]) -> str:
+                   texts: dict[str, str], docs: dict[str, list[str]]) -> str:
+    """index.json: every workload, its objects (group, version, kind, namespace, name) and the
+    sha256 of each object's canonical YAML document and of the workload's file."""
     entries = []
     for b in sorted(bundles, key=lambda b: (b.namespace, b.name)):
         entries.append({
             "name": b.name, "namespace": b.namespace, "project": b.project, "type": b.kind,
             "source": b.source, "file": b.relpath, "active": b.active, "specHash": b.spec_hash,
             "applyset": b.applyset,
-            "fileHash": "sha256:" + hashlib.sha256(texts[b.relpath].encode()).hexdigest(),
-            "objects": [_object_entry(o) for o in b.objects],
+            "fileHash": text_hash(texts[b.relpath]),
+            "objects": [_object_entry(o, t) for o, t in zip(b.objects, docs[b.relpath])],
         })
     doc = {"apiVersion": "wlc.dev/v1alpha1", "kind": "BundleIndex", "overlay": overlay,
            "target": target, "workloads": entries}
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _object_entry(obj: dict[str, Any]) -> dict[str, Any]:
+def _object_entry(obj: dict[str, Any], text: str) -> dict[str, Any]:
     api = str(obj.get("apiVersion", ""))
     meta = obj.get("metadata") or {}
     return {"group": group_of(obj), "version": api.rsplit("/", 1)[-1], "kind": obj.get("kind"),
-            "namespace": meta.get("namespace", ""), "name": meta.get("name"), "hash": object_hash(obj)}
+            "namespace": meta.get("namespace", ""), "name": meta.get("name"), "hash": text_hash(text)}
 
 
 def render(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle]) -> dict[str, str]:
     """Every file of one overlay's bundle folder: relative path → text."""
-    texts = {b.relpath: dump_documents(b.objects) for b in bundles}
-    texts["index.json"] = index_document(overlay, target, bundles, texts)
+    docs = {b.relpath: [dump_document(o) for o in b.objects] for b in bundles}
+    texts = {rel: "".join(parts) for rel, parts in docs.items()}
+    texts["index.json"] = index_document(overlay, target, bundles, texts, docs)
     return texts
 
 

@@ -155,7 +155,10 @@ def _policy(res: Result, repo: Repo) -> None:
         from . import policy
     except ImportError:  # the policy stage lands with its own issue
         return
-    kept, problems = policy.apply(repo, res.workloads)
+    apply = getattr(policy, "apply", None)
+    if apply is None:
+        return
+    kept, problems = apply(repo, res.workloads)
     res.problems.extend(problems)
     res.workloads = kept
 
