@@ -6,7 +6,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .model import Doc, Target
-from .problems import ConfigError, Problem
+from .problems import ConfigError
 
 CONFIG_FILE = "wlc.yaml"
 
@@ -25,7 +25,6 @@ TARGET_KEYS = {
     "kueueQueue": "kueue_queue",
     "knativeFeatures": "knative_features",
 }
-SUPPORTED_VERSIONS = ("1.32", "1.33", "1.34", "1.35", "1.36", "1.37")
 
 
 @dataclass
@@ -77,12 +76,3 @@ def config_from_doc(root: FsPath, doc: Doc | None) -> RepoConfig:
     cfg.target = apply_target(cfg.target, spec.get("target") or {})
     cfg.default_overlay = str(spec.get("defaultOverlay", ""))
     return cfg
-
-
-def check_target(target: Target, file: str, line: int, col: int) -> list[Problem]:
-    """Target settings the schema cannot judge alone."""
-    if target.kubernetes_version not in SUPPORTED_VERSIONS:
-        return [Problem(file, line, col, "target.version",
-                        f'Kubernetes version "{target.kubernetes_version}" is not supported '
-                        f"(supported: {', '.join(SUPPORTED_VERSIONS)})")]
-    return []

@@ -44,6 +44,8 @@ def run(root: FsPath, overlay: str | None = None, until: str = "emit",
         raise ConfigError(f"repository folder not found: {root}")
     res = Result(root=root)
     docs, cfg = _load(res)
+    if cfg is None:
+        return _done(res)
     docs = _normalize(res, docs)
     good = _validate(res, docs)
     repo, problems = classify(cfg, good)
@@ -51,7 +53,6 @@ def run(root: FsPath, overlay: str | None = None, until: str = "emit",
     repo.broken = {(d.kind, d.name) for d in docs if id(d) not in valid}
     res.repo, res.target = repo, cfg.target
     res.problems.extend(problems)
-    res.problems.extend(config.check_target(cfg.target, config.CONFIG_FILE, 1, 1))
     _resolve(res, repo, only)
     _policy(res, repo)
     _overlay(res, repo, overlay)
@@ -66,7 +67,7 @@ def _done(res: Result) -> Result:
     return res
 
 
-def _load(res: Result) -> tuple[list[Doc], config.RepoConfig]:
+def _load(res: Result) -> tuple[list[Doc], config.RepoConfig | None]:
     cfg_doc = None
     if (res.root / config.CONFIG_FILE).is_file():
         cdocs, cprobs = load.read_file(res.root, config.CONFIG_FILE)
@@ -75,6 +76,8 @@ def _load(res: Result) -> tuple[list[Doc], config.RepoConfig]:
         for d in cdocs:
             res.problems.extend(validate.validate_doc(d))
         cfg_doc = cdocs[0] if cdocs else None
+    if any(p.severity == "error" for p in res.problems):
+        return [], None  # a broken wlc.yaml: nothing else can be read the way it means
     cfg = config.config_from_doc(res.root, cfg_doc)
     docs: list[Doc] = []
     for rel in load.find_yaml_files(res.root, cfg.exclude):

@@ -63,10 +63,12 @@ def _add_workload(repo: Repo, doc: Doc) -> list[Problem]:
     if folder is None:
         roots = ", ".join(f"{r}/<project>/" for r in repo.config.workload_roots)
         return [Problem(doc.file, line, col, "repo.workload-location",
-                        f"{doc.kind} {doc.name!r} is outside the workload roots; move it under {roots}")]
+                        f'{doc.kind} "{doc.name}" is outside'
+                        f" the workload roots; move it under {roots}")]
     if folder == "":
         return [Problem(doc.file, line, col, "repo.workload-location",
-                        f"{doc.kind} {doc.name!r} must live in a project folder: "
+                        f'{doc.kind} "{doc.name}" must live'
+                        f" in a project folder: "
                         f"{repo.config.workload_roots[0]}/<project>/{doc.file.rsplit('/', 1)[-1]}")]
     repo.workloads.append((doc, folder))
     return []
