@@ -188,7 +188,7 @@ def _str(v: Any) -> str:
     return v if isinstance(v, str) else _num_text(v)
 
 
-def _num_text(v: int | float) -> str:
+def _num_text(v: float) -> str:
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
@@ -232,7 +232,7 @@ def _number(v: Any) -> int | float:
         raise Bad(f'expected a number, got "{v}"') from None
 
 
-def _tidy(x: int | float) -> int | float:
+def _tidy(x: float) -> int | float:
     return int(x) if isinstance(x, float) and x.is_integer() else x
 
 
@@ -770,10 +770,10 @@ def _known_mode(names: dict[str, str], key: Any) -> bool:
     return True
 
 
-_PORT = {"container": (("container",), _int), "external": (("external",), _int),
+_PORT: dict[str, tuple[Path, Conv]] = {"container": (("container",), _int), "external": (("external",), _int),
          "serviceType": (("serviceType",), _service_type), "name": (("name",), _str),
          "toolType": (("toolType",), _str), "toolName": (("toolName",), _str)}
-_VOLUME = {"nfsServer": (("server",), _str), "server": (("server",), _str), "source": (("path",), _str),
+_VOLUME: dict[str, tuple[Path, Conv]] = {"nfsServer": (("server",), _str), "server": (("server",), _str), "source": (("path",), _str),
            "path": (("path",), _str), "target": (("mountPath",), _str), "mountPath": (("mountPath",), _str),
            "mountPropagation": (("mountPropagation",), _propagation), "readOnly": (("readOnly",), _bool)}
 

@@ -125,8 +125,8 @@ def test_secret_environment_value_is_kept_for_the_lowering() -> None:
 def test_unknown_field_names_the_field_and_suggests_the_closest() -> None:
     _, problems = _one(HEAD + "  imagePulPolicy: {value: always}\n")
     assert [(p.code, p.message, p.line, p.col) for p in problems] == [
-        ("runai.unknown-field", 'unknown Run:ai TrainingWorkload field "imagePulPolicy" '
-         '(did you mean "imagePullPolicy"?)', 5, 3)]
+        ("runai.unknown-field", ('unknown Run:ai TrainingWorkload field "imagePulPolicy" '
+                                 '(did you mean "imagePullPolicy"?)'), 5, 3)]
 
 
 def test_field_of_another_kind_is_unknown_here() -> None:
