@@ -97,7 +97,7 @@ def test_fast_and_full_validators_agree_on_lowered_objects() -> None:
     for obj in objs:
         val = verify.validator_for("1.37", obj["apiVersion"], obj["kind"])
         assert val is not None
-        val.fast(obj)
+        assert verify._run(val.fast, obj)
         assert list(val.full.iter_errors(obj)) == []
 
 
@@ -111,3 +111,56 @@ def test_verification_of_a_warm_object_is_fast() -> None:
         verify.verify_objects(objs, "1.37")
     per_object = (time.perf_counter() - start) / (n * len(objs))
     assert per_object < 0.0005, f"{per_object * 1e6:.0f} µs per object"
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, path + (i,))
+    return out
+
+
+def _set(obj: Any, path: tuple[Any, ...], value: Any) -> None:
+    for key in path[:-1]:
+        obj = obj[key]
+    obj[path[-1]] = value
+
+
+def test_fast_check_agrees_with_jsonschema_on_mutated_objects() -> None:
+    import random
+
+    rng = random.Random(7)
+    objs, _ = lower(workload("interactive", ports=[{"container": 80, "serviceType": "NodePort"}],
+                             exposedUrls=[{"container": 81}], nodePools=["a", "b"],
+                             compute={"gpuDevicesRequest": 1, "cpuCoreRequest": 1.5, "largeShmRequest": True},
+                             tolerations=[{"name": "t", "operator": "Exists", "key": "k", "effect": "NoExecute",
+                                           "seconds": 5}],
+                             storage={"pvc": [{"claimName": "c", "path": "/c", "claimInfo": {"size": "1Gi"}}]}),
+                    None)
+    replacements = [None, 1, 1.5, True, "x", [], {}, [1], {"bogus": 1}]
+    checked = 0
+    for obj in objs:
+        val = verify.validator_for("1.37", obj["apiVersion"], obj["kind"])
+        paths = [p for p in _paths(obj) if p]
+        for _ in range(150):
+            bad = copy.deepcopy(obj)
+            path = rng.choice(paths)
+            if rng.random() < 0.3 and isinstance(_get(bad, path), dict):
+                _get(bad, path)["unknownField"] = 1
+            else:
+                _set(bad, path, rng.choice(replacements))
+            fast_ok = verify._run(val.fast, bad)
+            full_ok = not list(val.full.iter_errors(bad))
+            assert fast_ok == full_ok, (path, bad)
+            checked += 1
+    assert checked == 150 * len(objs)
+
+
+def _get(obj: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        obj = obj[key]
+    return obj

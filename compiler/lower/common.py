@@ -49,9 +49,9 @@ class Ctx:
     def get(self, *keys: str, default: Any = None) -> Any:
         node: Any = self.spec
         for key in keys:
-            if not isinstance(node, dict) or key not in node or node[key] is None:
+            node = node.get(key) if isinstance(node, dict) else None
+            if node is None:
                 return default
-            node = node[key]
         return node
 
     def items(self, *keys: str) -> list[tuple[int, dict[str, Any]]]:

@@ -20,6 +20,7 @@ from compiler.model import Path, ResolvedWorkload, Target
 from compiler.problems import Problem
 
 INJECTED_ENV = ("RUNAI_PROJECT", "RUNAI_JOB_NAME")
+_SHELL_SPECIAL = ("'", '"', "\\")
 
 
 @dataclass
@@ -114,8 +115,11 @@ def _words(ctx: Ctx, key: str) -> list[str]:
         return []
     if isinstance(value, list):
         return [scalar_text(v) for v in value]
+    text = scalar_text(value)
+    if not any(c in text for c in _SHELL_SPECIAL):
+        return text.split()  # what shlex would give, much faster
     try:
-        return shlex.split(scalar_text(value))
+        return shlex.split(text)
     except ValueError as err:
         ctx.problem((key,), "lower.command-parse", f"{key} cannot be split into words: {err}")
         return []
