@@ -48,18 +48,19 @@ class Leaf:
 
 
 def tag(data: Any, source: Source, path: Path = (), doc: Doc | None = None,
-        base: Path = ("spec",)) -> Any:
+        base: Path = ("spec",), strip: int = 0) -> Any:
     """Wrap every leaf of ``data`` in a Leaf; itemized list items stay maps of leaves.
 
     With ``doc``, each leaf's Source carries the line of the value in that document
-    (``base`` + path), so provenance points at the exact line of a submitted value.
+    (``base`` + path without its first ``strip`` elements), so provenance points at the
+    exact line a value was written on.
     """
     if isinstance(data, dict):
-        return {k: tag(v, source, path + (k,), doc, base) for k, v in data.items()}
+        return {k: tag(v, source, path + (k,), doc, base, strip) for k, v in data.items()}
     if isinstance(data, list) and item_key(path) is not None:
-        return [tag(v, source, path + (i,), doc, base) for i, v in enumerate(data)]
+        return [tag(v, source, path + (i,), doc, base, strip) for i, v in enumerate(data)]
     if doc is not None:
-        source = Source(source.kind, source.name, source.file, doc.loc(base + path)[0])
+        source = Source(source.kind, source.name, source.file, doc.loc(base + path[strip:])[0])
     return Leaf(data, source)
 
 

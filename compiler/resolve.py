@@ -84,16 +84,19 @@ def _layers(ctx: _Ctx, spec: dict[str, Any]) -> Any:
     if env_name is not None:
         found = ctx.asset("Environment", env_name, env_path, env_doc)
         if found:
-            layers.append(tag(_environment(ctx, found), source_of("environment", found)))
+            layers.append(tag(_environment(ctx, found), source_of("environment", found), doc=found))
     compute = _compute_ref(spec, tspec, template_doc)
     if compute is not None:
         found = ctx.asset("ComputeResource", compute[0], compute[1], compute[2])
         if found:
-            layers.append(tag({"compute": found.data.get("spec") or {}}, source_of("compute", found)))
+            layers.append(tag({"compute": found.data.get("spec") or {}}, source_of("compute", found),
+                              doc=found, strip=1))
     for name, path, owner in _data_sources(spec, tspec, template_doc):
         found = ctx.asset("DataSource", name, path, owner)
         if found:
-            layers.append(tag(_data_source(found), source_of("dataSource", found)))
+            data = _data_source(found)
+            key = next(iter(k for k in DATA_SOURCE_LISTS if k in (found.data.get("spec") or {})), "")
+            layers.append(tag(data, source_of("dataSource", found), doc=found, base=("spec", key), strip=3))
     if template_doc is not None:
         layers.append(tag(_inline(tspec), source_of("template", template_doc), doc=template_doc))
     layers.append(tag(_inline(spec), Source("submission", "", ctx.doc.file), doc=ctx.doc))
