@@ -437,6 +437,9 @@ def _convert_workload(out: Out, data: dict[str, Any], kind: str) -> None:
     convert_spec(out, spec, kind)
     if template:
         out.data["spec"].pop("active", None)
+        if out.data["spec"].pop("template", None) is not None:
+            out.unmappable(("spec", "baseWorkload"), "a wlc Template cannot be based on another template; "
+                           "copy the base template's fields into this one")
     out.data["spec"] = order_spec(out.data["spec"])
 
 

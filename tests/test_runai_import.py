@@ -275,3 +275,9 @@ def test_policy_rule_positions_point_into_the_runai_policy() -> None:
     assert native is not None and problems == []
     assert native.locs[("spec", "rules", "compute", "gpuDevicesRequest", "max")] == (7, 12)
     assert native.locs[("spec", "defaults", "compute", "gpuDevicesRequest")] == (8, 12)
+
+
+def test_template_based_on_another_template_is_a_problem() -> None:
+    native, problems = _one(HEAD + "  usage: Template\n  baseWorkload: base\n  image: {value: x}\n")
+    assert native is not None and "template" not in native.data["spec"]
+    assert [(p.code, p.line) for p in problems] == [("runai.unmappable", 6)]
