@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from .model import NATIVE_KINDS
@@ -49,10 +50,9 @@ def _files() -> dict[str, dict[str, Any]]:
 
 
 @lru_cache(maxsize=1)
-def registry() -> Registry:  # type: ignore[type-arg]
+def registry() -> Registry[Any]:
     """Every schema file as a resource named by its file name."""
-    resources = [(name, Resource(contents=schema, specification=DRAFT202012))
-                 for name, schema in _files().items()]
+    resources = [(name, DRAFT202012.create_resource(schema)) for name, schema in _files().items()]
     return Registry().with_resources(resources)
 
 
@@ -77,7 +77,7 @@ class KindValidator:
     full: Draft202012Validator
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator_for(kind: str) -> KindValidator:
     """The cached validators of a native kind (built on first use)."""
     schema = schema_for(kind)
@@ -96,7 +96,7 @@ def _fast(schema: dict[str, Any], full: Draft202012Validator) -> Callable[[Any],
         compiled = fastjsonschema.compile(copy.deepcopy(schema), handlers={"": handler}, use_default=False,
                                           use_formats=False)
     except Exception:  # noqa: BLE001 - an unsupported construct: use the slow path only
-        return full.is_valid
+        return lambda instance: bool(full.is_valid(instance))
 
     def check(instance: Any) -> bool:
         try:

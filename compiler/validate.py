@@ -17,10 +17,10 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped,unused-ignore]
 
 from .model import NATIVE_KINDS, WORKLOAD_KINDS, Doc, Path
 from .problems import Problem, sort_problems
@@ -163,7 +163,7 @@ def _other_kind_hint(doc: Doc, path: Path, name: str) -> str:
     return f" ({name} belongs to {' and '.join(owners)})" if owners else ""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _spec_fields(kind: str) -> frozenset[str]:
     return frozenset(schema_for(kind)["properties"]["spec"]["properties"])
 
@@ -173,17 +173,21 @@ def _required(doc: Doc, err: ValidationError) -> list[Problem]:
     path = _path(err)
     where = f" in {_dotted(path)}" if path else ""
     known = err.schema.get("properties", {})
-    typos = {_closest(k, list(known)) for k in err.instance if k not in known}
+    typos = {_closest(k, list(known)) or "" for k in err.instance if k not in known}
     return [_problem(doc, path, "schema.required", f'missing required field "{name}"{where}',
                      field=_dotted(path + (name,)))
             for name in err.validator_value if name not in err.instance and name not in typos]
 
 
+def _type_names(types: Any) -> list[str]:
+    """"a string", "an integer"... for a ``type`` keyword value."""
+    return [_TYPE_NAMES.get(str(t), str(t)) for t in (types if isinstance(types, list) else [types])]
+
+
 def _type(doc: Doc, err: ValidationError) -> list[Problem]:
-    types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-    expected = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+    expected = " or ".join(_type_names(err.validator_value))
     hint = ""
-    if "string" in types and isinstance(err.instance, (bool, int, float)):
+    if expected.startswith("a string") and isinstance(err.instance, (bool, int, float)):
         hint = " (put it in quotes)"
     return [_value_problem(doc, err, "schema.type",
                            f"expected {expected}, got {_got(err.instance)}{hint}")]
@@ -288,10 +292,7 @@ def _no_branch_fits(doc: Doc, err: ValidationError, by_branch: dict[int, list[Va
     for errs in by_branch.values():
         for e in errs:
             if e.validator == "type" and len(e.absolute_path) == depth:
-                types = e.validator_value if isinstance(e.validator_value, list) else [
-                    e.validator_value]
-                expected.extend(_TYPE_NAMES.get(t, t) for t in types if
-                                _TYPE_NAMES.get(t, t) not in expected)
+                expected.extend(t for t in _type_names(e.validator_value) if t not in expected)
     if not expected:
         return _generic(doc, err)
     return [_value_problem(doc, err, "schema.type",

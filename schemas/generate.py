@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 API_VERSION = "wlc.dev/v1alpha1"
 COMMON = "common.schema.json"
+DOCUMENT = "document.schema.json"
 
 # --- patterns (Kubernetes' own forms) -------------------------------------------------------
 
@@ -759,6 +760,16 @@ def overlay_spec() -> Schema:
     })
 
 
+def document_schema(kind_names: list[str]) -> Schema:
+    """For editors: any wlc document, checked against the schema its ``kind`` names."""
+    return {"$schema": DRAFT, "title": "wlc document",
+            "description": "Any wlc input document; the kind selects its schema.",
+            "type": "object", "required": ["apiVersion", "kind"],
+            "properties": {"kind": enum("What the document is.", kind_names)},
+            "allOf": [{"if": {"properties": {"kind": {"const": k}}, "required": ["kind"]},
+                       "then": {"$ref": f"{k}.schema.json"}} for k in kind_names]}
+
+
 def common_schema() -> Schema:
     return {"$schema": DRAFT, "title": "wlc shared definitions",
             "description": "Pieces shared by the wlc input kinds.", "$defs": common_defs()}
@@ -773,6 +784,7 @@ def all_files() -> dict[str, str]:
     out = {COMMON: render(common_schema())}
     for kind, schema in kinds().items():
         out[f"{kind}.schema.json"] = render(schema)
+    out[DOCUMENT] = render(document_schema(list(kinds())))
     return out
 
 

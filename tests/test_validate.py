@@ -345,24 +345,24 @@ BAD: dict[str, tuple[str, str, list[str]]] = {
         compute:
           gpuDevicesRequests: 2
     """, "TrainingWorkload", [
-        '7:5 schema.unknown-field spec.compute.gpuDevicesRequests | unknown field '
-        '"gpuDevicesRequests" in spec.compute (did you mean "gpuDevicesRequest"?)']),
+        ('7:5 schema.unknown-field spec.compute.gpuDevicesRequests | unknown field '
+        '"gpuDevicesRequests" in spec.compute (did you mean "gpuDevicesRequest"?)')]),
     "unknown_field_of_another_workload_type_names_it": ("""
         completions: 2
     """, "InteractiveWorkload", [
-        '6:3 schema.unknown-field spec.completions | unknown field "completions" in spec '
-        '(completions belongs to TrainingWorkload)']),
+        ('6:3 schema.unknown-field spec.completions | unknown field "completions" in spec '
+        '(completions belongs to TrainingWorkload)')]),
     "wrong_type_names_expected_and_got": ("""
         compute:
           gpuDevicesRequest: two
     """, "TrainingWorkload", [
-        '7:24 schema.type spec.compute.gpuDevicesRequest | spec.compute.gpuDevicesRequest: '
-        'expected an integer, got string "two"']),
+        ('7:24 schema.type spec.compute.gpuDevicesRequest | spec.compute.gpuDevicesRequest: '
+        'expected an integer, got string "two"')]),
     "number_where_a_string_is_expected_says_to_quote": ("""
         image: 3
     """, "TrainingWorkload", [
-        '6:10 schema.type spec.image | spec.image: expected a string, got integer 3 '
-        '(put it in quotes)']),
+        ('6:10 schema.type spec.image | spec.image: expected a string, got integer 3 '
+        '(put it in quotes)')]),
     "empty_value": ("""
         image:
     """, "TrainingWorkload", [
@@ -371,52 +371,52 @@ BAD: dict[str, tuple[str, str, list[str]]] = {
         compute:
           cpuMemoryRequest: 12 GB
     """, "TrainingWorkload", [
-        '7:23 schema.quantity spec.compute.cpuMemoryRequest | spec.compute.cpuMemoryRequest: '
-        '"12 GB" is not a Kubernetes quantity (for example 512Mi, 4G)']),
+        ('7:23 schema.quantity spec.compute.cpuMemoryRequest | spec.compute.cpuMemoryRequest: '
+        '"12 GB" is not a Kubernetes quantity (for example 512Mi, 4G)')]),
     "enum_with_case_suggestion": ("""
         imagePullPolicy: always
     """, "TrainingWorkload", [
-        '6:20 schema.enum spec.imagePullPolicy | spec.imagePullPolicy: "always" must be one of: '
-        'Always, IfNotPresent, Never (did you mean "Always"?)']),
+        ('6:20 schema.enum spec.imagePullPolicy | spec.imagePullPolicy: "always" must be one of: '
+        'Always, IfNotPresent, Never (did you mean "Always"?)')]),
     "mig_profile": ("""
         compute: {migProfile: 2g.40gb}
     """, "TrainingWorkload", [
-        '6:25 schema.enum spec.compute.migProfile | spec.compute.migProfile: "2g.40gb" must be '
+        ('6:25 schema.enum spec.compute.migProfile | spec.compute.migProfile: "2g.40gb" must be '
         'one of: 1g.5gb, 1g.10gb, 2g.10gb, 2g.20gb, 3g.20gb, 3g.40gb, 4g.20gb, 4g.40gb, '
-        '7g.40gb, 7g.80gb']),
+        '7g.40gb, 7g.80gb')]),
     "gpu_portion_above_one": ("""
         compute: {gpuPortionRequest: 1.5}
     """, "TrainingWorkload", [
-        '6:32 schema.range spec.compute.gpuPortionRequest | spec.compute.gpuPortionRequest: 1.5 '
-        'is greater than 1 (the maximum)']),
+        ('6:32 schema.range spec.compute.gpuPortionRequest | spec.compute.gpuPortionRequest: 1.5 '
+        'is greater than 1 (the maximum)')]),
     "gpu_portion_zero": ("""
         compute: {gpuPortionRequest: 0}
     """, "TrainingWorkload", [
-        '6:32 schema.range spec.compute.gpuPortionRequest | spec.compute.gpuPortionRequest: 0 '
-        'must be greater than 0']),
+        ('6:32 schema.range spec.compute.gpuPortionRequest | spec.compute.gpuPortionRequest: 0 '
+        'must be greater than 0')]),
     "missing_required_item_key_with_list_index": ("""
         storage:
           pvc:
             - path: /data
     """, "TrainingWorkload", [
-        '8:9 schema.required spec.storage.pvc[0].claimName | missing required field "claimName" '
-        'in spec.storage.pvc[0]']),
+        ('8:9 schema.required spec.storage.pvc[0].claimName | missing required field "claimName" '
+        'in spec.storage.pvc[0]')]),
     "relative_mount_path": ("""
         storage:
           pvc: [{claimName: x, path: data}]
     """, "TrainingWorkload", [
-        '7:32 schema.pattern spec.storage.pvc[0].path | spec.storage.pvc[0].path: "data" must be '
-        'an absolute path (starting with "/")']),
+        ('7:32 schema.pattern spec.storage.pvc[0].path | spec.storage.pvc[0].path: "data" must be '
+        'an absolute path (starting with "/")')]),
     "toleration_operator": ("""
         tolerations: [{name: t, operator: In}]
     """, "TrainingWorkload", [
-        '6:37 schema.enum spec.tolerations[0].operator | spec.tolerations[0].operator: "In" must '
-        'be one of: Equal, Exists']),
+        ('6:37 schema.enum spec.tolerations[0].operator | spec.tolerations[0].operator: "In" must '
+        'be one of: Equal, Exists')]),
     "port_out_of_range": ("""
         ports: [{container: 99999}]
     """, "InteractiveWorkload", [
-        '6:23 schema.range spec.ports[0].container | spec.ports[0].container: 99999 is greater '
-        'than 65535 (the maximum)']),
+        ('6:23 schema.range spec.ports[0].container | spec.ports[0].container: 99999 is greater '
+        'than 65535 (the maximum)')]),
     "duplicate_node_pool": ("""
         nodePools: [a, b, a]
     """, "TrainingWorkload", [
@@ -427,51 +427,51 @@ BAD: dict[str, tuple[str, str, list[str]]] = {
             value: x
             secret: {name: s, key: k}
     """, "TrainingWorkload", [
-        '9:7 schema.exclusive spec.environmentVariables[0] | spec.environmentVariables[0]: set '
-        'only one of value, secret, credential, podField (found value and secret)']),
+        ('9:7 schema.exclusive spec.environmentVariables[0] | spec.environmentVariables[0]: set '
+        'only one of value, secret, credential, podField (found value and secret)')]),
     "malformed_secret_reference": ("""
         environmentVariables: [{name: A, value: "SECRET:db"}]
     """, "TrainingWorkload", [
-        '6:43 schema.pattern spec.environmentVariables[0].value | '
-        'spec.environmentVariables[0].value: "SECRET:db" must have the form SECRET:<secret>,<key>']),
+        ('6:43 schema.pattern spec.environmentVariables[0].value | '
+        'spec.environmentVariables[0].value: "SECRET:db" must have the form SECRET:<secret>,<key>')]),
     "compute_reference_of_wrong_type": ("""
         compute: 3
     """, "TrainingWorkload", [
-        '6:12 schema.type spec.compute | spec.compute: expected a string or a mapping, got '
-        'integer 3']),
+        ('6:12 schema.type spec.compute | spec.compute: expected a string or a mapping, got '
+        'integer 3')]),
     "compute_reference_bad_name": ("""
         compute: Big GPU
     """, "TrainingWorkload", [
-        '6:12 schema.name spec.compute | spec.compute: "Big GPU" must be a DNS-1123 label: '
+        ('6:12 schema.name spec.compute | spec.compute: "Big GPU" must be a DNS-1123 label: '
         'lowercase letters, digits and "-", starting and ending with a letter or digit, at most '
-        '63 characters']),
+        '63 characters')]),
     "inline_compute_errors_are_reported_inside_it": ("""
         compute: {cpuCoreRequest: many}
     """, "TrainingWorkload", [
-        '6:29 schema.type spec.compute.cpuCoreRequest | spec.compute.cpuCoreRequest: expected a '
-        'number, got string "many"']),
+        ('6:29 schema.type spec.compute.cpuCoreRequest | spec.compute.cpuCoreRequest: expected a '
+        'number, got string "many"')]),
     "distributed_framework_required_and_checked": ("""
         workers: 2
         master: {imagePullPolicy: Sometimes}
     """, "DistributedWorkload", [
         '6:3 schema.required spec.framework | missing required field "framework" in spec',
-        '7:29 schema.enum spec.master.imagePullPolicy | spec.master.imagePullPolicy: "Sometimes" '
-        'must be one of: Always, IfNotPresent, Never']),
+        ('7:29 schema.enum spec.master.imagePullPolicy | spec.master.imagePullPolicy: "Sometimes" '
+        'must be one of: Always, IfNotPresent, Never')]),
     "distributed_clean_pod_policy": ("""
         framework: PyTorch
         cleanPodPolicy: Finished
     """, "DistributedWorkload", [
-        '7:19 schema.enum spec.cleanPodPolicy | spec.cleanPodPolicy: "Finished" must be one of: '
-        'Running, All, None']),
+        ('7:19 schema.enum spec.cleanPodPolicy | spec.cleanPodPolicy: "Finished" must be one of: '
+        'Running, All, None')]),
     "inference_metric_and_probe_handler": ("""
         autoscaling: {metric: rps}
         probes:
           readiness: {handler: {}}
     """, "InferenceWorkload", [
-        '6:25 schema.enum spec.autoscaling.metric | spec.autoscaling.metric: "rps" must be one '
-        'of: throughput, concurrency, latency, cpu-utilization, gpu-utilization, custom',
-        '8:26 schema.one-of spec.probes.readiness.handler | spec.probes.readiness.handler: set '
-        'one of: httpGet, tcpSocket, exec, grpc']),
+        ('6:25 schema.enum spec.autoscaling.metric | spec.autoscaling.metric: "rps" must be one '
+        'of: throughput, concurrency, latency, cpu-utilization, gpu-utilization, custom'),
+        ('8:26 schema.one-of spec.probes.readiness.handler | spec.probes.readiness.handler: set '
+        'one of: httpGet, tcpSocket, exec, grpc')]),
 }
 
 
@@ -493,9 +493,9 @@ def test_fast_validator_rejects_every_bad_document(case: str) -> None:
 
 def test_name_must_be_a_dns_label() -> None:
     assert problems(workload("image: x", name="Train_1")) == [
-        '4:9 schema.name metadata.name | metadata.name: "Train_1" must be a DNS-1123 label: '
+        ('4:9 schema.name metadata.name | metadata.name: "Train_1" must be a DNS-1123 label: '
         'lowercase letters, digits and "-", starting and ending with a letter or digit, at most '
-        '63 characters']
+        '63 characters')]
 
 
 def test_name_longer_than_63_characters_is_one_problem() -> None:
@@ -506,9 +506,9 @@ def test_name_longer_than_63_characters_is_one_problem() -> None:
 def test_project_name_must_start_with_a_letter() -> None:
     text = "apiVersion: wlc.dev/v1alpha1\nkind: Project\nmetadata: {name: 1team}\n"
     assert problems(text) == [
-        '3:18 schema.name metadata.name | metadata.name: "1team" must be a Run:ai project name: '
+        ('3:18 schema.name metadata.name | metadata.name: "1team" must be a Run:ai project name: '
         'lowercase letters, digits and "-", starting with a letter and ending with a letter or '
-        'digit, at most 63 characters']
+        'digit, at most 63 characters')]
 
 
 def test_unknown_kind_suggests_the_closest() -> None:
@@ -525,8 +525,8 @@ def test_missing_kind() -> None:
 
 def test_document_that_is_not_a_mapping() -> None:
     assert problems("- a\n- b\n") == [
-        "1:1 schema.type  | a document must be a mapping with apiVersion, kind, metadata and "
-        "spec, got a list"]
+        ("1:1 schema.type  | a document must be a mapping with apiVersion, kind, metadata and "
+        "spec, got a list")]
 
 
 def test_misspelt_required_field_is_reported_once() -> None:
@@ -553,8 +553,8 @@ def test_kubernetes_version_as_a_number_says_to_quote() -> None:
     text = ("apiVersion: wlc.dev/v1alpha1\nkind: Repository\nmetadata: {name: r}\n"
             "spec:\n  target: {kubernetesVersion: 1.34}\n")
     assert problems(text) == [
-        "5:31 schema.enum spec.target.kubernetesVersion | spec.target.kubernetesVersion: 1.34 "
-        "must be one of: 1.32, 1.33, 1.34, 1.35, 1.36, 1.37 (put it in quotes)"]
+        ("5:31 schema.enum spec.target.kubernetesVersion | spec.target.kubernetesVersion: 1.34 "
+        "must be one of: 1.32, 1.33, 1.34, 1.35, 1.36, 1.37 (put it in quotes)")]
 
 
 @pytest.mark.parametrize("key", ["password", "data", "stringData", "token", "value"])
@@ -562,8 +562,8 @@ def test_secret_values_in_a_credential_are_refused(key: str) -> None:
     text = ("apiVersion: wlc.dev/v1alpha1\nkind: Credential\nmetadata: {name: db}\n"
             f"spec:\n  type: password\n  secretName: db\n  {key}: hunter2\n")
     assert problems(text) == [
-        f"7:3 schema.secret-value spec.{key} | spec.{key}: secret values must never be stored in "
-        "git; create the Secret in the cluster and reference it with spec.secretName"]
+        (f"7:3 schema.secret-value spec.{key} | spec.{key}: secret values must never be stored in "
+        "git; create the Secret in the cluster and reference it with spec.secretName")]
 
 
 def test_secret_data_at_the_top_level_of_a_credential() -> None:
@@ -575,8 +575,8 @@ def test_secret_data_at_the_top_level_of_a_credential() -> None:
 def test_data_source_needs_exactly_one_volume() -> None:
     head = "apiVersion: wlc.dev/v1alpha1\nkind: DataSource\nmetadata: {name: d}\n"
     assert problems(head + "spec:\n  pvc: {claimName: x}\n  nfs: {server: x}\n") == [
-        "6:3 schema.one-of spec | spec: set only one of: pvc, nfs, hostPath, git, s3, configMap, "
-        "secret (found pvc and nfs)"]
+        ("6:3 schema.one-of spec | spec: set only one of: pvc, nfs, hostPath, git, s3, configMap, "
+        "secret (found pvc and nfs)")]
     assert problems(head + "spec: {}\n") == [
         "4:7 schema.one-of spec | spec: set one of: pvc, nfs, hostPath, git, s3, configMap, secret"]
 
@@ -584,8 +584,8 @@ def test_data_source_needs_exactly_one_volume() -> None:
 def test_policy_scope_is_exactly_one_of_three() -> None:
     head = "apiVersion: wlc.dev/v1alpha1\nkind: Policy\nmetadata: {name: p}\n"
     assert problems(head + "spec:\n  scope: {project: a, department: b}\n") == [
-        "5:11 schema.one-of spec.scope | spec.scope: set only one of: cluster, department, "
-        "project (found department and project)"]
+        ("5:11 schema.one-of spec.scope | spec.scope: set only one of: cluster, department, "
+        "project (found department and project)")]
     assert problems(head + "spec:\n  scope: {cluster: false}\n") == [
         "5:20 schema.enum spec.scope.cluster | spec.scope.cluster: false must be true"]
 
@@ -593,17 +593,17 @@ def test_policy_scope_is_exactly_one_of_three() -> None:
 def test_workload_types_use_kind_names() -> None:
     head = "apiVersion: wlc.dev/v1alpha1\nkind: Policy\nmetadata: {name: p}\n"
     assert problems(head + "spec: {scope: {cluster: true}, workloadTypes: [training]}\n") == [
-        '4:48 schema.enum spec.workloadTypes[0] | spec.workloadTypes[0]: "training" must be one '
+        ('4:48 schema.enum spec.workloadTypes[0] | spec.workloadTypes[0]: "training" must be one '
         'of: TrainingWorkload, InteractiveWorkload, DistributedWorkload, InferenceWorkload '
-        '(did you mean "TrainingWorkload"?)']
+        '(did you mean "TrainingWorkload"?)')]
 
 
 def test_json_patch_operation_needs_its_value() -> None:
     text = ("apiVersion: wlc.dev/v1alpha1\nkind: Overlay\nmetadata: {name: o}\nspec:\n"
             "  objectPatches:\n    - select: {kind: Job}\n      jsonPatch: [{op: add, path: /a}]\n")
     assert problems(text) == [
-        '7:19 schema.required spec.objectPatches[0].jsonPatch[0].value | missing required field '
-        '"value" in spec.objectPatches[0].jsonPatch[0]']
+        ('7:19 schema.required spec.objectPatches[0].jsonPatch[0].value | missing required field '
+        '"value" in spec.objectPatches[0].jsonPatch[0]')]
 
 
 def test_every_problem_of_a_document_is_reported() -> None:
