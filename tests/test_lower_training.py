@@ -33,8 +33,19 @@ def test_spec_and_metadata_labels_go_on_object_and_pod_template() -> None:
 
 
 def test_user_label_cannot_replace_pod_selector_labels() -> None:
-    objs, _ = lower(workload(name="w", labels=[{"name": "wlc.dev/workload", "value": "other"}]))
+    objs, problems = lower(workload(name="w", labels=[{"name": "wlc.dev/workload", "value": "other"}]))
     assert find(objs, "Job")["spec"]["template"]["metadata"]["labels"]["wlc.dev/workload"] == "w"
+    assert "reserved" in only(problems, "lower.metadata").message
+
+
+def test_invalid_label_value_is_a_problem() -> None:
+    _, problems = lower(workload(labels=[{"name": "team", "value": "has space"}]))
+    assert only(problems, "lower.metadata").field == "spec.labels[0]"
+
+
+def test_invalid_metadata_annotation_key_is_a_problem() -> None:
+    _, problems = lower(workload(meta_annotations={"bad key": "x"}))
+    assert only(problems, "lower.metadata").field == "metadata.annotations.bad key"
 
 
 def test_job_counts_and_ttl() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.lower.common import Ctx
+from compiler.lower.common import Ctx, check_metadata
 from compiler.lower.interactive import lower_interactive
 from compiler.lower.training import lower_training
 from compiler.model import ResolvedWorkload, Target
@@ -30,4 +30,7 @@ def lower_workload(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str,
                     f"{rw.kind} workloads cannot be lowered yet (supported: "
                     f"{', '.join(sorted(LOWERERS))})")
         return [], ctx.problems
-    return lower(rw, target)
+    objects, problems = lower(rw, target)
+    ctx = Ctx(rw, target, rw.spec)
+    check_metadata(ctx)
+    return objects, problems + ctx.problems

@@ -188,3 +188,42 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None
+
+
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$")
+_RESERVED = ("wlc.dev/", "applyset.kubernetes.io/", "app.kubernetes.io/managed-by")
+
+
+def key_error(key: str) -> str | None:
+    """Why ``key`` is not a valid label/annotation key, or None."""
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix)):
+        return f"prefix {prefix!r} is not a DNS subdomain"
+    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
+        return "the name part must be 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
+    if key.startswith(_RESERVED):
+        return "the key is reserved for wlc's own bookkeeping"
+    return None
+
+
+def value_error(value: str) -> str | None:
+    if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
+        return ("a label value must be at most 63 letters, digits, '-', '_' or '.', starting and "
+                "ending alphanumeric")
+    return None
+
+
+def check_metadata(ctx: Ctx) -> None:
+    """Problems for labels and annotations that Kubernetes would reject or wlc would override."""
+    for kind in ("labels", "annotations"):
+        given = ctx.rw.labels if kind == "labels" else ctx.rw.annotations
+        for key, value in given.items():
+            why = key_error(key) or (value_error(value) if kind == "labels" else None)
+            if why:
+                ctx.doc_problem(("metadata", kind, key), "lower.metadata",
+                                f"{kind[:-1]} {key}={value!r}: {why}")
+        for i, item in ctx.items(kind):
+            key, value = str(item.get("name", "")), scalar_text(item.get("value", ""))
+            why = key_error(key) or (value_error(value) if kind == "labels" else None)
+            if why:
+                ctx.problem((kind, i), "lower.metadata", f"{kind[:-1]} {key}={value!r}: {why}")
