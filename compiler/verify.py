@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
 _SCHEMA_ROOT = "kubernetes-json-schema"
 _REF_PREFIX = "/api/_definitions.json#/$defs/"
@@ -54,7 +55,7 @@ class Validator:
 
 
 def _schema_dir() -> Path:
-    import kubernetes_validate
+    import kubernetes_validate  # type: ignore[import-untyped,unused-ignore]
 
     return Path(kubernetes_validate.__file__).parent / _SCHEMA_ROOT
 
@@ -66,7 +67,7 @@ def _vtuple(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-@lru_cache(maxsize=None)
+@cache
 def available_versions() -> tuple[str, ...]:
     """Bundled schema versions as ``"1.NN"``, oldest first."""
     found = set()
@@ -77,7 +78,7 @@ def available_versions() -> tuple[str, ...]:
     return tuple(f"{a}.{b}" for a, b in sorted(found))
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_version(version: str) -> str:
     """The newest bundled schema version not newer than ``version`` (numeric comparison)."""
     want = _vtuple(version)
@@ -92,10 +93,11 @@ def _version_dir(sversion: str) -> Path:
     return _schema_dir() / f"v{sversion}.0-local-strict"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _definitions(sversion: str) -> dict[str, Any]:
     with open(_version_dir(sversion) / "_definitions.json", encoding="utf-8") as fh:
-        return json.load(fh)
+        data: dict[str, Any] = json.load(fh)
+    return data
 
 
 def _file_name(api_version: str, kind: str) -> str:
@@ -109,7 +111,7 @@ def _load_kind_schema(sversion: str, api_version: str, kind: str) -> dict[str, A
     if not path.is_file():
         return None
     with open(path, encoding="utf-8") as fh:
-        schema = json.load(fh)
+        schema: dict[str, Any] = json.load(fh)
     group, _, ver = api_version.rpartition("/")
     gvks = schema.get("x-kubernetes-group-version-kind") or []
     if not any(g.get("group", "") == group and g.get("version") == ver and g.get("kind") == kind
@@ -254,19 +256,19 @@ def _type_check(types: Any) -> Any:
     return check
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiler(sversion: str) -> _Compiler:
     return _Compiler(_definitions(sversion)["$defs"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _full_registry(sversion: str) -> Any:
     from referencing import Registry, Resource
 
     return Resource.from_contents(_definitions(sversion)) @ Registry()
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator_for(version: str, api_version: str, kind: str) -> Validator | None:
     """The cached validator for a kind, or None when no bundled schema describes it."""
     sversion = schema_version(version)
@@ -282,7 +284,8 @@ def describe(obj: Any) -> str:
     """``Kind/namespace/name`` of an object, for messages."""
     if not isinstance(obj, dict):
         return "<not an object>"
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    raw = obj.get("metadata")
+    meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
     ns = meta.get("namespace")
     name = meta.get("name", "?")
     return f"{obj.get('kind', '?')}/{ns + '/' if ns else ''}{name}"

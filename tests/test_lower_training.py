@@ -101,8 +101,9 @@ def test_job_name_of_63_is_fine() -> None:
 
 
 def test_lowering_is_deterministic() -> None:
-    spec = dict(nodePools=["b", "a"], ports=[{"container": 1}], environmentVariables=[{"name": "A", "value": "1"}],
-                storage={"nfs": [{"name": "n", "server": "s", "path": "/p", "mountPath": "/m"}]})
+    spec = {"nodePools": ["b", "a"], "ports": [{"container": 1}],
+            "environmentVariables": [{"name": "A", "value": "1"}],
+            "storage": {"nfs": [{"name": "n", "server": "s", "path": "/p", "mountPath": "/m"}]}}
     assert lower(workload(**spec)) == lower(workload(**spec))
 
 

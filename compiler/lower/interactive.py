@@ -24,7 +24,9 @@ TRAINING_ONLY = ("backoffLimit", "completions", "parallelism", "autoDeletionTime
 
 def needs_service_name(version: str) -> bool:
     m = re.match(r"^v?(\d+)\.(\d+)", version)
-    return bool(m) and (int(m.group(1)), int(m.group(2))) < (1, 33)
+    if m is None:
+        return False
+    return (int(m.group(1)), int(m.group(2))) < (1, 33)
 
 
 def lower_interactive(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any]], list[Problem]]:

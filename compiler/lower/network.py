@@ -129,7 +129,7 @@ def _host_and_path(ctx: Ctx, where: Path, url: Any) -> tuple[str, str] | None:
                         f"target host_pattern {ctx.target.host_pattern!r} cannot be formatted: {err}")
             return None
     host = host.lower()
-    bare = host[2:] if host.startswith("*.") else host
+    bare = host.removeprefix("*.")
     if not DNS_SUBDOMAIN.match(bare):
         ctx.problem(where + ("url",), "lower.url",
                     f"host {host!r} of exposed URL {text!r} is not a DNS name (no port, no user)")

@@ -79,14 +79,16 @@ def _pvcs(ctx: Ctx, out: Storage) -> None:
 
 
 def _new_pvc(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any], claim: str) -> dict[str, Any] | None:
-    info = item.get("claimInfo") if isinstance(item.get("claimInfo"), dict) else {}
+    raw_info = item.get("claimInfo")
+    info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
     size = quantity_text(info.get("size"))
     if size is None:
         ctx.problem(where + ("claimInfo", "size"), "lower.pvc-size",
                     f"new PVC {claim} needs claimInfo.size as a quantity (e.g. 10Gi), got "
                     f"{info.get('size')!r}; set existingPvc: true to use an existing claim")
         return None
-    modes_in = info.get("accessModes") if isinstance(info.get("accessModes"), dict) else {}
+    raw_modes = info.get("accessModes")
+    modes_in: dict[str, Any] = raw_modes if isinstance(raw_modes, dict) else {}
     modes = [k8s for key, k8s in ACCESS_MODES.items() if modes_in.get(key) is True]
     spec: dict[str, Any] = {"accessModes": modes or ["ReadWriteOnce"],
                             "resources": {"requests": {"storage": size}}}
@@ -136,7 +138,7 @@ def _host_paths(ctx: Ctx, out: Storage) -> None:
 
 def _git_link(repository: str) -> str:
     base = posixpath.basename(repository.rstrip("/")) or "repo"
-    base = base[:-4] if base.endswith(".git") else base
+    base = base.removesuffix(".git")
     return base or "repo"
 
 
