@@ -42,7 +42,12 @@ class Validator:
     kind: str
     api_version: str
     fast: Callable[[Any], bool]
-    full: jsonschema.protocols.Validator
+    sversion: str
+
+    @property
+    def full(self) -> Any:
+        """The jsonschema validator (built on first use: only failing objects need it)."""
+        return _full_validator(self.sversion, self.api_version, self.kind)
 
     def errors(self, obj: dict[str, Any]) -> list[str]:
         """Human messages, empty when the object is valid."""
@@ -276,8 +281,13 @@ def validator_for(version: str, api_version: str, kind: str) -> Validator | None
     if schema is None:
         return None
     fast = _compiler(sversion).node(schema)
-    full = jsonschema.Draft202012Validator(schema, registry=_full_registry(sversion))
-    return Validator(kind, api_version, fast, full)
+    return Validator(kind, api_version, fast, sversion)
+
+
+@cache
+def _full_validator(sversion: str, api_version: str, kind: str) -> Any:
+    schema = _load_kind_schema(sversion, api_version, kind)
+    return jsonschema.Draft202012Validator(schema, registry=_full_registry(sversion))
 
 
 def describe(obj: Any) -> str:

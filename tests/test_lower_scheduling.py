@@ -116,3 +116,28 @@ def test_kueue_queue_label_on_job_and_job_created_suspended() -> None:
 def test_kueue_queue_label_on_statefulset() -> None:
     objs, _ = lower(workload("interactive", project="p1"), KUEUE)
     assert find(objs, "StatefulSet")["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "p1-queue"
+
+
+def _with_project_pools(rw, pools=(), types=()):  # type: ignore[no-untyped-def]
+    rw.project.node_pools = list(pools)
+    rw.project.node_types = list(types)
+    return rw
+
+
+def test_project_node_pools_are_the_default_order() -> None:
+    objs, _ = lower(_with_project_pools(workload(), ["h100", "a100"]))
+    na = pod_spec(objs)["affinity"]["nodeAffinity"]
+    assert na["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"][0][
+        "values"] == ["h100", "a100"]
+
+
+def test_node_pool_outside_the_project_is_a_problem() -> None:
+    objs, problems = lower(_with_project_pools(workload(nodePools=["a100", "tpu"]), ["a100", "h100"]))
+    assert only(problems, "lower.node-pool").field == "spec.nodePools[1]"
+    terms = pod_spec(objs)["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert terms["nodeSelectorTerms"][0]["matchExpressions"][0]["values"] == ["a100"]
+
+
+def test_node_type_outside_the_project_is_a_problem() -> None:
+    _, problems = lower(_with_project_pools(workload(nodeType="cpu-only"), types=["dgx"]))
+    assert only(problems, "lower.node-type").field == "spec.nodeType"

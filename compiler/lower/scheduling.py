@@ -1,7 +1,8 @@
 """Placement: node pools and types, tolerations, pod affinity, priority and the scheduler target.
 
-- ``nodePools`` (ordered) → a required nodeAffinity ``In`` on ``target.node_pool_label`` plus one
-  preferred term per pool, weights descending in the given order (first = 100).
+- ``nodePools`` (ordered; default: the project's node pools) → a required nodeAffinity ``In`` on
+  ``target.node_pool_label`` plus one preferred term per pool, weights descending in the given
+  order (first = 100). Pools or a node type the project does not list are problems.
 - ``nodeType`` → the same required term also requires ``run.ai/type In [nodeType]``.
 - scheduler ``runai``: ``schedulerName: runai-scheduler``, label ``runai/queue: <project>`` on the
   pod template and the workload object, default priority class by workload type.
@@ -64,10 +65,7 @@ def lower_scheduling(ctx: Ctx) -> Scheduling:
 def _node_affinity(ctx: Ctx) -> dict[str, Any]:
     expressions: list[dict[str, Any]] = []
     preferred: list[dict[str, Any]] = []
-    pools = ctx.get("nodePools", default=[])
-    if isinstance(pools, str):
-        pools = pools.split()
-    pools = [str(p) for p in pools if p not in (None, "")] if isinstance(pools, list) else []
+    pools = _node_pools(ctx)
     key = ctx.target.node_pool_label
     if pools:
         expressions.append({"key": key, "operator": "In", "values": pools})
@@ -77,6 +75,11 @@ def _node_affinity(ctx: Ctx) -> dict[str, Any]:
                 preferred.append({"weight": weight, "preference": {"matchExpressions": [
                     {"key": key, "operator": "In", "values": [pool]}]}})
     node_type = ctx.get("nodeType")
+    allowed_types = ctx.rw.project.node_types
+    if node_type and allowed_types and node_type not in allowed_types:
+        ctx.problem(("nodeType",), "lower.node-type",
+                    f"node type {node_type!r} is not one of project {ctx.rw.project.name}'s node "
+                    f"types ({', '.join(allowed_types)})")
     if node_type:
         expressions.append({"key": NODE_TYPE_LABEL, "operator": "In", "values": [str(node_type)]})
     out: dict[str, Any] = {}
@@ -86,6 +89,28 @@ def _node_affinity(ctx: Ctx) -> dict[str, Any]:
     if preferred:
         out["preferredDuringSchedulingIgnoredDuringExecution"] = preferred
     return out
+
+
+def _node_pools(ctx: Ctx) -> list[str]:
+    """The spec's node pools in preference order, else the project's default order.
+
+    A pool the project does not list (when it lists any) is a problem and left out.
+    """
+    raw = ctx.get("nodePools", default=[])
+    if isinstance(raw, str):
+        raw = raw.split()
+    pools = [str(p) for p in raw if p not in (None, "")] if isinstance(raw, list) else []
+    allowed = ctx.rw.project.node_pools
+    if not pools:
+        return list(allowed)
+    if allowed:
+        for i, pool in enumerate(pools):
+            if pool not in allowed:
+                ctx.problem(("nodePools", i), "lower.node-pool",
+                            f"node pool {pool!r} is not one of project {ctx.rw.project.name}'s node "
+                            f"pools ({', '.join(allowed)})")
+        pools = [p for p in pools if p in allowed]
+    return pools
 
 
 def _pod_affinity(ctx: Ctx) -> dict[str, Any]:
