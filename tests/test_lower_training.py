@@ -35,7 +35,12 @@ def test_spec_and_metadata_labels_go_on_object_and_pod_template() -> None:
 def test_user_label_cannot_replace_pod_selector_labels() -> None:
     objs, problems = lower(workload(name="w", labels=[{"name": "wlc.dev/workload", "value": "other"}]))
     assert find(objs, "Job")["spec"]["template"]["metadata"]["labels"]["wlc.dev/workload"] == "w"
-    assert "reserved" in only(problems, "lower.metadata").message
+    assert "wlc sets this key itself" in only(problems, "lower.metadata").message
+
+
+def test_other_wlc_dev_annotations_are_allowed() -> None:
+    _, problems = lower(workload(annotations=[{"name": "wlc.dev/owner", "value": "a@example.com"}]))
+    assert problems == []
 
 
 def test_invalid_label_value_is_a_problem() -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
+from compiler import labels
 from compiler.model import Path, ResolvedWorkload, Target
 from compiler.problems import Problem
 
@@ -191,7 +192,9 @@ def as_int(value: Any) -> int | None:
 
 
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$")
-_RESERVED = ("wlc.dev/", "applyset.kubernetes.io/", "app.kubernetes.io/managed-by")
+_RESERVED = frozenset({labels.MANAGED_BY, labels.WORKLOAD, labels.PROJECT, labels.WORKLOAD_TYPE,
+                       labels.PART_OF, labels.APPLYSET_ID, labels.APPLYSET_TOOLING, labels.APPLYSET_GKS,
+                       labels.SPEC_HASH, labels.SOURCE})
 
 
 def key_error(key: str) -> str | None:
@@ -201,8 +204,8 @@ def key_error(key: str) -> str | None:
         return f"prefix {prefix!r} is not a DNS subdomain"
     if not name or len(name) > 63 or not _LABEL_NAME.match(name):
         return "the name part must be 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
-    if key.startswith(_RESERVED):
-        return "the key is reserved for wlc's own bookkeeping"
+    if key in _RESERVED:
+        return "wlc sets this key itself"
     return None
 
 
