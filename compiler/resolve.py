@@ -84,26 +84,46 @@ def _layers(ctx: _Ctx, spec: dict[str, Any]) -> Any:
     if env_name is not None:
         found = ctx.asset("Environment", env_name, env_path, env_doc)
         if found:
-            layers.append(tag(_environment(ctx, found), source_of("environment", found), doc=found))
+            _environment_type(ctx, found)
+            layers.append(_asset_layer(ctx.repo, found))
     compute = _compute_ref(spec, tspec, template_doc)
     if compute is not None:
         found = ctx.asset("ComputeResource", compute[0], compute[1], compute[2])
         if found:
-            layers.append(tag({"compute": found.data.get("spec") or {}}, source_of("compute", found),
-                              doc=found, strip=1))
+            layers.append(_asset_layer(ctx.repo, found))
     for name, path, owner in _data_sources(spec, tspec, template_doc):
         found = ctx.asset("DataSource", name, path, owner)
         if found:
-            data = _data_source(found)
-            key = next(iter(k for k in DATA_SOURCE_LISTS if k in (found.data.get("spec") or {})), "")
-            layers.append(tag(data, source_of("dataSource", found), doc=found, base=("spec", key), strip=3))
+            layers.append(_asset_layer(ctx.repo, found))
     if template_doc is not None:
-        layers.append(tag(_inline(tspec), source_of("template", template_doc), doc=template_doc))
+        layers.append(_asset_layer(ctx.repo, template_doc))
     layers.append(tag(_inline(spec), Source("submission", "", ctx.doc.file), doc=ctx.doc))
     tree: Any = {}
     for layer in layers:
         tree = merge(tree, layer)
     return tree
+
+
+def _asset_layer(repo: Repo, doc: Doc) -> Any:
+    """The tagged layer of an asset or template, built once per repo (layers are never mutated:
+    merging copies what it changes)."""
+    key = (doc.kind, doc.name)
+    layer = repo.layers.get(key)
+    if layer is None:
+        layer = repo.layers[key] = _make_layer(doc)
+    return layer
+
+
+def _make_layer(doc: Doc) -> Any:
+    spec = doc.data.get("spec") or {}
+    if doc.kind == "Environment":
+        return tag(_environment(spec), source_of("environment", doc), doc=doc)
+    if doc.kind == "ComputeResource":
+        return tag({"compute": spec}, source_of("compute", doc), doc=doc, strip=1)
+    if doc.kind == "DataSource":
+        key = next(iter(k for k in DATA_SOURCE_LISTS if k in spec), "")
+        return tag(_data_source(doc), source_of("dataSource", doc), doc=doc, base=("spec", key), strip=3)
+    return tag(_inline(spec), source_of("template", doc), doc=doc)
 
 
 def _ref(spec: dict[str, Any], tspec: dict[str, Any], key: str,
@@ -143,12 +163,15 @@ def _inline(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _environment(ctx: _Ctx, doc: Doc) -> dict[str, Any]:
-    spec = dict(doc.data.get("spec") or {})
-    types = spec.get("workloadTypes")
+def _environment_type(ctx: _Ctx, doc: Doc) -> None:
+    types = (doc.data.get("spec") or {}).get("workloadTypes")
     if types and ctx.doc.kind not in types:
         ctx.problem(("spec", "environment"), "resolve.environment-type",
                     f'Environment "{doc.name}" is for {", ".join(types)}, not {ctx.doc.kind}')
+
+
+def _environment(spec: dict[str, Any]) -> dict[str, Any]:
+    """An Environment's spec as workload fields: its tools become ports and exposed URLs."""
     ports, urls = [], []
     for tool in spec.get("tools") or []:
         item = {"container": tool.get("containerPort"), "toolType": tool.get("toolType"),
@@ -196,8 +219,8 @@ def _credentials(ctx: _Ctx, tree: Any) -> Any:
             continue
         secret = str((found.data.get("spec") or {}).get("secretName", name))
         src = source_of("credential", found)
-        item = dict(item)
-        del item["credential"]
+        item = {k: v for k, v in item.items() if k != "credential"}
         item["secret"] = {"name": Leaf(secret, src), "key": cred.get("key", Leaf("password", src))}
+        tree["environmentVariables"] = list(tree["environmentVariables"])  # never mutate a shared layer
         tree["environmentVariables"][i] = item
     return tree
