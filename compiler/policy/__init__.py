@@ -1,0 +1,94 @@
+"""Stage 5, policy: administrator policies fill defaults and judge every workload.
+
+``apply(repo, workloads)`` reads every ``Policy`` document (problems located in the policy
+file), builds the effective policy per (project, workload type) once, fills each workload's
+defaults (provenance ``Source("policy", name, file, line)``), then judges it against the
+rules. A workload with a violation is not kept (it is not lowered); all violations of all
+workloads are reported at once. Semantics: docs/policies.md.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ..merge import ITEM_KEYS
+from ..model import WORKLOAD_KINDS, ResolvedWorkload
+from ..problems import Problem
+from ..repo import Repo
+from ..resolve import _data_source
+from .body import PolicyBody, Setting
+from .check import read_policy
+from .defaults import exclusions, fill
+from .effective import Cache, Effective
+from .enforce import judge
+from .fields import FPath
+
+
+def read_all(repo: Repo) -> tuple[list[PolicyBody], list[Problem]]:
+    """Every Policy document of the repo, read and checked."""
+    bodies: list[PolicyBody] = []
+    problems: list[Problem] = []
+    for _, doc in sorted(repo.by_kind.get("Policy", {}).items()):
+        body, found = read_policy(doc, repo)
+        problems.extend(found)
+        if body is not None:
+            bodies.append(body)
+    return bodies, problems
+
+
+def cache_for(repo: Repo) -> tuple[Cache, list[Problem]]:
+    """The effective-policy cache with every chain of the repo built (conflicts found once)."""
+    bodies, problems = read_all(repo)
+    cache = Cache(bodies, repo)
+    for project in sorted(repo.projects):
+        for kind in WORKLOAD_KINDS:
+            cache.get(project, kind)
+    return cache, problems + sorted(cache.problems)
+
+
+def apply(repo: Repo, workloads: list[ResolvedWorkload]) -> tuple[list[ResolvedWorkload], list[Problem]]:
+    """Defaults filled and rules judged; the workloads without violations, and every problem."""
+    if not repo.by_kind.get("Policy"):
+        return list(workloads), []
+    cache, problems = cache_for(repo)
+    imposed: dict[tuple[str, str], dict[FPath, dict[Any, Setting]]] = {}
+    kept: list[ResolvedWorkload] = []
+    for rw in workloads:
+        eff = cache.get(rw.project.name, rw.kind)
+        if eff.empty:
+            kept.append(rw)
+            continue
+        key = (rw.project.name, rw.kind)
+        if key not in imposed:
+            imposed[key] = imposed_keys(eff, repo)
+        done, found = apply_one(rw, eff, repo, imposed[key])
+        problems.extend(found)
+        if not any(p.severity == "error" for p in found):
+            kept.append(done)
+    return kept, problems
+
+
+def apply_one(rw: ResolvedWorkload, eff: Effective, repo: Repo,
+              imposed: dict[FPath, dict[Any, Setting]] | None = None) -> tuple[ResolvedWorkload, list[Problem]]:
+    """One workload with its effective policy applied, and its violations."""
+    excluded = exclusions(rw, repo)
+    spec, prov = fill(rw, eff, excluded, repo)
+    done = replace(rw, spec=spec, prov=prov)
+    return done, judge(done, eff, excluded, imposed if imposed is not None else imposed_keys(eff, repo))
+
+
+def imposed_keys(eff: Effective, repo: Repo) -> dict[FPath, dict[Any, Setting]]:
+    """Per storage list, the instance keys that the effective policy's imposed assets add."""
+    out: dict[FPath, dict[Any, Setting]] = {}
+    for setting in eff.imposed:
+        doc = repo.get("DataSource", setting.value)
+        if doc is None:
+            continue
+        for listname, items in _data_source(doc)["storage"].items():
+            field = ("storage", listname)
+            for item in items:
+                out.setdefault(field, {})[item.get(ITEM_KEYS[field])] = setting
+    return out
+
+
+__all__ = ["apply", "apply_one", "cache_for", "read_all"]

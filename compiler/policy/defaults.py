@@ -1,0 +1,128 @@
+"""Policy defaults filled into a resolved workload, with provenance.
+
+Defaults are the lowest layer: they fill only what the submission (after template and assets)
+left unset, through the same ``merge`` as resolution, so itemized default instances merge by
+key under submitted ones. Then ``attributes`` fill the missing members of every instance, then
+``defaultFrom`` rules compute what is still unset. Instances the submission (or its template)
+excluded are not added. Imposed DataSource assets are merged in like a referenced data source.
+Distributed workloads: a default for ``master.X``/``worker.X`` is not used when the workload
+sets the pod-level ``X`` (the section inherits it).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..merge import ITEM_KEYS, SECTIONS, Leaf, get_path, is_excluded, merge, retag, tag, untag
+from ..model import Doc, Path, ResolvedWorkload, Source
+from ..repo import Repo
+from ..resolve import _data_source
+from . import quantity
+from .body import split_attr
+from .effective import Effective
+from .fields import FPath, field_tree
+
+#: itemized field → excluded key → (document, path of its ``exclude``)
+Exclusions = dict[FPath, dict[Any, tuple[Doc, Path]]]
+
+
+def exclusions(rw: ResolvedWorkload, repo: Repo) -> Exclusions:
+    """Keys the submission, or its template, excluded from each itemized field."""
+    out: Exclusions = {}
+    spec = rw.doc.data.get("spec") or {}
+    sources: list[tuple[Doc, Any]] = [(rw.doc, spec)]
+    template = repo.get("Template", str(spec.get("template"))) if spec.get("template") else None
+    if template is not None:
+        sources.append((template, template.data.get("spec") or {}))
+    for doc, data in sources:
+        for prefix in ((),) + tuple((s,) for s in SECTIONS):
+            for fpath, key in ITEM_KEYS.items():
+                items = get_path(data, prefix + fpath)
+                if not isinstance(items, list):
+                    continue
+                for i, item in enumerate(items):
+                    if isinstance(item, dict) and item.get("exclude") is True:
+                        where: Path = ("spec",) + prefix + fpath + (i, "exclude")
+                        out.setdefault(prefix + fpath, {}).setdefault(item.get(key), (doc, where))
+    return out
+
+
+def assoc(node: Any, path: Path, value: Any) -> Any:
+    """A copy of ``node`` with ``value`` at ``path`` (maps created as needed; nothing shared is changed)."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(node, list) and isinstance(head, int):
+        out = list(node)
+        out[head] = assoc(out[head], rest, value)
+        return out
+    table = dict(node) if isinstance(node, dict) else {}
+    table[head] = assoc(table.get(head), rest, value)
+    return table
+
+
+def fill(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions, repo: Repo) -> tuple[Any, dict[Path, Source]]:
+    """The workload's spec and provenance with the effective policy's defaults filled in."""
+    base = _base(rw, eff, excluded, repo)
+    tree = merge(base, retag(rw.spec, rw.prov))
+    tree = _attributes(tree, eff)
+    tree = _default_from(tree, eff)
+    data, prov = untag(tree)
+    return data, prov
+
+
+def _base(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions, repo: Repo) -> Any:
+    base: Any = {}
+    distributed = rw.kind == "DistributedWorkload"
+    for path, setting in eff.defaults.items():
+        if split_attr(path)[1] is not None:
+            continue
+        if distributed and path[0] in SECTIONS and get_path(rw.spec, path[1:]) is not None:
+            continue
+        base = assoc(base, path, Leaf(setting.value, setting.origin.source()))
+    for path, items in eff.instances.items():
+        key = ITEM_KEYS[path[1:] if path[0] in SECTIONS else path]
+        gone = excluded.get(path, {})
+        kept = [item for item in items if item[key].value not in gone]
+        if kept:
+            base = assoc(base, path, kept)
+    for setting in eff.imposed:
+        doc = repo.get("DataSource", setting.value)
+        if doc is not None:
+            base = merge(base, tag(_data_source(doc), setting.origin.source()))
+    return base
+
+
+def _attributes(tree: Any, eff: Effective) -> Any:
+    for path, setting in eff.defaults.items():
+        field, member = split_attr(path)
+        if member is None:
+            continue
+        items = get_path(tree, field)
+        if not isinstance(items, list):
+            continue
+        leaf = Leaf(setting.value, setting.origin.source())
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and not is_excluded(item) and get_path(item, member) is None:
+                tree = assoc(tree, field + (i,) + member, leaf)
+    return tree
+
+
+def _default_from(tree: Any, eff: Effective) -> Any:
+    tree_info = field_tree()
+    for path, rules in eff.rules.items():
+        setting = rules.get("defaultFrom")
+        if setting is None or split_attr(path)[1] is not None or get_path(tree, path) is not None:
+            continue
+        source = get_path(tree, tuple(str(setting.value["field"]).split(".")))
+        if not isinstance(source, Leaf):
+            continue
+        value = quantity.scale(source.value, float(setting.value.get("factor", 1)))
+        info = tree_info.get(path)
+        if value is None:
+            continue
+        if info is not None and info.kind == "integer":
+            value = int(quantity.parse(value) or 0)
+        elif info is not None and info.kind == "quantity" and not isinstance(value, str):
+            value = str(value)
+        tree = assoc(tree, path, Leaf(value, setting.origin.source()))
+    return tree

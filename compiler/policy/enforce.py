@@ -1,0 +1,178 @@
+"""The effective policy's rules judge a workload's final spec; every violation is a problem.
+
+Each problem is located at the workload file:line of the offending value (translated from the
+final spec back to the submission by item keys), or at the nearest enclosing field the
+submission wrote (``spec`` when it wrote nothing there); values that came from a template or
+an asset say so. Distributed workloads: a rule on pod-level ``X`` also judges ``master.X`` and
+``worker.X`` where they are set; a rule on ``master.X`` judges what the master pods get
+(``master.X``, else ``X``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..merge import ITEM_KEYS, SECTIONS, get_path
+from ..merge import dotted as spec_dotted
+from ..model import Path, ResolvedWorkload
+from ..problems import Problem
+from .body import Setting, dotted, info_of, split_attr
+from .defaults import Exclusions
+from .effective import Effective
+from .fields import FPath
+from .rules import ORDER, RULES, Subject, can_add, locked, show
+
+
+def judge(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions,
+          imposed: dict[FPath, dict[Any, Setting]]) -> list[Problem]:
+    """Every rule violation of the (defaulted) workload ``rw``; ``imposed`` gives the instance
+    keys that imposed assets add, per itemized field."""
+    problems: list[Problem] = []
+    for path, kinds in eff.rules.items():
+        field, member = split_attr(path)
+        if "canAdd" in kinds:
+            problems.extend(_can_add(rw, eff, field, kinds["canAdd"], set(imposed.get(field, {}))))
+        if "locked" in kinds:
+            problems.extend(_locked(rw, field, excluded, kinds["locked"]))
+        leaf_kinds = [k for k in ORDER if k in kinds and RULES[k].judge is not None]
+        if not leaf_kinds:
+            continue
+        info = info_of(path)
+        args = {k: s.value for k, s in kinds.items()}
+        for concrete, value in _targets(rw, field, member):
+            subject = _subject(rw, eff, path, field, member, concrete, info.kind if info else "any", args)
+            for kind in leaf_kinds:
+                why = RULES[kind].judge(value, args[kind], subject)  # type: ignore[misc]
+                if why:
+                    problems.append(_violation(rw, concrete, kind, why, value, kinds[kind]))
+    problems.extend(_imposed_excluded(imposed, excluded))
+    return problems
+
+
+def _targets(rw: ResolvedWorkload, field: FPath, member: FPath | None) -> list[tuple[Path, Any]]:
+    """(path in the final spec, value) pairs a rule judges."""
+    spec = rw.spec
+    fields: list[Path] = [field]
+    if rw.kind == "DistributedWorkload":
+        if field[0] in SECTIONS:
+            fields = [field if get_path(spec, field) is not None else field[1:]]
+        else:
+            fields += [(s,) + field for s in SECTIONS if get_path(spec, (s,) + field) is not None]
+    if member is None:
+        return [(f, get_path(spec, f)) for f in fields]
+    out: list[tuple[Path, Any]] = []
+    for f in fields:
+        items = get_path(spec, f)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            out.append((f + (i,) + member, get_path(item, member)))
+    return out
+
+
+def _subject(rw: ResolvedWorkload, eff: Effective, path: FPath, field: FPath, member: FPath | None,
+             concrete: Path, kind: str, args: dict[str, Any]) -> Subject:
+    src = rw.prov.get(concrete)
+    by_policy = src is not None and src.kind == "policy"
+    if member is not None:  # a default instance's own member beats the attribute default
+        own = _instance_member(rw, eff, field, concrete, member)
+        if own is not None:
+            return Subject(kind, dotted(path), True, own, by_policy, args)
+    default = eff.defaults.get(path)
+    return Subject(kind, dotted(path), default is not None, default.value if default else None,
+                   by_policy, args)
+
+
+def _instance_member(rw: ResolvedWorkload, eff: Effective, field: FPath, concrete: Path,
+                     member: FPath) -> Any:
+    key = ITEM_KEYS.get(field[1:] if field[0] in SECTIONS else field)
+    index = concrete[len(concrete) - len(member) - 1]
+    item = get_path(rw.spec, concrete[: len(concrete) - len(member)])
+    if key is None or not isinstance(item, dict) or not isinstance(index, int):
+        return None
+    for default in eff.instances.get(field, []):
+        if default[key].value == item.get(key):
+            leaf = get_path(default, member)
+            return getattr(leaf, "value", None)
+    return None
+
+
+def _can_add(rw: ResolvedWorkload, eff: Effective, field: FPath, rule: Setting,
+             imposed: set[Any]) -> list[Problem]:
+    key = ITEM_KEYS.get(field[1:] if field[0] in SECTIONS else field, "name")
+    items = get_path(rw.spec, field)
+    keys = [item.get(key) for item in (items if isinstance(items, list) else []) if isinstance(item, dict)]
+    allowed = {d[key].value for d in eff.instances.get(field, [])} | imposed
+    out = []
+    for bad in can_add(keys, rule.value, allowed):
+        where = field + (keys.index(bad),)
+        why = f'instance "{bad}" may not be added: the policy allows only {_list(sorted(map(str, allowed)))}'
+        out.append(_violation(rw, where, "canAdd", why, bad, rule))
+    return out
+
+
+def _list(values: list[str]) -> str:
+    return ", ".join(values) if values else "none"
+
+
+def _locked(rw: ResolvedWorkload, field: FPath, excluded: Exclusions, rule: Setting) -> list[Problem]:
+    gone = excluded.get(field, {})
+    out = []
+    for key in locked(list(gone), rule.value):
+        doc, where = gone[key]
+        line, col = doc.loc(where)
+        message = (f'{spec_dotted(where[:-1])}: instance "{key}" of {dotted(field)} is locked and may not be '
+                   f"excluded (locked in {rule.origin.where()})")
+        out.append(Problem(doc.file, line, col, "policy.locked", message, field=spec_dotted(where)))
+    return out
+
+
+def _imposed_excluded(imposed: dict[FPath, dict[Any, Setting]], excluded: Exclusions) -> list[Problem]:
+    out = []
+    for field, keys in imposed.items():
+        gone = excluded.get(field, {})
+        for key, setting in keys.items():
+            if key in gone:
+                doc, where = gone[key]
+                line, col = doc.loc(where)
+                out.append(Problem(doc.file, line, col, "policy.imposed",
+                                   f'{spec_dotted(where[:-1])}: "{key}" is imposed by policy '
+                                   f"{setting.origin.policy} ({setting.origin.where()}) and may not be excluded",
+                                   field=spec_dotted(where)))
+    return out
+
+
+def _violation(rw: ResolvedWorkload, concrete: Path, kind: str, why: str, value: Any,
+               rule: Setting) -> Problem:
+    line, col, note = locate(rw, concrete)
+    name = spec_dotted(("spec",) + tuple(concrete))
+    text = f"{name} {why}" if value is None else f"{name}: {why}"
+    return Problem(rw.file, line, col, f"policy.{kind}",
+                   f"{text} ({kind} in {rule.origin.where()}){note}", field=name)
+
+
+def locate(rw: ResolvedWorkload, path: Path) -> tuple[int, int, str]:
+    """Line, column in the submission and a note naming the value's source when it is not there."""
+    src = rw.prov.get(tuple(path))
+    note = f"; the value comes from {src.label()}" if src is not None and src.kind != "submission" else ""
+    line, col = rw.doc.loc(("spec",) + _doc_path(rw, path))
+    return line, col, note
+
+
+def _doc_path(rw: ResolvedWorkload, path: Path) -> Path:
+    """The final-spec path as a path in the submission: list indexes matched by item key."""
+    submitted = rw.doc.data.get("spec") or {}
+    out: list[str | int] = []
+    for depth, part in enumerate(path):
+        if isinstance(part, int):
+            key = ITEM_KEYS.get(tuple(p for p in path[:depth] if isinstance(p, str) and p not in SECTIONS))
+            item = get_path(rw.spec, path[: depth + 1])
+            items = get_path(submitted, tuple(out))
+            found = next((i for i, it in enumerate(items or []) if isinstance(it, dict) and key
+                          and isinstance(item, dict) and it.get(key) == item.get(key)), None)
+            if found is None:
+                break
+            out.append(found)
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+__all__ = ["judge", "locate", "show"]
