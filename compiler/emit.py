@@ -10,7 +10,7 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
@@ -132,14 +132,25 @@ class WorkloadBundle:
     active: bool
     applyset: str
     objects: list[dict[str, Any]]
+    #: each object's canonical YAML document and index entry, filled by ``seal``
+    docs: list[str] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def relpath(self) -> str:
         return f"{self.namespace}/{self.name}.yaml"
 
+    def seal(self, drop_objects: bool = False) -> None:
+        """Serialize once; a sealed bundle may drop its objects (parallel builds ship text)."""
+        if not self.docs:
+            self.docs = [dump_document(o) for o in self.objects]
+            self.entries = [_object_entry(o, t) for o, t in zip(self.objects, self.docs)]
+        if drop_objects:
+            self.objects = []
+
 
 def index_document(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle],
-                   texts: dict[str, str], docs: dict[str, list[str]]) -> str:
+                   texts: dict[str, str]) -> str:
     """index.json: every workload, its objects (group, version, kind, namespace, name) and the
     sha256 of each object's canonical YAML document and of the workload's file."""
     entries = []
@@ -149,7 +160,7 @@ def index_document(overlay: str, target: dict[str, Any], bundles: list[WorkloadB
             "source": b.source, "file": b.relpath, "active": b.active, "specHash": b.spec_hash,
             "applyset": b.applyset,
             "fileHash": text_hash(texts[b.relpath]),
-            "objects": [_object_entry(o, t) for o, t in zip(b.objects, docs[b.relpath])],
+            "objects": b.entries,
         })
     doc = {"apiVersion": "wlc.dev/v1alpha1", "kind": "BundleIndex", "overlay": overlay,
            "target": target, "workloads": entries}
@@ -165,9 +176,10 @@ def _object_entry(obj: dict[str, Any], text: str) -> dict[str, Any]:
 
 def render(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle]) -> dict[str, str]:
     """Every file of one overlay's bundle folder: relative path → text."""
-    docs = {b.relpath: [dump_document(o) for o in b.objects] for b in bundles}
-    texts = {rel: "".join(parts) for rel, parts in docs.items()}
-    texts["index.json"] = index_document(overlay, target, bundles, texts, docs)
+    for b in bundles:
+        b.seal()
+    texts = {b.relpath: "".join(b.docs) for b in bundles}
+    texts["index.json"] = index_document(overlay, target, bundles, texts)
     return texts
 
 
