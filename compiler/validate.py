@@ -194,7 +194,10 @@ def _type(doc: Doc, err: ValidationError) -> list[Problem]:
 
 
 def _enum(doc: Doc, err: ValidationError) -> list[Problem]:
-    options = [str(o) for o in err.validator_value]
+    values = list(err.validator_value)
+    if len(values) == 1:
+        return _must_be(doc, err, values[0])
+    options = [o if isinstance(o, str) else json.dumps(o) for o in values]
     hint = _did_you_mean(str(err.instance), options) if not isinstance(
         err.instance, (dict, list)) else ""
     if isinstance(err.instance, (int, float)) and str(err.instance) in options:
@@ -204,8 +207,11 @@ def _enum(doc: Doc, err: ValidationError) -> list[Problem]:
 
 
 def _const(doc: Doc, err: ValidationError) -> list[Problem]:
-    return [_value_problem(doc, err, "schema.enum",
-                           f"{_show(err.instance)} must be {_show(err.validator_value)}")]
+    return _must_be(doc, err, err.validator_value)
+
+
+def _must_be(doc: Doc, err: ValidationError, value: Any) -> list[Problem]:
+    return [_value_problem(doc, err, "schema.enum", f"{_show(err.instance)} must be {_show(value)}")]
 
 
 def _pattern(doc: Doc, err: ValidationError) -> list[Problem]:

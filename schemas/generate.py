@@ -7,7 +7,8 @@ the four workload kinds and the Template is written once. After editing it run
 
 and commit the changed ``*.schema.json`` files (a test fails when they are out of date).
 
-Conventions: every property has a ``description`` (editors show it); every object we own has
+Conventions: single values are one-item ``enum``s, not ``const`` (the compiled fast validator
+mishandles ``const``); every property has a ``description`` (editors show it); every object we own has
 ``additionalProperties: false``; pattern checks carry ``patternErrorMessage`` (a VS Code
 extension keyword, also used by ``compiler/validate.py`` for its messages). Shared pieces live
 in ``common.schema.json`` under ``$defs``; the kind files refer to them with relative
@@ -602,8 +603,8 @@ def template_fields() -> dict[str, Schema]:
 def document(kind: str, desc: str, spec: Schema | None, spec_required: bool = True,
              metadata: str = "metadata") -> Schema:
     props: dict[str, Schema] = {
-        "apiVersion": {"description": "Always wlc.dev/v1alpha1.", "const": API_VERSION},
-        "kind": {"description": f"Always {kind}.", "const": kind},
+        "apiVersion": {"description": "Always wlc.dev/v1alpha1.", "enum": [API_VERSION]},
+        "kind": {"description": f"Always {kind}.", "enum": [kind]},
         "metadata": ref(metadata, "Name, labels and annotations."),
     }
     required = ["apiVersion", "kind", "metadata"]
@@ -698,7 +699,7 @@ def org_kinds() -> dict[str, Schema]:
 
 def policy_spec() -> Schema:
     scope = obj("Where the policy applies: exactly one of cluster, department, project.", {
-        "cluster": {"description": "true: the whole cluster.", "const": True},
+        "cluster": {"description": "true: the whole cluster.", "enum": [True]},
         "department": ref("dnsLabel", "A department."),
         "project": ref("projectName", "A project.")},
         oneOf=one_of_keys(["cluster", "department", "project"]))
