@@ -57,3 +57,9 @@ def test_runai_fraction_annotation_on_statefulset_pod_template() -> None:
     objs, _ = lower(workload("interactive", compute={"gpuPortionRequest": 0.3}), target(scheduler="runai"))
     tmpl = find(objs, "StatefulSet")["spec"]["template"]
     assert tmpl["metadata"]["annotations"] == {"gpu-fraction": "0.3"}
+
+
+def test_stopping_under_kueue_warns_about_scaling() -> None:
+    objs, problems = lower(workload("interactive", active=False), target(scheduler="kueue"))
+    assert only(problems, "lower.kueue-stop").severity == "warning"
+    assert find(objs, "StatefulSet")["spec"]["replicas"] == 0

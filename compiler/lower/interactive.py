@@ -45,6 +45,10 @@ def lower_interactive(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[s
         ctx.problem(("terminateAfterPreemption",), "lower.not-applicable",
                     "terminateAfterPreemption has no meaning for an Interactive workload (its pod "
                     "is always restarted); it is ignored", "warning")
+    if not rw.active and target.scheduler == "kueue":
+        ctx.problem(("active",), "lower.kueue-stop",
+                    "stopping scales the StatefulSet to 0; Kueue's StatefulSet integration (needs the "
+                    "\"pod\" and \"statefulset\" frameworks) has not always supported scaling", "warning")
     spec: dict[str, Any] = {
         "replicas": 1 if rw.active else 0,
         "selector": {"matchLabels": pod_labels(rw.name, rw.project.name)},
