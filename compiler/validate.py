@@ -32,6 +32,11 @@ SECRET_KEYS = frozenset({
     "accessKey", "accessKeyId", "secretKey", "secretAccessKey", "privateKey", "key",
     "auth", "dockerconfigjson", ".dockerconfigjson", "credentials", "secret",
 })
+#: Unknown fields anywhere that can only be secret values (a storage item's password, say).
+SECRET_FIELDS = frozenset({
+    "password", "token", "apiKey", "accessKey", "accessKeyId", "secretKey", "secretAccessKey",
+    "privateKey", "stringData",
+})
 ENV_FORMS = ("value", "secret", "credential", "podField")
 _SECRET_REF = re.compile(r"^SECRET:[^,\s]+,[^,\s]+$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -150,6 +155,12 @@ def _unknown_fields(doc: Doc, err: ValidationError) -> list[Problem]:
     where = f" in {_dotted(path)}" if path else ""
     problems = []
     for name in [k for k in err.instance if k not in known]:
+        if name in SECRET_FIELDS:
+            problems.append(_problem(doc, path + (name,), "schema.secret-value",
+                                     f"{_dotted(path + (name,))}: secret values must never be "
+                                     "stored in git; keep them in a Secret and reference it by "
+                                     "name", key=True))
+            continue
         hint = _other_kind_hint(doc, path, name) or _did_you_mean(name, known)
         problems.append(_problem(doc, path + (name,), "schema.unknown-field",
                                  f'unknown field "{name}"{where}{hint}', key=True))

@@ -1,14 +1,17 @@
 """The validate stage: good documents pass; each kind of mistake gives exactly one clear problem."""
 from __future__ import annotations
 
+import copy
+import random
 import time
 from textwrap import dedent
+from typing import Any
 
 import pytest
 
 from compiler.load import parse_documents
 from compiler.model import NATIVE_KINDS, Doc
-from compiler.schemas import validator_for
+from compiler.schemas import COMPILE_AFTER, validator_for
 from compiler.validate import validate_doc
 
 
@@ -572,6 +575,16 @@ def test_secret_data_at_the_top_level_of_a_credential() -> None:
     assert [p.split(" | ")[0] for p in problems(text)] == ["5:1 schema.secret-value stringData"]
 
 
+def test_a_password_anywhere_is_a_secret_value() -> None:
+    spec = """
+        storage:
+          git: [{name: code, repository: "https://x/y", password: hunter2}]
+    """
+    assert problems(workload(spec)) == [
+        ("7:51 schema.secret-value spec.storage.git[0].password | spec.storage.git[0].password: "
+        "secret values must never be stored in git; keep them in a Secret and reference it by name")]
+
+
 def test_data_source_needs_exactly_one_volume() -> None:
     head = "apiVersion: wlc.dev/v1alpha1\nkind: DataSource\nmetadata: {name: d}\n"
     assert problems(head + "spec:\n  pvc: {claimName: x}\n  nfs: {server: x}\n") == [
@@ -620,6 +633,56 @@ def test_every_problem_of_a_document_is_reported() -> None:
         "9:5 schema.unknown-field spec.compute.cpuCoreRequst",
         "10:17 schema.type spec.backoffLimit",
     ]
+
+
+def test_the_compiled_validator_takes_over_after_enough_documents() -> None:
+    doc = docs_of(GOOD["Department"])[0]
+    for _ in range(COMPILE_AFTER + 1):
+        assert validate_doc(doc) == []
+    assert validator_for("Department")._compiled is not None
+
+
+def _mutations(data: Any, rng: random.Random) -> Any:
+    """``data`` with one value replaced, added or removed somewhere."""
+    out = copy.deepcopy(data)
+    paths: list[list[Any]] = []
+
+    def walk(node: Any, path: list[Any]) -> None:
+        paths.append(path)
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+        for key, value in items:
+            walk(value, path + [key])
+
+    walk(out, [])
+    path = rng.choice(paths[1:])
+    parent = out
+    for key in path[:-1]:
+        parent = parent[key]
+    roll = rng.random()
+    if roll < 0.7:
+        parent[path[-1]] = rng.choice(ODD_VALUES)
+    elif isinstance(parent, dict) and roll < 0.85:
+        parent[f"{path[-1]}x"] = 1
+    else:
+        del parent[path[-1]]
+    return out
+
+
+ODD_VALUES: list[Any] = [None, True, 0, -1, 1.5, 70000, "", "x", "Bad Name", "12 GB", "/abs", [],
+                         {}, ["a", "a"], {"a": 1}, "SECRET:a,b", 2**40]
+
+
+def test_compiled_and_full_validators_agree_on_mutated_documents() -> None:
+    rng = random.Random(7)
+    docs = [d for text in GOOD.values() for d in docs_of(text)]
+    for _ in range(1500):
+        doc = rng.choice(docs)
+        data = _mutations(doc.data, rng)
+        v = validator_for(doc.kind)
+        assert v.compiled()(data) == v.full.is_valid(data), data
+        problems = validate_doc(Doc(doc.file, 0, data, doc.locs, doc.key_locs))
+        assert v.full.is_valid(data) or problems, data
+        assert all(p.code != "schema.invalid" for p in problems), problems
 
 
 def test_ten_thousand_valid_workloads_validate_quickly() -> None:
