@@ -121,3 +121,8 @@ def test_large_shm_mounts_memory_emptydir_sized_by_memory_limit() -> None:
 def test_large_shm_without_memory_limit_has_no_size_limit() -> None:
     objs, _ = lower(workload(compute={"largeShmRequest": True}))
     assert pod_spec(objs)["volumes"] == [{"name": "dshm", "emptyDir": {"medium": "Memory"}}]
+
+
+def test_gpu_limit_without_request_is_a_problem() -> None:
+    _, problems = lower(workload(compute={"gpuDevicesRequest": 1, "gpuPortionLimit": 0.5}), RUNAI)
+    assert only(problems, "lower.gpu-limit-without-request").field == "spec.compute.gpuPortionLimit"

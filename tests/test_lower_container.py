@@ -103,3 +103,8 @@ def test_uid_from_the_image_ignores_run_as_uid_with_a_warning() -> None:
     objs, problems = lower(workload(security={"uidGidSource": "fromTheImage", "runAsUid": 7}))
     assert "securityContext" not in objs[0]["spec"]["template"]["spec"]
     assert only(problems, "lower.uid-gid-source").severity == "warning"
+
+
+def test_non_integer_supplemental_groups_is_a_problem() -> None:
+    _, problems = lower(workload(security={"supplementalGroups": ["wheel"]}))
+    assert only(problems, "lower.security").field == "spec.security.supplementalGroups"

@@ -84,6 +84,11 @@ def _gpus(ctx: Ctx, limits: dict[str, Any], annotations: dict[str, str]) -> None
         _memory(ctx, compute, devices, annotations)
     elif devices:
         limits[ctx.target.gpu_resource] = devices
+    for limit, request in (("gpuPortionLimit", "gpuPortionRequest"), ("gpuMemoryLimit", "gpuMemoryRequest")):
+        if compute.get(limit) is not None and compute.get(request) is None:
+            ctx.problem(("compute", limit), "lower.gpu-limit-without-request",
+                        f"{limit} needs {request} (a dynamic GPU fraction grows from a request up to "
+                        "its limit)")
 
 
 def _fraction_field(compute: dict[str, Any]) -> str | None:

@@ -204,8 +204,13 @@ def _pod_security(ctx: Ctx, container: dict[str, Any]) -> dict[str, Any]:
         for src, dst in (("runAsUid", "runAsUser"), ("runAsGid", "runAsGroup")):
             if sec.get(src) is not None:
                 psc[dst] = sec[src]
-    if sec.get("supplementalGroups"):
-        psc["supplementalGroups"] = list(sec["supplementalGroups"])
+    groups = sec.get("supplementalGroups")
+    if groups:
+        if isinstance(groups, list) and all(isinstance(g, int) and not isinstance(g, bool) for g in groups):
+            psc["supplementalGroups"] = list(groups)
+        else:
+            ctx.problem(("security", "supplementalGroups"), "lower.security",
+                        f"supplementalGroups {groups!r} must be a list of group ids (integers)")
     if sec.get("runAsNonRoot") is not None:
         psc["runAsNonRoot"] = bool(sec["runAsNonRoot"])
     seccomp = sec.get("seccompProfileType")
