@@ -54,6 +54,7 @@ def workload(name: str, spec: str, kind: str = "TrainingWorkload") -> str:
 
 
 def make_repo(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
     (root / "wlc.yaml").write_text(ORG)
     (root / "org.yaml").write_text(DEPTS)
     for rel, text in files.items():

@@ -39,8 +39,8 @@ def test_can_edit_false_fails_a_different_submitted_value(tmp_path: Path) -> Non
                          "workloads/nlp/uid.yaml": SUBMISSION})
     assert codes(res) == ["policy.canEdit"]
     assert texts(res) == [
-        "workloads/nlp/uid.yaml:8:15: error[policy.canEdit]: spec.security.runAsUid: 501 differs from 500, "
-        "which the policy does not let you edit (canEdit in policies/p.yaml:14)"]
+        ("workloads/nlp/uid.yaml:8:15: error[policy.canEdit]: spec.security.runAsUid: 501 differs from 500, "
+        "which the policy does not let you edit (canEdit in policies/p.yaml:14)")]
     assert res.workloads == []
 
 

@@ -228,21 +228,28 @@ def _imposed(reader: _Reader, names: list[Any], repo: Repo) -> None:
 
 
 def _own_rules(reader: _Reader) -> None:
-    """A default must pass the rules of its own policy."""
+    """A default must pass the rules of its own policy; one that does not is reported and dropped."""
     body = reader.body
     for path, setting in sorted(body.defaults.items()):
-        _judge_default(reader, path, setting.value, ("spec", "defaults") + _docpath(path))
+        if not _judge_default(reader, path, setting.value, ("spec", "defaults") + _docpath(path)):
+            del body.defaults[path]
     for path, items in body.instances.items():
+        good = []
         for i, item in enumerate(items):
+            ok = True
             for member, leaf in _leaves(item):
                 dpath: DocPath = ("spec", "defaults", *path, "instances", i, *member)
-                _judge_default(reader, path + (ATTR,) + member, leaf, dpath)
+                ok = _judge_default(reader, path + (ATTR,) + member, leaf, dpath) and ok
+            if ok:
+                good.append(item)
+        body.instances[path] = good
 
 
-def _judge_default(reader: _Reader, path: FPath, value: Any, dpath: DocPath) -> None:
+def _judge_default(reader: _Reader, path: FPath, value: Any, dpath: DocPath) -> bool:
     rules = reader.body.rules.get(path)
     if not rules:
-        return
+        return True
+    ok = True
     info = reader.tree.get(path) or _member_info(reader, path)
     args = {k: s.value for k, s in rules.items()}
     subject = Subject(kind=info.kind if info else "any", path=dotted(path), rules=args)
@@ -253,6 +260,8 @@ def _judge_default(reader: _Reader, path: FPath, value: Any, dpath: DocPath) -> 
             where = rules[kind].origin.where()
             reader.problem(dpath, "policy.default-breaks-rule",
                            f"default {dotted(path)}: {why} ({kind} in {where})")
+            ok = False
+    return ok
 
 
 def _member_info(reader: _Reader, path: FPath) -> FieldInfo | None:
