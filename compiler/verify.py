@@ -26,13 +26,15 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
+from compiler.problems import ConfigError
+
 _SCHEMA_ROOT = "kubernetes-json-schema"
 _REF_PREFIX = "/api/_definitions.json#/$defs/"
 _LOCAL_PREFIX = "#/$defs/"
 
 
-class UnsupportedVersion(ValueError):
-    """The requested Kubernetes version is older than every bundled schema."""
+class UnsupportedVersion(ConfigError, ValueError):
+    """The target's Kubernetes version is not one the bundled schemas cover (a configuration error)."""
 
 
 @dataclass(frozen=True)

@@ -164,3 +164,10 @@ def _get(obj: Any, path: tuple[Any, ...]) -> Any:
     for key in path:
         obj = obj[key]
     return obj
+
+
+def test_unsupported_version_is_a_configuration_error() -> None:
+    from compiler.problems import ConfigError
+
+    with pytest.raises(ConfigError):
+        verify.verify_objects([JOB], "1.20")
