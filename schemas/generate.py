@@ -118,6 +118,11 @@ def enum(desc: str, values: list[Any]) -> Schema:
     return {"description": desc, "enum": values}
 
 
+def default(schema: Schema, value: Any) -> Schema:
+    """``schema`` with a documented default (an annotation: editors offer it; nothing applies it)."""
+    return {**schema, "default": value}
+
+
 def array(desc: str, items: Schema, unique: bool = False, **extra: Any) -> Schema:
     out: Schema = {"description": desc, "type": "array", "items": items}
     if unique:
@@ -409,24 +414,32 @@ def _scheduling_defs() -> dict[str, Schema]:
 def _target_defs() -> dict[str, Schema]:
     l = True
     return {"target": obj("Cluster target settings.", {
-        "kubernetesVersion": enum('Kubernetes minor version as a string, e.g. "1.34".',
-                                  KUBERNETES_VERSIONS),
-        "scheduler": enum("default, runai (schedulerName, runai/queue, GPU fractions) or kueue "
-                          "(queue label).", ["default", "runai", "kueue"]),
-        "namespaceTemplate": patterned("Namespace of a project, e.g. runai-{project}.",
-                                       NAMESPACE_TEMPLATE, NAMESPACE_TEMPLATE_MESSAGE),
-        "distributed": enum("Distributed backend: kubeflow (PyTorchJob/TFJob/MPIJob) or native "
-                            "(indexed Job + headless Service).", ["kubeflow", "native"]),
-        "inference": enum("Inference backend.", ["deployment", "knative", "kserve"]),
-        "ingressClass": ref("dnsSubdomain", "IngressClass of exposed URLs.", l),
-        "hostPattern": text("Host of exposed URLs, e.g. {workload}.{project}.example.com."),
-        "gpuResource": patterned("Extended resource name of a whole GPU.", RESOURCE_NAME,
-                                 RESOURCE_NAME_MESSAGE),
-        "nodePoolLabel": ref("labelKey", "Node label that names a node pool.", l),
-        "gitSyncImage": text("Image of the git-sync init container."),
-        "kueueQueue": text("LocalQueue name with scheduler kueue, e.g. {project}."),
-        "knativeFeatures": array("Knative config-features enabled in the cluster.", patterned(
-            "A feature key.", KNATIVE_FEATURE, KNATIVE_FEATURE_MESSAGE), unique=True),
+        "kubernetesVersion": default(enum('Kubernetes minor version as a string, e.g. "1.34".',
+                                          KUBERNETES_VERSIONS), "1.37"),
+        "scheduler": default(enum("default, runai (schedulerName, runai/queue, GPU fractions) or "
+                                  "kueue (queue label).", ["default", "runai", "kueue"]), "default"),
+        "namespaceTemplate": default(patterned("Namespace of a project, e.g. runai-{project}.",
+                                               NAMESPACE_TEMPLATE, NAMESPACE_TEMPLATE_MESSAGE),
+                                     "runai-{project}"),
+        "distributed": default(enum("Distributed backend: kubeflow (PyTorchJob/TFJob/MPIJob) or "
+                                    "native (indexed Job + headless Service).",
+                                    ["kubeflow", "native"]), "kubeflow"),
+        "inference": default(enum("Inference backend.", ["deployment", "knative", "kserve"]),
+                             "deployment"),
+        "ingressClass": default(ref("dnsSubdomain", "IngressClass of exposed URLs.", l), "nginx"),
+        "hostPattern": default(text("Host of exposed URLs, e.g. {workload}.{project}.example.com."),
+                               "{workload}.{project}.example.com"),
+        "gpuResource": default(patterned("Extended resource name of a whole GPU.", RESOURCE_NAME,
+                                         RESOURCE_NAME_MESSAGE), "nvidia.com/gpu"),
+        "nodePoolLabel": default(ref("labelKey", "Node label that names a node pool.", l),
+                                 "run.ai/node-pool"),
+        "gitSyncImage": default(text("Image of the git-sync init container."),
+                                "registry.k8s.io/git-sync/git-sync:v4.4.0"),
+        "kueueQueue": default(text("LocalQueue name with scheduler kueue, e.g. {project}."),
+                              "{project}"),
+        "knativeFeatures": default(array("Knative config-features enabled in the cluster.",
+                                         patterned("A feature key.", KNATIVE_FEATURE,
+                                                   KNATIVE_FEATURE_MESSAGE), unique=True), []),
     })}
 
 
@@ -483,8 +496,8 @@ def pod_fields() -> dict[str, Schema]:
 def common_workload_fields() -> dict[str, Schema]:
     return {
         "project": ref("projectName", "Project; optional, must equal the project folder."),
-        "active": boolean("false stops the workload (Job suspended, StatefulSet scaled to 0); "
-                          "default true."),
+        "active": default(boolean("false stops the workload (Job suspended, StatefulSet scaled "
+                                  "to 0); default true."), True),
         **asset_refs(template=True), **container_fields(), **pod_fields(),
         "ports": array("Container ports exposed through Services, merged by container port.",
                        ref("portItem", "A port.")),
@@ -496,7 +509,7 @@ def common_workload_fields() -> dict[str, Schema]:
 
 def lifecycle_fields() -> dict[str, Schema]:
     return {
-        "backoffLimit": integer("Retries before the workload is failed (default 6).", 0),
+        "backoffLimit": default(integer("Retries before the workload is failed (default 6).", 0), 6),
         "autoDeletionTimeAfterCompletionSeconds": integer(
             "Delete the finished workload after this many seconds (ttlSecondsAfterFinished).", 0),
     }
@@ -504,7 +517,7 @@ def lifecycle_fields() -> dict[str, Schema]:
 
 def training_fields() -> dict[str, Schema]:
     return {**lifecycle_fields(),
-            "completions": integer("Successful runs needed (default 1).", 1),
+            "completions": default(integer("Successful runs needed (default 1).", 1), 1),
             "parallelism": integer("Runs at the same time (at most completions).", 1)}
 
 
@@ -525,9 +538,9 @@ def distributed_fields() -> dict[str, Schema]:
         "noMaster": boolean("Run workers only, without a master pod (PyTorch, TF, XGBoost)."),
         "master": section("master (MPI: launcher)"),
         "worker": section("worker"),
-        "cleanPodPolicy": enum("Which pods to delete when the job ends (default Running).",
-                               ["Running", "All", "None"]),
-        "slotsPerWorker": integer("MPI slots (processes) per worker (default 1).", 1),
+        "cleanPodPolicy": default(enum("Which pods to delete when the job ends (default "
+                                       "Running).", ["Running", "All", "None"]), "Running"),
+        "slotsPerWorker": default(integer("MPI slots (processes) per worker (default 1).", 1), 1),
         "minReplicas": integer("Elastic PyTorch: fewest workers.", 1),
         "maxReplicas": integer("Elastic PyTorch: most workers.", 1),
         "nonPreemptible": boolean("Only schedule within the project's deserved quota; never "
@@ -557,10 +570,12 @@ def probe() -> Schema:
                   }, oneOf=one_of_keys(["httpGet", "tcpSocket", "exec", "grpc"]))
     return obj("A container probe.", {
         "initialDelaySeconds": integer("Seconds after start before the first probe.", 0),
-        "periodSeconds": integer("Seconds between probes (default 10).", 1),
-        "timeoutSeconds": integer("Seconds before a probe times out (default 1).", 1),
-        "successThreshold": integer("Consecutive successes to count as healthy (default 1).", 1),
-        "failureThreshold": integer("Consecutive failures to count as failed (default 3).", 1),
+        "periodSeconds": default(integer("Seconds between probes (default 10).", 1), 10),
+        "timeoutSeconds": default(integer("Seconds before a probe times out (default 1).", 1), 1),
+        "successThreshold": default(integer("Consecutive successes to count as healthy "
+                                            "(default 1).", 1), 1),
+        "failureThreshold": default(integer("Consecutive failures to count as failed "
+                                            "(default 3).", 1), 3),
         "handler": handler}, required=("handler",))
 
 
@@ -568,10 +583,10 @@ def inference_fields() -> dict[str, Schema]:
     return {
         "servingPort": obj("The port that serves requests.", {
             "container": ref("port", "Container port."),
-            "protocol": enum("Protocol (default http).", ["http", "grpc"]),
-            "authorizationType": enum("Who may call the endpoint (default public).",
-                                      ["public", "authenticatedUsers",
-                                       "authorizedUsersOrGroups"]),
+            "protocol": default(enum("Protocol (default http).", ["http", "grpc"]), "http"),
+            "authorizationType": default(enum("Who may call the endpoint (default public).",
+                                              ["public", "authenticatedUsers",
+                                               "authorizedUsersOrGroups"]), "public"),
             "authorizedUsers": array("Users allowed (authorizedUsersOrGroups).", text("A user."),
                                      unique=True),
             "authorizedGroups": array("Groups allowed (authorizedUsersOrGroups).",
@@ -687,9 +702,10 @@ def org_kinds() -> dict[str, Schema]:
                             overlay_spec()),
         "Repository": document("Repository", "The repository settings (wlc.yaml).", obj(
             "Where inputs live and build defaults.", {
-                "workloadRoots": array("Folders holding workloads (default [workloads]).",
-                                       text("A folder, relative to the repository root."),
-                                       unique=True),
+                "workloadRoots": default(array("Folders holding workloads (default "
+                                               "[workloads]).", text("A folder, relative to the "
+                                                                     "repository root."),
+                                               unique=True), ["workloads"]),
                 "exclude": ref("globList", "Paths to skip."),
                 "target": ref("target", "Default cluster target settings."),
                 "defaultOverlay": ref("dnsLabel", "Overlay used when none is given.")}),

@@ -11,8 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from compiler import schemas
+from compiler.config import target_settings
 from compiler.load import parse_documents
-from compiler.model import NATIVE_KINDS
+from compiler.model import NATIVE_KINDS, Target
 from compiler.validate import validate_doc
 
 FOLDER = schemas.schema_dir()
@@ -78,7 +79,7 @@ def test_every_object_with_properties_is_closed(name: str) -> None:
 def test_nothing_but_a_description_sits_beside_a_ref(name: str) -> None:
     # the compiled fast validator reads $ref as draft-07 does and ignores its siblings
     crowded = [where for where, node in subschemas(load(name))
-               if "$ref" in node and set(node) - {"$ref", "description"}]
+               if "$ref" in node and set(node) - {"$ref", "description", "default"}]
     assert crowded == []
 
 
@@ -100,6 +101,12 @@ def test_schema_for_every_kind(kind: str) -> None:
 def test_schema_for_an_unknown_kind_is_a_key_error() -> None:
     with pytest.raises(KeyError):
         schemas.schema_for("Pod")
+
+
+def test_target_defaults_are_the_compilers() -> None:
+    target = schemas.common_defs()["target"]["properties"]
+    documented = {key: prop["default"] for key, prop in target.items()}
+    assert documented == target_settings(Target())
 
 
 def test_schema_files_are_generated_from_generate_py() -> None:
