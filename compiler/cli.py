@@ -166,5 +166,42 @@ def import_runai(files: tuple[FsPath, ...], out: FsPath | None, fmt: str) -> int
     return EXIT_PROBLEMS if any(p.severity == "error" for p in problems) else EXIT_OK
 
 
+@main.group(name="policy")
+def policy_group() -> None:
+    """Inspect administrator policies (policies/)."""
+
+
+@policy_group.command(name="effective")
+@click.option("--project", required=True, help="The project whose chain (cluster, department, project) is merged.")
+@click.option("--type", "kind", required=True, help="The workload type, e.g. TrainingWorkload (or training).")
+@repo_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@guarded
+def policy_effective(project: str, kind: str, repo: FsPath, fmt: str) -> int:
+    """Print the effective policy of a project and workload type: every default, default
+    instance, rule and imposed asset, with the policy file and line it came from.
+
+    \b
+    Exit status: 0, or 1 when a policy document has problems (printed on stderr).
+    Example:
+      wlc policy effective --project nlp --type TrainingWorkload
+    """
+    from .model import WORKLOAD_KINDS
+    from .policy import render
+    kinds = {k.lower(): k for k in WORKLOAD_KINDS} | {k[:-len("Workload")].lower(): k for k in WORKLOAD_KINDS}
+    if kind.lower() not in kinds:
+        raise ConfigError(f'unknown workload type "{kind}" (one of {", ".join(WORKLOAD_KINDS)})')
+    res = pipeline.run(repo, until="validate")
+    if res.repo is None:
+        raise ConfigError(f"cannot read the repository at {repo}")
+    eff, problems = render.effective_for(res.repo, project, kinds[kind.lower()])
+    if problems:
+        click.echo(report.render(problems, "text"), nl=False, err=True)
+    department = res.repo.projects[project].department
+    click.echo(render.render_json(eff, department) if fmt == "json" else render.render_text(eff, department),
+               nl=False)
+    return EXIT_PROBLEMS if any(p.severity == "error" for p in problems) else EXIT_OK
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
