@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build (or reuse) etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok from the
+# Build (or reuse) etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (and
+# kwokstages, which prints kwok's default stages) from the
 # Go wrapper modules in tests/cluster/go/. Binaries go to a cache outside the repository:
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/wlc/controlplane/<versions-key>/bin
 # Usage: build.sh            build what is missing, print the bin dir on the last line
@@ -85,7 +86,7 @@ build_kwok() {
   local tmp
   tmp=$(mktemp -d "$BIN_DIR/.build.XXXXXX")
   gobuild kwok "$tmp" "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
-    sigs.k8s.io/kwok/cmd/kwok
+    sigs.k8s.io/kwok/cmd/kwok ./kwokstages
   install_built "$tmp"
 }
 
@@ -96,12 +97,12 @@ download() {
 
 total_start=$(date +%s)
 echo "build.sh: $(go version); bin dir $BIN_DIR"
-if have etcd kube-apiserver kube-controller-manager kube-scheduler kwok; then
+if have etcd kube-apiserver kube-controller-manager kube-scheduler kwok kwokstages; then
   echo "build.sh: all binaries present, reusing"
 else
   step "download modules" download
   have etcd || step "build etcd $ETCD_VERSION" build_etcd
-  have kwok || step "build kwok $KWOK_VERSION" build_kwok
+  have kwok kwokstages || step "build kwok $KWOK_VERSION" build_kwok
   have kube-apiserver kube-controller-manager kube-scheduler ||
     step "build kube-apiserver, kube-controller-manager, kube-scheduler $K8S_VERSION" build_kube
 fi

@@ -38,7 +38,9 @@ HERE = Path(__file__).resolve().parent
 CRD_DIR = HERE / "crds"
 BUILD_SH = HERE / "build.sh"
 STATE_FILE = "state.json"
-BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
+BINARIES = (
+    "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokstages",
+)
 
 KCM_CONTROLLERS = (
     "job-controller",
@@ -528,11 +530,15 @@ def _boot(
             cluster.save_state()
 
     def kwok() -> None:
+        stages = work / "kwok-stages.yaml"
+        with open(stages, "w") as out:
+            subprocess.run([str(bin_dir / "kwokstages")], stdout=out, check=True)
         proc = _spawn(
             "kwok",
             [
                 str(bin_dir / "kwok"),
                 f"--kubeconfig={cluster.kubeconfig}",
+                f"--config={stages}",
                 "--manage-all-nodes=false",
                 "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
                 "--node-ip=127.0.0.1",
