@@ -120,7 +120,8 @@ def test_schema_files_are_generated_from_generate_py() -> None:
 
 
 def test_the_projects_own_inputs_are_valid() -> None:
-    files = [REPO / "wlc.yaml", *sorted((REPO / "examples").rglob("*.yaml"))]
+    files = [REPO / "wlc.yaml"] + [path for folder in ("examples", "policies", "overlays")
+                                   for path in sorted((REPO / folder).rglob("*.yaml"))]
     found = []
     for path in files:
         docs, problems = parse_documents(path.read_text(encoding="utf-8"), path.name)
