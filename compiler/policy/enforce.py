@@ -103,13 +103,10 @@ def _can_add(rw: ResolvedWorkload, eff: Effective, field: FPath, rule: Setting,
     out = []
     for bad in can_add(keys, rule.value, allowed):
         where = field + (keys.index(bad),)
-        why = f'instance "{bad}" may not be added: the policy allows only {_list(sorted(map(str, allowed)))}'
+        why = (f'instance "{bad}" may not be added: the policy allows only {", ".join(sorted(map(str, allowed)))}'
+               if allowed else f'instance "{bad}" may not be added: the policy allows no {dotted(field)} of your own')
         out.append(_violation(rw, where, "canAdd", why, bad, rule))
     return out
-
-
-def _list(values: list[str]) -> str:
-    return ", ".join(values) if values else "none"
 
 
 def _locked(rw: ResolvedWorkload, field: FPath, excluded: Exclusions, rule: Setting) -> list[Problem]:
