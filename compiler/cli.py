@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import click
 
-from . import __version__, emit, explain, pipeline, report
+from . import __version__, emit, explain, parallel, pipeline, report
 from .problems import ConfigError, WlcError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CLUSTER = 0, 1, 2, 3
@@ -88,9 +88,11 @@ def validate(repo: FsPath, overlay: str | None, fmt: str) -> int:
 @click.option("--overlay", default=None, help="Build for overlays/<NAME> (its target and patches).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=FsPath), default=None,
               help="Output folder (default: build/ under the repository).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count).")
 @format_option
 @guarded
-def build(repo: FsPath, overlay: str | None, out: FsPath | None, fmt: str) -> int:
+def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | None, fmt: str) -> int:
     """Validate, then lower every workload to Kubernetes objects and write the bundle.
 
     \b
@@ -99,7 +101,7 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, fmt: str) -> in
     Example:
       wlc build --repo . --out build
     """
-    res = pipeline.run(repo, overlay=overlay, until="emit")
+    res = pipeline.run(repo, overlay=overlay, until="emit", jobs=jobs or parallel.default_jobs())
     _print_problems(res, fmt)
     if not res.ok:
         return EXIT_PROBLEMS

@@ -5,15 +5,18 @@ Stages in the middle are pure; only load (reading) and the CLI's emit (writing) 
 """
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from . import bundle, config, load, lower, normalize, validate, verify
+from . import bundle, config, load, lower, normalize, parallel, validate, verify
 from .emit import WorkloadBundle, render
 from .model import WORKLOAD_KINDS, Doc, ResolvedWorkload, Target
 from .problems import ConfigError, Problem, sort_problems
-from .repo import Repo, classify
+from .repo import Repo, WorkloadId, classify, duplicate_workloads
 from .resolve import resolve_workload
 
 STAGES = ("load", "normalize", "validate", "resolve", "policy", "overlay", "lower", "verify", "emit")
@@ -31,6 +34,8 @@ class Result:
     workloads: list[ResolvedWorkload] = field(default_factory=list)
     bundles: list[WorkloadBundle] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
+    chain: Any = None  # the overlay chain (compiler.overlay.Chain) of an overlay build
+    workload_files: set[str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -38,11 +43,41 @@ class Result:
 
 
 def run(root: FsPath, overlay: str | None = None, until: str = "emit",
-        only: str | None = None) -> Result:
-    """Run the stages up to and including ``until``; ``only`` limits lowering to one workload."""
+        only: str | None = None, workload_files: set[str] | None = None, jobs: int = 1) -> Result:
+    """Run the stages up to and including ``until``.
+
+    ``only`` limits resolution to one workload; ``workload_files`` limits the workload files
+    read (shared documents are always read); ``jobs`` > 1 lets a large build use that many
+    processes (compiler.parallel), with the same output.
+    """
     if not root.is_dir():
         raise ConfigError(f"repository folder not found: {root}")
+    with _gc_paused():
+        return _run(root, overlay, until, only, workload_files, jobs)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the run: the compiler builds large acyclic trees, and
+    repeated full collections over them cost more than half of a big build. Reference counting
+    still frees everything; one collection runs at the end."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _run(root: FsPath, overlay: str | None, until: str, only: str | None,
+         workload_files: set[str] | None, jobs: int) -> Result:
     res = Result(root=root)
+    res.workload_files = workload_files
+    if jobs > 1 and until == "emit" and only is None and workload_files is None:
+        files = _workload_file_list(res)
+        if files is not None and len(files) >= parallel.PARALLEL_MIN:
+            return parallel.run_parallel(root, overlay, files, jobs)
     docs, cfg = _load(res)
     if cfg is None:
         return _done(res)
@@ -54,8 +89,8 @@ def run(root: FsPath, overlay: str | None = None, until: str = "emit",
     res.repo, res.target = repo, cfg.target
     res.problems.extend(problems)
     _resolve(res, repo, only)
-    _policy(res, repo)
-    _overlay(res, repo, overlay)
+    _overlay(res, repo, overlay)  # spec patches first: policy defaults fill only what is unset,
+    _policy(res, repo)            # so the rules judge the final spec (docs/overlays.md)
     if until in ("validate", "resolve", "policy", "overlay"):
         return _done(res)
     _lower(res)
@@ -67,7 +102,8 @@ def _done(res: Result) -> Result:
     return res
 
 
-def _load(res: Result) -> tuple[list[Doc], config.RepoConfig | None]:
+def _load_config(res: Result) -> tuple[list[Doc], config.RepoConfig | None]:
+    """wlc.yaml (optional); None when it is broken: nothing else can be read the way it means."""
     cfg_doc = None
     if (res.root / config.CONFIG_FILE).is_file():
         cdocs, cprobs = load.read_file(res.root, config.CONFIG_FILE)
@@ -77,16 +113,38 @@ def _load(res: Result) -> tuple[list[Doc], config.RepoConfig | None]:
             res.problems.extend(validate.validate_doc(d))
         cfg_doc = cdocs[0] if cdocs else None
     if any(p.severity == "error" for p in res.problems):
-        return [], None  # a broken wlc.yaml: nothing else can be read the way it means
-    cfg = config.config_from_doc(res.root, cfg_doc)
+        return [], None
+    return ([cfg_doc] if cfg_doc else []), config.config_from_doc(res.root, cfg_doc)
+
+
+def _load(res: Result) -> tuple[list[Doc], config.RepoConfig | None]:
+    _, cfg = _load_config(res)
+    if cfg is None:
+        return [], None
     docs: list[Doc] = []
     for rel in load.find_yaml_files(res.root, cfg.exclude):
-        if rel == config.CONFIG_FILE:
+        if rel == config.CONFIG_FILE or not _wanted(res, cfg, rel):
             continue
         fdocs, fprobs = load.read_file(res.root, rel)
         res.problems.extend(fprobs)
         docs.extend(d for d in fdocs if _ours(d, cfg, res))
     return docs, cfg
+
+
+def _wanted(res: Result, cfg: config.RepoConfig, rel: str) -> bool:
+    from .repo import workload_project
+    return res.workload_files is None or rel in res.workload_files or workload_project(cfg, rel) is None
+
+
+def _workload_file_list(res: Result) -> list[str] | None:
+    """The workload files of the repo (None when wlc.yaml is unreadable: the sequential run reports it)."""
+    from .repo import workload_project
+    probe = Result(root=res.root)
+    _, cfg = _load_config(probe)
+    if cfg is None:
+        return None
+    return [rel for rel in load.find_yaml_files(res.root, cfg.exclude)
+            if rel != config.CONFIG_FILE and workload_project(cfg, rel) is not None]
 
 
 def _ours(doc: Doc, cfg: config.RepoConfig, res: Result) -> bool:
@@ -134,22 +192,11 @@ def _resolve(res: Result, repo: Repo, only: str | None) -> None:
         res.problems.extend(problems)
         if rw is not None and not any(p.severity == "error" for p in problems):
             res.workloads.append(rw)
-    _duplicates(res)
+    res.problems.extend(duplicate_workloads(workload_ids(res)))
 
 
-def _duplicates(res: Result) -> None:
-    seen: dict[tuple[str, str], ResolvedWorkload] = {}
-    for rw in res.workloads:
-        key = (rw.namespace, rw.name)
-        if key in seen:
-            first = seen[key]
-            line, col = rw.doc.loc(("metadata", "name"))
-            res.problems.append(Problem(rw.file, line, col, "repo.duplicate-name",
-                                        f'workload "{rw.name}" in namespace {rw.namespace} is defined twice '
-                                        f"(also in {first.file}:{first.doc.loc(('metadata', 'name'))[0]})",
-                                        field="metadata.name"))
-        else:
-            seen[key] = rw
+def workload_ids(res: Result) -> list[WorkloadId]:
+    return [(rw.namespace, rw.name, rw.file) + rw.doc.loc(("metadata", "name")) for rw in res.workloads]
 
 
 def _policy(res: Result, repo: Repo) -> None:
@@ -167,16 +214,30 @@ def _policy(res: Result, repo: Repo) -> None:
 
 
 def _overlay(res: Result, repo: Repo, name: str | None) -> None:
-    """Stage 6: the overlay's target settings (and, with compiler/overlay, its patches)."""
+    """Stage 6, first half (compiler/overlay; the order: its docstring, docs/overlays.md): the
+    chain's target settings, namespace map and spec patches, before the policy rules judge."""
     if name is None:
         return
-    doc = repo.get("Overlay", name)
-    if doc is None:
-        from .repo import suggest
-        raise ConfigError(f'no Overlay named "{name}"' + suggest(name, repo.names("Overlay"))
-                          + (f" (overlays: {', '.join(repo.names('Overlay'))})" if repo.names("Overlay") else ""))
-    res.overlay = name
-    res.target = config.apply_target(res.target, (doc.data.get("spec") or {}).get("target") or {})
+    from . import overlay as ov
+    chain, problems = ov.load_chain(repo, name)
+    res.problems.extend(problems)
+    res.overlay, res.chain = name, chain
+    if chain is not None:
+        res.target = config.apply_target(res.target, chain.target)
+        res.problems.extend(ov.patch_specs(chain, res.workloads, repo, res.target))
+
+
+def _object_patches(res: Result, final: list[dict[str, Any]]) -> tuple[list[dict[str, Any]] | None, set[int]]:
+    """Stage 6, second half: common labels/annotations and object patches after lowering; a
+    patched object that fails the schema is an error naming the patch. None: the workload failed."""
+    if res.chain is None:
+        return final, set()
+    from . import overlay as ov
+    final, touched, problems = ov.patch_objects(res.chain, final)
+    version = res.target.kubernetes_version
+    problems += ov.verify_patched(final, touched, lambda obj: verify.verify_object(obj, version)[0])
+    res.problems.extend(problems)
+    return (None if any(p.severity == "error" for p in problems) else final), set(touched)
 
 
 def _lower(res: Result) -> None:
@@ -185,8 +246,12 @@ def _lower(res: Result) -> None:
         res.problems.extend(problems)
         if any(p.severity == "error" for p in problems):
             continue
-        final = bundle.finalize(rw, objects)
-        bugs = verify.verify_objects(final, res.target.kubernetes_version)
+        patched, touched = _object_patches(res, bundle.finalize(rw, objects))
+        if patched is None:
+            continue
+        final = patched
+        bugs = verify.verify_objects([o for i, o in enumerate(final) if i not in touched],
+                                     res.target.kubernetes_version)
         for message in bugs:
             res.problems.append(Problem(rw.file, 1, 1, "bug.schema",
                                         f"compiler bug: emitted object fails the Kubernetes "

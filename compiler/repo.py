@@ -108,3 +108,21 @@ def _projects(repo: Repo) -> list[Problem]:
     return problems
 
 
+
+
+#: (namespace, name, file, line, col) of a resolved workload
+WorkloadId = tuple[str, str, str, int, int]
+
+
+def duplicate_workloads(ids: list[WorkloadId]) -> list[Problem]:
+    """A workload name defined twice in one namespace: the later file (by path) is reported."""
+    seen: dict[tuple[str, str], WorkloadId] = {}
+    out: list[Problem] = []
+    for ident in sorted(ids, key=lambda x: (x[2], x[3], x[4])):
+        ns, name, file, line, col = ident
+        first = seen.setdefault((ns, name), ident)
+        if first is not ident:
+            out.append(Problem(file, line, col, "repo.duplicate-name",
+                               f'workload "{name}" in namespace {ns} is defined twice '
+                               f"(also in {first[2]}:{first[3]})", field="metadata.name"))
+    return out

@@ -1,0 +1,38 @@
+"""A parallel build gives the same bytes and the same problems as a sequential one."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler import parallel, pipeline
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_build  # noqa: E402
+
+
+@pytest.fixture
+def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(parallel, "WARMUP", 3)
+
+
+def test_parallel_build_is_byte_identical(tmp_path: Path, small_thresholds: None) -> None:
+    bench_build.make_repo(tmp_path, 40)
+    seq = pipeline.run(tmp_path)
+    par = pipeline.run(tmp_path, jobs=2)
+    assert [p.text() for p in par.problems] == [p.text() for p in seq.problems]
+    assert pipeline.build_files(par) == pipeline.build_files(seq)
+    assert len(par.bundles) == 40
+
+
+def test_duplicate_across_partitions_is_reported_once(tmp_path: Path, small_thresholds: None) -> None:
+    bench_build.make_repo(tmp_path, 20)
+    folder = tmp_path / "examples" / "workloads"
+    first = sorted(folder.glob("vision/*.yaml"))[0]
+    (folder / "vision" / "zz-copy.yaml").write_text(first.read_text())
+    seq = [p.text() for p in pipeline.run(tmp_path).problems]
+    par = [p.text() for p in pipeline.run(tmp_path, jobs=2).problems]
+    assert par == seq
+    assert len([t for t in par if "defined twice" in t]) == 1
