@@ -17,8 +17,9 @@ GOLDEN = ROOT / "tests" / "golden"
 
 
 def overlays() -> list[str | None]:
-    names = sorted(p.stem for p in (ROOT / "overlays").glob("*.yaml")) if (ROOT / "overlays").is_dir() else []
-    return [None] + names
+    """The base build and every Overlay document of the example repository, by name."""
+    res = pipeline.run(ROOT, until="resolve")
+    return [None] + (res.repo.names("Overlay") if res.repo is not None else [])
 
 
 def built(overlay: str | None) -> tuple[str, dict[str, str]]:
