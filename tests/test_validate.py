@@ -484,12 +484,11 @@ def test_bad_input_gives_the_expected_problems(case: str) -> None:
     assert problems(workload(spec, kind)) == expected
 
 
-@pytest.mark.parametrize("case", sorted(BAD))
+# environment variable forms are checked outside the schema, so those cases are not schema cases
+@pytest.mark.parametrize("case", sorted(c for c in BAD if "environmentVariables" not in BAD[c][0]))
 def test_fast_validator_rejects_every_bad_document(case: str) -> None:
     spec, kind, _ = BAD[case]
     doc = docs_of(workload(spec, kind))[0]
-    if "environmentVariables" in spec:
-        pytest.skip("environment variable forms are checked outside the schema")
     assert not validator_for(kind).compiled()(doc.data)
     assert not validator_for(kind).full.is_valid(doc.data)
 
