@@ -10,7 +10,7 @@ from typing import Any, Callable
 import click
 
 from . import __version__, emit, explain, parallel, pipeline, report
-from .problems import ConfigError, WlcError
+from .problems import ConfigError, WlcError, sort_problems
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CLUSTER = 0, 1, 2, 3
 
@@ -90,9 +90,11 @@ def validate(repo: FsPath, overlay: str | None, fmt: str) -> int:
               help="Output folder (default: build/ under the repository).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for large repositories (default: WLC_JOBS or the CPU count).")
+@click.option("--all-overlays", is_flag=True, help="Build the base and every overlay, each into OUT/<name>/.")
 @format_option
 @guarded
-def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | None, fmt: str) -> int:
+def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | None, all_overlays: bool,
+          fmt: str) -> int:
     """Validate, then lower every workload to Kubernetes objects and write the bundle.
 
     \b
@@ -100,7 +102,12 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
     (the folder is "base" without --overlay). Nothing is written when there are errors.
     Example:
       wlc build --repo . --out build
+      wlc build --all-overlays     build/base, build/dev, build/prod, ...
     """
+    if all_overlays:
+        if overlay is not None:
+            raise ConfigError("--overlay and --all-overlays cannot be used together")
+        return _build_all(repo, out, jobs, fmt)
     res = pipeline.run(repo, overlay=overlay, until="emit", jobs=jobs or parallel.default_jobs())
     _print_problems(res, fmt)
     if not res.ok:
@@ -110,6 +117,25 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
     emit.write_tree(folder, files)
     objects = sum(len(b.objects) for b in res.bundles)
     click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {folder}", err=True)
+    return EXIT_OK
+
+
+def _build_all(repo: FsPath, out: FsPath | None, jobs: int | None, fmt: str) -> int:
+    """Every build of ``wlc build --all-overlays``; nothing is written unless all succeed."""
+    probe = pipeline.run(repo, until="validate")
+    names = [None] + (probe.repo.names("Overlay") if probe.repo is not None else [])
+    results = [pipeline.run(repo, overlay=name, until="emit", jobs=jobs or parallel.default_jobs())
+               for name in names]
+    merged = pipeline.Result(root=repo, problems=sort_problems([p for r in results for p in r.problems]),
+                             workloads=results[0].workloads)
+    _print_problems(merged, fmt)
+    if not merged.ok:
+        return EXIT_PROBLEMS
+    for res in results:
+        folder = (out if out is not None else repo / "build") / res.overlay
+        emit.write_tree(folder, pipeline.build_files(res))
+        objects = sum(len(b.objects) for b in res.bundles)
+        click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {folder}", err=True)
     return EXIT_OK
 
 
