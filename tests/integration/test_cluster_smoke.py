@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-
 from controlplane import Cluster
 
 pytestmark = pytest.mark.cluster
@@ -80,7 +80,7 @@ def eventually(what: str, check: Callable[[], bool], timeout: float = 90) -> Non
 
 def pods_of(cluster: Cluster, job: str) -> list[dict[str, Any]]:
     data = cluster.kubectl_json("get", "pods", "-n", NAMESPACE, "-l", f"batch.kubernetes.io/job-name={job}")
-    return list(data["items"])  # type: ignore[arg-type]
+    return list(data["items"])
 
 
 def job_exists(cluster: Cluster, job: str) -> bool:
@@ -92,7 +92,7 @@ def gpu_capacity(cluster: Cluster) -> dict[str, int]:
     nodes = cluster.kubectl_json("get", "nodes")["items"]
     return {
         n["metadata"]["name"]: int(n["status"]["allocatable"].get("nvidia.com/gpu", "0"))
-        for n in nodes  # type: ignore[union-attr]
+        for n in nodes
     }
 
 
@@ -108,9 +108,9 @@ def ns(cluster: Cluster) -> str:
 
 def test_fake_gpu_nodes_are_ready(cluster: Cluster) -> None:
     nodes = cluster.kubectl_json("get", "nodes")["items"]
-    pools = {n["metadata"]["labels"]["run.ai/node-pool"] for n in nodes}  # type: ignore[index]
+    pools = {n["metadata"]["labels"]["run.ai/node-pool"] for n in nodes}
     assert {"a100", "h100", "default"} <= pools
-    for node in nodes:  # type: ignore[union-attr]
+    for node in nodes:
         conditions = {c["type"]: c["status"] for c in node["status"]["conditions"]}
         assert conditions["Ready"] == "True", node["metadata"]["name"]
     assert gpu_capacity(cluster)["gpu-h100-0"] == 8
@@ -127,7 +127,7 @@ def test_training_job_runs_on_gpu_nodes_and_completes(cluster: Cluster, ns: str)
         assert capacity[pod["spec"]["nodeName"]] >= 1, pod["spec"]["nodeName"]
         assert pod["metadata"]["labels"]["wlc.dev/workload"] == "smoke-train"
     job = cluster.kubectl_json("get", "job", "smoke-train", "-n", ns)
-    assert job["status"]["succeeded"] == 3  # type: ignore[index]
+    assert job["status"]["succeeded"] == 3
 
 
 def test_node_pool_selector_is_respected(cluster: Cluster, ns: str) -> None:
