@@ -222,7 +222,9 @@ def _overlay(res: Result, repo: Repo, name: str | None) -> None:
     chain, problems = ov.load_chain(repo, name)
     res.problems.extend(problems)
     res.overlay, res.chain = name, chain
-    if chain is not None:
+    if chain is None:
+        res.workloads = []  # a broken chain (problems say why): nothing is built for this overlay
+    else:
         res.target = config.apply_target(res.target, chain.target)
         res.problems.extend(ov.patch_specs(chain, res.workloads, repo, res.target))
 

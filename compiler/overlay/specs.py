@@ -49,21 +49,26 @@ def selects(select: dict[str, Any], rw: ResolvedWorkload) -> bool:
 
 def patch_specs(chain: Chain | None, workloads: list[ResolvedWorkload], repo: Repo | None = None,
                 target: Target | None = None) -> list[Problem]:
-    """Map namespaces, then apply the chain's spec patches to ``workloads`` (in place)."""
+    """Map namespaces, then apply the chain's spec patches to ``workloads`` (in place); a
+    workload that a patch which does not fit its kind selects is dropped from the list."""
     if chain is None:
         return []
     problems = map_namespaces(chain, workloads, repo, target)
     checked: dict[tuple[int, str], list[Problem]] = {}
+    failed: set[int] = set()
     for patch in chain.spec_patches:
         for rw in workloads:
-            if not selects(patch.select, rw):
+            if id(rw) in failed or not selects(patch.select, rw):
                 continue
             key = (id(patch), rw.kind)
             if key not in checked:
                 checked[key] = check_patch(patch, rw.kind)
                 problems.extend(checked[key])
-            if not checked[key]:
+            if checked[key]:
+                failed.add(id(rw))
+            else:
                 apply_patch(patch, rw)
+    workloads[:] = [rw for rw in workloads if id(rw) not in failed]  # not lowered half-patched
     return problems
 
 
