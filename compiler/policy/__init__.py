@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..merge import ITEM_KEYS
+from ..merge import ITEM_KEYS, SECTIONS
 from ..model import WORKLOAD_KINDS, ResolvedWorkload
 from ..problems import Problem
 from ..repo import Repo
@@ -71,7 +71,9 @@ def apply(repo: Repo, workloads: list[ResolvedWorkload]) -> tuple[list[ResolvedW
 def apply_one(rw: ResolvedWorkload, eff: Effective, repo: Repo,
               imposed: dict[FPath, dict[Any, Setting]] | None = None) -> tuple[ResolvedWorkload, list[Problem]]:
     """One workload with its effective policy applied, and its violations."""
-    excluded = exclusions(rw, repo)
+    fields = set(eff.instances) | {p for p, r in eff.rules.items() if "locked" in r}
+    fields |= set(imposed or imposed_keys(eff, repo))
+    excluded = exclusions(rw, repo, {f[1:] if f[0] in SECTIONS else f for f in fields}) if fields else {}
     spec, prov = fill(rw, eff, excluded, repo)
     done = replace(rw, spec=spec, prov=prov)
     return done, judge(done, eff, excluded, imposed if imposed is not None else imposed_keys(eff, repo))

@@ -25,17 +25,19 @@ from .fields import FPath, field_tree
 Exclusions = dict[FPath, dict[Any, tuple[Doc, Path]]]
 
 
-def exclusions(rw: ResolvedWorkload, repo: Repo) -> Exclusions:
-    """Keys the submission, or its template, excluded from each itemized field."""
+def exclusions(rw: ResolvedWorkload, repo: Repo, fields: set[FPath] | None = None) -> Exclusions:
+    """Keys the submission, or its template, excluded from each itemized field (only ``fields``
+    and their master/worker copies, when given)."""
     out: Exclusions = {}
     spec = rw.doc.data.get("spec") or {}
     sources: list[tuple[Doc, Any]] = [(rw.doc, spec)]
     template = repo.get("Template", str(spec.get("template"))) if spec.get("template") else None
     if template is not None:
         sources.append((template, template.data.get("spec") or {}))
+    wanted = [(f, k) for f, k in ITEM_KEYS.items() if fields is None or f in fields]
     for doc, data in sources:
         for prefix in ((),) + tuple((s,) for s in SECTIONS):
-            for fpath, key in ITEM_KEYS.items():
+            for fpath, key in wanted:
                 items = get_path(data, prefix + fpath)
                 if not isinstance(items, list):
                     continue
@@ -61,13 +63,32 @@ def assoc(node: Any, path: Path, value: Any) -> Any:
 
 
 def fill(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions, repo: Repo) -> tuple[Any, dict[Path, Source]]:
-    """The workload's spec and provenance with the effective policy's defaults filled in."""
+    """The workload's spec and provenance with the effective policy's defaults filled in.
+
+    Only the top-level fields a default, an attribute or a ``defaultFrom`` touches are re-tagged
+    and merged; the rest of the spec and its provenance are kept as they are.
+    """
     base = _base(rw, eff, excluded, repo)
-    tree = merge(base, retag(rw.spec, rw.prov))
+    touched = set(base) | _touched(eff)
+    tree = {k: retag(rw.spec[k], rw.prov, (k,)) for k in rw.spec if k in touched}
+    tree = merge(base, tree)
     tree = _attributes(tree, eff)
     tree = _default_from(tree, eff)
     data, prov = untag(tree)
-    return data, prov
+    spec = {k: data.get(k, v) for k, v in rw.spec.items()}
+    spec.update({k: v for k, v in data.items() if k not in spec})
+    kept = {p: s for p, s in rw.prov.items() if p[0] not in touched}
+    kept.update(prov)
+    return spec, kept
+
+
+def _touched(eff: Effective) -> set[str]:
+    out = {path[0] for path in eff.defaults}
+    for path, rules in eff.rules.items():
+        if "defaultFrom" in rules:
+            out.add(path[0])
+            out.add(str(rules["defaultFrom"].value["field"]).split(".")[0])
+    return out
 
 
 def _base(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions, repo: Repo) -> Any:
