@@ -144,19 +144,49 @@ class Proc:
             return ""
 
 
-def _spawn(name: str, argv: Sequence[str], logs: Path) -> Proc:
-    """Start one process in its own process group (session), output to logs/<name>.log."""
-    log = logs / f"{name}.log"
-    with open(log, "ab") as out:
-        popen = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-        )
-    return Proc(name, popen.pid, log, popen)
+@dataclass(frozen=True)
+class Spawner:
+    """Starts processes with output to logs/<name>.log, each in its own session (process group).
+
+    With die_with_parent, Linux kills a child when the Python process that started it dies,
+    however it dies (PR_SET_PDEATHSIG), so a killed test run leaves nothing behind.
+    """
+
+    logs: Path
+    die_with_parent: bool = True
+
+    def spawn(self, name: str, argv: Sequence[str]) -> Proc:
+        log = self.logs / f"{name}.log"
+        preexec = _pdeathsig_setter() if self.die_with_parent else None
+        with open(log, "ab") as out:
+            popen = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+                preexec_fn=preexec,  # noqa: PLW1509 (the child only makes one prctl call)
+            )
+        return Proc(name, popen.pid, log, popen)
+
+
+def _pdeathsig_setter() -> Callable[[], None] | None:
+    """A preexec function asking Linux to SIGKILL the child when its parent dies (None elsewhere).
+
+    libc is loaded here, in the parent, so that the child only makes the prctl call.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    pr_set_pdeathsig, sigkill = 1, int(signal.SIGKILL)
+
+    def set_pdeathsig() -> None:
+        prctl(pr_set_pdeathsig, sigkill, 0, 0, 0)
+
+    return set_pdeathsig
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -361,10 +391,10 @@ class Cluster:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _start_etcd(bin_dir: Path, work: Path, logs: Path) -> tuple[Proc, str]:
+def _start_etcd(bin_dir: Path, work: Path, spawner: Spawner) -> tuple[Proc, str]:
     client, peer = free_port(), free_port()
     client_url, peer_url = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
-    proc = _spawn(
+    proc = spawner.spawn(
         "etcd",
         [
             str(bin_dir / "etcd"),
@@ -378,16 +408,17 @@ def _start_etcd(bin_dir: Path, work: Path, logs: Path) -> tuple[Proc, str]:
             "--unsafe-no-fsync",
             "--log-level=warn",
         ],
-        logs,
     )
     _wait_until("etcd /health", lambda: _http_ok(f"{client_url}/health"), [proc], 60)
     return proc, client_url
 
 
-def _start_apiserver(bin_dir: Path, work: Path, logs: Path, etcd_url: str, token: str) -> tuple[Proc, str]:
+def _start_apiserver(
+    bin_dir: Path, work: Path, spawner: Spawner, etcd_url: str, token: str
+) -> tuple[Proc, str]:
     port = free_port()
     (work / "tokens.csv").write_text(f'{token},admin,admin,"system:masters"\n')
-    proc = _spawn(
+    proc = spawner.spawn(
         "kube-apiserver",
         [
             str(bin_dir / "kube-apiserver"),
@@ -406,7 +437,6 @@ def _start_apiserver(bin_dir: Path, work: Path, logs: Path, etcd_url: str, token
             "--allow-privileged=true",
             "--endpoint-reconciler-type=none",
         ],
-        logs,
     )
     server = f"https://127.0.0.1:{port}"
     _wait_until("kube-apiserver /readyz", lambda: _http_ok(f"{server}/readyz", token), [proc], 120)
@@ -414,10 +444,10 @@ def _start_apiserver(bin_dir: Path, work: Path, logs: Path, etcd_url: str, token
 
 
 def _start_component(
-    name: str, bin_dir: Path, logs: Path, kubeconfig: Path, extra: Sequence[str]
+    name: str, bin_dir: Path, spawner: Spawner, kubeconfig: Path, extra: Sequence[str]
 ) -> Proc:
     port = free_port()
-    proc = _spawn(
+    proc = spawner.spawn(
         name,
         [
             str(bin_dir / name),
@@ -427,7 +457,6 @@ def _start_component(
             f"--secure-port={port}",
             *extra,
         ],
-        logs,
     )
     _wait_until(
         f"{name} /healthz", lambda: _http_ok(f"https://127.0.0.1:{port}/healthz"), [proc], 90
@@ -487,7 +516,7 @@ def start(
     if stop_at_exit:
         atexit.register(cluster.stop)
     try:
-        _boot(cluster, bin_dir, nodes, namespaces, log)
+        _boot(cluster, bin_dir, Spawner(logs, die_with_parent=stop_at_exit), nodes, namespaces, log)
     except BaseException:
         log(f"start failed; logs in {logs}")
         cluster.stop(remove_workdir=False)
@@ -502,20 +531,25 @@ def _timed(log: Log, what: str, func: Callable[[], None]) -> None:
 
 
 def _boot(
-    cluster: Cluster, bin_dir: Path, nodes: Sequence[FakeNode], namespaces: Sequence[str], log: Log
+    cluster: Cluster,
+    bin_dir: Path,
+    spawner: Spawner,
+    nodes: Sequence[FakeNode],
+    namespaces: Sequence[str],
+    log: Log,
 ) -> None:
-    work, logs, token = cluster.workdir, cluster.workdir / "logs", cluster.token
+    work, token = cluster.workdir, cluster.token
     state: dict[str, str] = {}
 
     def keys() -> None:
         generate_service_account_key(work / "sa.key", work / "sa.pub")
 
     def etcd() -> None:
-        proc, state["etcd"] = _start_etcd(bin_dir, work, logs)
+        proc, state["etcd"] = _start_etcd(bin_dir, work, spawner)
         cluster.processes.append(proc)
 
     def apiserver() -> None:
-        proc, cluster.server = _start_apiserver(bin_dir, work, logs, state["etcd"], token)
+        proc, cluster.server = _start_apiserver(bin_dir, work, spawner, state["etcd"], token)
         cluster.processes.append(proc)
         cluster.kubeconfig.write_text(kubeconfig_text(cluster.server, work / "certs" / "apiserver.crt", token))
         cluster.save_state()
@@ -528,14 +562,14 @@ def _boot(
             "--node-monitor-grace-period=60s",
         ]
         for name, extra in (("kube-controller-manager", kcm), ("kube-scheduler", [])):
-            cluster.processes.append(_start_component(name, bin_dir, logs, cluster.kubeconfig, extra))
+            cluster.processes.append(_start_component(name, bin_dir, spawner, cluster.kubeconfig, extra))
             cluster.save_state()
 
     def kwok() -> None:
         stages = work / "kwok-stages.yaml"
         with open(stages, "w") as out:
             subprocess.run([str(bin_dir / "kwokstages")], stdout=out, check=True)
-        proc = _spawn(
+        proc = spawner.spawn(
             "kwok",
             [
                 str(bin_dir / "kwok"),
@@ -546,7 +580,6 @@ def _boot(
                 "--node-ip=127.0.0.1",
                 f"--server-address=127.0.0.1:{free_port()}",
             ],
-            logs,
         )
         cluster.processes.append(proc)
         cluster.save_state()
@@ -633,7 +666,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if detached:
         print(f"# stop with: python {Path(__file__).name} stop --dir {cluster.workdir}", file=sys.stderr)
         return 0
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Explicit handlers: a shell may start us with SIGINT ignored; a closed terminal sends SIGHUP.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit(0))
     try:
         while all(p.alive() for p in cluster.processes):
             time.sleep(1)
