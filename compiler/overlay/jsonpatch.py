@@ -141,7 +141,7 @@ def apply_json_patch(doc: Any, ops: list[dict[str, Any]]) -> Any:
         try:
             out = _apply_op(out, op)
         except ValueError as err:
-            raise PatchError(i, f"{op.get('op')} {op.get('path')}: {err}") from None
+            raise PatchError(i, f"{op.get('op')}: {err}") from None
     return out
 
 
