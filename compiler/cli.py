@@ -62,7 +62,7 @@ def _print_problems(res: pipeline.Result, fmt: str) -> None:
     if text:
         click.echo(text, nl=False)
     if fmt == "text":
-        click.echo(f"{report.summary(res.problems)} in {len(res.workloads)} workload(s)", err=True)
+        click.echo(f"{report.summary(res.problems)} in {res.counted} workload(s)", err=True)
 
 
 @main.command()
@@ -115,7 +115,7 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
     files = pipeline.build_files(res)
     folder = (out if out is not None else repo / "build") / res.overlay
     emit.write_tree(folder, files)
-    objects = sum(len(b.objects) for b in res.bundles)
+    objects = sum(len(b.entries) for b in res.bundles)
     click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {folder}", err=True)
     return EXIT_OK
 
@@ -127,14 +127,14 @@ def _build_all(repo: FsPath, out: FsPath | None, jobs: int | None, fmt: str) -> 
     results = [pipeline.run(repo, overlay=name, until="emit", jobs=jobs or parallel.default_jobs())
                for name in names]
     merged = pipeline.Result(root=repo, problems=sort_problems([p for r in results for p in r.problems]),
-                             workloads=results[0].workloads)
+                             counted=results[0].counted)
     _print_problems(merged, fmt)
     if not merged.ok:
         return EXIT_PROBLEMS
     for res in results:
         folder = (out if out is not None else repo / "build") / res.overlay
         emit.write_tree(folder, pipeline.build_files(res))
-        objects = sum(len(b.objects) for b in res.bundles)
+        objects = sum(len(b.entries) for b in res.bundles)
         click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {folder}", err=True)
     return EXIT_OK
 

@@ -16,6 +16,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .bundle import group_of
+from .problems import Problem
 
 # Plain scalars a YAML 1.2 (core schema) reader types differently from a YAML 1.1 reader, or
 # that either reads as something other than a string: these are always quoted.
@@ -132,6 +133,8 @@ class WorkloadBundle:
     active: bool
     applyset: str
     objects: list[dict[str, Any]]
+    #: line of the workload's metadata.name in its source file
+    line: int = 1
     #: each object's canonical YAML document and index entry, filled by ``seal``
     docs: list[str] = field(default_factory=list)
     entries: list[dict[str, Any]] = field(default_factory=list)
@@ -147,6 +150,25 @@ class WorkloadBundle:
             self.entries = [_object_entry(o, t) for o, t in zip(self.objects, self.docs)]
         if drop_objects:
             self.objects = []
+
+
+def duplicate_objects(bundles: list[WorkloadBundle]) -> list[Problem]:
+    """Two workloads emitting one object (same group, kind, namespace and name) would prune and
+    overwrite each other: an error on the later workload (by source path)."""
+    owners: dict[tuple[str, str, str, str], WorkloadBundle] = {}
+    out: list[Problem] = []
+    for b in sorted(bundles, key=lambda b: (b.source, b.line)):
+        b.seal()
+        for e in b.entries:
+            key = (e["group"], e["kind"], e["namespace"], e["name"])
+            first = owners.setdefault(key, b)
+            if first is not b and (first.namespace, first.name) != (b.namespace, b.name):  # else reported as a duplicate workload
+                kind = f"{e['kind']}.{e['group']}" if e["group"] else e["kind"]
+                out.append(Problem(b.source, b.line, 1, "bundle.duplicate-object",
+                                   f'{kind} "{e["name"]}" in namespace {e["namespace"]} is emitted by workload '
+                                   f'"{b.name}" and by workload "{first.name}" ({first.source}:{first.line}); '
+                                   "every object belongs to exactly one workload"))
+    return out
 
 
 def index_document(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle],

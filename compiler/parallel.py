@@ -15,7 +15,8 @@ import os
 from pathlib import Path as FsPath
 from typing import Any
 
-from .problems import Problem
+from .emit import duplicate_objects
+from .repo import WorkloadId, duplicate_workloads
 
 #: below this many workload files a sequential build is faster than starting workers
 PARALLEL_MIN = 1000
@@ -43,8 +44,9 @@ def _worker(args: tuple[FsPath, str | None, list[str]]) -> dict[str, Any]:
     return {"problems": res.problems, "bundles": res.bundles, "ids": _identities(res)}
 
 
-def _identities(res: Any) -> list[tuple[str, str, str, int]]:
-    return [(rw.namespace, rw.name, rw.file, rw.doc.loc(("metadata", "name"))[0]) for rw in res.workloads]
+def _identities(res: Any) -> list[WorkloadId]:
+    from .pipeline import workload_ids
+    return workload_ids(res)
 
 
 def run_parallel(root: FsPath, overlay: str | None, workload_files: list[str], jobs: int) -> Any:
@@ -59,24 +61,10 @@ def run_parallel(root: FsPath, overlay: str | None, workload_files: list[str], j
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(jobs) as pool:
         results += pool.map(_worker, [(root, overlay, part) for part in partitions(rest, jobs)])
-    first.problems = [p for r in results for p in r["problems"]] + _cross_duplicates(results)
     first.bundles = [b for r in results for b in r["bundles"]]
+    ids = [i for r in results for i in r["ids"]]
+    first.problems = ([p for r in results for p in r["problems"]] + duplicate_workloads(ids)
+                      + duplicate_objects(first.bundles))
     first.workloads = []
+    first.counted = len(ids)
     return pipeline._done(first)
-
-
-def _cross_duplicates(results: list[dict[str, Any]]) -> list[Problem]:
-    """Workloads with one name in one namespace, seen by different partitions."""
-    ids = sorted((i for r in results for i in r["ids"]), key=lambda x: (x[2], x[3]))
-    seen: dict[tuple[str, str], tuple[str, str, str, int]] = {}
-    out: list[Problem] = []
-    for ident in ids:
-        key = (ident[0], ident[1])
-        if key in seen:
-            first = seen[key]
-            out.append(Problem(ident[2], ident[3], 9, "repo.duplicate-name",
-                               f'workload "{ident[1]}" in namespace {ident[0]} is defined twice '
-                               f"(also in {first[2]}:{first[3]})", field="metadata.name"))
-        else:
-            seen[key] = ident
-    return out

@@ -13,7 +13,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from . import bundle, config, load, lower, normalize, parallel, validate, verify
-from .emit import WorkloadBundle, render
+from .emit import WorkloadBundle, duplicate_objects, render
 from .model import WORKLOAD_KINDS, Doc, ResolvedWorkload, Target
 from .problems import ConfigError, Problem, sort_problems
 from .repo import Repo, WorkloadId, classify, duplicate_workloads
@@ -94,6 +94,8 @@ def _run(root: FsPath, overlay: str | None, until: str, only: str | None,
     if until in ("validate", "resolve", "policy", "overlay"):
         return _done(res)
     _lower(res)
+    if res.workload_files is None:  # a partition of a parallel build is checked by the parent
+        res.problems.extend(duplicate_objects(res.bundles))
     return _done(res)
 
 
@@ -193,6 +195,7 @@ def _resolve(res: Result, repo: Repo, only: str | None) -> None:
         if rw is not None and not any(p.severity == "error" for p in problems):
             res.workloads.append(rw)
     res.problems.extend(duplicate_workloads(workload_ids(res)))
+    res.counted = len(res.workloads)
 
 
 def workload_ids(res: Result) -> list[WorkloadId]:
@@ -263,7 +266,7 @@ def _lower(res: Result) -> None:
         res.bundles.append(WorkloadBundle(
             rw.name, rw.namespace, rw.project.name, rw.kind, rw.file, bundle.spec_hash(rw), rw.active,
             bundle.applyset_id(bundle.parent_name(rw.name), rw.namespace, bundle.PARENT_KIND,
-                               bundle.PARENT_GROUP), final))
+                               bundle.PARENT_GROUP), final, rw.doc.loc(("metadata", "name"))[0]))
 
 
 def _lower_one(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any]], list[Problem]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import shutil
 import subprocess
@@ -41,6 +42,8 @@ def make_repo(dest: Path, n: int) -> None:
 
 
 def _rename(text: str, name: str) -> str:
+    """The example under a new name; the PVCs it creates get names of their own too."""
+    text = re.sub(r"claimName: (\S+)", rf"claimName: {name}-\1", text)
     lines = text.splitlines()
     for j, line in enumerate(lines):
         if line.startswith("  name: "):

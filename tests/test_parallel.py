@@ -36,3 +36,15 @@ def test_duplicate_across_partitions_is_reported_once(tmp_path: Path, small_thre
     par = [p.text() for p in pipeline.run(tmp_path, jobs=2).problems]
     assert par == seq
     assert len([t for t in par if "defined twice" in t]) == 1
+
+
+def test_object_emitted_by_two_workloads_in_different_partitions(tmp_path: Path, small_thresholds: None) -> None:
+    bench_build.make_repo(tmp_path, 20)
+    folder = tmp_path / "examples" / "workloads" / "vision"
+    source = next(p for p in sorted(folder.glob("*.yaml")) if "claimName:" in p.read_text()
+                  and "existingPvc" not in p.read_text())
+    (folder / "zz-other.yaml").write_text(source.read_text().replace(f"name: {source.stem}\n", "name: zz-other\n", 1))
+    seq = [p.text() for p in pipeline.run(tmp_path).problems]
+    par = [p.text() for p in pipeline.run(tmp_path, jobs=2).problems]
+    assert par == seq
+    assert any("bundle.duplicate-object" in t for t in par)
