@@ -2,6 +2,7 @@
 0 clean, 1 problems found, 2 usage or configuration error, 3 cluster or sync failure."""
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from pathlib import Path as FsPath
@@ -126,8 +127,8 @@ def _build_all(repo: FsPath, out: FsPath | None, jobs: int | None, fmt: str) -> 
     names = [None] + (probe.repo.names("Overlay") if probe.repo is not None else [])
     results = [pipeline.run(repo, overlay=name, until="emit", jobs=jobs or parallel.default_jobs())
                for name in names]
-    merged = pipeline.Result(root=repo, problems=sort_problems([p for r in results for p in r.problems]),
-                             counted=results[0].counted)
+    merged = copy.copy(results[0])  # the base build's counts, every build's problems (once each)
+    merged.problems = sort_problems([p for r in results for p in r.problems])
     _print_problems(merged, fmt)
     if not merged.ok:
         return EXIT_PROBLEMS
