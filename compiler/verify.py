@@ -12,7 +12,9 @@ apiVersion, kind):
   kubernetes-validate uses, over the same files) walks the object again to report *every* error
   with its field path. A test checks that both agree.
 
-Kinds without a bundled schema (CRDs) are not errors here: ``unknown_kinds`` reports them.
+Custom resources wlc emits (Kubeflow jobs, Knative Service, KServe InferenceService) are checked
+against wlc's own CRD schemas by ``compiler.verify_crd``; other kinds without a schema are not
+errors here: ``unknown_kinds`` reports them.
 """
 from __future__ import annotations
 
@@ -310,8 +312,17 @@ def verify_object(obj: Any, version: str) -> tuple[list[str], bool]:
         return [f"{describe(obj)}: not a Kubernetes object (apiVersion and kind are required)"], True
     val = validator_for(version, obj["apiVersion"], obj["kind"])
     if val is None:
-        return [], False
+        return _verify_crd(obj, version)
     return [f"{obj['apiVersion']} {describe(obj)}: {msg}" for msg in val.errors(obj)], True
+
+
+def _verify_crd(obj: dict[str, Any], version: str) -> tuple[list[str], bool]:
+    from compiler import verify_crd  # the CRD path: a separate module (it extends _Compiler)
+
+    errors = verify_crd.crd_errors(obj, version)
+    if errors is None:
+        return [], False
+    return [f"{obj['apiVersion']} {describe(obj)}: {msg}" for msg in errors], True
 
 
 def verify_objects(objs: list[dict[str, Any]], version: str) -> list[str]:
@@ -328,9 +339,16 @@ def unknown_kinds(objs: list[dict[str, Any]], version: str) -> list[str]:
     for obj in objs:
         if isinstance(obj, dict) and isinstance(obj.get("apiVersion"), str) \
                 and isinstance(obj.get("kind"), str) \
-                and validator_for(version, obj["apiVersion"], obj["kind"]) is None:
+                and validator_for(version, obj["apiVersion"], obj["kind"]) is None \
+                and not _crd_known(obj["apiVersion"], obj["kind"]):
             out.append(f"{obj['apiVersion']} {describe(obj)}")
     return out
+
+
+def _crd_known(api_version: str, kind: str) -> bool:
+    from compiler import verify_crd
+
+    return verify_crd.is_known(api_version, kind)
 
 
 def _field_path(path: Any) -> str:

@@ -112,8 +112,8 @@ def test_lowering_is_deterministic() -> None:
     assert lower(workload(**spec)) == lower(workload(**spec))
 
 
-def test_distributed_is_not_handled_yet() -> None:
-    objs, problems = lower(workload("distributed"))
+def test_unknown_kind_is_not_lowered() -> None:
+    objs, problems = lower(workload("OtherWorkload"))
     p = only(problems, "lower.unsupported-kind")
     assert objs == [] and p.field == "kind" and p.file == "workloads/team-a/w1.yaml"
 

@@ -59,9 +59,15 @@ def test_field_missing_in_older_version_is_reported() -> None:
 
 
 def test_unknown_kind_is_skipped_and_listed() -> None:
-    crd = {"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob", "metadata": {"name": "p", "namespace": "n"}}
+    crd = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "p", "namespace": "n"}}
     assert verify.verify_objects([crd], "1.37") == []
-    assert verify.unknown_kinds([crd, JOB], "1.37") == ["kubeflow.org/v1 PyTorchJob/n/p"]
+    assert verify.unknown_kinds([crd, JOB], "1.37") == ["example.com/v1 Widget/n/p"]
+
+
+def test_emitted_crd_kinds_are_verified_against_wlc_crd_schemas() -> None:
+    crd = {"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob", "metadata": {"name": "p", "namespace": "n"}}
+    assert verify.unknown_kinds([crd], "1.37") == []
+    assert any("spec" in m for m in verify.verify_objects([crd], "1.37"))
 
 
 def test_object_without_kind_is_an_error() -> None:

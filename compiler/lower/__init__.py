@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.lower.common import Ctx, check_metadata
+from compiler.lower.distributed import lower_distributed
+from compiler.lower.inference import lower_inference
 from compiler.lower.interactive import lower_interactive
 from compiler.lower.training import lower_training
 from compiler.model import ResolvedWorkload, Target
@@ -19,6 +21,8 @@ from compiler.problems import Problem
 LOWERERS = {
     "TrainingWorkload": lower_training,
     "InteractiveWorkload": lower_interactive,
+    "DistributedWorkload": lower_distributed,
+    "InferenceWorkload": lower_inference,
 }
 
 

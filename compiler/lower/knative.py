@@ -1,0 +1,159 @@
+"""Inference targets ``knative`` and the shared checks of the serverless-style backends.
+
+Knative (``serving.knative.dev/v1`` Service): one container with one port (``http1`` or, for
+gRPC, ``h2c``), the pod fields Knative allows, and the template annotations
+``autoscaling.knative.dev/min-scale`` / ``max-scale`` (``min-scale: "0"`` = scale to zero) and,
+when autoscaled, ``metric`` + ``target``: concurrency → ``concurrency``, throughput → ``rps``
+(Knative's pod autoscaler), cpu-utilization → the HPA class with metric ``cpu``. Latency, GPU
+utilisation and custom metrics are refused (target deployment maps them to a Pods metric).
+
+Knative rejects some pod fields unless its ``config-features`` enable them: each such field
+without the flag in the target's ``knativeFeatures`` is an error naming the flag.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from compiler.lower.common import DNS_1035, Ctx, as_int, metadata, scalar_text
+from compiler.lower.inference import Inference, probe_ports
+from compiler.lower.pod import PodResult, pod_template
+from compiler.model import ResolvedWorkload, Target
+from compiler.problems import Problem
+
+AUTOSCALING = "autoscaling.knative.dev/"
+HPA_CLASS = "hpa.autoscaling.knative.dev"
+#: pod spec field → the config-features flag Knative needs before it accepts it
+POD_FLAGS = {
+    "affinity": "kubernetes.podspec-affinity",
+    "nodeSelector": "kubernetes.podspec-nodeselector",
+    "tolerations": "kubernetes.podspec-tolerations",
+    "schedulerName": "kubernetes.podspec-schedulername",
+    "priorityClassName": "kubernetes.podspec-priorityclassname",
+    "securityContext": "kubernetes.podspec-securitycontext",
+    "initContainers": "kubernetes.podspec-init-containers",
+    "hostIPC": "kubernetes.podspec-hostipc",
+    "hostNetwork": "kubernetes.podspec-hostnetwork",
+}
+VOLUME_FLAGS = {
+    "persistentVolumeClaim": "kubernetes.podspec-persistent-volume-claim",
+    "hostPath": "kubernetes.podspec-volumes-hostpath",
+}
+#: Knative allows these volume sources without a flag (emptyDir is enabled by default)
+PLAIN_VOLUMES = ("configMap", "secret", "projected", "emptyDir")
+FIELD_REF_FLAG = "kubernetes.podspec-fieldref"
+#: where in the spec a pod field comes from (for the problem's position)
+SPEC_FIELD = {"affinity": "nodePools", "tolerations": "tolerations", "securityContext": "security",
+              "hostIPC": "security", "hostNetwork": "security", "initContainers": "storage",
+              "priorityClassName": "priorityClass", "nodeSelector": "nodeType"}
+KNATIVE_METRICS = {"concurrency": "concurrency", "throughput": "rps"}
+REVISION_SUFFIX = len("-00001")
+
+
+def lower_knative(rw: ResolvedWorkload, target: Target,
+                  inf: Inference) -> tuple[list[dict[str, Any]], list[Problem]]:
+    ctx = Ctx(rw, target, rw.spec)
+    serverless_checks(ctx, inf, "knative")
+    if len(rw.name) + REVISION_SUFFIX > 63 or not DNS_1035.match(rw.name):
+        ctx.doc_problem(("metadata", "name"), "lower.name",
+                        f"a Knative Service name must be a DNS-1035 label of at most "
+                        f"{63 - REVISION_SUFFIX} characters (its revisions are <name>-00001)")
+    pod = serving_pod(rw, target, inf, "user-container")
+    annotations = {**pod.template["metadata"].get("annotations", {}), **_scaling(ctx, inf)}
+    pod_spec = pod.template["spec"]
+    _features(ctx, pod_spec)
+    template_meta: dict[str, Any] = {"labels": pod.template["metadata"]["labels"]}
+    if annotations:
+        template_meta["annotations"] = annotations
+    svc = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+           "metadata": metadata(rw, rw.name),
+           "spec": {"template": {"metadata": template_meta, "spec": pod_spec},
+                    "traffic": [{"latestRevision": True, "percent": 100}]}}
+    return [svc, *pod.objects], pod.problems + ctx.problems
+
+
+def serverless_checks(ctx: Ctx, inf: Inference, backend: str) -> None:
+    """What the knative and kserve targets cannot express: extra ports, URLs, stop, Kueue."""
+    where = f"target inference: {backend}"
+    for i, item in ctx.items("ports"):
+        if as_int(item.get("container")) != inf.serving.port:
+            ctx.problem(("ports", i), "lower.target",
+                        f"{where} serves one port (servingPort {inf.serving.port}); other ports need "
+                        "target inference: deployment")
+    if ctx.items("exposedUrls"):
+        ctx.problem(("exposedUrls",), "lower.target",
+                    f"{where} gives the service its own URL (configure its domain in {backend}); "
+                    "exposedUrls need target inference: deployment")
+    if not ctx.rw.active:
+        ctx.problem(("active",), "lower.target",
+                    f"{where} has no stopped state: remove the workload, or use target inference: "
+                    "deployment (stopped = 0 replicas)")
+    if ctx.target.scheduler == "kueue":
+        ctx.problem(("servingPort",), "lower.target",
+                    f"scheduler kueue cannot admit {backend} services (Kueue has no integration for "
+                    "them); use target inference: deployment")
+    for key, port in probe_ports(inf):
+        if port != inf.serving.port:
+            ctx.problem(("probes",), "lower.probe",
+                        f"{where}: the {key} must probe the serving port {inf.serving.port} "
+                        f"(not {port!r})")
+
+
+def serving_pod(rw: ResolvedWorkload, target: Target, inf: Inference, name: str) -> PodResult:
+    """The pod template with one container port (the serving port) and the probes, without
+    ``restartPolicy`` (serverless pod specs do not have one)."""
+    spec = {k: v for k, v in rw.spec.items() if k not in ("ports", "exposedUrls")}
+    pod = pod_template(rw, target, spec=spec, container_name=name, restart_policy="Always")
+    pod.template["spec"].pop("restartPolicy", None)
+    container = pod.template["spec"]["containers"][0]
+    container["ports"] = [{"containerPort": inf.serving.port, "protocol": "TCP",
+                           "name": "h2c" if inf.serving.protocol == "grpc" else "http1"}]
+    container.update(inf.probes)
+    return pod
+
+
+def _scaling(ctx: Ctx, inf: Inference) -> dict[str, str]:
+    scale = inf.scale
+    out = {AUTOSCALING + "min-scale": str(scale.min), AUTOSCALING + "max-scale": str(scale.max)}
+    if not scale.autoscaled or scale.metric is None:
+        return out
+    if scale.metric in KNATIVE_METRICS:
+        out[AUTOSCALING + "metric"] = KNATIVE_METRICS[scale.metric]
+    elif scale.metric == "cpu-utilization":
+        out[AUTOSCALING + "class"] = HPA_CLASS
+        out[AUTOSCALING + "metric"] = "cpu"
+    else:
+        ctx.problem(("autoscaling", "metric"), "lower.autoscaling",
+                    f"metric {scale.metric} is not one Knative's autoscaler measures (concurrency, "
+                    "throughput, cpu-utilization); use target inference: deployment with metricName")
+        return out
+    if scale.threshold is not None:
+        threshold = scale.threshold
+        out[AUTOSCALING + "target"] = scalar_text(int(threshold) if threshold.is_integer() else threshold)
+    return out
+
+
+def _features(ctx: Ctx, pod_spec: dict[str, Any]) -> None:
+    enabled = set(ctx.target.knative_features)
+    needed: dict[str, tuple[str, str]] = {}
+    for key, flag in POD_FLAGS.items():
+        if key in pod_spec:
+            needed.setdefault(flag, (key, SPEC_FIELD.get(key, "")))
+    for volume in pod_spec.get("volumes", []):
+        for source, flag in VOLUME_FLAGS.items():
+            if source in volume:
+                needed.setdefault(flag, (f"{source} volume {volume['name']}", "storage"))
+        if not any(k in volume for k in (*VOLUME_FLAGS, *PLAIN_VOLUMES)):
+            kinds = sorted(k for k in volume if k != "name")
+            ctx.problem(("storage",), "lower.knative-feature",
+                        f"target inference: knative does not accept {', '.join(kinds)} volume "
+                        f"{volume['name']}; use target inference: deployment")
+    for container in pod_spec["containers"]:
+        if any("fieldRef" in (v.get("valueFrom") or {}) for v in container.get("env", [])):
+            needed.setdefault(FIELD_REF_FLAG, ("environment variables from pod fields",
+                                               "environmentVariables"))
+    for flag, (what, where) in sorted(needed.items()):
+        if flag not in enabled:
+            ctx.problem((where,) if where else (), "lower.knative-feature",
+                        f"Knative rejects {what} unless config-features enables {flag}: add it to "
+                        "the target's knativeFeatures once the cluster allows it, or remove the "
+                        "setting")

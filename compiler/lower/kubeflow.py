@@ -1,0 +1,138 @@
+"""Distributed target ``kubeflow``: PyTorchJob / TFJob (``kubeflow.org/v1``), MPIJob (``v2beta1``).
+
+| framework | replica specs (role section) | container | restartPolicy |
+|---|---|---|---|
+| PyTorch | Master (master, 1), Worker (worker, workers) | ``pytorch`` | OnFailure |
+| TF | Chief (master, 1), PS (worker, tfReplicas.ps), Worker, Evaluator (worker) | ``tensorflow`` | Never |
+| MPI | Launcher (master, 1), Worker (worker, workers) | ``launcher`` / ``worker`` | OnFailure / Never |
+
+``runPolicy``: cleanPodPolicy (default Running), backoffLimit, ttlSecondsAfterFinished,
+``suspend`` when stopped or under Kueue. PyTorch ``minReplicas``/``maxReplicas`` → an
+``elasticPolicy`` (c10d rendezvous); MPI ``slotsPerWorker``. The operator names pods and Services
+``<name>-<replica type>-<index>``: each must be a DNS-1035 label.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.lower.common import DNS_1035, Ctx, metadata
+from compiler.lower.distributed import (
+    ROLE_LABEL,
+    RoleSpec,
+    Topology,
+    dedupe_objects,
+    dedupe_problems,
+    lifecycle,
+    role_spec,
+    suspended,
+)
+from compiler.lower.network import lower_network
+from compiler.lower.pod import pod_template
+from compiler.lower.scheduling import workload_labels
+from compiler.model import ResolvedWorkload, Target
+from compiler.problems import Problem
+
+REPLICA_INDEX_LABEL = "training.kubeflow.org/replica-index"  # set by the operator
+
+
+@dataclass(frozen=True)
+class Replica:
+    type: str  # Master, Worker, Chief, PS, Evaluator, Launcher
+    role: str  # the spec section: master or worker
+    count: int
+    container: str
+    restart: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    api_version: str
+    kind: str
+    specs_key: str
+
+
+KINDS = {
+    "PyTorch": Kind("kubeflow.org/v1", "PyTorchJob", "pytorchReplicaSpecs"),
+    "TF": Kind("kubeflow.org/v1", "TFJob", "tfReplicaSpecs"),
+    "MPI": Kind("kubeflow.org/v2beta1", "MPIJob", "mpiReplicaSpecs"),
+}
+
+
+def replicas(topo: Topology) -> list[Replica]:
+    """The replica specs of the job, primary (master/chief/launcher) first; none with 0 pods."""
+    if topo.framework == "PyTorch":
+        out = [Replica("Master", "master", 1, "pytorch", "OnFailure"),
+               Replica("Worker", "worker", topo.workers, "pytorch", "OnFailure")]
+        return [r for r in out if r.count and (r.role != "master" or topo.master)]
+    if topo.framework == "TF":
+        out = [Replica("Chief", "master", 1, "tensorflow", "Never"),
+               Replica("PS", "worker", topo.ps, "tensorflow", "Never"),
+               Replica("Worker", "worker", topo.workers, "tensorflow", "Never"),
+               Replica("Evaluator", "worker", topo.evaluator, "tensorflow", "Never")]
+        return [r for r in out if r.count and (r.role != "master" or topo.master)]
+    return [Replica("Launcher", "master", 1, "launcher", "OnFailure"),
+            Replica("Worker", "worker", topo.workers, "worker", "Never")]
+
+
+def lower_kubeflow(rw: ResolvedWorkload, target: Target,
+                   topo: Topology) -> tuple[list[dict[str, Any]], list[Problem]]:
+    ctx = Ctx(rw, target, rw.spec)
+    kind = KINDS[topo.framework]
+    reps = replicas(topo)
+    _check_names(ctx, reps)
+    roles = {role: role_spec(rw, role) for role in ("master", "worker")}
+    specs: dict[str, Any] = {}
+    side: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for rep in reps:
+        rs: RoleSpec = roles[rep.role]
+        pod = pod_template(rw, target, spec=rs.spec, container_name=rep.container,
+                           restart_policy=rep.restart, prefix=rs.prefix,
+                           extra_labels={ROLE_LABEL: rep.type.lower()})
+        specs[rep.type] = {"replicas": rep.count, "restartPolicy": rep.restart,
+                           "template": pod.template}
+        side.extend(pod.objects)
+        problems.extend(pod.problems)
+    run_policy = lifecycle(ctx)
+    if suspended(ctx):
+        run_policy["suspend"] = True
+    spec: dict[str, Any] = {"runPolicy": run_policy, kind.specs_key: specs}
+    if topo.elastic is not None:
+        spec["elasticPolicy"] = {"minReplicas": topo.elastic[0], "maxReplicas": topo.elastic[1],
+                                 "rdzvBackend": "c10d"}
+    if topo.framework == "MPI" and topo.slots is not None:
+        spec["slotsPerWorker"] = topo.slots
+    job = {"apiVersion": kind.api_version, "kind": kind.kind,
+           "metadata": metadata(rw, rw.name, labels=workload_labels(ctx)), "spec": spec}
+    net, net_problems = lower_network(rw, target)
+    select_primary(net, reps[0], topo)
+    objects = [job, *dedupe_objects(ctx, side), *net]
+    return objects, dedupe_problems(problems) + ctx.problems + net_problems
+
+
+def select_primary(objects: list[dict[str, Any]], primary: Replica, topo: Topology) -> None:
+    """Services of the workload's ports reach the primary pod only (master/chief/launcher, or
+    worker 0 when there is none), not every replica."""
+    selector = {ROLE_LABEL: primary.type.lower()}
+    if primary.role == "worker":
+        selector[REPLICA_INDEX_LABEL] = "0"
+    for obj in objects:
+        if obj.get("kind") == "Service":
+            obj["spec"]["selector"] = {**obj["spec"]["selector"], **selector}
+
+
+def _check_names(ctx: Ctx, reps: list[Replica]) -> None:
+    name = ctx.rw.name
+    if not DNS_1035.match(name):
+        ctx.doc_problem(("metadata", "name"), "lower.name",
+                        f"workload name {name!r} must start with a letter: the operator names Services "
+                        "after it (DNS-1035)")
+        return
+    for rep in reps:
+        longest = f"{name}-{rep.type.lower()}-{rep.count - 1}"
+        if len(longest) > 63:
+            ctx.doc_problem(("metadata", "name"), "lower.name-too-long",
+                            f"pod and Service name {longest!r} has {len(longest)} characters (at most 63); "
+                            "shorten the workload name")
+            return
