@@ -138,14 +138,17 @@ def apply_one(patch: Patch, obj: dict[str, Any]) -> tuple[dict[str, Any], list[P
 
 
 def _contract(obj: dict[str, Any]) -> dict[str, Any]:
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
-    notes = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    meta = _map(obj.get("metadata"))
+    labels, notes = _map(meta.get("labels")), _map(meta.get("annotations"))
     out: dict[str, Any] = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
                            "metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace")}
     out.update({f"label {k}": labels.get(k) for k in CONTRACT_LABELS})
     out.update({f"annotation {k}": notes.get(k) for k in CONTRACT_ANNOTATIONS})
     return out
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def contract_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
