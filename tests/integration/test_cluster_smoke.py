@@ -167,3 +167,8 @@ def test_ttl_after_finished_zero_deletes_job(cluster: Cluster, ns: str) -> None:
     apply(cluster, training_job("smoke-ttl", gpus=1, ttl=0))
     eventually("Job smoke-ttl deleted by the TTL-after-finished controller", lambda: not job_exists(cluster, "smoke-ttl"))
     eventually("pods of smoke-ttl removed", lambda: not pods_of(cluster, "smoke-ttl"))
+    # The Job was deleted because it finished: its controller recorded the completion first.
+    events = cluster.kubectl_json(
+        "get", "events", "-n", ns, "--field-selector", "involvedObject.kind=Job,involvedObject.name=smoke-ttl"
+    )["items"]
+    assert "Completed" in {e["reason"] for e in events}, [e["reason"] for e in events]
