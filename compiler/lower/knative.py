@@ -136,7 +136,7 @@ def _features(ctx: Ctx, pod_spec: dict[str, Any]) -> None:
     enabled = set(ctx.target.knative_features)
     needed: dict[str, tuple[str, str]] = {}
     for key, flag in POD_FLAGS.items():
-        if key in pod_spec:
+        if key in pod_spec and pod_spec[key] is not False:  # hostIPC: false is the default
             needed.setdefault(flag, (key, SPEC_FIELD.get(key, "")))
     for volume in pod_spec.get("volumes", []):
         for source, flag in VOLUME_FLAGS.items():
