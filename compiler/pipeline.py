@@ -89,8 +89,8 @@ def _run(root: FsPath, overlay: str | None, until: str, only: str | None,
     res.repo, res.target = repo, cfg.target
     res.problems.extend(problems)
     _resolve(res, repo, only)
-    _overlay(res, repo, overlay)  # spec patches first: policy defaults fill only what is unset,
-    _policy(res, repo)            # so the rules judge the final spec (docs/overlays.md)
+    _overlay(res, repo, overlay)  # the chain and its target settings
+    _policy(res, repo)            # defaults, then the overlay's spec patches, then the rules
     if until in ("validate", "resolve", "policy", "overlay"):
         return _done(res)
     _lower(res)
@@ -203,22 +203,25 @@ def workload_ids(res: Result) -> list[WorkloadId]:
 
 
 def _policy(res: Result, repo: Repo) -> None:
-    """Stage 5: policy defaults fill the specs, then the rules judge them (compiler/policy)."""
-    try:
-        from . import policy
-    except ImportError:  # the policy stage lands with its own issue
-        return
-    apply = getattr(policy, "apply", None)
-    if apply is None:
-        return
-    kept, problems = apply(repo, res.workloads)
+    """Stage 5 and the first half of stage 6, in the documented order (docs/overlays.md):
+    policy defaults fill the specs, the overlay's spec patches apply to the defaulted specs,
+    then the policy rules judge the final specs (compiler/policy, compiler/overlay)."""
+    from . import overlay as ov
+    from . import policy
+    chain = res.chain
+
+    def between(workloads: list[ResolvedWorkload]) -> list[Problem]:
+        return ov.patch_specs(chain, workloads, repo, res.target) if chain is not None else []
+
+    kept, problems = policy.apply(repo, res.workloads, between,
+                                  (lambda rw: ov.exclusion_sources(chain, rw)) if chain is not None else None)
     res.problems.extend(problems)
     res.workloads = kept
 
 
 def _overlay(res: Result, repo: Repo, name: str | None) -> None:
-    """Stage 6, first half (compiler/overlay; the order: its docstring, docs/overlays.md): the
-    chain's target settings, namespace map and spec patches, before the policy rules judge."""
+    """Stage 6 begins: the overlay chain and its target settings (its spec patches run inside
+    the policy stage, between defaults and rules; its object patches after lowering)."""
     if name is None:
         return
     from . import overlay as ov
@@ -229,7 +232,6 @@ def _overlay(res: Result, repo: Repo, name: str | None) -> None:
         res.workloads = []  # a broken chain (problems say why): nothing is built for this overlay
     else:
         res.target = config.apply_target(res.target, chain.target)
-        res.problems.extend(ov.patch_specs(chain, res.workloads, repo, res.target))
 
 
 def _object_patches(res: Result, final: list[dict[str, Any]]) -> tuple[list[dict[str, Any]] | None, set[int]]:

@@ -91,6 +91,8 @@ def check_patch(patch: Patch, kind: str) -> list[Problem]:
     fake = Doc(patch.doc.file, patch.doc.index, data, locs, key_locs)
     out = []
     for p in validate.validate_doc(fake):
+        if p.code == "schema.required" and p.field.count(".") <= 1 and p.message.endswith(" in spec"):
+            continue  # a patch is partial: what the spec itself requires comes from the workload
         field = _field_in_overlay(patch, p.field)
         out.append(Problem(p.file, p.line, p.col, "overlay.spec-patch",
                            f"{patch.label()} does not fit a {kind}: {p.message}", p.severity, field))
@@ -142,3 +144,11 @@ def _duplicates(chain: Chain, workloads: list[ResolvedWorkload]) -> list[Problem
                            f'overlay "{chain.name}" puts workload "{rw.name}" of projects '
                            f'"{first.project.name}" and "{rw.project.name}" into one namespace "{rw.namespace}"'))
     return out
+
+
+def exclusion_sources(chain: Chain | None, rw: ResolvedWorkload) -> list[tuple[Doc, Any, Path]]:
+    """The spec patches that select ``rw``, as sources of ``exclude: true`` items for the
+    policy's locked-instance rule: (overlay document, patch data, path of the data)."""
+    if chain is None:
+        return []
+    return [(p.doc, p.body["patch"], p.path + ("patch",)) for p in chain.spec_patches if selects(p.select, rw)]

@@ -25,17 +25,20 @@ from .fields import FPath, field_tree
 Exclusions = dict[FPath, dict[Any, tuple[Doc, Path]]]
 
 
-def exclusions(rw: ResolvedWorkload, repo: Repo, fields: set[FPath] | None = None) -> Exclusions:
-    """Keys the submission, or its template, excluded from each itemized field (only ``fields``
-    and their master/worker copies, when given)."""
+def exclusions(rw: ResolvedWorkload, repo: Repo, fields: set[FPath] | None = None,
+               extra: Any = ()) -> Exclusions:
+    """Keys the submission, its template, or ``extra`` sources (overlay spec patches: (document,
+    data, path of the data)) excluded from each itemized field (only ``fields`` and their
+    master/worker copies, when given)."""
     out: Exclusions = {}
     spec = rw.doc.data.get("spec") or {}
-    sources: list[tuple[Doc, Any]] = [(rw.doc, spec)]
+    sources: list[tuple[Doc, Any, Path]] = [(rw.doc, spec, ("spec",))]
     template = repo.get("Template", str(spec.get("template"))) if spec.get("template") else None
     if template is not None:
-        sources.append((template, template.data.get("spec") or {}))
+        sources.append((template, template.data.get("spec") or {}, ("spec",)))
+    sources.extend(extra)
     wanted = [(f, k) for f, k in ITEM_KEYS.items() if fields is None or f in fields]
-    for doc, data in sources:
+    for doc, data, base in sources:
         for prefix in ((),) + tuple((s,) for s in SECTIONS):
             for fpath, key in wanted:
                 items = get_path(data, prefix + fpath)
@@ -43,7 +46,7 @@ def exclusions(rw: ResolvedWorkload, repo: Repo, fields: set[FPath] | None = Non
                     continue
                 for i, item in enumerate(items):
                     if isinstance(item, dict) and item.get("exclude") is True:
-                        where: Path = ("spec",) + prefix + fpath + (i, "exclude")
+                        where: Path = base + prefix + fpath + (i, "exclude")
                         out.setdefault(prefix + fpath, {}).setdefault(item.get(key), (doc, where))
     return out
 
