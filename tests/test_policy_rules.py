@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from policykit import codes, one, policy, run, texts, workload
 
-from compiler.policy import quantity
+from compiler import quantity
 from compiler.policy.rules import Subject, options, qualified_image, step
 
 IMAGE = "image: nvcr.io/nvidia/pytorch:24.09-py3\n"

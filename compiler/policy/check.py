@@ -13,7 +13,7 @@ from ..merge import ITEM_KEYS, SECTIONS, tag
 from ..model import WORKLOAD_KINDS, Doc
 from ..problems import Problem
 from ..repo import Repo, suggest
-from . import quantity
+from .. import quantity
 from .body import ATTR, LEVELS, PolicyBody, Setting, dotted
 from .fields import FieldInfo, FPath, field_tree
 from .rules import ORDER, RULES, Subject, check_arg

@@ -16,7 +16,7 @@ from ..merge import ITEM_KEYS, SECTIONS, Leaf, get_path, is_excluded, merge, ret
 from ..model import Doc, Path, ResolvedWorkload, Source
 from ..repo import Repo
 from ..resolve import _data_source
-from . import quantity
+from .. import quantity
 from .body import split_attr
 from .effective import Effective
 from .fields import FPath, field_tree

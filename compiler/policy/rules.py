@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from . import quantity
+from .. import quantity
 
 NUMERIC = ("integer", "number", "quantity")
 
