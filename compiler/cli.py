@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path as FsPath
-from typing import Any, Callable
+from typing import Any
 
 import click
 

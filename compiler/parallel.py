@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .emit import duplicate_objects
+from .emit import WorkloadBundle, duplicate_objects
+from .problems import Problem
 from .repo import WorkloadId, duplicate_workloads
+
+if TYPE_CHECKING:
+    from .pipeline import Result
 
 #: below this many workload files a sequential build is faster than starting workers
 PARALLEL_MIN = 1000
@@ -35,36 +40,43 @@ def partitions(files: list[str], jobs: int) -> list[list[str]]:
     return [files[i::jobs] for i in range(jobs)]
 
 
-def _worker(args: tuple[FsPath, str | None, list[str]]) -> dict[str, Any]:
+@dataclass
+class Part:
+    """What one partition sends back: text, not objects."""
+
+    problems: list[Problem]
+    bundles: list[WorkloadBundle]
+    ids: list[WorkloadId]
+
+
+def _part(res: Result, drop_objects: bool) -> Part:
+    from .pipeline import workload_ids
+    for b in res.bundles:
+        b.seal(drop_objects=drop_objects)
+    return Part(res.problems, res.bundles, workload_ids(res))
+
+
+def _worker(args: tuple[FsPath, str | None, list[str]]) -> Part:
     from . import pipeline
     root, overlay, part = args
-    res = pipeline.run(root, overlay=overlay, workload_files=set(part))
-    for b in res.bundles:
-        b.seal(drop_objects=True)
-    return {"problems": res.problems, "bundles": res.bundles, "ids": _identities(res)}
+    return _part(pipeline.run(root, overlay=overlay, workload_files=set(part)), drop_objects=True)
 
 
-def _identities(res: Any) -> list[WorkloadId]:
-    from .pipeline import workload_ids
-    return workload_ids(res)
-
-
-def run_parallel(root: FsPath, overlay: str | None, workload_files: list[str], jobs: int) -> Any:
+def run_parallel(root: FsPath, overlay: str | None, workload_files: list[str], jobs: int) -> Result:
     """The Result of building ``root`` with ``jobs`` processes."""
     from . import pipeline
     files = sorted(workload_files)
     warm, rest = files[:WARMUP], files[WARMUP:]
     first = pipeline.run(root, overlay=overlay, workload_files=set(warm))
-    for b in first.bundles:
-        b.seal()
-    results = [{"problems": first.problems, "bundles": first.bundles, "ids": _identities(first)}]
+    parts = [_part(first, drop_objects=False)]
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(jobs) as pool:
-        results += pool.map(_worker, [(root, overlay, part) for part in partitions(rest, jobs)])
-    first.bundles = [b for r in results for b in r["bundles"]]
-    ids = [i for r in results for i in r["ids"]]
-    first.problems = ([p for r in results for p in r["problems"]] + duplicate_workloads(ids)
+        parts += pool.map(_worker, [(root, overlay, part) for part in partitions(rest, jobs)])
+    first.bundles = [b for r in parts for b in r.bundles]
+    ids = [i for r in parts for i in r.ids]
+    first.problems = ([p for r in parts for p in r.problems] + duplicate_workloads(ids)
                       + duplicate_objects(first.bundles))
     first.workloads = []
     first.counted = len(ids)
+    first.workload_files = None
     return pipeline._done(first)

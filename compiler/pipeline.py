@@ -36,6 +36,8 @@ class Result:
     files: dict[str, str] = field(default_factory=dict)
     chain: Any = None  # the overlay chain (compiler.overlay.Chain) of an overlay build
     workload_files: set[str] | None = None
+    #: how many workloads were resolved (parallel builds do not keep the workloads themselves)
+    counted: int = 0
 
     @property
     def ok(self) -> bool:
@@ -284,4 +286,4 @@ def build_files(res: Result) -> dict[str, str]:
     return render(res.overlay, config.target_settings(res.target), res.bundles)
 
 
-__all__ = ["run", "build_files", "Result", "STAGES", "WORKLOAD_KINDS"]
+__all__ = ["STAGES", "WORKLOAD_KINDS", "Result", "build_files", "run"]

@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compiler import pipeline, verify  # noqa: E402
-from compiler.load import parse_documents  # noqa: E402
-from compiler.validate import validate_doc  # noqa: E402
+from compiler import pipeline, verify
+from compiler.load import parse_documents
+from compiler.validate import validate_doc
 
 
 def per_call(fn: object, n: int) -> float:

@@ -9,7 +9,7 @@ import pytest
 from compiler import parallel, pipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_build  # noqa: E402
+import bench_build
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ the bundle contract: kind, apiVersion, name, namespace, the contract labels and 
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import labels as L
 from ..bundle import group_of

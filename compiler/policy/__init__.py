@@ -8,8 +8,8 @@ workloads are reported at once. Semantics: docs/policies.md.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ..merge import ITEM_KEYS, SECTIONS

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import quantity
 from ..merge import ITEM_KEYS, SECTIONS, tag
 from ..model import WORKLOAD_KINDS, Doc
 from ..problems import Problem
 from ..repo import Repo, suggest
-from .. import quantity
 from .body import ATTR, LEVELS, PolicyBody, Setting, dotted
 from .fields import FieldInfo, FPath, field_tree
 from .rules import ORDER, RULES, Subject, check_arg

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import quantity
 from ..merge import ITEM_KEYS, SECTIONS, Leaf, get_path, is_excluded, merge, retag, tag, untag
 from ..model import Doc, Path, ResolvedWorkload, Source
 from ..repo import Repo
 from ..resolve import _data_source
-from .. import quantity
 from .body import split_attr
 from .effective import Effective
 from .fields import FPath, field_tree
