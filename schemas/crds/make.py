@@ -18,8 +18,9 @@ Schema = dict[str, Any]
 HERE = Path(__file__).resolve().parent
 K8S = "/api/_definitions.json#/$defs/"
 DNS_1035 = "^[a-z]([-a-z0-9]*[a-z0-9])?$"
-#: the Kubernetes version whose PodSpec field list is copied for KServe's inline pod spec
-PODSPEC_VERSION = "1.37"
+#: the Kubernetes version whose PodSpec field list is copied for KServe's inline pod spec: the
+#: oldest target version wlc supports, so every referenced definition exists in every version
+PODSPEC_VERSION = "1.32"
 
 
 def k8s(name: str) -> Schema:
