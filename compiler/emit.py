@@ -172,7 +172,7 @@ def duplicate_objects(bundles: list[WorkloadBundle]) -> list[Problem]:
 
 
 def index_document(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle],
-                   texts: dict[str, str]) -> str:
+                   texts: dict[str, str], excluded: list[dict[str, str]] | None = None) -> str:
     """index.json: every workload, its objects (group, version, kind, namespace, name) and the
     sha256 of each object's canonical YAML document and of the workload's file."""
     entries = []
@@ -184,8 +184,10 @@ def index_document(overlay: str, target: dict[str, Any], bundles: list[WorkloadB
             "fileHash": text_hash(texts[b.relpath]),
             "objects": b.entries,
         })
-    doc = {"apiVersion": "wlc.dev/v1alpha1", "kind": "BundleIndex", "overlay": overlay,
-           "target": target, "workloads": entries}
+    doc: dict[str, Any] = {"apiVersion": "wlc.dev/v1alpha1", "kind": "BundleIndex", "overlay": overlay,
+                           "target": target, "workloads": entries}
+    if excluded:
+        doc["excluded"] = sorted(excluded, key=lambda e: (e["namespace"], e["name"]))
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -196,12 +198,13 @@ def _object_entry(obj: dict[str, Any], text: str) -> dict[str, Any]:
             "namespace": meta.get("namespace", ""), "name": meta.get("name"), "hash": text_hash(text)}
 
 
-def render(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle]) -> dict[str, str]:
+def render(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle],
+           excluded: list[dict[str, str]] | None = None) -> dict[str, str]:
     """Every file of one overlay's bundle folder: relative path → text."""
     for b in bundles:
         b.seal()
     texts = {b.relpath: "".join(b.docs) for b in bundles}
-    texts["index.json"] = index_document(overlay, target, bundles, texts)
+    texts["index.json"] = index_document(overlay, target, bundles, texts, excluded)
     return texts
 
 

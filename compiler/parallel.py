@@ -47,13 +47,14 @@ class Part:
     problems: list[Problem]
     bundles: list[WorkloadBundle]
     ids: list[WorkloadId]
+    excluded: list[dict[str, str]]
 
 
 def _part(res: Result, drop_objects: bool) -> Part:
     from .pipeline import workload_ids
     for b in res.bundles:
         b.seal(drop_objects=drop_objects)
-    return Part(res.problems, res.bundles, workload_ids(res))
+    return Part(res.problems, res.bundles, workload_ids(res), res.excluded)
 
 
 def _worker(args: tuple[FsPath, str | None, list[str]]) -> Part:
@@ -76,6 +77,7 @@ def run_parallel(root: FsPath, overlay: str | None, workload_files: list[str], j
     ids = [i for r in parts for i in r.ids]
     first.problems = ([p for r in parts for p in r.problems] + duplicate_workloads(ids)
                       + duplicate_objects(first.bundles))
+    first.excluded = [e for r in parts for e in r.excluded]
     first.workloads = []
     first.counted = len(ids)
     first.workload_files = None

@@ -38,6 +38,8 @@ class Result:
     workload_files: set[str] | None = None
     #: how many workloads were resolved (parallel builds do not keep the workloads themselves)
     counted: int = 0
+    #: workloads the overlay's excludeWorkloads left out (listed in index.json)
+    excluded: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -234,6 +236,15 @@ def _overlay(res: Result, repo: Repo, name: str | None) -> None:
         res.workloads = []  # a broken chain (problems say why): nothing is built for this overlay
     else:
         res.target = config.apply_target(res.target, chain.target)
+        kept = []
+        for rw in res.workloads:
+            by = ov.excluded_by(chain, rw)
+            if by is None:
+                kept.append(rw)
+            else:
+                res.excluded.append({"name": rw.name, "namespace": rw.namespace, "type": rw.kind,
+                                     "source": rw.file, "excludedBy": by})
+        res.workloads = kept
 
 
 def _object_patches(res: Result, final: list[dict[str, Any]]) -> tuple[list[dict[str, Any]] | None, set[int]]:
@@ -283,7 +294,7 @@ def _lower_one(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any
 
 def build_files(res: Result) -> dict[str, str]:
     """The overlay folder's files (relative path → text) for a successful run."""
-    return render(res.overlay, config.target_settings(res.target), res.bundles)
+    return render(res.overlay, config.target_settings(res.target), res.bundles, res.excluded)
 
 
 __all__ = ["STAGES", "WORKLOAD_KINDS", "Result", "build_files", "run"]

@@ -734,14 +734,16 @@ def policy_spec() -> Schema:
 
 def overlay_spec() -> Schema:
     labels = {"description": "Labels to match.", "$ref": f"{COMMON}#/$defs/labelMap"}
-    spec_patch = obj("A patch on the spec of selected workloads.", {
-        "select": obj("Which workloads (all given conditions must hold; none = all).", {
+    def workload_select(description: str) -> Schema:
+        return obj(description, {
             "projects": ref("globList", "Project name globs."),
             "departments": ref("globList", "Department name globs."),
             "workloadTypes": array("Workload types.", ref("workloadType", "A workload type."),
                                    unique=True),
             "labels": labels,
-            "names": ref("globList", "Workload name globs.")}),
+            "names": ref("globList", "Workload name globs.")})
+    spec_patch = obj("A patch on the spec of selected workloads.", {
+        "select": workload_select("Which workloads (all given conditions must hold; none = all)."),
         "patch": {"description": "Merged over the workload spec (a map on the field tree).",
                   "type": "object"}}, required=("patch",))
     op = obj("One JSON Patch (RFC 6902) operation.", {
@@ -766,6 +768,11 @@ def overlay_spec() -> Schema:
         "bases": array("Overlays applied first, in order.", ref("dnsLabel", "An overlay name."),
                        unique=True),
         "target": ref("target", "Target settings (override wlc.yaml's)."),
+        "excludeWorkloads": array(
+            "Workloads this environment does not run: each entry selects workloads (all its "
+            "conditions must hold); they are left out of this overlay's bundle and listed under "
+            "`excluded` in its index.json.",
+            workload_select("Which workloads to leave out.")),
         "specPatches": array("Patches on workload specs, in order.", spec_patch),
         "objectPatches": array("Patches on emitted objects, in order.", object_patch),
         "commonLabels": ref("labelMap", "Labels added to every emitted object."),

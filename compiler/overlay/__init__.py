@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .chain import Chain, Patch, Setting, load_chain
 from .objects import Touched, patch_objects, verify_patched
-from .specs import exclusion_sources, patch_specs
+from .specs import excluded_by, exclusion_sources, patch_specs
 
-__all__ = ["Chain", "Patch", "Setting", "Touched", "exclusion_sources", "load_chain", "patch_objects", "patch_specs",
+__all__ = ["Chain", "Patch", "Setting", "Touched", "excluded_by", "exclusion_sources", "load_chain", "patch_objects", "patch_specs",
            "verify_patched"]

@@ -82,6 +82,8 @@ class Chain:
     namespaces: dict[str, Setting] = field(default_factory=dict)
     spec_patches: list[Patch] = field(default_factory=list)
     object_patches: list[Patch] = field(default_factory=list)
+    #: ``excludeWorkloads`` selectors: (select, overlay document, path of the entry)
+    excludes: list[tuple[dict[str, Any], Doc, Path]] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -152,6 +154,8 @@ def _absorb(chain: Chain, doc: Doc) -> None:
         for k, v in (spec.get(key) or {}).items():
             line, col = doc.loc(("spec", key, k))
             table[str(k)] = Setting(v, doc.name, doc.file, line, col)
+    for i, select in enumerate(spec.get("excludeWorkloads") or []):
+        chain.excludes.append((select, doc, ("spec", "excludeWorkloads", i)))
     for listname, out in (("specPatches", chain.spec_patches), ("objectPatches", chain.object_patches)):
         for i in range(len(spec.get(listname) or [])):
             out.append(Patch(doc.name, doc, listname, i))

@@ -152,3 +152,11 @@ def exclusion_sources(chain: Chain | None, rw: ResolvedWorkload) -> list[tuple[D
     if chain is None:
         return []
     return [(p.doc, p.body["patch"], p.path + ("patch",)) for p in chain.spec_patches if selects(p.select, rw)]
+
+
+def excluded_by(chain: Chain | None, rw: ResolvedWorkload) -> str | None:
+    """"<file>:<line>" of the first ``excludeWorkloads`` entry that selects ``rw``, or None."""
+    for select, doc, path in (chain.excludes if chain is not None else []):
+        if selects(select, rw):
+            return f"{doc.file}:{doc.loc(path)[0]}"
+    return None
