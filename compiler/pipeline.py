@@ -287,7 +287,7 @@ def _lower(res: Result) -> None:
 def _lower_one(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any]], list[Problem]]:
     try:
         return lower.lower_workload(rw, target)
-    except Exception as err:  # a bug: report it against the workload, keep the others going
+    except Exception as err:  # noqa: BLE001 - a bug: report it against the workload, keep the others going
         return [], [Problem(rw.file, 1, 1, "bug.lowering",
                             f"compiler bug while lowering {rw.kind} {rw.name!r}: {type(err).__name__}: {err}")]
 

@@ -348,6 +348,9 @@ class Cluster:
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env["KUBECONFIG"] = str(self.kubeconfig)
+        # kubectl caches API discovery per server address for minutes; a new cluster on a reused
+        # port must never see an old cluster's kinds (CRDs), so the cache lives with the cluster
+        env["KUBECACHEDIR"] = str(self.workdir / "kubectl-cache")
         return env
 
     def kubectl(
