@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .merge import Leaf, merge, tag, untag
+from .merge import SECTIONS, Leaf, merge, tag, untag
 from .model import Doc, Path, ResolvedWorkload, Source
 from .problems import Problem
 from .repo import Repo, suggest
@@ -79,22 +79,12 @@ def resolve_workload(repo: Repo, doc: Doc, folder: str) -> tuple[ResolvedWorkloa
 def _layers(ctx: _Ctx, spec: dict[str, Any]) -> Any:
     template_doc = ctx.asset("Template", spec["template"], ("spec", "template")) if "template" in spec else None
     tspec = (template_doc.data.get("spec") or {}) if template_doc else {}
-    layers: list[Any] = []
-    env_name, env_path, env_doc = _ref(spec, tspec, "environment", template_doc)
-    if env_name is not None:
-        found = ctx.asset("Environment", env_name, env_path, env_doc)
-        if found:
-            _environment_type(ctx, found)
-            layers.append(_asset_layer(ctx.repo, found))
-    compute = _compute_ref(spec, tspec, template_doc)
-    if compute is not None:
-        found = ctx.asset("ComputeResource", compute[0], compute[1], compute[2])
-        if found:
-            layers.append(_asset_layer(ctx.repo, found))
-    for name, path, owner in _data_sources(spec, tspec, template_doc):
-        found = ctx.asset("DataSource", name, path, owner)
-        if found:
-            layers.append(_asset_layer(ctx.repo, found))
+    layers = _asset_layers(ctx, spec, tspec, template_doc, ("spec",))
+    for role in SECTIONS:  # a distributed master/worker section may name assets of its own
+        section, tsection = spec.get(role), tspec.get(role)
+        layers += [{role: layer} for layer in _asset_layers(
+            ctx, section if isinstance(section, dict) else {}, tsection if isinstance(tsection, dict) else {},
+            template_doc, ("spec", role))]
     if template_doc is not None:
         layers.append(_asset_layer(ctx.repo, template_doc))
     layers.append(tag(_inline(spec), Source("submission", "", ctx.doc.file), doc=ctx.doc))
@@ -102,6 +92,29 @@ def _layers(ctx: _Ctx, spec: dict[str, Any]) -> Any:
     for layer in layers:
         tree = merge(tree, layer)
     return tree
+
+
+def _asset_layers(ctx: _Ctx, spec: dict[str, Any], tspec: dict[str, Any], template_doc: Doc | None,
+                  base: Path) -> list[Any]:
+    """The environment, compute-resource and data-source layers a spec (or a section of it, at
+    ``base``) names, itself or through its template."""
+    layers: list[Any] = []
+    env_name, env_path, env_doc = _ref(spec, tspec, "environment", template_doc, base)
+    if env_name is not None:
+        found = ctx.asset("Environment", env_name, env_path, env_doc)
+        if found:
+            _environment_type(ctx, found, env_path)
+            layers.append(_asset_layer(ctx.repo, found))
+    compute = _compute_ref(spec, tspec, template_doc, base)
+    if compute is not None:
+        found = ctx.asset("ComputeResource", compute[0], compute[1], compute[2])
+        if found:
+            layers.append(_asset_layer(ctx.repo, found))
+    for name, path, owner in _data_sources(spec, tspec, template_doc, base):
+        found = ctx.asset("DataSource", name, path, owner)
+        if found:
+            layers.append(_asset_layer(ctx.repo, found))
+    return layers
 
 
 def _asset_layer(repo: Repo, doc: Doc) -> Any:
@@ -126,47 +139,51 @@ def _make_layer(doc: Doc) -> Any:
     return tag(_inline(spec), source_of("template", doc), doc=doc)
 
 
-def _ref(spec: dict[str, Any], tspec: dict[str, Any], key: str,
-         template_doc: Doc | None) -> tuple[Any, Path, Doc | None]:
+def _ref(spec: dict[str, Any], tspec: dict[str, Any], key: str, template_doc: Doc | None,
+         base: Path) -> tuple[Any, Path, Doc | None]:
     if key in spec:
-        return spec[key], ("spec", key), None
+        return spec[key], base + (key,), None
     if key in tspec:
-        return tspec[key], ("spec", key), template_doc
+        return tspec[key], base + (key,), template_doc
     return None, (), None
 
 
-def _compute_ref(spec: dict[str, Any], tspec: dict[str, Any],
-                 template_doc: Doc | None) -> tuple[str, Path, Doc | None] | None:
+def _compute_ref(spec: dict[str, Any], tspec: dict[str, Any], template_doc: Doc | None,
+                 base: Path) -> tuple[str, Path, Doc | None] | None:
     if isinstance(spec.get("compute"), str):
-        return spec["compute"], ("spec", "compute"), None
+        return spec["compute"], base + ("compute",), None
     if "compute" not in spec and isinstance(tspec.get("compute"), str):
-        return tspec["compute"], ("spec", "compute"), template_doc
+        return tspec["compute"], base + ("compute",), template_doc
     return None
 
 
-def _data_sources(spec: dict[str, Any], tspec: dict[str, Any],
-                  template_doc: Doc | None) -> list[tuple[str, Path, Doc | None]]:
+def _data_sources(spec: dict[str, Any], tspec: dict[str, Any], template_doc: Doc | None,
+                  base: Path) -> list[tuple[str, Path, Doc | None]]:
     out: list[tuple[str, Path, Doc | None]] = []
     seen: set[str] = set()
     for owner_spec, owner in ((tspec, template_doc), (spec, None)):
         for i, name in enumerate(owner_spec.get("dataSources") or []):
             if str(name) not in seen:
                 seen.add(str(name))
-                out.append((str(name), ("spec", "dataSources", i), owner))
+                out.append((str(name), base + ("dataSources", i), owner))
     return out
 
 
 def _inline(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec without its asset references (those become layers of their own)."""
     out = {k: v for k, v in spec.items() if k not in REFERENCE_FIELDS}
     if isinstance(out.get("compute"), str):
         del out["compute"]
+    for role in SECTIONS:
+        if isinstance(out.get(role), dict):
+            out[role] = _inline(out[role])
     return out
 
 
-def _environment_type(ctx: _Ctx, doc: Doc) -> None:
+def _environment_type(ctx: _Ctx, doc: Doc, path: Path) -> None:
     types = (doc.data.get("spec") or {}).get("workloadTypes")
     if types and ctx.doc.kind not in types:
-        ctx.problem(("spec", "environment"), "resolve.environment-type",
+        ctx.problem(path, "resolve.environment-type",
                     f'Environment "{doc.name}" is for {", ".join(types)}, not {ctx.doc.kind}')
 
 

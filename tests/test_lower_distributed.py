@@ -144,11 +144,6 @@ def test_shared_new_pvc_is_emitted_once() -> None:
     assert problems == []
 
 
-def test_section_asset_reference_is_a_problem() -> None:
-    _, problems = lower(dist(framework="PyTorch", workers=1, worker={"compute": "big-gpu"}))
-    assert only(problems, "lower.section-asset").field == "spec.worker.compute"
-
-
 @pytest.mark.parametrize("framework, kind", [("PyTorch", "PyTorchJob"), ("TF", "TFJob"), ("MPI", "MPIJob")])
 def test_lifecycle_and_active_false_suspend_each_kind(framework: str, kind: str) -> None:
     objs, _ = lower(dist(framework=framework, workers=2, active=False, cleanPodPolicy="All", backoffLimit=3,

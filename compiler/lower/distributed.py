@@ -26,7 +26,6 @@ CLEAN_POD_POLICIES = ("Running", "All", "None")
 DEFAULT_CLEAN_POD_POLICY = "Running"  # Run:ai's default (Kubeflow's own is None)
 #: pod-template label naming the replica type (master, worker, ps, chief, launcher, evaluator)
 ROLE_LABEL = "wlc.dev/replica-type"
-SECTION_ASSETS = ("environment", "dataSources")
 
 
 @dataclass
@@ -51,7 +50,6 @@ class RoleSpec:
 def lower_distributed(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any]], list[Problem]]:
     ctx = Ctx(rw, target, rw.spec)
     topo = topology(ctx)
-    _check_sections(ctx)
     _non_preemptible(ctx)
     if topo is None or any(p.severity == "error" for p in ctx.problems):
         return [], ctx.problems
@@ -77,23 +75,6 @@ def role_spec(rw: ResolvedWorkload, role: str) -> RoleSpec:
     src = Source("submission")
     data, _ = untag(merge(tag(base, src), tag(section, src)))
     return RoleSpec(data, (role,))
-
-
-def _check_sections(ctx: Ctx) -> None:
-    """Asset references inside a section are not resolved by the resolve stage: say so."""
-    for role in SECTIONS:
-        section = ctx.get(role)
-        if not isinstance(section, dict):
-            continue
-        for key in SECTION_ASSETS:
-            if section.get(key):
-                ctx.problem((role, key), "lower.section-asset",
-                            f"{role}.{key} names an asset, which is only resolved at the workload "
-                            f"level; set {key} on the workload or inline the fields in {role}")
-        if isinstance(section.get("compute"), str):
-            ctx.problem((role, "compute"), "lower.section-asset",
-                        f"{role}.compute names a ComputeResource asset, which is only resolved at the "
-                        f"workload level; write the compute fields inline in {role}.compute")
 
 
 def _non_preemptible(ctx: Ctx) -> None:
