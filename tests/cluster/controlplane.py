@@ -354,12 +354,15 @@ class Cluster:
         return env
 
     def kubectl(
-        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 120
+        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 120,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run kubectl against this cluster; raise ClusterError with its output on failure."""
+        """Run kubectl against this cluster (``env`` adds variables, e.g. KUBECTL_APPLYSET);
+        raise ClusterError with its output on failure."""
         argv = [str(self.kubectl_bin), f"--kubeconfig={self.kubeconfig}", *args]
         result = subprocess.run(
-            argv, input=input, capture_output=True, text=True, timeout=timeout, env=self.env(), check=False
+            argv, input=input, capture_output=True, text=True, timeout=timeout,
+            env={**self.env(), **(env or {})}, check=False,
         )
         if check and result.returncode != 0:
             raise ClusterError(
