@@ -7,6 +7,8 @@ policy's rule, an unknown scope or imposed asset.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .. import quantity
@@ -60,24 +62,32 @@ class _Reader:
             return None
         return info
 
-    # ------------------------------------------------------------------ defaults
+    # ------------------------------------------------------------------ the field tree
 
-    def defaults(self, node: Any, fpath: FPath, docpath: DocPath, attr: FPath | None = None) -> None:
+    def walk(self, tree: _Tree, node: Any, fpath: FPath, docpath: DocPath, attr: FPath | None = None) -> None:
+        """Down ``node`` (the ``defaults`` or ``rules`` tree at ``fpath``) to its leaves and itemized
+        fields; a member of an itemized field (under ``attr``) is stored under its ``attributes``."""
         if not isinstance(node, dict):
-            self.problem(docpath, "policy.bad-default", f"{dotted(fpath) or 'defaults'} must be a map")
+            self.problem(docpath, tree.code, f"{dotted(fpath) or tree.name} must be a map")
             return
         for name, value in node.items():
             info = self.child(fpath, name, docpath + (name,))
             if info is None:
                 continue
             path, dpath = fpath + (name,), docpath + (name,)
-            store = (attr + (ATTR,) + path[len(attr):]) if attr is not None else path
             if info.kind == "object":
-                self.defaults(value, path, dpath, attr)
+                self.walk(tree, value, path, dpath, attr)
             elif info.kind == "itemized" and attr is None:
-                self.itemized_default(value, path, dpath)
-            elif self.value_ok(value, info, path, dpath):
-                self.body.defaults[store] = Setting(value, self.body.origin(dpath))
+                tree.itemized(self, value, path, dpath)
+            else:
+                store = (attr + (ATTR,) + path[len(attr):]) if attr is not None else path
+                tree.leaf(self, value, info, path, store, dpath)
+
+    # ------------------------------------------------------------------ defaults
+
+    def leaf_default(self, value: Any, info: FieldInfo, path: FPath, store: FPath, dpath: DocPath) -> None:
+        if self.value_ok(value, info, path, dpath):
+            self.body.defaults[store] = Setting(value, self.body.origin(dpath))
 
     def value_ok(self, value: Any, info: FieldInfo, path: FPath, dpath: DocPath) -> bool:
         test = _TYPE_OK.get(info.kind)
@@ -96,7 +106,7 @@ class _Reader:
                          f"default {dotted(path)} is itemized: write {{instances: [...], attributes: {{...}}}}")
             return
         if ATTR in node:
-            self.defaults(node[ATTR], path, dpath + (ATTR,), attr=path)
+            self.walk(_DEFAULTS, node[ATTR], path, dpath + (ATTR,), attr=path)
         items = node.get("instances", [])
         if not isinstance(items, list):
             self.problem(dpath + ("instances",), "policy.bad-default", "instances must be a list")
@@ -110,7 +120,7 @@ class _Reader:
                 continue
             b = self.body
             probe = _Reader(PolicyBody(b.name, b.doc, b.level, b.scope, b.types), self.explicit)
-            probe.defaults(item, path, ipath, attr=path)  # checks member names and types
+            probe.walk(_DEFAULTS, item, path, ipath, attr=path)  # checks member names and types
             self.problems.extend(probe.problems)
             if not probe.problems:
                 tagged.append(tag(item, self.body.origin(ipath).source(), (), self.body.doc, ipath))
@@ -118,22 +128,9 @@ class _Reader:
 
     # ------------------------------------------------------------------ rules
 
-    def rules(self, node: Any, fpath: FPath, docpath: DocPath, attr: FPath | None = None) -> None:
-        if not isinstance(node, dict):
-            self.problem(docpath, "policy.bad-rule", f"{dotted(fpath) or 'rules'} must be a map")
-            return
-        for name, value in node.items():
-            info = self.child(fpath, name, docpath + (name,))
-            if info is None:
-                continue
-            path, dpath = fpath + (name,), docpath + (name,)
-            store = (attr + (ATTR,) + path[len(attr):]) if attr is not None else path
-            if info.kind == "object":
-                self.rules(value, path, dpath, attr)
-            elif info.kind == "itemized" and attr is None:
-                self.itemized_rules(value, path, dpath)
-            else:
-                self.leaf_rules(value, info, store, dpath)
+    def leaf_rule(self, value: Any, info: FieldInfo, path: FPath, store: FPath, dpath: DocPath) -> None:
+        """The rules of one field, named where they are stored (``path`` is for defaults' messages)."""
+        self.leaf_rules(value, info, store, dpath)
 
     def leaf_rules(self, node: Any, info: FieldInfo, store: FPath, dpath: DocPath,
                    allowed: tuple[str, ...] = ORDER) -> None:
@@ -175,9 +172,23 @@ class _Reader:
             if part == "instances":
                 self.leaf_rules(value, info, path, dpath + (part,), ("canAdd", "locked"))
             elif part == ATTR:
-                self.rules(value, path, dpath + (ATTR,), attr=path)
+                self.walk(_RULES, value, path, dpath + (ATTR,), attr=path)
             else:
                 self.leaf_rules({part: value}, info, path, dpath, ("required",))
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """A tree ``_Reader.walk`` reads: its name and problem code, what it does at a leaf and at an itemized field."""
+
+    name: str
+    code: str
+    leaf: Callable[[_Reader, Any, FieldInfo, FPath, FPath, DocPath], None]
+    itemized: Callable[[_Reader, Any, FPath, DocPath], None]
+
+
+_DEFAULTS = _Tree("defaults", "policy.bad-default", _Reader.leaf_default, _Reader.itemized_default)
+_RULES = _Tree("rules", "policy.bad-rule", _Reader.leaf_rule, _Reader.itemized_rules)
 
 
 def read_policy(doc: Doc, repo: Repo) -> tuple[PolicyBody | None, list[Problem]]:
@@ -192,8 +203,8 @@ def read_policy(doc: Doc, repo: Repo) -> tuple[PolicyBody | None, list[Problem]]
     reader = _Reader(body, explicit)
     if not _scope_ok(reader, level, name, repo):
         return None, reader.problems
-    reader.defaults(spec.get("defaults") or {}, (), ("spec", "defaults"))
-    reader.rules(spec.get("rules") or {}, (), ("spec", "rules"))
+    reader.walk(_DEFAULTS, spec.get("defaults") or {}, (), ("spec", "defaults"))
+    reader.walk(_RULES, spec.get("rules") or {}, (), ("spec", "rules"))
     _imposed(reader, spec.get("imposedAssets") or [], repo)
     _own_rules(reader)
     return body, reader.problems
