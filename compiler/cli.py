@@ -70,17 +70,20 @@ def _print_problems(res: pipeline.Result, fmt: str) -> None:
 @main.command()
 @repo_option
 @click.option("--overlay", default=None, help="Validate as this overlay (overlays/<name>) would build.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count).")
 @format_option
 @guarded
-def validate(repo: FsPath, overlay: str | None, fmt: str) -> int:
-    """Load, schema-check and resolve every document; print every problem.
+def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> int:
+    """Check everything a build would, without writing: load, schema-check, resolve, apply
+    policies and the overlay, lower and verify every workload; print every problem.
 
     \b
     Exit status: 0 clean, 1 problems found, 2 usage or configuration error.
     Example (in CI, with annotations on the pull request):
       wlc validate --repo . --format github
     """
-    res = pipeline.run(repo, overlay=overlay, until="resolve")
+    res = pipeline.run(repo, overlay=overlay, until="verify", jobs=jobs or parallel.default_jobs())
     _print_problems(res, fmt)
     return EXIT_OK if res.ok else EXIT_PROBLEMS
 

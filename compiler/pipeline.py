@@ -78,7 +78,7 @@ def _run(root: FsPath, overlay: str | None, until: str, only: str | None,
          workload_files: set[str] | None, jobs: int) -> Result:
     res = Result(root=root)
     res.workload_files = workload_files
-    if jobs > 1 and until == "emit" and only is None and workload_files is None:
+    if jobs > 1 and until in ("verify", "emit") and only is None and workload_files is None:
         files = _workload_file_list(res)
         if files is not None and len(files) >= parallel.PARALLEL_MIN:
             return parallel.run_parallel(root, overlay, files, jobs)

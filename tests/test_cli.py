@@ -104,3 +104,12 @@ def test_every_verb_has_help_with_an_example() -> None:
     for verb in (["validate"], ["build"], ["explain"], ["import", "runai"]):
         code, out, _ = run(*verb, "--help")
         assert code == 0 and "Example" in out, verb
+
+
+def test_validate_reports_problems_found_by_lowering(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    case = ROOT / "tests" / "invalid" / "fraction-default-scheduler"
+    shutil.copytree(case, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expected.txt"))
+    code, out, _ = run("validate", "--repo", str(repo))
+    assert code == 1 and out.splitlines() == (case / "expected.txt").read_text().splitlines()
