@@ -77,10 +77,15 @@ def group_kind(obj: dict[str, Any]) -> str:
     return f"{obj.get('kind')}.{group}" if group else str(obj.get("kind"))
 
 
-def finalize(rw: ResolvedWorkload, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Stamp the contract onto ``objects`` and return parent + objects in apply order."""
-    aid = applyset_id(parent_name(rw.name), rw.namespace, PARENT_KIND, PARENT_GROUP)
-    shash = spec_hash(rw)
+def workload_applyset_id(rw: ResolvedWorkload) -> str:
+    """The id of the workload's ApplySet (its parent ConfigMap)."""
+    return applyset_id(parent_name(rw.name), rw.namespace, PARENT_KIND, PARENT_GROUP)
+
+
+def finalize(rw: ResolvedWorkload, objects: list[dict[str, Any]], shash: str) -> list[dict[str, Any]]:
+    """Stamp the contract (with ``shash``, the workload's spec_hash) onto ``objects`` and
+    return parent + objects in apply order."""
+    aid = workload_applyset_id(rw)
     common = {L.MANAGED_BY: L.MANAGED_BY_VALUE, L.WORKLOAD: rw.name, L.PROJECT: rw.project.name,
               L.WORKLOAD_TYPE: rw.kind}
     notes = {L.SPEC_HASH: shash, L.SOURCE: rw.file}

@@ -266,7 +266,8 @@ def _lower(res: Result) -> None:
         res.problems.extend(problems)
         if any(p.severity == "error" for p in problems):
             continue
-        patched, touched = _object_patches(res, bundle.finalize(rw, objects))
+        shash = bundle.spec_hash(rw)
+        patched, touched = _object_patches(res, bundle.finalize(rw, objects, shash))
         if patched is None:
             continue
         final = patched
@@ -279,9 +280,8 @@ def _lower(res: Result) -> None:
         if bugs:
             continue
         res.bundles.append(WorkloadBundle(
-            rw.name, rw.namespace, rw.project.name, rw.kind, rw.file, bundle.spec_hash(rw), rw.active,
-            bundle.applyset_id(bundle.parent_name(rw.name), rw.namespace, bundle.PARENT_KIND,
-                               bundle.PARENT_GROUP), final, rw.doc.loc(("metadata", "name"))[0]))
+            rw.name, rw.namespace, rw.project.name, rw.kind, rw.file, shash, rw.active,
+            bundle.workload_applyset_id(rw), final, rw.doc.loc(("metadata", "name"))[0]))
 
 
 def _lower_one(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any]], list[Problem]]:

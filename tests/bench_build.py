@@ -101,6 +101,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--kustomize", type=int, default=2000, help="size for the kustomize comparison (0: skip)")
     ap.add_argument("--jobs", type=int, default=0, help="worker processes (default: the CPU count; 1 = sequential)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per size; the median is printed (this machine is noisy)")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -111,10 +112,15 @@ def main() -> None:
         child(args.child, args.out)
         return
     for n in args.sizes:
-        with tempfile.TemporaryDirectory() as out:
-            r = run_size(n, Path(out))
-        print(f"N={n:>6}, jobs={JOBS}: build {r['seconds']:.2f} s wall ({r['cpu']:.2f} s CPU incl. generating), "
-              f"peak RSS {r['peak_mb']:.0f} MB (largest process), "
+        runs = []
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as out:
+                runs.append(run_size(n, Path(out)))
+        runs.sort(key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
+        r = runs[len(runs) // 2]
+        spread = f" (best {runs[0]['seconds']:.2f} s, worst {runs[-1]['seconds']:.2f} s of {len(runs)})" if len(runs) > 1 else ""
+        print(f"N={n:>6}, jobs={JOBS}: build {r['seconds']:.2f} s wall median{spread}, {r['cpu']:.2f} s CPU incl. "
+              f"generating, peak RSS {r['peak_mb']:.0f} MB (largest process), "
               f"{r['objects']} objects" + (f", ERRORS: {r['errors']}" if r["errors"] else ""))
     if args.kustomize:
         with tempfile.TemporaryDirectory() as out:
