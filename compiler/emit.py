@@ -11,6 +11,7 @@ import math
 import os
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path as FsPath
@@ -214,10 +215,15 @@ def write_tree(folder: FsPath, texts: dict[str, str]) -> None:
     tmp = folder.with_name(folder.name + ".tmp-wlc")
     if tmp.exists():
         shutil.rmtree(tmp)
-    for rel in sorted(texts):
-        path = tmp / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(texts[rel].encode("utf-8"))
+    base = os.fspath(tmp)
+    for d in sorted({os.path.dirname(rel) for rel in texts}):
+        os.makedirs(os.path.join(base, d), exist_ok=True)
+    def write(rel: str) -> None:
+        with open(os.path.join(base, rel), "wb") as f:
+            f.write(texts[rel].encode("utf-8"))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # file creation waits on the disk, not the CPU
+        list(pool.map(write, sorted(texts)))
     if folder.exists():
         shutil.rmtree(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
