@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .pipeline import Result
 
 #: below this many workload files a sequential build is faster than starting workers
-PARALLEL_MIN = 1000
+PARALLEL_MIN = 3000
 WARMUP = 16
 
 
