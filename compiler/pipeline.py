@@ -16,7 +16,7 @@ from . import bundle, config, load, lower, normalize, parallel, validate, verify
 from .emit import WorkloadBundle, duplicate_objects, render
 from .model import WORKLOAD_KINDS, Doc, ResolvedWorkload, Target
 from .problems import ConfigError, Problem, sort_problems
-from .repo import Repo, WorkloadId, classify, duplicate_workloads
+from .repo import Repo, WorkloadId, classify, duplicate_workloads, workload_project
 from .resolve import resolve_workload
 
 STAGES = ("load", "normalize", "validate", "resolve", "policy", "overlay", "lower", "verify", "emit")
@@ -138,13 +138,11 @@ def _load(res: Result) -> tuple[list[Doc], config.RepoConfig | None]:
 
 
 def _wanted(res: Result, cfg: config.RepoConfig, rel: str) -> bool:
-    from .repo import workload_project
     return res.workload_files is None or rel in res.workload_files or workload_project(cfg, rel) is None
 
 
 def _workload_file_list(res: Result) -> list[str] | None:
     """The workload files of the repo (None when wlc.yaml is unreadable: the sequential run reports it)."""
-    from .repo import workload_project
     probe = Result(root=res.root)
     _, cfg = _load_config(probe)
     if cfg is None:
@@ -158,7 +156,6 @@ def _ours(doc: Doc, cfg: config.RepoConfig, res: Result) -> bool:
     api = str(doc.data.get("apiVersion", "")) if isinstance(doc.data, dict) else ""
     if api.startswith(("wlc.dev/", "run.ai/")):
         return True
-    from .repo import workload_project
     if workload_project(cfg, doc.file) is not None:
         line, col = doc.loc(("apiVersion",))
         res.problems.append(Problem(doc.file, line, col, "repo.unknown-document",
