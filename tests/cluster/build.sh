@@ -29,6 +29,12 @@ force=0
 command -v go >/dev/null || { echo "build.sh: no Go toolchain on PATH" >&2; exit 127; }
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 mkdir -p "$BIN_DIR"
+# One build at a time per cache folder (CI's build and a test fixture may race); then the
+# temporary folders of an earlier build that was killed are ours to remove.
+exec 9>"$BIN_DIR/.lock"
+flock 9
+rm -rf "$BIN_DIR"/.build.*
+trap 'rm -rf "$BIN_DIR"/.build.*' EXIT
 
 have() { # binary...: true when every binary exists and runs
   local b

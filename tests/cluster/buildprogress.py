@@ -1,0 +1,76 @@
+"""Progress on the terminal while a long build runs: its step lines as they come, and a heartbeat
+with the elapsed time, the step in progress, where the result is cached and how to skip.
+
+The control plane's first build takes many minutes; pytest captures output, so the fixture
+calls this with capture disabled and the newcomer sees what is happening instead of a blank
+terminal.
+"""
+from __future__ import annotations
+
+import queue
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+PREFIX = "[cluster build]"
+
+
+def elapsed(seconds: float) -> str:
+    """``75`` -> ``1m15s``."""
+    whole = int(seconds)
+    return f"{whole // 60}m{whole % 60:02d}s" if whole >= 60 else f"{whole}s"
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+def run_with_progress(argv: Sequence[str], log: IO[str], terminal: IO[str], cache: Path,
+                      skip_hint: str, heartbeat: float = 30.0) -> int:
+    """Run ``argv``; every output line goes to ``log``, step lines (``build.sh: ...``) also to
+    ``terminal``; every ``heartbeat`` seconds without a step line a progress line is printed.
+    Returns the exit code."""
+    start = time.monotonic()
+    say = _Printer(terminal)
+    say(f"{PREFIX} building the Kubernetes control plane from Go modules (first run: about 15-20 min "
+        f"on 2 cores, then cached in {cache}); {skip_hint}")
+    proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            errors="replace")
+    assert proc.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
+    step = "starting"
+    while True:
+        try:
+            line = lines.get(timeout=heartbeat)
+        except queue.Empty:
+            say(f"{PREFIX} {elapsed(time.monotonic() - start)} elapsed, still at: {step}")
+            continue
+        if line is None:
+            break
+        log.write(line)
+        log.flush()
+        if line.startswith("build.sh: "):
+            step = line.removeprefix("build.sh: ").strip()
+            say(f"{PREFIX} {elapsed(time.monotonic() - start)} {step}")
+    rc = proc.wait()
+    say(f"{PREFIX} {'done' if rc == 0 else f'failed (exit {rc})'} after {elapsed(time.monotonic() - start)}")
+    return rc
+
+
+class _Printer:
+    """One line at a time, flushed, so it shows up at once between pytest's dots."""
+
+    def __init__(self, terminal: IO[str]) -> None:
+        self.terminal = terminal
+        self.first = True
+
+    def __call__(self, text: str) -> None:
+        self.terminal.write(("\n" if self.first else "") + text + "\n")
+        self.first = False
+        self.terminal.flush()
