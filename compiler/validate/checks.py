@@ -21,7 +21,7 @@ SECRET_KEYS = frozenset({
     "auth", "dockerconfigjson", ".dockerconfigjson", "credentials", "secret",
 })
 ENV_FORMS = ("value", "secret", "credential", "podField")
-_SECRET_REF = re.compile(r"^SECRET:[^,\s]+,[^,\s]+$")
+_SECRET_REF = re.compile(r"^SECRET:[^,\s]+,[^,\s]+\Z")
 
 
 def unknown_kind(doc: Doc, kind: object) -> Problem:
