@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from ..model import NATIVE_KINDS, Doc
 from ..problems import Problem, sort_problems
 from ..schemas import validator_for
-from .checks import ENV_FORMS, SECRET_KEYS, env_forms, secret_values, unknown_kind
+from .checks import ENV_FORMS, SECRET_KEYS, env_forms, secret_values, target_templates, unknown_kind
 from .text import got, problem
 from .translate import SECRET_FIELDS, translate
 
@@ -47,6 +47,10 @@ def validate_doc(doc: Doc) -> list[Problem]:
         return [unknown_kind(doc, kind)]
     problems, quiet = secret_values(doc) if kind == "Credential" else ([], set())
     problems.extend(env_forms(doc))
+    if kind in ("Repository", "Overlay"):
+        templates = target_templates(doc)
+        problems.extend(templates)
+        quiet = quiet | {p.field for p in templates}
     validator = validator_for(kind)
     if not validator.is_valid(data):
         for err in validator.full.iter_errors(data):

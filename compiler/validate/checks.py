@@ -12,6 +12,7 @@ from typing import Any
 
 from ..model import NATIVE_KINDS, Doc, Path
 from ..problems import Problem
+from ..templates import PLACEHOLDERS, template_error
 from .text import did_you_mean, dotted, problem, show
 
 #: Keys that would put a secret value into git (in a Credential's spec or at its top level).
@@ -66,6 +67,23 @@ def env_forms(doc: Doc) -> list[Problem]:
             problems.append(problem(doc, path + ("value",), "schema.pattern",
                                     f"{dotted(path + ('value',))}: {show(value)} must have the "
                                     "form SECRET:<secret>,<key>"))
+    return problems
+
+
+def target_templates(doc: Doc) -> list[Problem]:
+    """The template settings of a Repository's or Overlay's ``spec.target`` (compiler.templates)."""
+    spec = doc.data.get("spec")
+    target = spec.get("target") if isinstance(spec, dict) else None
+    if not isinstance(target, dict):
+        return []
+    problems: list[Problem] = []
+    for setting in sorted(PLACEHOLDERS):
+        value = target.get(setting)
+        error = template_error(setting, value) if isinstance(value, str) else None
+        if error is not None:
+            path = ("spec", "target", setting)
+            problems.append(problem(doc, path, "schema.template",
+                                    f"{dotted(path)}: {show(value)} {error}"))
     return problems
 
 
