@@ -105,7 +105,8 @@ def _print_problems(res: pipeline.Result, fmt: str) -> None:
 @repo_option
 @click.option("--overlay", default=None, help="Validate as this overlay (overlays/<name>) would build.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count).")
+              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count; "
+                   "never more than the CPUs wlc may use).")
 @format_option
 @guarded
 def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> int:
@@ -129,7 +130,8 @@ def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> i
 @click.option("--out", type=click.Path(file_okay=False, path_type=FsPath), default=None,
               help="Output folder (default: build/ under the repository).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count).")
+              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count; "
+                   "never more than the CPUs wlc may use).")
 @click.option("--all-overlays", is_flag=True, help="Build the base and every overlay, each into OUT/<name>/.")
 @format_option
 @guarded
