@@ -91,3 +91,13 @@ def test_an_overlay_may_not_map_a_project_into_kube_system(tmp_path: Path) -> No
     assert problems(root) == []
     lines = problems(root, overlay="prod")
     assert len(lines) == 1 and lines[0].startswith("overlays/prod.yaml:7:13: error[overlay.namespace]"), lines
+
+
+def test_build_with_an_escaping_template_writes_nothing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from compiler.cli import main
+    root = make_repo(tmp_path / "repo", WORKLOAD, "  target:\n    namespaceTemplate: '../../victim/{project}'\n")
+    result = CliRunner().invoke(main, ["build", "--repo", str(root), "--out", str(root / "build")])
+    assert result.exit_code == 1 and "schema.template" in result.stdout
+    assert not (tmp_path / "victim").exists() and not (root / "build").exists()
