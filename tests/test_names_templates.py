@@ -97,7 +97,8 @@ def test_build_with_an_escaping_template_writes_nothing(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from compiler.cli import main
-    root = make_repo(tmp_path / "repo", WORKLOAD, "  target:\n    namespaceTemplate: '../../victim/{project}'\n")
+    root = make_repo(tmp_path / "repo", WORKLOAD, "  target:\n    namespaceTemplate: '../../../victim/{project}'\n")
     result = CliRunner().invoke(main, ["build", "--repo", str(root), "--out", str(root / "build")])
     assert result.exit_code == 1 and "schema.template" in result.stdout
-    assert not (tmp_path / "victim").exists() and not (root / "build").exists()
+    assert not (tmp_path / "victim").exists() and not (root / "victim").exists()
+    assert not (root / "build").exists()
