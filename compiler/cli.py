@@ -1,20 +1,25 @@
 """The `wlc` command. Parses options, calls the pipeline, prints, exits:
-0 clean, 1 problems found, 2 usage or configuration error, 3 cluster or sync failure."""
+0 clean, 1 problems found, 2 usage or configuration error, 3 cluster or sync failure,
+4 internal error (a bug in wlc)."""
 from __future__ import annotations
 
 import copy
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Any
 
 import click
 
-from . import __version__, emit, explain, parallel, pipeline, report
-from .problems import ConfigError, WlcError, sort_problems
+from . import __version__, config, emit, explain, parallel, pipeline, report
+from .problems import CompilerBug, ConfigError, Problem, WlcError, sort_problems
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CLUSTER = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CLUSTER, EXIT_BUG = 0, 1, 2, 3, 4
+BUG_NOTE = ("this is a bug in wlc, not a mistake in your input: please report it on the wlc issue "
+            "tracker with the command you ran, the output of `wlc --version` and the smallest input "
+            "that shows it (WLC_DEBUG=1 prints the traceback)")
 
 repo_option = click.option("--repo", "repo", type=click.Path(file_okay=False, path_type=FsPath),
                            default=".", show_default=True, help="The GitOps repository's root folder.")
@@ -23,26 +28,55 @@ format_option = click.option("--format", "fmt", type=click.Choice(report.FORMATS
 
 
 def guarded(fn: Callable[..., int]) -> Callable[..., None]:
-    """Run a verb: configuration errors exit 2 with one line, never a traceback."""
+    """Run a verb: configuration errors exit 2 with one line, never a traceback; a bug in wlc
+    (an unexpected exception) exits 4 and says so (WLC_DEBUG=1 adds the traceback)."""
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
             code = fn(*args, **kwargs)
-        except ConfigError as err:
-            click.echo(f"wlc: error: {err}", err=True)
+        except CompilerBug as err:
+            code = _bug(err)
+        except WlcError as err:  # ConfigError and the environment's failures
+            click.echo(f"wlc: error: {report.one_line(str(err))}", err=True)
             code = EXIT_USAGE
-        except WlcError as err:
-            click.echo(f"wlc: error: {err}", err=True)
-            code = EXIT_USAGE
-        except Exception as err:  # a bug: one line unless WLC_DEBUG asks for the traceback
-            if os.environ.get("WLC_DEBUG"):
-                raise
-            click.echo(f"wlc: internal error (a bug in wlc, please report it): "
-                       f"{type(err).__name__}: {err}", err=True)
-            code = EXIT_USAGE
+        except Exception as err:  # noqa: BLE001 - a bug: reported as one, never as bad input
+            code = _bug(err)
         sys.exit(code)
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
+
+
+def _bug(err: Exception) -> int:
+    if os.environ.get("WLC_DEBUG"):
+        traceback.print_exc()
+    click.echo(f"wlc: internal error: {report.one_line(f'{type(err).__name__}: {err}')}", err=True)
+    click.echo(f"wlc: {BUG_NOTE}", err=True)
+    return EXIT_BUG
+
+
+def exit_code(problems: list[Problem]) -> int:
+    """4 when a problem is a bug in wlc (code ``bug.*``), else 1 with errors, else 0."""
+    if any(p.code.startswith("bug.") for p in problems):
+        click.echo(f"wlc: {BUG_NOTE}", err=True)
+        return EXIT_BUG
+    errors = any(p.severity == "error" for p in problems)
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def _jobs(jobs: int | None) -> int:
+    """--jobs (default WLC_JOBS or the CPU count), at most the CPUs this process may run on."""
+    return max(1, min(jobs or parallel.default_jobs(), _cpus()))
+
+
+def _cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _overlay(repo: FsPath, overlay: str | None) -> str | None:
+    """--overlay, else wlc.yaml's ``defaultOverlay`` (None: the base build)."""
+    return overlay if overlay is not None else config.default_overlay_of(repo)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -71,7 +105,8 @@ def _print_problems(res: pipeline.Result, fmt: str) -> None:
 @repo_option
 @click.option("--overlay", default=None, help="Validate as this overlay (overlays/<name>) would build.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count).")
+              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count; "
+                   "never more than the CPUs wlc may use).")
 @format_option
 @guarded
 def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> int:
@@ -79,13 +114,14 @@ def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> i
     policies and the overlay, lower and verify every workload; print every problem.
 
     \b
-    Exit status: 0 clean, 1 problems found, 2 usage or configuration error.
+    Exit status: 0 clean, 1 problems found, 2 usage or configuration error, 4 a bug in wlc.
+    Without --overlay, wlc.yaml's defaultOverlay is used when it sets one.
     Example (in CI, with annotations on the pull request):
       wlc validate --repo . --format github
     """
-    res = pipeline.run(repo, overlay=overlay, until="verify", jobs=jobs or parallel.default_jobs())
+    res = pipeline.run(repo, overlay=_overlay(repo, overlay), until="verify", jobs=_jobs(jobs))
     _print_problems(res, fmt)
-    return EXIT_OK if res.ok else EXIT_PROBLEMS
+    return exit_code(res.problems)
 
 
 @main.command()
@@ -94,7 +130,8 @@ def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> i
 @click.option("--out", type=click.Path(file_okay=False, path_type=FsPath), default=None,
               help="Output folder (default: build/ under the repository).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count).")
+              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count; "
+                   "never more than the CPUs wlc may use).")
 @click.option("--all-overlays", is_flag=True, help="Build the base and every overlay, each into OUT/<name>/.")
 @format_option
 @guarded
@@ -104,7 +141,8 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
 
     \b
     Writes OUT/<overlay>/<namespace>/<workload>.yaml and OUT/<overlay>/index.json
-    (the folder is "base" without --overlay). Nothing is written when there are errors.
+    (the folder is "base" without --overlay and without wlc.yaml's defaultOverlay).
+    Nothing is written when there are errors. Exit status as for validate.
     Example:
       wlc build --repo . --out build
       wlc build --all-overlays     build/base, build/dev, build/prod, ...
@@ -113,10 +151,10 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
         if overlay is not None:
             raise ConfigError("--overlay and --all-overlays cannot be used together")
         return _build_all(repo, out, jobs, fmt)
-    res = pipeline.run(repo, overlay=overlay, until="emit", jobs=jobs or parallel.default_jobs())
+    res = pipeline.run(repo, overlay=_overlay(repo, overlay), until="emit", jobs=_jobs(jobs))
     _print_problems(res, fmt)
     if not res.ok:
-        return EXIT_PROBLEMS
+        return exit_code(res.problems)
     files = pipeline.build_files(res)
     folder = (out if out is not None else repo / "build") / res.overlay
     emit.write_tree(folder, files)
@@ -129,13 +167,12 @@ def _build_all(repo: FsPath, out: FsPath | None, jobs: int | None, fmt: str) -> 
     """Every build of ``wlc build --all-overlays``; nothing is written unless all succeed."""
     probe = pipeline.run(repo, until="validate")
     names = [None] + (probe.repo.names("Overlay") if probe.repo is not None else [])
-    results = [pipeline.run(repo, overlay=name, until="emit", jobs=jobs or parallel.default_jobs())
-               for name in names]
+    results = [pipeline.run(repo, overlay=name, until="emit", jobs=_jobs(jobs)) for name in names]
     merged = copy.copy(results[0])  # the base build's counts, every build's problems (once each)
     merged.problems = sort_problems([p for r in results for p in r.problems])
     _print_problems(merged, fmt)
     if not merged.ok:
-        return EXIT_PROBLEMS
+        return exit_code(merged.problems)
     for res in results:
         folder = (out if out is not None else repo / "build") / res.overlay
         emit.write_tree(folder, pipeline.build_files(res))
@@ -158,7 +195,7 @@ def explain_cmd(workload: str, repo: FsPath, overlay: str | None, fmt: str) -> i
     Example:
       wlc explain llama-finetune --repo examples
     """
-    res = pipeline.run(repo, overlay=overlay, until="resolve", only=workload)
+    res = pipeline.run(repo, overlay=_overlay(repo, overlay), until="resolve", only=workload)
     found = [rw for rw in res.workloads if rw.name == workload]
     if not found:
         if res.problems:
@@ -196,7 +233,7 @@ def import_runai(files: tuple[FsPath, ...], out: FsPath | None, fmt: str) -> int
     text = report.render(problems, fmt)
     if text:
         click.echo(text, nl=False, err=fmt == "text")
-    return EXIT_PROBLEMS if any(p.severity == "error" for p in problems) else EXIT_OK
+    return exit_code(problems)
 
 
 @main.group(name="policy")
@@ -233,7 +270,7 @@ def policy_effective(project: str, kind: str, repo: FsPath, fmt: str) -> int:
     department = res.repo.projects[project].department
     click.echo(render.render_json(eff, department) if fmt == "json" else render.render_text(eff, department),
                nl=False)
-    return EXIT_PROBLEMS if any(p.severity == "error" for p in problems) else EXIT_OK
+    return exit_code(problems)
 
 
 if __name__ == "__main__":  # pragma: no cover

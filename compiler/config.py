@@ -6,7 +6,8 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .model import Doc, Target
-from .problems import ConfigError
+from .problems import ConfigError, Problem
+from .templates import namespace_error
 
 CONFIG_FILE = "wlc.yaml"
 
@@ -34,6 +35,8 @@ class RepoConfig:
     exclude: list[str] = field(default_factory=list)
     target: Target = field(default_factory=Target)
     default_overlay: str = ""
+    #: system namespaces (kube-system, default...) that projects may use (spec.allowSystemNamespaces)
+    allow_system_namespaces: list[str] = field(default_factory=list)
     doc: Doc | None = None
 
 
@@ -75,4 +78,36 @@ def config_from_doc(root: FsPath, doc: Doc | None) -> RepoConfig:
     cfg.exclude = [str(g) for g in spec.get("exclude", [])]
     cfg.target = apply_target(cfg.target, spec.get("target") or {})
     cfg.default_overlay = str(spec.get("defaultOverlay", ""))
+    cfg.allow_system_namespaces = [str(n) for n in spec.get("allowSystemNamespaces", [])]
     return cfg
+
+
+def default_overlay_of(root: FsPath) -> str | None:
+    """wlc.yaml's ``spec.defaultOverlay``; None without one (or when wlc.yaml cannot be read:
+    the pipeline reports why)."""
+    from .load import read_file
+    if not (root / CONFIG_FILE).is_file():
+        return None
+    docs, _ = read_file(root, CONFIG_FILE)
+    for doc in docs:
+        spec = doc.data.get("spec") if doc.kind == "Repository" else None
+        name = spec.get("defaultOverlay") if isinstance(spec, dict) else None
+        if isinstance(name, str) and name:
+            return name
+    return None
+
+
+def namespace_problems(cfg: RepoConfig, project: Doc, namespace: str) -> list[Problem]:
+    """A project's namespace that is no DNS-1123 label or a system namespace not allowed, at
+    the Project's ``spec.namespace``, else at wlc.yaml's template, else at the project's name."""
+    error = namespace_error(namespace, cfg.allow_system_namespaces)
+    if error is None:
+        return []
+    where: tuple[Doc, tuple[str, ...]] = (project, ("metadata", "name"))
+    if (project.data.get("spec") or {}).get("namespace"):
+        where = (project, ("spec", "namespace"))
+    elif cfg.doc is not None and "namespaceTemplate" in ((cfg.doc.data.get("spec") or {}).get("target") or {}):
+        where = (cfg.doc, ("spec", "target", "namespaceTemplate"))
+    line, col = where[0].loc(where[1])
+    return [Problem(where[0].file, line, col, "repo.namespace",
+                    f'project "{project.name}": namespace {error}', field=".".join(where[1]))]

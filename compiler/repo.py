@@ -5,9 +5,10 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import RepoConfig
+from .config import RepoConfig, namespace_problems
 from .model import WORKLOAD_KINDS, Doc, Project
 from .problems import Problem
+from .templates import fill
 
 
 @dataclass
@@ -102,8 +103,9 @@ def _projects(repo: Repo) -> list[Problem]:
             problems.append(Problem(doc.file, line, col, "resolve.unknown-department",
                                     f'project "{name}" names unknown department "{dept}"'
                                     + suggest(dept, departments), field="spec.department"))
-        namespace = spec.get("namespace") or tmpl.format(project=name, department=dept)
-        repo.projects[name] = Project(name, str(namespace), dept, list(spec.get("nodePools", [])),
+        namespace = str(spec.get("namespace") or fill(tmpl, {"project": name, "department": dept}))
+        problems.extend(namespace_problems(repo.config, doc, namespace))
+        repo.projects[name] = Project(name, namespace, dept, list(spec.get("nodePools", [])),
                                       list(spec.get("nodeTypes", [])), doc.file)
     return problems
 

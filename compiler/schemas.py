@@ -5,6 +5,11 @@ Installed wheel: ``compiler/schemas/`` inside the package. Development checkout:
 registry built from the folder (each file registered under its own file name, which is what
 the relative ``$ref``s in the files name).
 
+Every ``pattern`` (and ``patternProperties`` key) is read the way JSON Schema means it, as an
+ECMA-262 regular expression: ``$`` is the end of the string. Python's ``$`` also matches before
+a final newline, so ``"dupe\\n"`` would pass ``^[a-z0-9]+$``; the files are rewritten once, at
+load time, with ``\\Z`` for every ``$`` (``ecma_pattern``), for both validators alike.
+
 Per kind, a ``jsonschema`` validator lists every error of an invalid document, and a yes/no
 check answers first (almost every document is valid): jsonschema's own for the first
 documents, then a compiled ``fastjsonschema`` function once the kind is common enough to repay
@@ -45,8 +50,46 @@ def schema_dir() -> Path:
 def _files() -> dict[str, dict[str, Any]]:
     """File name → parsed schema, for every schema file."""
     folder = schema_dir()
-    return {p.name: json.loads(p.read_text(encoding="utf-8"))
+    return {p.name: ecma_patterns(json.loads(p.read_text(encoding="utf-8")))
             for p in sorted(folder.glob("*" + SUFFIX))}
+
+
+def ecma_pattern(pattern: str) -> str:
+    """``pattern`` with every ``$`` anchor (not escaped, not in a ``[...]`` set) made ``\\Z``,
+    so that Python's ``re`` ends it where ECMA-262 does: at the end of the string only."""
+    out: list[str] = []
+    escaped = in_set = False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_set:
+            in_set = ch != "]" or out[-1] == "["
+        elif ch == "[":
+            in_set = True
+        elif ch == "$":
+            out.append("\\Z")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def ecma_patterns(node: Any) -> Any:
+    """A schema with ``ecma_pattern`` applied to every ``pattern`` and ``patternProperties``
+    key (in place; returns ``node``)."""
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            if key == "pattern" and isinstance(value, str):
+                node[key] = ecma_pattern(value)
+            elif key == "patternProperties" and isinstance(value, dict):
+                node[key] = {ecma_pattern(k): ecma_patterns(v) for k, v in value.items()}
+            else:
+                ecma_patterns(value)
+    elif isinstance(node, list):
+        for item in node:
+            ecma_patterns(item)
+    return node
 
 
 @lru_cache(maxsize=1)

@@ -81,7 +81,7 @@ def available_versions() -> tuple[str, ...]:
     """Bundled schema versions as ``"1.NN"``, oldest first."""
     found = set()
     for entry in _schema_dir().iterdir():
-        m = re.match(r"^v(\d+)\.(\d+)\.\d+-local-strict$", entry.name)
+        m = re.match(r"^v(\d+)\.(\d+)\.\d+-local-strict\Z", entry.name)
         if m:
             found.add((int(m.group(1)), int(m.group(2))))
     return tuple(f"{a}.{b}" for a, b in sorted(found))

@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
 from compiler import verify
+from compiler.schemas import ecma_pattern
 
 CRD_DIR = Path(__file__).resolve().parent.parent / "schemas" / "crds"
 
@@ -72,7 +73,7 @@ class _CrdCompiler(verify._Compiler):
             const = schema["const"]
             out.append(lambda v: v == const and type(v) is type(const))
         if "pattern" in schema:
-            rx = re.compile(schema["pattern"])
+            rx = re.compile(ecma_pattern(schema["pattern"]))
             out.append(lambda v: not isinstance(v, str) or rx.search(v) is not None)
         if "maxLength" in schema or "minLength" in schema:
             lo, hi = schema.get("minLength", 0), schema.get("maxLength", 1 << 30)

@@ -708,7 +708,11 @@ def org_kinds() -> dict[str, Schema]:
                                                unique=True), ["workloads"]),
                 "exclude": ref("globList", "Paths to skip."),
                 "target": ref("target", "Default cluster target settings."),
-                "defaultOverlay": ref("dnsLabel", "Overlay used when none is given.")}),
+                "defaultOverlay": ref("dnsLabel", "Overlay used when none is given."),
+                "allowSystemNamespaces": array(
+                    "Kubernetes system namespaces that projects may use (refused otherwise).",
+                    enum("A system namespace.", ["default", "kube-node-lease", "kube-public",
+                                                 "kube-system"]), unique=True)}),
             spec_required=False),
     }
 

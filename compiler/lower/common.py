@@ -11,9 +11,9 @@ from compiler import labels, quantity
 from compiler.model import Path, ResolvedWorkload, Target
 from compiler.problems import Problem
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?\Z")
 
 
 @dataclass
@@ -163,7 +163,7 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$")
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)\Z")
 _RESERVED = frozenset({labels.MANAGED_BY, labels.WORKLOAD, labels.PROJECT, labels.WORKLOAD_TYPE,
                        labels.PART_OF, labels.APPLYSET_ID, labels.APPLYSET_TOOLING, labels.APPLYSET_GKS,
                        labels.SPEC_HASH, labels.SOURCE})

@@ -15,6 +15,7 @@ from compiler.labels import pod_labels
 from compiler.lower.common import DNS_1035, DNS_SUBDOMAIN, Ctx, as_int, metadata
 from compiler.model import Path, ResolvedWorkload, Target
 from compiler.problems import Problem
+from compiler.templates import fill
 
 SERVICE_TYPES = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer",
                  "portforward": "ClusterIP"}
@@ -121,13 +122,8 @@ def _host_and_path(ctx: Ctx, where: Path, url: Any) -> tuple[str, str] | None:
         host, _, rest = text.partition("/")
         path = "/" + rest
     if not host:
-        try:
-            host = ctx.target.host_pattern.format(workload=ctx.rw.name, project=ctx.rw.project.name,
-                                                  namespace=ctx.rw.namespace)
-        except (KeyError, IndexError, ValueError) as err:
-            ctx.problem(where, "lower.host-pattern",
-                        f"target host_pattern {ctx.target.host_pattern!r} cannot be formatted: {err}")
-            return None
+        host = fill(ctx.target.host_pattern, {"workload": ctx.rw.name, "project": ctx.rw.project.name,
+                                              "namespace": ctx.rw.namespace})
     host = host.lower()
     bare = host.removeprefix("*.")
     if not DNS_SUBDOMAIN.match(bare):

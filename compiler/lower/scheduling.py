@@ -16,6 +16,7 @@ from typing import Any
 
 from compiler.labels import pod_labels
 from compiler.lower.common import Ctx, as_int
+from compiler.templates import fill, name_error
 
 RUNAI_SCHEDULER = "runai-scheduler"
 RUNAI_QUEUE = "runai/queue"
@@ -39,8 +40,12 @@ def workload_labels(ctx: Ctx) -> dict[str, str]:
     if ctx.target.scheduler == "runai":
         return {RUNAI_QUEUE: project}
     if ctx.target.scheduler == "kueue":
-        return {KUEUE_QUEUE: ctx.target.kueue_queue.format(
-            project=project, namespace=ctx.rw.namespace, workload=ctx.rw.name)}
+        queue = fill(ctx.target.kueue_queue, {"project": project, "namespace": ctx.rw.namespace,
+                                              "workload": ctx.rw.name})
+        error = name_error("kueueQueue", queue)
+        if error is not None:
+            ctx.doc_problem(("metadata", "name"), "lower.kueue-queue", f"target kueueQueue {error}")
+        return {KUEUE_QUEUE: queue}
     return {}
 
 

@@ -14,7 +14,7 @@ from .values import unwrap_field
 
 _DROPPED_META_KEYS = ("PreviousJob",)
 _DROPPED_META_PREFIXES = ("kubectl.kubernetes.io/",)
-_PROJECT_NAMESPACE = re.compile(r"^runai-([a-z][a-z0-9-]*)$")
+_PROJECT_NAMESPACE = re.compile(r"^runai-([a-z][a-z0-9-]*)\Z")
 
 
 def project_of_namespace(namespace: str) -> str | None:

@@ -18,6 +18,7 @@ from ..merge import merge, retag, tag, untag
 from ..model import API_VERSION, Doc, Path, ResolvedWorkload, Source, Target
 from ..problems import Problem
 from ..repo import Repo
+from ..templates import fill, namespace_error
 from .chain import Chain, Patch
 
 
@@ -116,12 +117,28 @@ def map_namespaces(chain: Chain, workloads: list[ResolvedWorkload], repo: Repo |
         if setting is not None:
             ns = str(setting.value)
         elif template is not None and not _explicit_namespace(repo, rw.project.name):
-            ns = str(template).replace("{project}", rw.project.name).replace("{department}",
-                                                                               rw.project.department)
+            ns = fill(str(template), {"project": rw.project.name, "department": rw.project.department})
         if ns != rw.project.namespace:
+            problems.extend(_namespace_problem(chain, rw, ns, setting, repo))
             rw.project = replace(rw.project, namespace=ns)
     problems.extend(_duplicates(chain, workloads))
     return problems
+
+
+def _namespace_problem(chain: Chain, rw: ResolvedWorkload, ns: str, setting: Any,
+                       repo: Repo | None) -> list[Problem]:
+    """An overlay namespace that is no DNS-1123 label or an unallowed system namespace, at the
+    overlay's ``namespaces`` entry or its ``namespaceTemplate``."""
+    error = namespace_error(ns, repo.config.allow_system_namespaces if repo is not None else [])
+    if error is None:
+        return []
+    if setting is not None:
+        file, line, col = setting.file, setting.line, setting.col
+    else:
+        doc = [d for d in chain.docs if "namespaceTemplate" in ((d.data.get("spec") or {}).get("target") or {})][-1]
+        file, (line, col) = doc.file, doc.loc(("spec", "target", "namespaceTemplate"))
+    return [Problem(file, line, col, "overlay.namespace",
+                    f'overlay "{chain.name}", project "{rw.project.name}": namespace {error}')]
 
 
 def _explicit_namespace(repo: Repo | None, project: str) -> bool:

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from ..model import NATIVE_KINDS, Doc
 from ..problems import Problem, sort_problems
 from ..schemas import validator_for
-from .checks import ENV_FORMS, SECRET_KEYS, env_forms, secret_values, unknown_kind
+from .checks import ENV_FORMS, SECRET_KEYS, env_forms, non_finite, secret_values, target_templates, unknown_kind
 from .text import got, problem
 from .translate import SECRET_FIELDS, translate
 
@@ -45,10 +45,18 @@ def validate_doc(doc: Doc) -> list[Problem]:
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in NATIVE_KINDS:
         return [unknown_kind(doc, kind)]
-    problems, quiet = secret_values(doc) if kind == "Credential" else ([], set())
-    problems.extend(env_forms(doc))
+    problems, quiet = _checks(doc, kind)
     validator = validator_for(kind)
     if not validator.is_valid(data):
         for err in validator.full.iter_errors(data):
             problems.extend(p for p in translate(doc, err) if p.field not in quiet)
     return sort_problems(problems)
+
+
+def _checks(doc: Doc, kind: str) -> tuple[list[Problem], set[str]]:
+    """The checks a schema cannot phrase, and the fields whose schema errors would only repeat
+    what they say."""
+    problems, quiet = secret_values(doc) if kind == "Credential" else ([], set())
+    located = non_finite(doc) + (target_templates(doc) if kind in ("Repository", "Overlay") else [])
+    quiet |= {p.field for p in located}
+    return problems + located + env_forms(doc), quiet

@@ -15,7 +15,7 @@ from typing import Any
 from ..model import Doc, Path
 from ..problems import Problem
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
 def problem(doc: Doc, path: Path, code: str, message: str, key: bool = False,
