@@ -6,18 +6,16 @@ YAML 1.1) and ruamel.yaml (YAML 1.2, pure and C); the Go reader is in test_emit_
 """
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from ruamel.yaml import YAML
 
 from compiler import pipeline
 from compiler.emit import dump_document, dump_documents, scalar
+from tests.yamlcheck.readers import READERS
 
 ROOT = Path(__file__).resolve().parent.parent
 INJECTION = ("-x\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: evil\n  namespace: kube-system\n"
@@ -43,20 +41,6 @@ REPRODUCED = [
 KEYS = ["on", "no", "010", "0x1F", "1_000", "y", "n", "~", "<<", "=", "-", "-a: b", "x\n", "a #b"]
 
 
-def readers() -> dict[str, Any]:
-    def pyyaml(loader: Any) -> Any:
-        return lambda text: list(yaml.load_all(text, Loader=loader))
-
-    def ruamel(pure: bool) -> Any:
-        def load(text: str) -> list[Any]:
-            return list(YAML(typ="safe", pure=pure).load_all(io.StringIO(text)))
-        return load
-
-    return {"pyyaml-c": pyyaml(yaml.CSafeLoader), "pyyaml": pyyaml(yaml.SafeLoader),
-            "ruamel-pure": ruamel(True), "ruamel-c": ruamel(False)}
-
-
-READERS = readers()
 
 
 @pytest.mark.parametrize("reader", sorted(READERS))
@@ -117,7 +101,7 @@ def test_environment_value_cannot_add_an_object_to_the_bundle(tmp_path: Path) ->
         docs = list(yaml.load_all(files[workload["file"]], Loader=yaml.CSafeLoader))
         assert [(d["kind"], d["metadata"]["name"]) for d in docs] == \
             [(o["kind"], o["name"]) for o in workload["objects"]]
-    job = [d for d in yaml.load_all(files["team-vision/resnet-train.yaml"], Loader=yaml.CSafeLoader)
-           if d["kind"] == "Job"][0]
+    job = next(d for d in yaml.load_all(files["team-vision/resnet-train.yaml"], Loader=yaml.CSafeLoader)
+               if d["kind"] == "Job")
     env = job["spec"]["template"]["spec"]["containers"][0]["env"]
     assert {"name": "EVIL", "value": INJECTION} in env
