@@ -50,11 +50,12 @@ class GoReader:
 
 
 def same_json(a: Any, b: Any) -> bool:
-    """Equal as JSON data: numbers by value (JSON has one number type), everything else by type."""
+    """Equal as JSON data: numbers by value (JSON has one number type: Go writes the float
+    5.643427878180929e+16 as 56434278781809290), everything else by type."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
+        return float(a) == float(b) if isinstance(a, float) or isinstance(b, float) else a == b
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
