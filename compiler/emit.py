@@ -17,10 +17,16 @@ from typing import Any
 
 from .bundle import group_of
 from .problems import Problem
-from .yamlout import EmitError, dump_document, dump_documents, scalar
+from .yamlout import EmitError, dump_document, dump_documents, reread_mismatch, scalar
 
 __all__ = ["WorkloadBundle", "dump_document", "dump_documents", "duplicate_objects", "index_document",
            "render", "scalar", "text_hash", "write_tree"]
+
+
+def reread_enabled() -> bool:
+    """WLC_EMIT_REREAD=1: parse every emitted file back and compare it with the verified objects
+    (off by default: it costs more than half a build, docs/trust.md has the figures)."""
+    return os.environ.get("WLC_EMIT_REREAD", "") == "1"
 
 
 def text_hash(text: str) -> str:
@@ -55,10 +61,7 @@ class WorkloadBundle:
     def seal(self, drop_objects: bool = False) -> None:
         """Serialize once; a sealed bundle may drop its objects (parallel builds ship text)."""
         if not self.docs and not self.problems:
-            try:
-                self.docs = [dump_document(o) for o in self.objects]
-            except EmitError as err:
-                self.problems.append(self.emit_bug(str(err)))
+            self.docs, self.problems = _serialize(self)
             self.entries = [_object_entry(o, t) for o, t in zip(self.objects, self.docs)]
         if drop_objects:
             self.objects = []
@@ -66,6 +69,17 @@ class WorkloadBundle:
     def emit_bug(self, message: str) -> Problem:
         return Problem(self.source, self.line, 1, "bug.emit",
                        f"compiler bug: workload {self.name!r} cannot be written faithfully: {message}")
+
+
+def _serialize(b: WorkloadBundle) -> tuple[list[str], list[Problem]]:
+    """The canonical documents of ``b``'s objects; a bug.emit problem instead when an object has
+    no faithful YAML form or (with WLC_EMIT_REREAD=1) its text reads back as something else."""
+    try:
+        docs = [dump_document(o) for o in b.objects]
+    except EmitError as err:
+        return [], [b.emit_bug(str(err))]
+    mismatch = reread_mismatch(b.objects, docs) if reread_enabled() else None
+    return docs, ([] if mismatch is None else [b.emit_bug(mismatch)])
 
 
 def duplicate_objects(bundles: list[WorkloadBundle]) -> list[Problem]:

@@ -20,6 +20,7 @@ UTF-8 form and Go readers refuse its escape: it is an ``EmitError`` (a compiler 
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from functools import lru_cache
@@ -177,3 +178,50 @@ def dump_document(obj: dict[str, Any]) -> str:
 def dump_documents(objects: list[dict[str, Any]]) -> str:
     """Multi-document YAML for a list of objects."""
     return "".join(dump_document(o) for o in objects)
+
+
+try:  # the C loader: re-reading a build costs a fraction of writing it
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader = yaml.SafeLoader
+
+
+def reread_mismatch(objects: list[dict[str, Any]], docs: list[str]) -> str | None:
+    """None when parsing ``docs`` (YAML 1.1, libyaml) gives back exactly ``objects``, same
+    types included; else what differs. ``==`` is the fast path; JSON text tells 1, 1.0 and
+    True apart; a NaN, never equal to itself, goes to the exact comparison."""
+    try:
+        back = list(yaml.load_all("".join(docs), Loader=_Loader))
+    except yaml.YAMLError as err:
+        return f"the emitted text does not parse: {err}"
+    if len(back) != len(objects):
+        return f"{len(back)} documents read back from {len(objects)} objects"
+    for number, (got, want) in enumerate(zip(back, objects), 1):
+        if got == want and _typed(got) == _typed(want):
+            continue
+        where = _difference(got, want, "")
+        if where is not None:
+            return f"document {number} reads back differently at {where or 'its root'}"
+    return None
+
+
+def _typed(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+def _difference(got: Any, want: Any, path: str) -> str | None:
+    """The first path where ``got`` and ``want`` differ in type or value (NaN equals NaN)."""
+    if type(got) is not type(want):
+        return f"{path or '.'} ({type(want).__name__} written, {type(got).__name__} read)"
+    if isinstance(want, dict):
+        if got.keys() != want.keys():
+            return f"{path or '.'} (keys {sorted(map(repr, want.keys() ^ got.keys()))})"
+        return next((d for k in want if (d := _difference(got[k], want[k], f"{path}.{k}")) is not None), None)
+    if isinstance(want, list):
+        if len(got) != len(want):
+            return f"{path or '.'} ({len(want)} items written, {len(got)} read)"
+        return next((d for i, (g, w) in enumerate(zip(got, want))
+                     if (d := _difference(g, w, f"{path}[{i}]")) is not None), None)
+    if isinstance(want, float) and math.isnan(want) and math.isnan(got):
+        return None
+    return None if got == want else f"{path or '.'} ({want!r} written, {got!r} read)"
