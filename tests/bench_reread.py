@@ -35,7 +35,7 @@ def measure(n: int) -> tuple[float, float, int]:
         finally:
             calls.append(time.perf_counter() - t0)
 
-    emit.reread_mismatch = timed  # counted when the build runs it
+    setattr(emit, "reread_mismatch", timed)  # noqa: B010 - counted when the build runs it
     try:
         with tempfile.TemporaryDirectory() as tmp:
             repo, out = Path(tmp) / "repo", Path(tmp) / "out"
@@ -54,7 +54,7 @@ def measure(n: int) -> tuple[float, float, int]:
             size = sum(len(t.encode()) for rel, t in files.items() if rel.endswith(".yaml"))
             return build - in_build, sum(calls), size
     finally:
-        emit.reread_mismatch = real
+        setattr(emit, "reread_mismatch", real)  # noqa: B010
 
 
 def main() -> None:
