@@ -41,12 +41,12 @@ _BODY = r"[A-Za-z0-9_./=@,'\[\]+~%-]"
 _PLAIN = re.compile(rf"(?!\.\.\.)-{{0,2}}[A-Za-z0-9_./]{_BODY}*(?::{_BODY}+)*")
 #: what YAML 1.2 (core schema and ruamel's extensions) or Go's reader may take for a non-string:
 #: digits and "_" with at most one "." and an exponent (ints and floats of any schema, Go drops
-#: every "_"), YAML 1.1 sexagesimal numbers, base prefixes, the special floats, every YAML 1.1
+#: every "_"), YAML 1.1 sexagesimal numbers, 0x/0o/0b numbers, the special floats, every YAML 1.1
 #: boolean and null word, "<<", "=" and anything that starts like a date
 _NOT_A_STRING = re.compile(
     r"""[-+]?(?:[0-9_]+(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9_]*)?
     |[-+]?[0-9][0-9_]*(?::[0-9_]+)+(?:\.[0-9_]*)?
-    |[-+]?0[xXoObB][0-9a-fA-F_.]*(?:[pP][-+]?[0-9_]*)?
+    |[-+]?0(?:[xX][0-9a-fA-F_]*|[oO][0-7_]*|[bB][01_]*)
     |[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)
     |y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
     |null|Null|NULL|~|<<|=

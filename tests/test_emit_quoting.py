@@ -76,7 +76,8 @@ def test_every_line_of_a_document_is_one_entry_of_it() -> None:
     ("\ufeff", '"\\ufeff"'), ("tab\there", '"tab\\there"'), ('q"\\', "'q\"\\'"), ("\U000e0001", '"\\U000e0001"'),
     ("it's ok", "'it''s ok'"), ("it's", "it's"), ("0x_1F", "'0x_1F'"), (".1_0", "'.1_0'"), ("-a: b", "'-a: b'"),
     ("--epochs", "--epochs"), ("nvcr.io/nvidia/pytorch:24.05-py3", "nvcr.io/nvidia/pytorch:24.05-py3"),
-    ("1Gi", "1Gi"), ("a100", "a100"), ("---", "'---'"), ("...", "'...'"), ("", "''"),
+    ("1Gi", "1Gi"), ("a100", "a100"), ("0bdc47e1ec779647", "0bdc47e1ec779647"), ("0e123", "'0e123'"),
+    ("0.0.0.0:8080", "0.0.0.0:8080"), ("1:20", "'1:20'"), ("2024-01-01x", "'2024-01-01x'"), ("---", "'---'"), ("...", "'...'"), ("", "''"),
 ])
 def test_scalar_text(value: str, expected: str) -> None:
     assert scalar(value) == expected
