@@ -102,7 +102,7 @@ def test_python_readers_read_back_special_and_huge_numbers(value: float) -> None
 
 @pytest.mark.parametrize("key", ["k" * 1000, "k" * 1001, "k" * 2000, "é" * 600, "a: b" * 300])
 def test_long_keys_round_trip(go: GoReader, key: str) -> None:
-    objects = [{key: "v", "m": {key: {key: [1]}}, "l": [{key: 1, "a": 2}, {"a": {key: []}}]}]
+    objects = [{key: "v", "m": {key: {key: [1]}}, "l": [{key: 1, "a": 2}, {key: {"x": 1}, "~": 3}, {"a": {key: []}}]}]
     check_go(go, objects, check_python(objects))
 
 
