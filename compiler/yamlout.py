@@ -56,7 +56,7 @@ _NOT_A_STRING = re.compile(
 _RESOLVER = yaml.resolver.Resolver()
 _STR = "tag:yaml.org,2002:str"
 _SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-_TO_ESCAPE = re.compile(r'["\\]|[^\x20-\x7e]')
+_TO_ESCAPE = re.compile(r'["\\]|[^\x20-\x7e]+')  # runs of non-ASCII: most are printable as they are
 #: YAML limits an implicit key to 1024 characters: longer keys are written as "? key"
 MAX_IMPLICIT_KEY = 1000
 
@@ -94,7 +94,13 @@ def plain_ok(value: str) -> bool:
 
 
 def _escape(match: re.Match[str]) -> str:
-    char = match.group()
+    text = match.group()
+    if text.isprintable() and text not in _SHORT_ESCAPES:
+        return text
+    return "".join(map(_escape_char, text))
+
+
+def _escape_char(char: str) -> str:
     short = _SHORT_ESCAPES.get(char)
     if short is not None:
         return short

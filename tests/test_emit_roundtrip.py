@@ -78,7 +78,7 @@ def test_every_reader_reads_back_the_emitted_objects(go: GoReader, objects: list
     check_go(go, objects, check_python(objects))
 
 
-@settings(deadline=None, max_examples=40)
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], max_examples=40)
 @given(st.lists(st.one_of(TEXT, NEAR_PLAIN), min_size=50, max_size=50))
 def test_strings_and_keys_round_trip_in_batches(go: GoReader, strings: list[str]) -> None:
     objects: list[dict[str, Any]] = [{"values": strings}, {s: s for s in strings},
@@ -86,7 +86,7 @@ def test_strings_and_keys_round_trip_in_batches(go: GoReader, strings: list[str]
     check_go(go, objects, check_python(objects))
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=300)
 @given(NEAR_PLAIN)
 def test_a_plain_string_is_a_string_to_every_python_reader(value: str) -> None:
     if plain_ok(value):
