@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from compiler.emit import dump_documents
 from compiler.yamlout import plain_ok
+from tests.test_emit_quoting import KEYS, REPRODUCED
 from tests.yamlcheck.gocheck import BuildError, GoReader, same_json
 from tests.yamlcheck.readers import READERS, same
 
@@ -133,3 +134,9 @@ def _index_objects(path: Path) -> list[tuple[str, str, str]]:
     rel = path.relative_to(overlay).as_posix()
     [entry] = [w for w in index["workloads"] if w["file"] == rel]
     return [(o["kind"], o["name"], o["namespace"]) for o in entry["objects"]]
+
+
+def test_go_reads_every_reproduced_case_of_issue_9_back(go: GoReader) -> None:
+    objects: list[dict[str, Any]] = [{"kind": "ConfigMap", "data": {s: s for s in KEYS + REPRODUCED}},
+                                     {"kind": "Job", "args": REPRODUCED}]
+    check_go(go, objects, check_python(objects))
