@@ -1,121 +1,32 @@
 """Stage 9, emit: canonical YAML files, one per workload, and index.json.
 
-Serialization is an output contract: map keys sorted, list order kept, block style, and any
-string that a YAML 1.1 or YAML 1.2 reader would take for something else is quoted.
+Serialization is an output contract (compiler/yamlout.py): map keys sorted, list order kept,
+block style, and every string written so that YAML 1.1, YAML 1.2 and Go readers all read back
+exactly that string.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
-import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
 from .bundle import group_of
 from .problems import Problem
+from .yamlout import EmitError, dump_document, dump_documents, reread_mismatch, scalar
 
-# Plain scalars a YAML 1.2 (core schema) reader types differently from a YAML 1.1 reader, or
-# that either reads as something other than a string: these are always quoted.
-_AMBIGUOUS = re.compile(
-    r"""^(?:[-+]?(?:0o[0-7]+|0x[0-9a-fA-F]+|0b[01_]+|[0-9][0-9_]*|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)
-    |[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?
-    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
-    |y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
-    |null|Null|NULL|~|=|<<|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*)$""",
-    re.VERBOSE,
-)
-# What may stand unquoted: printable ASCII without YAML indicators where they would matter.
-_PLAIN = re.compile(r"^[A-Za-z0-9_./$^(]([A-Za-z0-9_./$^()@%=+,;~\[\]{}<>!?*&|'\"` -]|:(?! )|#(?<! #))*$")
-_PLAIN_DASH = re.compile(r"^-[A-Za-z0-9_./=-]")
+__all__ = ["WorkloadBundle", "dump_document", "dump_documents", "duplicate_objects", "index_document",
+           "render", "scalar", "text_hash", "write_tree"]
 
 
-def scalar(value: Any) -> str:
-    """One scalar in canonical form (YAML 1.1 and 1.2 readers agree on its type and value)."""
-    if isinstance(value, str):
-        return _string(value)
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _float(value)
-    raise TypeError(f"cannot serialize {type(value).__name__}")
-
-
-@lru_cache(maxsize=1 << 16)
-def _string(value: str) -> str:
-    if (value and value[-1] != " " and not value.endswith(":") and not _AMBIGUOUS.match(value)
-            and (_PLAIN.match(value) or _PLAIN_DASH.match(value)) and " #" not in value):
-        return value
-    if value.isprintable():
-        return "'" + value.replace("'", "''") + "'"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _float(value: float) -> str:
-    if math.isnan(value):
-        return ".nan"
-    if value in (float("inf"), float("-inf")):
-        return ".inf" if value > 0 else "-.inf"
-    text = repr(value)
-    if "e" in text and "." not in text.split("e")[0]:
-        mantissa, exp = text.split("e")
-        text = f"{mantissa}.0e{exp}"
-    return text
-
-
-def _block(value: Any, indent: int, out: list[str]) -> None:
-    """Append the lines of a non-empty mapping or sequence at ``indent``."""
-    pad = " " * indent
-    if isinstance(value, dict):
-        for key in sorted(value):
-            _entry(pad + _string(str(key)) + ":", value[key], indent, out, indentless=True)
-    else:
-        for item in value:
-            if isinstance(item, dict) and item:
-                inner: list[str] = []
-                _block(item, indent + 2, inner)
-                out.append(pad + "- " + inner[0][indent + 2:])
-                out.extend(inner[1:])
-            else:
-                _entry(pad + "-", item, indent, out, indentless=False)
-
-
-def _entry(head: str, value: Any, indent: int, out: list[str], indentless: bool) -> None:
-    if isinstance(value, (dict, list)) and value:
-        out.append(head)
-        _block(value, indent if indentless and isinstance(value, list) else indent + 2, out)
-    elif isinstance(value, dict):
-        out.append(head + " {}")
-    elif isinstance(value, list):
-        out.append(head + " []")
-    else:
-        out.append(head + " " + scalar(value))
-
-
-def dump_document(obj: dict[str, Any]) -> str:
-    """One object as a YAML document starting with ---."""
-    out = ["---"]
-    if obj:
-        _block(obj, 0, out)
-    else:
-        out.append("{}")
-    return "\n".join(out) + "\n"
-
-
-def dump_documents(objects: list[dict[str, Any]]) -> str:
-    """Multi-document YAML for a list of objects."""
-    return "".join(dump_document(o) for o in objects)
+def reread_enabled() -> bool:
+    """WLC_EMIT_REREAD=1: parse every emitted file back and compare it with the verified objects
+    (off by default: it costs more than half a build, docs/trust.md has the figures)."""
+    return os.environ.get("WLC_EMIT_REREAD", "") == "1"
 
 
 def text_hash(text: str) -> str:
@@ -140,6 +51,8 @@ class WorkloadBundle:
     #: each object's canonical YAML document and index entry, filled by ``seal``
     docs: list[str] = field(default_factory=list)
     entries: list[dict[str, Any]] = field(default_factory=list)
+    #: ``bug.emit`` problems found while sealing (reported with the bundle checks)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def relpath(self) -> str:
@@ -147,20 +60,37 @@ class WorkloadBundle:
 
     def seal(self, drop_objects: bool = False) -> None:
         """Serialize once; a sealed bundle may drop its objects (parallel builds ship text)."""
-        if not self.docs:
-            self.docs = [dump_document(o) for o in self.objects]
+        if not self.docs and not self.problems:
+            self.docs, self.problems = _serialize(self)
             self.entries = [_object_entry(o, t) for o, t in zip(self.objects, self.docs)]
         if drop_objects:
             self.objects = []
 
+    def emit_bug(self, message: str) -> Problem:
+        return Problem(self.source, self.line, 1, "bug.emit",
+                       f"compiler bug: workload {self.name!r} cannot be written faithfully: {message}")
+
+
+def _serialize(b: WorkloadBundle) -> tuple[list[str], list[Problem]]:
+    """The canonical documents of ``b``'s objects; a bug.emit problem instead when an object has
+    no faithful YAML form or (with WLC_EMIT_REREAD=1) its text reads back as something else."""
+    try:
+        docs = [dump_document(o) for o in b.objects]
+    except EmitError as err:
+        return [], [b.emit_bug(str(err))]
+    mismatch = reread_mismatch(b.objects, docs) if reread_enabled() else None
+    return docs, ([] if mismatch is None else [b.emit_bug(mismatch)])
+
 
 def duplicate_objects(bundles: list[WorkloadBundle]) -> list[Problem]:
-    """Two workloads emitting one object (same group, kind, namespace and name) would prune and
-    overwrite each other: an error on the later workload (by source path)."""
+    """The checks of the sealed bundles: what could not be serialized faithfully (``bug.emit``),
+    and two workloads emitting one object (same group, kind, namespace and name), which would
+    prune and overwrite each other: an error on the later workload (by source path)."""
     owners: dict[tuple[str, str, str, str], WorkloadBundle] = {}
     out: list[Problem] = []
     for b in sorted(bundles, key=lambda b: (b.source, b.line)):
         b.seal()
+        out.extend(b.problems)
         for e in b.entries:
             key = (e["group"], e["kind"], e["namespace"], e["name"])
             first = owners.setdefault(key, b)
