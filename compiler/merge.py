@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Doc, Path, Source
+from .model import Doc, Exclusions, Path, Source
 
 #: Itemized lists (docs/spec.md): field path (without list indexes) → the member that keys them.
 ITEM_KEYS: dict[tuple[str, ...], str] = {
@@ -130,6 +130,30 @@ def get_path(data: Any, path: Path) -> Any:
         else:
             return None
     return data
+
+
+def find_exclusions(sources: list[tuple[Doc, Any, Path]], into: Exclusions | None = None) -> Exclusions:
+    """The items that each source removes with ``exclude: true``: (document, its spec data, the
+    path of that data in the document), in order; the first source that removes a key is kept."""
+    out: Exclusions = {f: dict(keys) for f, keys in (into or {}).items()}
+    for doc, data, base in sources:
+        if not isinstance(data, dict):
+            continue
+        for prefix, node in [((), data)] + [((s,), data[s]) for s in SECTIONS if isinstance(data.get(s), dict)]:
+            for fpath, key in ITEM_KEYS.items():
+                items = node.get(fpath[0])
+                if len(fpath) > 1:
+                    items = items.get(fpath[1]) if isinstance(items, dict) else None
+                if isinstance(items, list):
+                    _excluded_items(out, doc, base + prefix + fpath, prefix + fpath, items, key)
+    return out
+
+
+def _excluded_items(out: Exclusions, doc: Doc, where: Path, field: tuple[str, ...], items: list[Any],
+                    key: str) -> None:
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("exclude") is True:
+            out.setdefault(field, {}).setdefault(item.get(key), (doc, where + (i, "exclude")))
 
 
 def dotted(path: Path) -> str:

@@ -13,6 +13,9 @@ OTHER_KINDS = ("Project", "Department", "Policy", "Overlay", "Repository")
 NATIVE_KINDS = WORKLOAD_KINDS + ASSET_KINDS + OTHER_KINDS
 API_VERSION = "wlc.dev/v1alpha1"
 
+#: A Kubernetes object as lowering builds it and emit writes it (plain JSON-like data).
+Manifest = dict[str, Any]
+
 
 @dataclass
 class Doc:
@@ -47,8 +50,6 @@ class Doc:
         while p:
             if p in table:
                 return table[p]
-            if not key and p in self.locs:
-                return self.locs[p]
             p = p[:-1]
         return self.locs.get((), (1, 1))
 
@@ -101,12 +102,19 @@ class Target:
         return self.scheduler == "runai"
 
 
+#: Itemized field (no list indexes, e.g. ("storage", "pvc") or ("master", "ports")) → the item
+#: key a layer removed with ``exclude: true`` → (the document and the path of that ``exclude``).
+Exclusions = dict[tuple[str, ...], dict[object, tuple[Doc, Path]]]
+
+
 @dataclass
 class ResolvedWorkload:
     """A workload after resolution (and, later, policy and overlay): the final spec.
 
     ``spec`` is plain data on the docs/spec.md field tree with asset references removed;
-    ``prov`` maps each leaf path inside ``spec`` to its Source.
+    ``prov`` maps each leaf path inside ``spec`` to its Source; ``excluded`` records which
+    inherited items the submission, its template and the overlay's spec patches removed (the
+    policy's locked-instance and imposed-asset rules judge them; the first remover is kept).
     """
 
     kind: str
@@ -117,6 +125,7 @@ class ResolvedWorkload:
     doc: Doc
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+    excluded: Exclusions = field(default_factory=dict)
 
     @property
     def namespace(self) -> str:

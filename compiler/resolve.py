@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .merge import SECTIONS, Leaf, merge, tag, untag
-from .model import Doc, Path, ResolvedWorkload, Source
+from .assets import data_source_key, data_source_spec, environment_spec
+from .merge import SECTIONS, Leaf, dotted, find_exclusions, merge, tag, untag
+from .model import Doc, Exclusions, Path, ResolvedWorkload, Source
 from .problems import Problem
 from .repo import Repo, suggest
 
 REFERENCE_FIELDS = ("template", "environment", "dataSources", "project")
-DATA_SOURCE_LISTS = {"pvc": "pvc", "nfs": "nfs", "hostPath": "hostPath", "git": "git", "s3": "s3",
-                     "configMap": "configMapVolumes", "secret": "secretVolume"}
-TOOL_FIELDS = ("tools", "workloadTypes", "architecture")
 
 
 class _Ctx:
@@ -31,7 +29,6 @@ class _Ctx:
     def problem(self, path: Path, code: str, message: str, doc: Doc | None = None) -> None:
         d = doc or self.doc
         line, col = d.loc(path)
-        from .merge import dotted
         self.problems.append(Problem(d.file, line, col, code, message, field=dotted(path)))
 
     def asset(self, kind: str, name: Any, path: Path, doc: Doc | None = None) -> Doc | None:
@@ -72,8 +69,18 @@ def resolve_workload(repo: Repo, doc: Doc, folder: str) -> tuple[ResolvedWorkloa
     data, prov = untag(tree)
     meta = doc.data.get("metadata") or {}
     rw = ResolvedWorkload(doc.kind, doc.name, project, data, prov, doc,
-                          dict(meta.get("labels") or {}), dict(meta.get("annotations") or {}))
+                          dict(meta.get("labels") or {}), dict(meta.get("annotations") or {}),
+                          _exclusions(repo, doc, spec))
     return rw, ctx.problems
+
+
+def _exclusions(repo: Repo, doc: Doc, spec: dict[str, Any]) -> Exclusions:
+    """The inherited items that the submission, then its template, excluded."""
+    sources: list[tuple[Doc, Any, Path]] = [(doc, spec, ("spec",))]
+    template = repo.get("Template", str(spec["template"])) if spec.get("template") else None
+    if template is not None:
+        sources.append((template, template.data.get("spec") or {}, ("spec",)))
+    return find_exclusions(sources)
 
 
 def _layers(ctx: _Ctx, spec: dict[str, Any]) -> Any:
@@ -130,12 +137,12 @@ def _asset_layer(repo: Repo, doc: Doc) -> Any:
 def _make_layer(doc: Doc) -> Any:
     spec = doc.data.get("spec") or {}
     if doc.kind == "Environment":
-        return tag(_environment(spec), source_of("environment", doc), doc=doc)
+        return tag(environment_spec(spec), source_of("environment", doc), doc=doc)
     if doc.kind == "ComputeResource":
         return tag({"compute": spec}, source_of("compute", doc), doc=doc, strip=1)
     if doc.kind == "DataSource":
-        key = next(iter(k for k in DATA_SOURCE_LISTS if k in spec), "")
-        return tag(_data_source(doc), source_of("dataSource", doc), doc=doc, base=("spec", key), strip=3)
+        return tag(data_source_spec(doc), source_of("dataSource", doc), doc=doc,
+                   base=("spec", data_source_key(doc)), strip=3)
     return tag(_inline(spec), source_of("template", doc), doc=doc)
 
 
@@ -185,37 +192,6 @@ def _environment_type(ctx: _Ctx, doc: Doc, path: Path) -> None:
     if types and ctx.doc.kind not in types:
         ctx.problem(path, "resolve.environment-type",
                     f'Environment "{doc.name}" is for {", ".join(types)}, not {ctx.doc.kind}')
-
-
-def _environment(spec: dict[str, Any]) -> dict[str, Any]:
-    """An Environment's spec as workload fields: its tools become ports and exposed URLs."""
-    ports, urls = [], []
-    for tool in spec.get("tools") or []:
-        item = {"container": tool.get("containerPort"), "toolType": tool.get("toolType"),
-                "toolName": tool.get("name")}
-        item = {k: v for k, v in item.items() if v is not None}
-        if tool.get("connectionType") == "ExternalUrl":
-            urls.append({**item, **({"url": tool["url"]} if "url" in tool else {})})
-        else:
-            ports.append({**item, "serviceType": tool.get("connectionType", "ClusterIP")})
-    out = {k: v for k, v in spec.items() if k not in TOOL_FIELDS}
-    if ports:
-        out["ports"] = ports
-    if urls:
-        out["exposedUrls"] = urls
-    return out
-
-
-def _data_source(doc: Doc) -> dict[str, Any]:
-    spec = doc.data.get("spec") or {}
-    storage: dict[str, Any] = {}
-    for key, listname in DATA_SOURCE_LISTS.items():
-        if isinstance(spec.get(key), dict):
-            item = dict(spec[key])
-            if listname != "pvc":
-                item.setdefault("name", doc.name)
-            storage[listname] = [item]
-    return {"storage": storage}
 
 
 def _credentials(ctx: _Ctx, tree: Any) -> Any:

@@ -76,7 +76,8 @@ def make_repo(root: Path, overlays: dict[str, str], extra: dict[str, str] | None
 
 
 def build(root: Path, overlay: str | None, until: str = "emit") -> pipeline.Result:
-    return pipeline.run(root, overlay=overlay, until=until)
+    """The whole build, or with ``until="overlay"`` its spec stages only (pipeline.specs)."""
+    return pipeline.build(root, overlay) if until == "emit" else pipeline.specs(root, overlay)
 
 
 def errors(res: pipeline.Result) -> list[str]:

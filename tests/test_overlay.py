@@ -211,7 +211,7 @@ def test_namespace_mapping_and_template(tmp_path: Path) -> None:
                                                           "train-b": "recsys-live"}
     assert all(o["metadata"]["namespace"] == "recsys-live" for b in res.bundles if b.name == "train-b"
                for o in b.objects)
-    assert "recsys-live/train-b.yaml" in pipeline.build_files(res)
+    assert "recsys-live/train-b.yaml" in res.files
 
 
 def test_namespace_mapping_that_merges_two_workloads_is_an_error(tmp_path: Path) -> None:

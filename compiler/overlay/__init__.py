@@ -17,13 +17,14 @@ spec patches, object patches, common labels and annotations, and a namespace per
 6. verification against the Kubernetes schema: an object a patch changed that fails is an
    error naming the patch.
 
-The pipeline calls ``load_chain``, ``patch_specs``, ``patch_objects`` and ``verify_patched``.
+The pipeline calls ``load_chain`` and ``exclude_workloads``, then ``patch_specs`` (stage 6,
+between policy defaults and rules), then ``patch_objects`` and ``verify_patched`` per workload.
 """
 from __future__ import annotations
 
-from .chain import Chain, Patch, Setting, load_chain
+from .chain import Chain, OverlayValue, Patch, load_chain
 from .objects import Touched, patch_objects, verify_patched
-from .specs import excluded_by, exclusion_sources, patch_specs
+from .specs import Excluded, Validator, exclude_workloads, patch_specs
 
-__all__ = ["Chain", "Patch", "Setting", "Touched", "excluded_by", "exclusion_sources", "load_chain", "patch_objects", "patch_specs",
-           "verify_patched"]
+__all__ = ["Chain", "Excluded", "OverlayValue", "Patch", "Touched", "Validator", "exclude_workloads", "load_chain",
+           "patch_objects", "patch_specs", "verify_patched"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..merge import dotted
 from ..model import Doc, Path
 from ..problems import ConfigError, Problem
 from ..repo import Repo, suggest
@@ -19,7 +20,7 @@ KIND = "Overlay"
 
 
 @dataclass(frozen=True)
-class Setting:
+class OverlayValue:
     """One value of an overlay with the place it was written."""
 
     value: Any
@@ -66,7 +67,6 @@ class Patch:
 
     def problem(self, code: str, message: str, sub: Path = ()) -> Problem:
         line, col = self.loc(sub)
-        from ..merge import dotted
         return Problem(self.doc.file, line, col, code, message, field=dotted(self.path + sub))
 
 
@@ -77,9 +77,9 @@ class Chain:
     name: str
     docs: list[Doc] = field(default_factory=list)
     target: dict[str, Any] = field(default_factory=dict)
-    labels: dict[str, Setting] = field(default_factory=dict)
-    annotations: dict[str, Setting] = field(default_factory=dict)
-    namespaces: dict[str, Setting] = field(default_factory=dict)
+    labels: dict[str, OverlayValue] = field(default_factory=dict)
+    annotations: dict[str, OverlayValue] = field(default_factory=dict)
+    namespaces: dict[str, OverlayValue] = field(default_factory=dict)
     spec_patches: list[Patch] = field(default_factory=list)
     object_patches: list[Patch] = field(default_factory=list)
     #: ``excludeWorkloads`` selectors: (select, overlay document, path of the entry)
@@ -141,7 +141,6 @@ def _visit(repo: Repo, name: str, stack: list[str], done: set[str], order: list[
 def _at(via: tuple[Doc, Path], code: str, message: str) -> Problem:
     doc, path = via
     line, col = doc.loc(path)
-    from ..merge import dotted
     return Problem(doc.file, line, col, code, message, field=dotted(path))
 
 
@@ -153,7 +152,7 @@ def _absorb(chain: Chain, doc: Doc) -> None:
                        ("namespaces", chain.namespaces)):
         for k, v in (spec.get(key) or {}).items():
             line, col = doc.loc(("spec", key, k))
-            table[str(k)] = Setting(v, doc.name, doc.file, line, col)
+            table[str(k)] = OverlayValue(v, doc.name, doc.file, line, col)
     for i, select in enumerate(spec.get("excludeWorkloads") or []):
         chain.excludes.append((select, doc, ("spec", "excludeWorkloads", i)))
     for listname, out in (("specPatches", chain.spec_patches), ("objectPatches", chain.object_patches)):

@@ -15,7 +15,7 @@ from typing import Any
 from .. import labels as L
 from ..bundle import group_of
 from ..problems import Problem
-from .chain import Chain, Patch, Setting
+from .chain import Chain, OverlayValue, Patch
 from .jsonpatch import PatchError, apply_json_patch, apply_merge_patch
 
 CONTRACT_LABELS = (L.MANAGED_BY, L.WORKLOAD, L.PROJECT, L.WORKLOAD_TYPE, L.PART_OF, L.APPLYSET_ID)
@@ -45,7 +45,7 @@ def patch_objects(chain: Chain | None, objects: list[dict[str, Any]]
         for i, obj in enumerate(out):
             if not selects(patch.select, obj):
                 continue
-            new, errors = apply_one(patch, obj)
+            new, errors = patch_object(patch, obj)
             problems.extend(errors)
             if not errors and new != obj:
                 out[i] = new
@@ -65,7 +65,7 @@ def check_common(chain: Chain) -> list[Problem]:
     return out
 
 
-def _at(setting: Setting, code: str, message: str) -> Problem:
+def _at(setting: OverlayValue, code: str, message: str) -> Problem:
     return Problem(setting.file, setting.line, setting.col, code, message)
 
 
@@ -116,7 +116,7 @@ def selects(select: dict[str, Any], obj: dict[str, Any]) -> bool:
             and all(have.get(k) == str(v) for k, v in (select.get("labels") or {}).items()))
 
 
-def apply_one(patch: Patch, obj: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+def patch_object(patch: Patch, obj: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     """The patched object, or ``obj`` and the problem naming the patch."""
     body = patch.body
     try:

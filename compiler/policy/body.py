@@ -82,6 +82,3 @@ def _kind(tree: dict[FPath, FieldInfo], path: FPath) -> str:
     info = tree.get(path)
     return info.kind if info else ""
 
-
-def dotted(path: FPath) -> str:
-    return ".".join(path)

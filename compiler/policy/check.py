@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import quantity
-from ..merge import ITEM_KEYS, SECTIONS, tag
+from ..merge import ITEM_KEYS, SECTIONS, dotted, tag
 from ..model import WORKLOAD_KINDS, Doc
 from ..problems import Problem
 from ..repo import Repo, suggest
-from .body import ATTR, LEVELS, PolicyBody, Setting, dotted
+from .body import ATTR, LEVELS, PolicyBody, Setting
 from .fields import FieldInfo, FPath, field_tree
 from .rules import ORDER, RULES, Subject, check_arg
 

@@ -13,42 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from .. import quantity
+from ..assets import data_source_spec
 from ..merge import ITEM_KEYS, SECTIONS, Leaf, get_path, is_excluded, merge, retag, tag, untag
-from ..model import Doc, Path, ResolvedWorkload, Source
+from ..model import Path, ResolvedWorkload, Source
 from ..repo import Repo
-from ..resolve import _data_source
 from .body import split_attr
 from .effective import Effective
-from .fields import FPath, field_tree
-
-#: itemized field → excluded key → (document, path of its ``exclude``)
-Exclusions = dict[FPath, dict[Any, tuple[Doc, Path]]]
-
-
-def exclusions(rw: ResolvedWorkload, repo: Repo, fields: set[FPath] | None = None,
-               extra: Any = ()) -> Exclusions:
-    """Keys the submission, its template, or ``extra`` sources (overlay spec patches: (document,
-    data, path of the data)) excluded from each itemized field (only ``fields`` and their
-    master/worker copies, when given)."""
-    out: Exclusions = {}
-    spec = rw.doc.data.get("spec") or {}
-    sources: list[tuple[Doc, Any, Path]] = [(rw.doc, spec, ("spec",))]
-    template = repo.get("Template", str(spec.get("template"))) if spec.get("template") else None
-    if template is not None:
-        sources.append((template, template.data.get("spec") or {}, ("spec",)))
-    sources.extend(extra)
-    wanted = [(f, k) for f, k in ITEM_KEYS.items() if fields is None or f in fields]
-    for doc, data, base in sources:
-        for prefix in ((),) + tuple((s,) for s in SECTIONS):
-            for fpath, key in wanted:
-                items = get_path(data, prefix + fpath)
-                if not isinstance(items, list):
-                    continue
-                for i, item in enumerate(items):
-                    if isinstance(item, dict) and item.get("exclude") is True:
-                        where: Path = base + prefix + fpath + (i, "exclude")
-                        out.setdefault(prefix + fpath, {}).setdefault(item.get(key), (doc, where))
-    return out
+from .fields import field_tree
 
 
 def assoc(node: Any, path: Path, value: Any) -> Any:
@@ -65,13 +36,13 @@ def assoc(node: Any, path: Path, value: Any) -> Any:
     return table
 
 
-def fill(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions, repo: Repo) -> tuple[Any, dict[Path, Source]]:
+def fill(rw: ResolvedWorkload, eff: Effective, repo: Repo) -> tuple[Any, dict[Path, Source]]:
     """The workload's spec and provenance with the effective policy's defaults filled in.
 
     Only the top-level fields a default, an attribute or a ``defaultFrom`` touches are re-tagged
     and merged; the rest of the spec and its provenance are kept as they are.
     """
-    base = _base(rw, eff, excluded, repo)
+    base = _base(rw, eff, repo)
     touched = set(base) | _touched(eff)
     tree = {k: retag(rw.spec[k], rw.prov, (k,)) for k in rw.spec if k in touched}
     tree = merge(base, tree)
@@ -94,7 +65,7 @@ def _touched(eff: Effective) -> set[str]:
     return out
 
 
-def _base(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions, repo: Repo) -> Any:
+def _base(rw: ResolvedWorkload, eff: Effective, repo: Repo) -> Any:
     base: Any = {}
     distributed = rw.kind == "DistributedWorkload"
     for path, setting in eff.defaults.items():
@@ -105,14 +76,14 @@ def _base(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions, repo: Repo
         base = assoc(base, path, Leaf(setting.value, setting.origin.source()))
     for path, items in eff.instances.items():
         key = ITEM_KEYS[path[1:] if path[0] in SECTIONS else path]
-        gone = excluded.get(path, {})
+        gone = rw.excluded.get(path, {})
         kept = [item for item in items if item[key].value not in gone]
         if kept:
             base = assoc(base, path, kept)
     for setting in eff.imposed:
         doc = repo.get("DataSource", setting.value)
         if doc is not None:
-            base = merge(base, tag(_data_source(doc), setting.origin.source()))
+            base = merge(base, tag(data_source_spec(doc), setting.origin.source()))
     return base
 
 

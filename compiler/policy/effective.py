@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..merge import ITEM_KEYS, SECTIONS, merge_items
+from ..assets import data_source_spec
+from ..merge import ITEM_KEYS, SECTIONS, dotted, merge_items
 from ..problems import Problem
 from ..repo import Repo
-from .body import LEVELS, Origin, PolicyBody, Setting, dotted, info_of
+from .body import LEVELS, Origin, PolicyBody, Setting, info_of
 from .fields import FPath
 
 
@@ -120,6 +121,24 @@ def _rules(eff: Effective, path: FPath, kinds: dict[str, Setting], problems: lis
         break
 
 
+#: per storage list, the instance keys that imposed assets add → the imposing setting
+Imposed = dict[FPath, dict[object, Setting]]
+
+
+def imposed_keys(eff: Effective, repo: Repo) -> Imposed:
+    """Per storage list, the instance keys that the effective policy's imposed assets add."""
+    out: Imposed = {}
+    for setting in eff.imposed:
+        doc = repo.get("DataSource", setting.value)
+        if doc is None:
+            continue
+        for listname, items in data_source_spec(doc)["storage"].items():
+            fpath = ("storage", listname)
+            for item in items:
+                out.setdefault(fpath, {})[item.get(ITEM_KEYS[fpath])] = setting
+    return out
+
+
 class Cache:
     """Effective policies per (project, type), built once; conflicts collected once."""
 
@@ -128,6 +147,14 @@ class Cache:
         self.repo = repo
         self.table: dict[tuple[str, str], Effective] = {}
         self.problems: set[Problem] = set()
+        self._imposed: dict[tuple[str, str], Imposed] = {}
+
+    def imposed(self, eff: Effective) -> Imposed:
+        """``imposed_keys`` of ``eff``, computed once per (project, type)."""
+        key = (eff.project, eff.kind)
+        if key not in self._imposed:
+            self._imposed[key] = imposed_keys(eff, self.repo)
+        return self._imposed[key]
 
     def get(self, project: str, kind: str) -> Effective:
         key = (project, kind)

@@ -11,22 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..merge import ITEM_KEYS, SECTIONS, get_path
-from ..merge import dotted as spec_dotted
-from ..model import Path, ResolvedWorkload
+from ..merge import ITEM_KEYS, SECTIONS, dotted, get_path
+from ..model import Exclusions, Path, ResolvedWorkload
 from ..problems import Problem
-from .body import Setting, dotted, info_of, split_attr
-from .defaults import Exclusions
-from .effective import Effective
+from .body import Setting, info_of, split_attr
+from .effective import Effective, Imposed
 from .fields import FPath
 from .rules import ORDER, RULES, Subject, can_add, locked, show
 
 
-def judge(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions,
-          imposed: dict[FPath, dict[Any, Setting]]) -> list[Problem]:
-    """Every rule violation of the (defaulted) workload ``rw``; ``imposed`` gives the instance
-    keys that imposed assets add, per itemized field."""
+def judge(rw: ResolvedWorkload, eff: Effective, imposed: Imposed) -> list[Problem]:
+    """Every rule violation of the final spec of ``rw``; ``imposed`` gives the instance keys
+    that imposed assets add, per itemized field. Excluded instances: ``rw.excluded``."""
     problems: list[Problem] = []
+    excluded = rw.excluded
     for path, kinds in eff.rules.items():
         field, member = split_attr(path)
         if "canAdd" in kinds:
@@ -115,13 +113,13 @@ def _locked(rw: ResolvedWorkload, field: FPath, excluded: Exclusions, rule: Sett
     for key in locked(list(gone), rule.value):
         doc, where = gone[key]
         line, col = doc.loc(where)
-        message = (f'{spec_dotted(where[:-1])}: instance "{key}" of {dotted(field)} is locked and may not be '
+        message = (f'{dotted(where[:-1])}: instance "{key}" of {dotted(field)} is locked and may not be '
                    f"excluded (locked in {rule.origin.where()})")
-        out.append(Problem(doc.file, line, col, "policy.locked", message, field=spec_dotted(where)))
+        out.append(Problem(doc.file, line, col, "policy.locked", message, field=dotted(where)))
     return out
 
 
-def _imposed_excluded(imposed: dict[FPath, dict[Any, Setting]], excluded: Exclusions) -> list[Problem]:
+def _imposed_excluded(imposed: Imposed, excluded: Exclusions) -> list[Problem]:
     out = []
     for field, keys in imposed.items():
         gone = excluded.get(field, {})
@@ -130,16 +128,16 @@ def _imposed_excluded(imposed: dict[FPath, dict[Any, Setting]], excluded: Exclus
                 doc, where = gone[key]
                 line, col = doc.loc(where)
                 out.append(Problem(doc.file, line, col, "policy.imposed",
-                                   f'{spec_dotted(where[:-1])}: "{key}" is imposed by policy '
+                                   f'{dotted(where[:-1])}: "{key}" is imposed by policy '
                                    f"{setting.origin.policy} ({setting.origin.where()}) and may not be excluded",
-                                   field=spec_dotted(where)))
+                                   field=dotted(where)))
     return out
 
 
 def _violation(rw: ResolvedWorkload, concrete: Path, kind: str, why: str, value: Any,
                rule: Setting) -> Problem:
     line, col, note = locate(rw, concrete)
-    name = spec_dotted(("spec",) + tuple(concrete))
+    name = dotted(("spec",) + tuple(concrete))
     text = f"{name} {why}" if value is None else f"{name}: {why}"
     return Problem(rw.file, line, col, f"policy.{kind}",
                    f"{text} ({kind} in {rule.origin.where()}){note}", field=name)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..merge import untag
+from ..merge import dotted, untag
 from ..problems import ConfigError
 from ..repo import Repo, suggest
-from .body import LEVELS, Origin, dotted
+from .body import LEVELS, Origin
 from .effective import Effective
 from .rules import ORDER
 
