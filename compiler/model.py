@@ -13,6 +13,17 @@ OTHER_KINDS = ("Project", "Department", "Policy", "Overlay", "Repository")
 NATIVE_KINDS = WORKLOAD_KINDS + ASSET_KINDS + OTHER_KINDS
 API_VERSION = "wlc.dev/v1alpha1"
 
+#: A scalar as YAML gives it.
+Scalar = str | int | float | bool | None
+#: Plain YAML data: scalars, lists and string-keyed maps of them. Code that reads into it
+#: narrows with isinstance. (``Doc.data`` is the YAML edge itself and stays untyped.)
+Data = Scalar | list["Data"] | dict[str, "Data"]
+#: A resolved spec: plain data on the docs/spec.md field tree. Lowering reads it through
+#: ``compiler.lower.common.Ctx``; its values are plain data (``Data``), typed loosely so that
+#: lowering need not narrow every read.
+Spec = dict[str, Any]
+#: Where each leaf of a spec came from: leaf path (inside ``spec``) → Source.
+Provenance = dict[Path, "Source"]
 #: A Kubernetes object as lowering builds it and emit writes it (plain JSON-like data).
 Manifest = dict[str, Any]
 
@@ -120,8 +131,8 @@ class ResolvedWorkload:
     kind: str
     name: str
     project: Project
-    spec: dict[str, Any]
-    prov: dict[Path, Source]
+    spec: Spec
+    prov: Provenance
     doc: Doc
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
