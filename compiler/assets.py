@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Doc
+from .model import Data, Doc
 
 #: DataSource spec key → the storage list of the workload spec it becomes
 DATA_SOURCE_LISTS = {"pvc": "pvc", "nfs": "nfs", "hostPath": "hostPath", "git": "git", "s3": "s3",
@@ -13,17 +13,22 @@ DATA_SOURCE_LISTS = {"pvc": "pvc", "nfs": "nfs", "hostPath": "hostPath", "git": 
 TOOL_FIELDS = ("tools", "workloadTypes", "architecture")
 
 
-def data_source_spec(doc: Doc) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """A DataSource as ``{"storage": {<list>: [item]}}`` (items other than PVCs named after it)."""
+def data_source_items(doc: Doc) -> dict[str, dict[str, Data]]:
+    """A DataSource's volume by the storage list it joins (items other than PVCs named after it)."""
     spec = doc.data.get("spec") or {}
-    storage: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, dict[str, Data]] = {}
     for key, listname in DATA_SOURCE_LISTS.items():
         if isinstance(spec.get(key), dict):
             item = dict(spec[key])
             if listname != "pvc":
                 item.setdefault("name", doc.name)
-            storage[listname] = [item]
-    return {"storage": storage}
+            out[listname] = item
+    return out
+
+
+def data_source_spec(doc: Doc) -> dict[str, Data]:
+    """A DataSource as spec fields: ``{"storage": {<list>: [item]}}``."""
+    return {"storage": {listname: [item] for listname, item in data_source_items(doc).items()}}
 
 
 def data_source_key(doc: Doc) -> str:

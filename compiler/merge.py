@@ -118,6 +118,20 @@ def _key_of(item: Tree, key: str) -> Data:
     return None
 
 
+def leaf_at(item: TaggedSpec, key: str) -> Leaf:
+    """The leaf of an item's key member (an itemized item always has one: the schema and the
+    policy reader require it)."""
+    leaf = item.get(key)
+    if not isinstance(leaf, Leaf):
+        raise TypeError(f"item without a {key!r} value: {item!r}")
+    return leaf
+
+
+def items_of(trees: list[Tree]) -> list[TaggedSpec]:
+    """The map items of an itemized list (every item of one is a map)."""
+    return [t for t in trees if isinstance(t, dict)]
+
+
 def is_excluded(item: Tree) -> bool:
     leaf = item.get("exclude") if isinstance(item, dict) else None
     return isinstance(leaf, Leaf) and leaf.value is True

@@ -9,10 +9,9 @@ least specific, then the first by file) keeps the field. Policies are taken in a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from ..assets import data_source_spec
-from ..merge import ITEM_KEYS, SECTIONS, dotted, merge_items
+from ..assets import data_source_items
+from ..merge import ITEM_KEYS, SECTIONS, TaggedSpec, dotted, items_of, leaf_at, merge_items
 from ..problems import Problem
 from ..repo import Repo
 from .body import LEVELS, Origin, PolicyBody, Setting, info_of
@@ -26,7 +25,7 @@ class Effective:
     project: str
     kind: str
     defaults: dict[FPath, Setting] = field(default_factory=dict)
-    instances: dict[FPath, list[Any]] = field(default_factory=dict)
+    instances: dict[FPath, list[TaggedSpec]] = field(default_factory=dict)
     rules: dict[FPath, dict[str, Setting]] = field(default_factory=dict)
     imposed: list[Setting] = field(default_factory=list)
     policies: list[PolicyBody] = field(default_factory=list)
@@ -50,7 +49,7 @@ def build(bodies: list[PolicyBody], project: str, kind: str) -> tuple[Effective,
     """Merge a chain (already ordered) into one effective policy."""
     eff = Effective(project, kind, policies=list(bodies))
     problems: list[Problem] = []
-    instance_level: dict[tuple[FPath, Any], Origin] = {}
+    instance_level: dict[tuple[FPath, object], Origin] = {}
     for body in bodies:
         for path, setting in body.defaults.items():
             if _applies(path, kind):
@@ -87,12 +86,12 @@ def _default(eff: Effective, path: FPath, setting: Setting, problems: list[Probl
     eff.defaults[path] = setting
 
 
-def _instances(eff: Effective, body: PolicyBody, path: FPath, items: list[Any],
-               seen: dict[tuple[FPath, Any], Origin], problems: list[Problem]) -> None:
+def _instances(eff: Effective, body: PolicyBody, path: FPath, items: list[TaggedSpec],
+               seen: dict[tuple[FPath, object], Origin], problems: list[Problem]) -> None:
     key = ITEM_KEYS[path[1:] if path[0] in SECTIONS else path]
     keep = []
     for item in items:
-        leaf = item[key]
+        leaf = leaf_at(item, key)
         origin = Origin(body.name, body.doc.file, leaf.source.line, 1, body.level)
         prev = seen.get((path, leaf.value))
         if prev is not None and prev.level == origin.level and prev.policy != origin.policy:
@@ -103,7 +102,7 @@ def _instances(eff: Effective, body: PolicyBody, path: FPath, items: list[Any],
             continue
         seen[(path, leaf.value)] = origin
         keep.append(item)
-    eff.instances[path] = merge_items(eff.instances.get(path, []), keep, key, path)
+    eff.instances[path] = items_of(merge_items(list(eff.instances.get(path, [])), list(keep), key, path))
 
 
 def _rules(eff: Effective, path: FPath, kinds: dict[str, Setting], problems: list[Problem]) -> None:
@@ -129,13 +128,12 @@ def imposed_keys(eff: Effective, repo: Repo) -> Imposed:
     """Per storage list, the instance keys that the effective policy's imposed assets add."""
     out: Imposed = {}
     for setting in eff.imposed:
-        doc = repo.get("DataSource", setting.value)
+        doc = repo.get("DataSource", str(setting.value))
         if doc is None:
             continue
-        for listname, items in data_source_spec(doc)["storage"].items():
+        for listname, item in data_source_items(doc).items():
             fpath = ("storage", listname)
-            for item in items:
-                out.setdefault(fpath, {})[item.get(ITEM_KEYS[fpath])] = setting
+            out.setdefault(fpath, {})[item.get(ITEM_KEYS[fpath])] = setting
     return out
 
 

@@ -9,9 +9,9 @@ an asset say so. Distributed workloads: a rule on pod-level ``X`` also judges ``
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from ..merge import ITEM_KEYS, SECTIONS, dotted, get_path
+from ..merge import ITEM_KEYS, SECTIONS, dotted, get_path, leaf_at
 from ..model import Exclusions, Path, ResolvedWorkload
 from ..problems import Problem
 from .body import Setting, info_of, split_attr
@@ -46,7 +46,7 @@ def judge(rw: ResolvedWorkload, eff: Effective, imposed: Imposed) -> list[Proble
     return problems
 
 
-def _targets(rw: ResolvedWorkload, field: FPath, member: FPath | None) -> list[tuple[Path, Any]]:
+def _targets(rw: ResolvedWorkload, field: FPath, member: FPath | None) -> list[tuple[Path, object]]:
     """(path in the final spec, value) pairs a rule judges."""
     spec = rw.spec
     fields: list[Path] = [field]
@@ -57,7 +57,7 @@ def _targets(rw: ResolvedWorkload, field: FPath, member: FPath | None) -> list[t
             fields += [(s,) + field for s in SECTIONS if get_path(spec, (s,) + field) is not None]
     if member is None:
         return [(f, get_path(spec, f)) for f in fields]
-    out: list[tuple[Path, Any]] = []
+    out: list[tuple[Path, object]] = []
     for f in fields:
         items = get_path(spec, f)
         for i, item in enumerate(items if isinstance(items, list) else []):
@@ -66,7 +66,7 @@ def _targets(rw: ResolvedWorkload, field: FPath, member: FPath | None) -> list[t
 
 
 def _subject(rw: ResolvedWorkload, eff: Effective, path: FPath, field: FPath, member: FPath | None,
-             concrete: Path, kind: str, args: dict[str, Any]) -> Subject:
+             concrete: Path, kind: str, args: Mapping[str, object]) -> Subject:
     src = rw.prov.get(concrete)
     by_policy = src is not None and src.kind == "policy"
     if member is not None:  # a default instance's own member beats the attribute default
@@ -79,25 +79,25 @@ def _subject(rw: ResolvedWorkload, eff: Effective, path: FPath, field: FPath, me
 
 
 def _instance_member(rw: ResolvedWorkload, eff: Effective, field: FPath, concrete: Path,
-                     member: FPath) -> Any:
+                     member: FPath) -> object:
     key = ITEM_KEYS.get(field[1:] if field[0] in SECTIONS else field)
     index = concrete[len(concrete) - len(member) - 1]
     item = get_path(rw.spec, concrete[: len(concrete) - len(member)])
     if key is None or not isinstance(item, dict) or not isinstance(index, int):
         return None
     for default in eff.instances.get(field, []):
-        if default[key].value == item.get(key):
+        if leaf_at(default, key).value == item.get(key):
             leaf = get_path(default, member)
             return getattr(leaf, "value", None)
     return None
 
 
 def _can_add(rw: ResolvedWorkload, eff: Effective, field: FPath, rule: Setting,
-             imposed: set[Any]) -> list[Problem]:
+             imposed: set[object]) -> list[Problem]:
     key = ITEM_KEYS.get(field[1:] if field[0] in SECTIONS else field, "name")
     items = get_path(rw.spec, field)
     keys = [item.get(key) for item in (items if isinstance(items, list) else []) if isinstance(item, dict)]
-    allowed = {d[key].value for d in eff.instances.get(field, [])} | imposed
+    allowed = {leaf_at(d, key).value for d in eff.instances.get(field, [])} | imposed
     out = []
     for bad in can_add(keys, rule.value, allowed):
         where = field + (keys.index(bad),)
@@ -134,7 +134,7 @@ def _imposed_excluded(imposed: Imposed, excluded: Exclusions) -> list[Problem]:
     return out
 
 
-def _violation(rw: ResolvedWorkload, concrete: Path, kind: str, why: str, value: Any,
+def _violation(rw: ResolvedWorkload, concrete: Path, kind: str, why: str, value: object,
                rule: Setting) -> Problem:
     line, col, note = locate(rw, concrete)
     name = dotted(("spec",) + tuple(concrete))
@@ -160,7 +160,7 @@ def _doc_path(rw: ResolvedWorkload, path: Path) -> Path:
             key = ITEM_KEYS.get(tuple(p for p in path[:depth] if isinstance(p, str) and p not in SECTIONS))
             item = get_path(rw.spec, path[: depth + 1])
             items = get_path(submitted, tuple(out))
-            found = next((i for i, it in enumerate(items or []) if isinstance(it, dict) and key
+            found = next((i for i, it in enumerate(items if isinstance(items, list) else []) if isinstance(it, dict) and key
                           and isinstance(item, dict) and it.get(key) == item.get(key)), None)
             if found is None:
                 break
