@@ -3,8 +3,6 @@ workload's spec tree. Resolution merges these under the submission; policy defau
 imposed data sources the same way."""
 from __future__ import annotations
 
-from typing import Any
-
 from .model import Data, Doc
 
 #: DataSource spec key → the storage list of the workload spec it becomes
@@ -37,12 +35,16 @@ def data_source_key(doc: Doc) -> str:
     return next(iter(k for k in DATA_SOURCE_LISTS if k in spec), "")
 
 
-def environment_spec(spec: dict[str, Any]) -> dict[str, Any]:
+def environment_spec(spec: dict[str, Data]) -> dict[str, Data]:
     """An Environment's spec as workload fields: its tools become ports and exposed URLs."""
-    ports, urls = [], []
-    for tool in spec.get("tools") or []:
-        item = {"container": tool.get("containerPort"), "toolType": tool.get("toolType"),
-                "toolName": tool.get("name")}
+    ports: list[Data] = []
+    urls: list[Data] = []
+    tools = spec.get("tools")
+    for tool in tools if isinstance(tools, list) else []:
+        if not isinstance(tool, dict):
+            continue
+        item: dict[str, Data] = {"container": tool.get("containerPort"), "toolType": tool.get("toolType"),
+                                 "toolName": tool.get("name")}
         item = {k: v for k, v in item.items() if v is not None}
         if tool.get("connectionType") == "ExternalUrl":
             urls.append({**item, **({"url": tool["url"]} if "url" in tool else {})})

@@ -5,15 +5,15 @@ template's own fields, the submission. The submission wins; itemized lists merge
 """
 from __future__ import annotations
 
-from typing import Any
-
 from .assets import data_source_key, data_source_spec, environment_spec
-from .merge import SECTIONS, Leaf, dotted, find_exclusions, merge, tag, untag
-from .model import Doc, Exclusions, Path, ResolvedWorkload, Source
+from .merge import SECTIONS, Leaf, TaggedSpec, dotted, find_exclusions, merge, tag, untag
+from .model import Data, Doc, Exclusions, Path, ResolvedWorkload, Source
 from .problems import Problem
 from .repo import Repo, suggest
 
 REFERENCE_FIELDS = ("template", "environment", "dataSources", "project")
+#: A spec as written in a document (the YAML edge: its values are narrowed where they are read).
+RawSpec = dict[str, Data]
 
 
 class _Ctx:
@@ -31,7 +31,7 @@ class _Ctx:
         line, col = d.loc(path)
         self.problems.append(Problem(d.file, line, col, code, message, field=dotted(path)))
 
-    def asset(self, kind: str, name: Any, path: Path, doc: Doc | None = None) -> Doc | None:
+    def asset(self, kind: str, name: Data, path: Path, doc: Doc | None = None) -> Doc | None:
         found = self.repo.get(kind, str(name))
         if (kind, str(name)) in self.repo.broken:
             self.tainted = True
@@ -74,16 +74,16 @@ def resolve_workload(repo: Repo, doc: Doc, folder: str) -> tuple[ResolvedWorkloa
     return rw, ctx.problems
 
 
-def _exclusions(repo: Repo, doc: Doc, spec: dict[str, Any]) -> Exclusions:
+def _exclusions(repo: Repo, doc: Doc, spec: RawSpec) -> Exclusions:
     """The inherited items that the submission, then its template, excluded."""
-    sources: list[tuple[Doc, Any, Path]] = [(doc, spec, ("spec",))]
+    sources: list[tuple[Doc, Data, Path]] = [(doc, spec, ("spec",))]
     template = repo.get("Template", str(spec["template"])) if spec.get("template") else None
     if template is not None:
         sources.append((template, template.data.get("spec") or {}, ("spec",)))
     return find_exclusions(sources)
 
 
-def _layers(ctx: _Ctx, spec: dict[str, Any]) -> Any:
+def _layers(ctx: _Ctx, spec: RawSpec) -> TaggedSpec:
     template_doc = ctx.asset("Template", spec["template"], ("spec", "template")) if "template" in spec else None
     tspec = (template_doc.data.get("spec") or {}) if template_doc else {}
     layers = _asset_layers(ctx, spec, tspec, template_doc, ("spec",))
@@ -95,17 +95,17 @@ def _layers(ctx: _Ctx, spec: dict[str, Any]) -> Any:
     if template_doc is not None:
         layers.append(_asset_layer(ctx.repo, template_doc))
     layers.append(tag(_inline(spec), Source("submission", "", ctx.doc.file), doc=ctx.doc))
-    tree: Any = {}
+    tree: TaggedSpec = {}
     for layer in layers:
         tree = merge(tree, layer)
     return tree
 
 
-def _asset_layers(ctx: _Ctx, spec: dict[str, Any], tspec: dict[str, Any], template_doc: Doc | None,
-                  base: Path) -> list[Any]:
+def _asset_layers(ctx: _Ctx, spec: RawSpec, tspec: RawSpec, template_doc: Doc | None,
+                  base: Path) -> list[TaggedSpec]:
     """The environment, compute-resource and data-source layers a spec (or a section of it, at
     ``base``) names, itself or through its template."""
-    layers: list[Any] = []
+    layers: list[TaggedSpec] = []
     env_name, env_path, env_doc = _ref(spec, tspec, "environment", template_doc, base)
     if env_name is not None:
         found = ctx.asset("Environment", env_name, env_path, env_doc)
@@ -124,7 +124,7 @@ def _asset_layers(ctx: _Ctx, spec: dict[str, Any], tspec: dict[str, Any], templa
     return layers
 
 
-def _asset_layer(repo: Repo, doc: Doc) -> Any:
+def _asset_layer(repo: Repo, doc: Doc) -> TaggedSpec:
     """The tagged layer of an asset or template, built once per repo (layers are never mutated:
     merging copies what it changes)."""
     key = (doc.kind, doc.name)
@@ -134,8 +134,8 @@ def _asset_layer(repo: Repo, doc: Doc) -> Any:
     return layer
 
 
-def _make_layer(doc: Doc) -> Any:
-    spec = doc.data.get("spec") or {}
+def _make_layer(doc: Doc) -> TaggedSpec:
+    spec: RawSpec = doc.data.get("spec") or {}
     if doc.kind == "Environment":
         return tag(environment_spec(spec), source_of("environment", doc), doc=doc)
     if doc.kind == "ComputeResource":
@@ -146,8 +146,8 @@ def _make_layer(doc: Doc) -> Any:
     return tag(_inline(spec), source_of("template", doc), doc=doc)
 
 
-def _ref(spec: dict[str, Any], tspec: dict[str, Any], key: str, template_doc: Doc | None,
-         base: Path) -> tuple[Any, Path, Doc | None]:
+def _ref(spec: RawSpec, tspec: RawSpec, key: str, template_doc: Doc | None,
+         base: Path) -> tuple[Data, Path, Doc | None]:
     if key in spec:
         return spec[key], base + (key,), None
     if key in tspec:
@@ -155,35 +155,38 @@ def _ref(spec: dict[str, Any], tspec: dict[str, Any], key: str, template_doc: Do
     return None, (), None
 
 
-def _compute_ref(spec: dict[str, Any], tspec: dict[str, Any], template_doc: Doc | None,
+def _compute_ref(spec: RawSpec, tspec: RawSpec, template_doc: Doc | None,
                  base: Path) -> tuple[str, Path, Doc | None] | None:
-    if isinstance(spec.get("compute"), str):
-        return spec["compute"], base + ("compute",), None
-    if "compute" not in spec and isinstance(tspec.get("compute"), str):
-        return tspec["compute"], base + ("compute",), template_doc
+    own, inherited = spec.get("compute"), tspec.get("compute")
+    if isinstance(own, str):
+        return own, base + ("compute",), None
+    if "compute" not in spec and isinstance(inherited, str):
+        return inherited, base + ("compute",), template_doc
     return None
 
 
-def _data_sources(spec: dict[str, Any], tspec: dict[str, Any], template_doc: Doc | None,
+def _data_sources(spec: RawSpec, tspec: RawSpec, template_doc: Doc | None,
                   base: Path) -> list[tuple[str, Path, Doc | None]]:
     out: list[tuple[str, Path, Doc | None]] = []
     seen: set[str] = set()
     for owner_spec, owner in ((tspec, template_doc), (spec, None)):
-        for i, name in enumerate(owner_spec.get("dataSources") or []):
+        names = owner_spec.get("dataSources")
+        for i, name in enumerate(names if isinstance(names, list) else []):
             if str(name) not in seen:
                 seen.add(str(name))
                 out.append((str(name), base + ("dataSources", i), owner))
     return out
 
 
-def _inline(spec: dict[str, Any]) -> dict[str, Any]:
+def _inline(spec: RawSpec) -> RawSpec:
     """The spec without its asset references (those become layers of their own)."""
     out = {k: v for k, v in spec.items() if k not in REFERENCE_FIELDS}
     if isinstance(out.get("compute"), str):
         del out["compute"]
     for role in SECTIONS:
-        if isinstance(out.get(role), dict):
-            out[role] = _inline(out[role])
+        section = out.get(role)
+        if isinstance(section, dict):
+            out[role] = _inline(section)
     return out
 
 
@@ -194,11 +197,14 @@ def _environment_type(ctx: _Ctx, doc: Doc, path: Path) -> None:
                     f'Environment "{doc.name}" is for {", ".join(types)}, not {ctx.doc.kind}')
 
 
-def _credentials(ctx: _Ctx, tree: Any) -> Any:
+def _credentials(ctx: _Ctx, tree: TaggedSpec) -> TaggedSpec:
     """Environment variables that name a Credential asset read its existing Secret."""
-    for i, item in enumerate(tree.get("environmentVariables") or []):
-        cred = item.get("credential")
-        if not isinstance(cred, dict):
+    env = tree.get("environmentVariables")
+    if not isinstance(env, list):
+        return tree
+    for i, item in enumerate(env):
+        cred = item.get("credential") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not isinstance(cred, dict):
             continue
         name_leaf = cred.get("name")
         name = name_leaf.value if isinstance(name_leaf, Leaf) else None
@@ -214,6 +220,7 @@ def _credentials(ctx: _Ctx, tree: Any) -> Any:
         src = source_of("credential", found)
         item = {k: v for k, v in item.items() if k != "credential"}
         item["secret"] = {"name": Leaf(secret, src), "key": cred.get("key", Leaf("password", src))}
-        tree["environmentVariables"] = list(tree["environmentVariables"])  # never mutate a shared layer
-        tree["environmentVariables"][i] = item
+        env = list(env)  # never mutate a shared layer
+        env[i] = item
+        tree["environmentVariables"] = env
     return tree

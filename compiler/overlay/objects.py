@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable
-from typing import Any
 
 from .. import labels as L
 from ..bundle import group_of
+from ..model import Manifest
 from ..problems import Problem
 from .chain import Chain, OverlayValue, Patch
 from .jsonpatch import PatchError, apply_json_patch, apply_merge_patch
@@ -26,13 +26,13 @@ RESERVED = ("wlc.dev/", "applyset.kubernetes.io/", L.MANAGED_BY)
 Touched = dict[int, list[Patch]]
 
 
-def describe(obj: dict[str, Any]) -> str:
+def describe(obj: Manifest) -> str:
     meta = obj.get("metadata") or {}
     return f"{obj.get('kind')} {meta.get('namespace', '')}/{meta.get('name', '')}"
 
 
-def patch_objects(chain: Chain | None, objects: list[dict[str, Any]]
-                  ) -> tuple[list[dict[str, Any]], Touched, list[Problem]]:
+def patch_objects(chain: Chain | None, objects: list[Manifest]
+                  ) -> tuple[list[Manifest], Touched, list[Problem]]:
     """Common labels/annotations, then object patches; objects that fail keep no partial change."""
     if chain is None:
         return objects, {}, []
@@ -69,7 +69,7 @@ def _at(setting: OverlayValue, code: str, message: str) -> Problem:
     return Problem(setting.file, setting.line, setting.col, code, message)
 
 
-def add_common(chain: Chain, obj: dict[str, Any]) -> dict[str, Any]:
+def add_common(chain: Chain, obj: Manifest) -> Manifest:
     """A copy of ``obj`` with the chain's common labels and annotations."""
     if not chain.labels and not chain.annotations:
         return obj
@@ -85,14 +85,14 @@ def add_common(chain: Chain, obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-def pod_templates(obj: Any) -> list[dict[str, Any]]:
+def pod_templates(obj: object) -> list[Manifest]:
     """Every pod template inside ``obj`` (a ``template`` map whose spec has containers)."""
-    found: list[dict[str, Any]] = []
+    found: list[Manifest] = []
     _walk(obj.get("spec") if isinstance(obj, dict) else None, found)
     return found
 
 
-def _walk(node: Any, found: list[dict[str, Any]]) -> None:
+def _walk(node: object, found: list[Manifest]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "template" and isinstance(value, dict) and isinstance(value.get("spec"), dict) \
@@ -104,7 +104,7 @@ def _walk(node: Any, found: list[dict[str, Any]]) -> None:
             _walk(item, found)
 
 
-def selects(select: dict[str, Any], obj: dict[str, Any]) -> bool:
+def selects(select: Manifest, obj: Manifest) -> bool:
     """Group and kind exactly, name and namespace as globs, labels exactly; all must hold."""
     meta = obj.get("metadata") or {}
     have = meta.get("labels") or {}
@@ -116,12 +116,14 @@ def selects(select: dict[str, Any], obj: dict[str, Any]) -> bool:
             and all(have.get(k) == str(v) for k, v in (select.get("labels") or {}).items()))
 
 
-def patch_object(patch: Patch, obj: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+def patch_object(patch: Patch, obj: Manifest) -> tuple[Manifest, list[Problem]]:
     """The patched object, or ``obj`` and the problem naming the patch."""
     body = patch.body
     try:
         if "jsonPatch" in body:
-            new = apply_json_patch(obj, list(body["jsonPatch"]))
+            ops = body["jsonPatch"]
+            new = apply_json_patch(obj, [op if isinstance(op, dict) else {} for op in
+                                         (ops if isinstance(ops, list) else [])])
         else:
             new = apply_merge_patch(obj, body["mergePatch"])
     except PatchError as err:
@@ -138,21 +140,21 @@ def patch_object(patch: Patch, obj: dict[str, Any]) -> tuple[dict[str, Any], lis
     return new, []
 
 
-def _contract(obj: dict[str, Any]) -> dict[str, Any]:
+def _contract(obj: Manifest) -> Manifest:
     meta = _map(obj.get("metadata"))
     labels, notes = _map(meta.get("labels")), _map(meta.get("annotations"))
-    out: dict[str, Any] = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+    out: Manifest = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
                            "metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace")}
     out.update({f"label {k}": labels.get(k) for k in CONTRACT_LABELS})
     out.update({f"annotation {k}": notes.get(k) for k in CONTRACT_ANNOTATIONS})
     return out
 
 
-def _map(value: Any) -> dict[str, Any]:
+def _map(value: object) -> Manifest:
     return value if isinstance(value, dict) else {}
 
 
-def contract_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def contract_changes(before: Manifest, after: Manifest) -> list[str]:
     """What a patch changed of the bundle contract, in words (empty when nothing)."""
     old, new = _contract(before), _contract(after)
     out = []
@@ -168,8 +170,8 @@ def contract_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]
     return out
 
 
-def verify_patched(objects: list[dict[str, Any]], touched: Touched,
-                   verify_one: Callable[[dict[str, Any]], list[str]]) -> list[Problem]:
+def verify_patched(objects: list[Manifest], touched: Touched,
+                   verify_one: Callable[[Manifest], list[str]]) -> list[Problem]:
     """Schema errors of patched objects, each reported at the last patch that changed the object."""
     out = []
     for i in sorted(touched):

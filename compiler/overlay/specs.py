@@ -12,10 +12,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from ..merge import dotted, find_exclusions, merge, retag, tag, untag
-from ..model import API_VERSION, Doc, Path, ResolvedWorkload, Source
+from ..model import API_VERSION, Data, Doc, Path, ResolvedWorkload, Source
 from ..problems import Problem
 from ..repo import Repo
 from .chain import Chain, Patch
@@ -36,19 +35,21 @@ def selector_labels(rw: ResolvedWorkload) -> dict[str, str]:
     return out
 
 
-def _globs(patterns: Any, value: str) -> bool:
-    return patterns is None or any(fnmatch.fnmatchcase(value, str(p)) for p in patterns)
+def _globs(patterns: Data, value: str) -> bool:
+    return patterns is None or (isinstance(patterns, list) and any(fnmatch.fnmatchcase(value, str(p))
+                                                                   for p in patterns))
 
 
-def selects(select: dict[str, Any], rw: ResolvedWorkload) -> bool:
+def selects(select: dict[str, Data], rw: ResolvedWorkload) -> bool:
     """Whether a spec patch's ``select`` matches ``rw`` (no conditions = every workload)."""
     types = select.get("workloadTypes")
-    labels = select.get("labels") or {}
+    labels = select.get("labels")
+    labels = labels if isinstance(labels, dict) else {}
     have = selector_labels(rw) if labels else {}
     return (_globs(select.get("projects"), rw.project.name)
             and _globs(select.get("departments"), rw.project.department)
             and _globs(select.get("names"), rw.name)
-            and (types is None or rw.kind in types)
+            and (types is None or (isinstance(types, list) and rw.kind in types))
             and all(have.get(str(k)) == str(v) for k, v in labels.items()))
 
 
@@ -81,7 +82,7 @@ def apply_patch(patch: Patch, rw: ResolvedWorkload) -> ResolvedWorkload:
     the items the patch excludes recorded."""
     base: Path = patch.path + ("patch",)
     data = patch.body["patch"]
-    high = tag(data, Source("overlay", patch.overlay, patch.doc.file), doc=patch.doc, base=base)
+    high = tag(data if isinstance(data, dict) else {}, Source("overlay", patch.overlay, patch.doc.file), doc=patch.doc, base=base)
     spec, prov = untag(merge(retag(rw.spec, rw.prov), high))
     return replace(rw, spec=spec, prov=prov, excluded=find_exclusions([(patch.doc, data, base)], rw.excluded))
 
