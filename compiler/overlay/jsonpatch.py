@@ -9,6 +9,7 @@ deletes a member, a map merges into a map, anything else replaces.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping, Sequence
 
 
@@ -173,6 +174,5 @@ def _type(node: object) -> str:
 
 
 def _show(value: object) -> str:
-    import json
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return text if len(text) <= 80 else text[:77] + "..."

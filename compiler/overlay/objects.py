@@ -8,6 +8,7 @@ the bundle contract: kind, apiVersion, name, namespace, the contract labels and 
 """
 from __future__ import annotations
 
+import copy
 import fnmatch
 from collections.abc import Callable
 
@@ -43,7 +44,7 @@ def patch_objects(chain: Chain | None, objects: list[Manifest]
     touched: Touched = {}
     for patch in chain.object_patches:
         for i, obj in enumerate(out):
-            if not selects(patch.select, obj):
+            if not selects_object(patch.select, obj):
                 continue
             new, errors = patch_object(patch, obj)
             problems.extend(errors)
@@ -73,7 +74,6 @@ def add_common(chain: Chain, obj: Manifest) -> Manifest:
     """A copy of ``obj`` with the chain's common labels and annotations."""
     if not chain.labels and not chain.annotations:
         return obj
-    import copy
     obj = copy.deepcopy(obj)
     labels = {k: str(s.value) for k, s in chain.labels.items()}
     notes = {k: str(s.value) for k, s in chain.annotations.items()}
@@ -104,7 +104,7 @@ def _walk(node: object, found: list[Manifest]) -> None:
             _walk(item, found)
 
 
-def selects(select: Manifest, obj: Manifest) -> bool:
+def selects_object(select: Manifest, obj: Manifest) -> bool:
     """Group and kind exactly, name and namespace as globs, labels exactly; all must hold."""
     meta = obj.get("metadata") or {}
     have = meta.get("labels") or {}

@@ -40,7 +40,7 @@ def _globs(patterns: Data, value: str) -> bool:
                                                                    for p in patterns))
 
 
-def selects(select: dict[str, Data], rw: ResolvedWorkload) -> bool:
+def selects_workload(select: dict[str, Data], rw: ResolvedWorkload) -> bool:
     """Whether a spec patch's ``select`` matches ``rw`` (no conditions = every workload)."""
     types = select.get("workloadTypes")
     labels = select.get("labels")
@@ -66,7 +66,7 @@ def patch_specs(chain: Chain | None, workloads: list[ResolvedWorkload], repo: Re
     for rw in mapped:
         patched: ResolvedWorkload | None = rw
         for i, patch in enumerate(chain.spec_patches):
-            if patched is None or not selects(patch.select, patched):
+            if patched is None or not selects_workload(patch.select, patched):
                 continue
             if (i, rw.kind) not in checked:
                 checked[(i, rw.kind)] = check_patch(patch, rw.kind, validate_doc)
@@ -170,6 +170,6 @@ def exclude_workloads(chain: Chain | None,
 def excluded_by(chain: Chain | None, rw: ResolvedWorkload) -> str | None:
     """"<file>:<line>" of the first ``excludeWorkloads`` entry that selects ``rw``, or None."""
     for select, doc, path in (chain.excludes if chain is not None else []):
-        if selects(select, rw):
+        if selects_workload(select, rw):
             return f"{doc.file}:{doc.loc(path)[0]}"
     return None

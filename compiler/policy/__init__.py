@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..model import WORKLOAD_KINDS, ResolvedWorkload
+from ..model import ResolvedWorkload
 from ..problems import Problem
 from ..repo import Repo
-from .body import PolicyBody
-from .check import read_policy
 from .defaults import fill
-from .effective import Cache, Effective
+from .effective import Cache, Effective, cache_for, read_all
 from .enforce import judge
 
 
@@ -34,28 +32,6 @@ class Policies:
             return None
         eff = self.cache.get(rw.project.name, rw.kind)
         return None if eff.empty else eff
-
-
-def read_all(repo: Repo) -> tuple[list[PolicyBody], list[Problem]]:
-    """Every Policy document of the repo, read and checked."""
-    bodies: list[PolicyBody] = []
-    problems: list[Problem] = []
-    for _, doc in sorted(repo.by_kind.get("Policy", {}).items()):
-        body, found = read_policy(doc, repo)
-        problems.extend(found)
-        if body is not None:
-            bodies.append(body)
-    return bodies, problems
-
-
-def cache_for(repo: Repo) -> tuple[Cache, list[Problem]]:
-    """The effective-policy cache with every chain of the repo built (conflicts found once)."""
-    bodies, problems = read_all(repo)
-    cache = Cache(bodies, repo)
-    for project in sorted(repo.projects):
-        for kind in WORKLOAD_KINDS:
-            cache.get(project, kind)
-    return cache, problems + sorted(cache.problems)
 
 
 def read(repo: Repo) -> tuple[Policies, list[Problem]]:

@@ -63,7 +63,7 @@ class _Reader:
 
     # ------------------------------------------------------------------ the field tree
 
-    def walk(self, tree: _Tree, node: Data, fpath: FPath, docpath: DocPath, attr: FPath | None = None) -> None:
+    def walk(self, tree: _Section, node: Data, fpath: FPath, docpath: DocPath, attr: FPath | None = None) -> None:
         """Down ``node`` (the ``defaults`` or ``rules`` tree at ``fpath``) to its leaves and itemized
         fields; a member of an itemized field (under ``attr``) is stored under its ``attributes``."""
         if not isinstance(node, dict):
@@ -178,7 +178,7 @@ class _Reader:
 
 
 @dataclass(frozen=True)
-class _Tree:
+class _Section:
     """A tree ``_Reader.walk`` reads: its name and problem code, what it does at a leaf and at an itemized field."""
 
     name: str
@@ -187,8 +187,8 @@ class _Tree:
     itemized: Callable[[_Reader, Data, FPath, DocPath], None]
 
 
-_DEFAULTS = _Tree("defaults", "policy.bad-default", _Reader.leaf_default, _Reader.itemized_default)
-_RULES = _Tree("rules", "policy.bad-rule", _Reader.leaf_rule, _Reader.itemized_rules)
+_DEFAULTS = _Section("defaults", "policy.bad-default", _Reader.leaf_default, _Reader.itemized_default)
+_RULES = _Section("rules", "policy.bad-rule", _Reader.leaf_rule, _Reader.itemized_rules)
 
 
 def read_policy(doc: Doc, repo: Repo) -> tuple[PolicyBody | None, list[Problem]]:

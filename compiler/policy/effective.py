@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from ..assets import data_source_items
 from ..merge import ITEM_KEYS, SECTIONS, TaggedSpec, dotted, items_of, leaf_at, merge_items
+from ..model import WORKLOAD_KINDS
 from ..problems import Problem
 from ..repo import Repo
 from .body import LEVELS, Origin, PolicyBody, Setting, info_of
+from .check import read_policy
 from .fields import FPath
 
 
@@ -161,3 +163,25 @@ class Cache:
             self.table[key] = eff
             self.problems.update(problems)
         return self.table[key]
+
+
+def read_all(repo: Repo) -> tuple[list[PolicyBody], list[Problem]]:
+    """Every Policy document of the repo, read and checked."""
+    bodies: list[PolicyBody] = []
+    problems: list[Problem] = []
+    for _, doc in sorted(repo.by_kind.get("Policy", {}).items()):
+        body, found = read_policy(doc, repo)
+        problems.extend(found)
+        if body is not None:
+            bodies.append(body)
+    return bodies, problems
+
+
+def cache_for(repo: Repo) -> tuple[Cache, list[Problem]]:
+    """The effective-policy cache with every chain of the repo built (conflicts found once)."""
+    bodies, problems = read_all(repo)
+    cache = Cache(bodies, repo)
+    for project in sorted(repo.projects):
+        for kind in WORKLOAD_KINDS:
+            cache.get(project, kind)
+    return cache, problems + sorted(cache.problems)

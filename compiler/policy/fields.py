@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .. import schemas
 from ..merge import ITEM_KEYS, SECTIONS
 from ..model import WORKLOAD_KINDS
 
 FPath = tuple[str, ...]
 #: Reference fields of a spec: never the subject of a policy.
 NOT_POLICY_FIELDS = frozenset({"project", "template", "environment", "dataSources", "exclude"})
-SCALARS = ("boolean", "integer", "number", "string", "quantity")
 
 
 @dataclass
@@ -30,15 +30,14 @@ class FieldInfo:
     children: dict[str, None] = field(default_factory=dict)  # ordered set of child names
 
 
-Tree = dict[FPath, FieldInfo]
+FieldTree = dict[FPath, FieldInfo]
 
 
 @lru_cache(maxsize=1)
-def field_tree() -> Tree:
+def field_tree() -> FieldTree:
     """Every policy-addressable field of every workload kind (union; ``types`` says which)."""
-    tree: Tree = {(): FieldInfo("object", set(WORKLOAD_KINDS))}
+    tree: FieldTree = {(): FieldInfo("object", set(WORKLOAD_KINDS))}
     try:
-        from .. import schemas
         for kind in WORKLOAD_KINDS:
             spec = schemas.schema_for(kind)["properties"]["spec"]
             _walk(tree, (), spec, kind + ".schema.json", kind)
@@ -48,7 +47,7 @@ def field_tree() -> Tree:
     return tree
 
 
-def _add(tree: Tree, path: FPath, kind: str, wtype: str, enum: tuple[Any, ...] = ()) -> None:
+def _add(tree: FieldTree, path: FPath, kind: str, wtype: str, enum: tuple[Any, ...] = ()) -> None:
     info = tree.get(path)
     if info is None:
         info = tree[path] = FieldInfo(kind, set(), enum)
@@ -61,7 +60,6 @@ def _add(tree: Tree, path: FPath, kind: str, wtype: str, enum: tuple[Any, ...] =
 
 def _resolve(node: dict[str, Any], file: str) -> tuple[dict[str, Any], str, bool]:
     """Follow ``$ref``s; the flag says the node is a Kubernetes quantity."""
-    from .. import schemas
     quantity = False
     while "$ref" in node:
         ref = str(node["$ref"])
@@ -87,14 +85,14 @@ def _kind_of(node: dict[str, Any], quantity: bool) -> str:
     return "any"
 
 
-def _walk(tree: Tree, path: FPath, node: dict[str, Any], file: str, wtype: str) -> None:
+def _walk(tree: FieldTree, path: FPath, node: dict[str, Any], file: str, wtype: str) -> None:
     for name, sub in (node.get("properties") or {}).items():
         if name in NOT_POLICY_FIELDS:
             continue
         _field(tree, path + (name,), sub, file, wtype)
 
 
-def _field(tree: Tree, path: FPath, node: dict[str, Any], file: str, wtype: str) -> None:
+def _field(tree: FieldTree, path: FPath, node: dict[str, Any], file: str, wtype: str) -> None:
     node, file, quantity = _resolve(node, file)
     branches = node.get("anyOf") or node.get("oneOf")
     if branches:  # e.g. compute: an asset name or inline compute: policies address the map
@@ -170,7 +168,7 @@ _SECTION_FIELDS = ("image", "imagePullPolicy", "command", "args", "workingDir", 
                    "annotations")
 
 
-def _from_table(tree: Tree) -> None:
+def _from_table(tree: FieldTree) -> None:
     for wtype in WORKLOAD_KINDS:
         entries = (_POD + " " + _EXTRA[wtype]).split()
         for entry in entries:

@@ -9,13 +9,12 @@ from ..model import Data
 from ..problems import ConfigError, Problem
 from ..repo import Repo, suggest
 from .body import LEVELS, Origin
-from .effective import Effective
+from .effective import Effective, cache_for
 from .rules import ORDER
 
 
 def effective_for(repo: Repo, project: str, kind: str) -> tuple[Effective, list[Problem]]:
     """The effective policy and the policy problems of the repo; ConfigError for an unknown project."""
-    from . import cache_for
     if project not in repo.projects:
         raise ConfigError(f'no Project named "{project}"' + suggest(project, sorted(repo.projects)))
     cache, problems = cache_for(repo)
