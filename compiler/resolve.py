@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .assets import data_source_key, data_source_spec, environment_spec
 from .merge import SECTIONS, Leaf, TaggedSpec, dotted, find_exclusions, merge, tag, untag
-from .model import Data, Doc, Exclusions, Path, ResolvedWorkload, Source
+from .model import Data, Doc, Exclusions, Path, Project, ResolvedWorkload, Source
 from .problems import Problem
 from .repo import Repo, suggest
 
@@ -50,18 +50,9 @@ def resolve_workload(repo: Repo, doc: Doc, folder: str) -> tuple[ResolvedWorkloa
     """The resolved workload, or None with problems when its project is unknown."""
     ctx = _Ctx(repo, doc)
     spec = doc.data.get("spec") or {}
-    project = repo.projects.get(folder)
+    project = _project(ctx, folder, spec)
     if project is None:
-        if ("Project", folder) in repo.broken:
-            return None, ctx.problems
-        ctx.problem(("kind",), "resolve.unknown-project",
-                    f'{doc.kind} "{doc.name}" is in folder "{folder}" but there is no Project "{folder}"'
-                    + suggest(folder, sorted(repo.projects)))
         return None, ctx.problems
-    named = spec.get("project")
-    if named is not None and named != folder:
-        ctx.problem(("spec", "project"), "resolve.wrong-project",
-                    f'spec.project is "{named}" but the file is in the folder of project "{folder}"')
     tree = _layers(ctx, spec)
     tree = _credentials(ctx, tree)
     if ctx.tainted:
@@ -72,6 +63,23 @@ def resolve_workload(repo: Repo, doc: Doc, folder: str) -> tuple[ResolvedWorkloa
                           dict(meta.get("labels") or {}), dict(meta.get("annotations") or {}),
                           _exclusions(repo, doc, spec))
     return rw, ctx.problems
+
+
+def _project(ctx: _Ctx, folder: str, spec: RawSpec) -> Project | None:
+    """The project of the workload's folder (None, with a problem unless the Project document
+    itself is broken, when there is none); a spec that names another project is a problem."""
+    project = ctx.repo.projects.get(folder)
+    if project is None:
+        if ("Project", folder) not in ctx.repo.broken:
+            ctx.problem(("kind",), "resolve.unknown-project",
+                        f'{ctx.doc.kind} "{ctx.doc.name}" is in folder "{folder}" but there is no Project '
+                        f'"{folder}"' + suggest(folder, sorted(ctx.repo.projects)))
+        return None
+    named = spec.get("project")
+    if named is not None and named != folder:
+        ctx.problem(("spec", "project"), "resolve.wrong-project",
+                    f'spec.project is "{named}" but the file is in the folder of project "{folder}"')
+    return project
 
 
 def _exclusions(repo: Repo, doc: Doc, spec: RawSpec) -> Exclusions:
@@ -206,17 +214,10 @@ def _credentials(ctx: _Ctx, tree: TaggedSpec) -> TaggedSpec:
         cred = item.get("credential") if isinstance(item, dict) else None
         if not isinstance(item, dict) or not isinstance(cred, dict):
             continue
-        name_leaf = cred.get("name")
-        name = name_leaf.value if isinstance(name_leaf, Leaf) else None
-        found = ctx.repo.get("Credential", str(name))
-        if ("Credential", str(name)) in ctx.repo.broken:
-            ctx.tainted = True
-            continue
+        found = _credential(ctx, cred, i)
         if found is None:
-            ctx.problem(("spec", "environmentVariables", i, "credential", "name"), "resolve.missing-asset",
-                        f'Credential "{name}" not found' + suggest(str(name), ctx.repo.names("Credential")))
             continue
-        secret = str((found.data.get("spec") or {}).get("secretName", name))
+        secret = str((found.data.get("spec") or {}).get("secretName", found.name))
         src = source_of("credential", found)
         item = {k: v for k, v in item.items() if k != "credential"}
         item["secret"] = {"name": Leaf(secret, src), "key": cred.get("key", Leaf("password", src))}
@@ -224,3 +225,17 @@ def _credentials(ctx: _Ctx, tree: TaggedSpec) -> TaggedSpec:
         env[i] = item
         tree["environmentVariables"] = env
     return tree
+
+
+def _credential(ctx: _Ctx, cred: TaggedSpec, index: int) -> Doc | None:
+    """The Credential document an environment variable names (None: broken or missing)."""
+    leaf = cred.get("name")
+    name = str(leaf.value if isinstance(leaf, Leaf) else None)
+    if ("Credential", name) in ctx.repo.broken:
+        ctx.tainted = True
+        return None
+    found = ctx.repo.get("Credential", name)
+    if found is None:
+        ctx.problem(("spec", "environmentVariables", index, "credential", "name"), "resolve.missing-asset",
+                    f'Credential "{name}" not found' + suggest(name, ctx.repo.names("Credential")))
+    return found

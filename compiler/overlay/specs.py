@@ -61,20 +61,27 @@ def patch_specs(chain: Chain | None, workloads: list[ResolvedWorkload], repo: Re
     if chain is None:
         return workloads, []
     mapped, problems = map_namespaces(chain, workloads, repo)
-    out: list[ResolvedWorkload] = []
-    checked: dict[tuple[int, str], list[Problem]] = {}
-    for rw in mapped:
-        patched: ResolvedWorkload | None = rw
-        for i, patch in enumerate(chain.spec_patches):
-            if patched is None or not selects_workload(patch.select, patched):
-                continue
-            if (i, rw.kind) not in checked:
-                checked[(i, rw.kind)] = check_patch(patch, rw.kind, validate_doc)
-                problems.extend(checked[(i, rw.kind)])
-            patched = None if checked[(i, rw.kind)] else apply_patch(patch, patched)
-        if patched is not None:
-            out.append(patched)
-    return out, problems
+    fits: dict[tuple[int, str], list[Problem]] = {}
+
+    def fit(i: int, kind: str) -> bool:
+        """Whether spec patch ``i`` fits a ``kind`` spec (its problems reported once)."""
+        if (i, kind) not in fits:
+            fits[(i, kind)] = check_patch(chain.spec_patches[i], kind, validate_doc)
+            problems.extend(fits[(i, kind)])
+        return not fits[(i, kind)]
+
+    patched = [_patched(chain, rw, fit) for rw in mapped]
+    return [rw for rw in patched if rw is not None], problems
+
+
+def _patched(chain: Chain, rw: ResolvedWorkload, fit: Callable[[int, str], bool]) -> ResolvedWorkload | None:
+    """``rw`` with every spec patch that selects it applied in order; None when one does not fit."""
+    for i, patch in enumerate(chain.spec_patches):
+        if selects_workload(patch.select, rw):
+            if not fit(i, rw.kind):
+                return None
+            rw = apply_patch(patch, rw)
+    return rw
 
 
 def apply_patch(patch: Patch, rw: ResolvedWorkload) -> ResolvedWorkload:
