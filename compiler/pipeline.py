@@ -155,10 +155,10 @@ def _specs(loaded: Loaded, overlay: str | None, only: str | None) -> Specs:
         return Specs(None, name, loaded.target, None, [], [], [], loaded.problems)
     resolved, unresolved = _resolve(repo, only)                                         # 4
     chain, target, unchained = _chain(repo, overlay, loaded.target)
-    kept, excluded = exclude_workloads(chain, resolved) if chain is not None or overlay is None else ([], [])
+    kept, excluded = _excluded(chain, overlay, resolved)
     policies, unread = policy.read(repo)
     defaulted = policy.fill_defaults(policies, repo, kept)                              # 5
-    patched, unpatched = patch_specs(chain, defaulted, repo, validate.validate_doc)  # 6
+    patched, unpatched = patch_specs(chain, defaulted, repo, validate.validate_doc)      # 6
     final, violations = policy.apply_rules(policies, patched)                           # 7
     ids = [_identity(rw) for rw in resolved]
     problems = (loaded.problems + unresolved + duplicate_workloads(ids) + unchained + unread
@@ -191,6 +191,15 @@ def _chain(repo: Repo, name: str | None, target: Target) -> tuple[Chain | None, 
         return None, target, []
     chain, problems = load_chain(repo, name)
     return chain, (config.apply_target(target, chain.target) if chain else target), problems
+
+
+def _excluded(chain: Chain | None, overlay: str | None,
+              resolved: list[ResolvedWorkload]) -> tuple[list[ResolvedWorkload], list[Excluded]]:
+    """The workloads the overlay builds and those its ``excludeWorkloads`` leaves out; a broken
+    chain builds nothing (its problems say why)."""
+    if overlay is not None and chain is None:
+        return [], []
+    return exclude_workloads(chain, resolved)
 
 
 def _check(root: FsPath, overlay: str | None,
