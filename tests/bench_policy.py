@@ -37,7 +37,7 @@ def synthetic(i: int) -> str:
 
 def build_seconds(repo: Path, repeat: int) -> tuple[float, int]:
     from compiler import pipeline
-    kwargs = {"jobs": 1} if "jobs" in inspect.signature(pipeline.run).parameters else {}
+    kwargs = {"jobs": 1} if "jobs" in inspect.signature(pipeline.build).parameters else {}
     best = float("inf")
     count = 0
     for _ in range(repeat):
