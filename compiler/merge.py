@@ -29,6 +29,10 @@ ITEM_KEYS: dict[tuple[str, ...], str] = {
     ("labels",): "name",
     ("annotations",): "name",
 }
+#: top-level spec field → the itemized lists under it, with their keys
+_ITEMS_UNDER: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _fpath, _key in ITEM_KEYS.items():
+    _ITEMS_UNDER.setdefault(_fpath[0], []).append((_fpath, _key))
 #: Distributed workloads repeat the pod-level tree under these sections.
 SECTIONS = ("master", "worker")
 
@@ -179,10 +183,11 @@ def find_exclusions(sources: list[tuple[Doc, Data, Path]], into: Exclusions | No
         nodes: list[tuple[Path, dict[str, Data]]] = [((), data)]
         nodes += [((s,), node) for s in SECTIONS if isinstance(node := data.get(s), dict)]
         for prefix, node in nodes:
-            for fpath, key in ITEM_KEYS.items():
-                items = get_path(node, fpath)
-                if isinstance(items, list):
-                    _excluded_items(out, doc, base + prefix + fpath, prefix + fpath, items, key)
+            for head in node:
+                for fpath, key in _ITEMS_UNDER.get(head, ()):
+                    items = get_path(node, fpath)
+                    if isinstance(items, list):
+                        _excluded_items(out, doc, base + prefix + fpath, prefix + fpath, items, key)
     return out
 
 
