@@ -7,10 +7,11 @@ anything else is replaced as a whole. ``untag`` gives back plain data and a path
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import overload
 
-from .model import Data, Doc, Exclusions, Path, Provenance, Source
+from .model import Doc, Exclusions, Path, Provenance, Source
 
 #: Itemized lists (docs/spec.md): field path (without list indexes) → the member that keys them.
 ITEM_KEYS: dict[tuple[str, ...], str] = {
@@ -49,7 +50,7 @@ def item_key(path: tuple[str | int, ...]) -> str | None:
 class Leaf:
     """One value of a tagged tree with the place it came from."""
 
-    value: Data
+    value: object
     source: Source
 
 
@@ -61,12 +62,12 @@ TaggedSpec = dict[str, Tree]
 
 
 @overload
-def tag(data: dict[str, Data], source: Source, path: Path = (), doc: Doc | None = None,
+def tag(data: Mapping[str, object], source: Source, path: Path = (), doc: Doc | None = None,
         base: Path = ("spec",), strip: int = 0) -> TaggedSpec: ...
 @overload
-def tag(data: Data, source: Source, path: Path = (), doc: Doc | None = None,
+def tag(data: object, source: Source, path: Path = (), doc: Doc | None = None,
         base: Path = ("spec",), strip: int = 0) -> Tree: ...
-def tag(data: Data, source: Source, path: Path = (), doc: Doc | None = None,
+def tag(data: object, source: Source, path: Path = (), doc: Doc | None = None,
         base: Path = ("spec",), strip: int = 0) -> Tree:
     """Wrap every leaf of ``data`` in a Leaf; itemized list items stay maps of leaves.
 
@@ -115,7 +116,7 @@ def merge_items(low: list[Tree], high: list[Tree], key: str, path: Path) -> list
     return out
 
 
-def _key_of(item: Tree, key: str) -> Data:
+def _key_of(item: Tree, key: str) -> object:
     if isinstance(item, dict):
         leaf = item.get(key)
         return leaf.value if isinstance(leaf, Leaf) else None
@@ -142,16 +143,16 @@ def is_excluded(item: Tree) -> bool:
 
 
 @overload
-def untag(tree: TaggedSpec, path: Path = ()) -> tuple[dict[str, Data], Provenance]: ...
+def untag(tree: TaggedSpec, path: Path = ()) -> tuple[dict[str, object], Provenance]: ...
 @overload
-def untag(tree: Tree, path: Path = ()) -> tuple[Data, Provenance]: ...
-def untag(tree: Tree, path: Path = ()) -> tuple[Data, Provenance]:
+def untag(tree: Tree, path: Path = ()) -> tuple[object, Provenance]: ...
+def untag(tree: Tree, path: Path = ()) -> tuple[object, Provenance]:
     """Plain data and provenance; excluded items are dropped here."""
     prov: Provenance = {}
     return _untag(tree, path, prov), prov
 
 
-def _untag(tree: Tree, path: Path, prov: Provenance) -> Data:
+def _untag(tree: Tree, path: Path, prov: Provenance) -> object:
     if isinstance(tree, Leaf):
         prov[path] = tree.source
         return tree.value
@@ -173,14 +174,14 @@ def get_path(data: object, path: Path) -> object:
     return data
 
 
-def find_exclusions(sources: list[tuple[Doc, Data, Path]], into: Exclusions | None = None) -> Exclusions:
+def find_exclusions(sources: list[tuple[Doc, object, Path]], into: Exclusions | None = None) -> Exclusions:
     """The items that each source removes with ``exclude: true``: (document, its spec data, the
     path of that data in the document), in order; the first source that removes a key is kept."""
     out: Exclusions = {f: dict(keys) for f, keys in (into or {}).items()}
     for doc, data, base in sources:
         if not isinstance(data, dict):
             continue
-        nodes: list[tuple[Path, dict[str, Data]]] = [((), data)]
+        nodes: list[tuple[Path, dict[str, object]]] = [((), data)]
         nodes += [((s,), node) for s in SECTIONS if isinstance(node := data.get(s), dict)]
         for prefix, node in nodes:
             for head in node:
@@ -191,7 +192,7 @@ def find_exclusions(sources: list[tuple[Doc, Data, Path]], into: Exclusions | No
     return out
 
 
-def _excluded_items(out: Exclusions, doc: Doc, where: Path, field: Path, items: list[Data], key: str) -> None:
+def _excluded_items(out: Exclusions, doc: Doc, where: Path, field: Path, items: list[object], key: str) -> None:
     for i, item in enumerate(items):
         if isinstance(item, dict) and item.get("exclude") is True:
             fpath = tuple(str(p) for p in field)
@@ -207,10 +208,10 @@ def dotted(path: Path) -> str:
 
 
 @overload
-def retag(data: dict[str, Data], prov: Provenance, path: Path = ()) -> TaggedSpec: ...
+def retag(data: Mapping[str, object], prov: Provenance, path: Path = ()) -> TaggedSpec: ...
 @overload
-def retag(data: Data, prov: Provenance, path: Path = ()) -> Tree: ...
-def retag(data: Data, prov: Provenance, path: Path = ()) -> Tree:
+def retag(data: object, prov: Provenance, path: Path = ()) -> Tree: ...
+def retag(data: object, prov: Provenance, path: Path = ()) -> Tree:
     """The inverse of ``untag``: a tagged tree from plain data and its provenance."""
     if isinstance(data, dict):
         return {k: retag(v, prov, path + (k,)) for k, v in data.items()}

@@ -18,10 +18,9 @@ Scalar = str | int | float | bool | None
 #: Plain YAML data: scalars, lists and string-keyed maps of them. Code that reads into it
 #: narrows with isinstance. (``Doc.data`` is the YAML edge itself and stays untyped.)
 Data = Scalar | list["Data"] | dict[str, "Data"]
-#: A resolved spec: plain data on the docs/spec.md field tree. Lowering reads it through
-#: ``compiler.lower.common.Ctx``; its values are plain data (``Data``), typed loosely so that
-#: lowering need not narrow every read.
-Spec = dict[str, Any]
+#: A resolved spec: plain data on the docs/spec.md field tree. Its values are ``object``:
+#: whoever reads one narrows it (isinstance) first, as lowering's ``Ctx.get`` does.
+Spec = dict[str, object]
 #: Where each leaf of a spec came from: leaf path (inside ``spec``) → Source.
 Provenance = dict[Path, "Source"]
 #: A Kubernetes object as lowering builds it and emit writes it (plain JSON-like data).

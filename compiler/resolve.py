@@ -84,7 +84,7 @@ def _project(ctx: _Ctx, folder: str, spec: RawSpec) -> Project | None:
 
 def _exclusions(repo: Repo, doc: Doc, spec: RawSpec) -> Exclusions:
     """The inherited items that the submission, then its template, excluded."""
-    sources: list[tuple[Doc, Data, Path]] = [(doc, spec, ("spec",))]
+    sources: list[tuple[Doc, object, Path]] = [(doc, spec, ("spec",))]
     template = repo.get("Template", str(spec["template"])) if spec.get("template") else None
     if template is not None:
         sources.append((template, template.data.get("spec") or {}, ("spec",)))

@@ -28,7 +28,8 @@ Excluded = dict[str, str]
 def selector_labels(rw: ResolvedWorkload) -> dict[str, str]:
     """The labels a selector sees: metadata labels, then the spec's ``labels`` items."""
     out = {str(k): str(v) for k, v in rw.labels.items()}
-    for item in rw.spec.get("labels") or []:
+    items = rw.spec.get("labels")
+    for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and "name" in item:
             value = item.get("value", "")
             out[str(item["name"])] = str(value).lower() if isinstance(value, bool) else str(value)

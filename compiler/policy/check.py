@@ -256,7 +256,7 @@ def _own_rules(reader: _Reader) -> None:
         body.instances[path] = good
 
 
-def _judge_default(reader: _Reader, path: FPath, value: Data, dpath: DocPath) -> bool:
+def _judge_default(reader: _Reader, path: FPath, value: object, dpath: DocPath) -> bool:
     rules = reader.body.rules.get(path)
     if not rules:
         return True
@@ -284,8 +284,8 @@ def _docpath(path: FPath) -> DocPath:
     return tuple(path)
 
 
-def _leaves(item: TaggedSpec, prefix: FPath = ()) -> list[tuple[FPath, Data]]:
-    out: list[tuple[FPath, Data]] = []
+def _leaves(item: TaggedSpec, prefix: FPath = ()) -> list[tuple[FPath, object]]:
+    out: list[tuple[FPath, object]] = []
     for k, v in item.items():
         if isinstance(v, Leaf):
             out.append((prefix + (k,), v.value))

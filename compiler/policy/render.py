@@ -5,7 +5,6 @@ import json
 from typing import TypedDict
 
 from ..merge import dotted, untag
-from ..model import Data
 from ..problems import ConfigError, Problem
 from ..repo import Repo, suggest
 from .body import LEVELS, Origin
@@ -26,7 +25,7 @@ class Row(TypedDict):
 
     field: str
     what: str
-    value: Data
+    value: object
     policy: str
     file: str
     line: int
@@ -54,7 +53,7 @@ def rows(eff: Effective) -> list[Row]:
     return sorted(out, key=lambda r: (r["field"], r["what"] != "default", r["line"]))
 
 
-def _row(field: str, what: str, value: Data, origin: Origin) -> Row:
+def _row(field: str, what: str, value: object, origin: Origin) -> Row:
     return Row(field=field, what=what, value=value, policy=origin.policy, file=origin.file, line=origin.line)
 
 
