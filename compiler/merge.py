@@ -8,10 +8,9 @@ anything else is replaced as a whole. ``untag`` gives back plain data and a path
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import overload
 
-from .model import Doc, Exclusions, Path, Provenance, Source
+from .model import Doc, Exclusions, Leaf, Path, Provenance, Source, TaggedSpec, Tree
 
 #: Itemized lists (docs/spec.md): field path (without list indexes) → the member that keys them.
 ITEM_KEYS: dict[tuple[str, ...], str] = {
@@ -44,21 +43,6 @@ def item_key(path: tuple[str | int, ...]) -> str | None:
     if names and names[0] in SECTIONS:
         names = names[1:]
     return ITEM_KEYS.get(names)
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """One value of a tagged tree with the place it came from."""
-
-    value: object
-    source: Source
-
-
-#: A tagged tree: the spec with every leaf (scalars, and lists other than itemized ones) a Leaf;
-#: maps and itemized lists stay maps and lists of trees.
-Tree = Leaf | dict[str, "Tree"] | list["Tree"]
-#: A tagged spec (the root of a tree is always a map).
-TaggedSpec = dict[str, Tree]
 
 
 @overload

@@ -79,6 +79,21 @@ class Source:
         return f"{self.kind}{':' + self.name if self.name else ''}{where}"
 
 
+@dataclass(frozen=True)
+class Leaf:
+    """One value of a tagged tree (compiler.merge) with the place it came from."""
+
+    value: object
+    source: Source
+
+
+#: A tagged tree: the spec with every leaf (scalars, and lists other than itemized ones) a Leaf;
+#: maps and itemized lists stay maps and lists of trees.
+Tree = Leaf | dict[str, "Tree"] | list["Tree"]
+#: A tagged spec (the root of a tree is always a map).
+TaggedSpec = dict[str, Tree]
+
+
 @dataclass
 class Project:
     name: str

@@ -5,8 +5,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from .config import RepoConfig
-from .merge import TaggedSpec
-from .model import WORKLOAD_KINDS, Doc, Project
+from .model import WORKLOAD_KINDS, Doc, Project, TaggedSpec
 from .problems import Problem
 
 

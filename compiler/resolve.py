@@ -6,8 +6,8 @@ template's own fields, the submission. The submission wins; itemized lists merge
 from __future__ import annotations
 
 from .assets import data_source_key, data_source_spec, environment_spec
-from .merge import SECTIONS, Leaf, TaggedSpec, dotted, find_exclusions, merge, tag, untag
-from .model import Data, Doc, Exclusions, Path, Project, ResolvedWorkload, Source
+from .merge import SECTIONS, dotted, find_exclusions, merge, tag, untag
+from .model import Data, Doc, Exclusions, Leaf, Path, Project, ResolvedWorkload, Source, TaggedSpec
 from .problems import Problem
 from .repo import Repo, suggest
 

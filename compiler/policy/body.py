@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..merge import TaggedSpec
-from ..model import Data, Doc, Source
+from ..model import Data, Doc, Source, TaggedSpec
 from .fields import FieldInfo, FPath, field_tree
 
 LEVELS = ("cluster", "department", "project")

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import quantity
-from ..merge import ITEM_KEYS, SECTIONS, Leaf, TaggedSpec, dotted, tag
-from ..model import WORKLOAD_KINDS, Data, Doc
+from ..merge import ITEM_KEYS, SECTIONS, dotted, tag
+from ..model import WORKLOAD_KINDS, Data, Doc, Leaf, TaggedSpec
 from ..problems import Problem
 from ..repo import Repo, suggest
 from .body import ATTR, LEVELS, PolicyBody, Setting

@@ -12,21 +12,8 @@ from __future__ import annotations
 
 from .. import quantity
 from ..assets import data_source_spec
-from ..merge import (
-    ITEM_KEYS,
-    SECTIONS,
-    Leaf,
-    TaggedSpec,
-    Tree,
-    get_path,
-    is_excluded,
-    leaf_at,
-    merge,
-    retag,
-    tag,
-    untag,
-)
-from ..model import Data, Path, Provenance, ResolvedWorkload, Spec
+from ..merge import ITEM_KEYS, SECTIONS, get_path, is_excluded, leaf_at, merge, retag, tag, untag
+from ..model import Data, Leaf, Path, Provenance, ResolvedWorkload, Spec, TaggedSpec, Tree
 from ..repo import Repo
 from .body import Setting, split_attr
 from .effective import Effective

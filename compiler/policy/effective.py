@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..assets import data_source_items
-from ..merge import ITEM_KEYS, SECTIONS, TaggedSpec, dotted, items_of, leaf_at, merge_items
-from ..model import WORKLOAD_KINDS
+from ..merge import ITEM_KEYS, SECTIONS, dotted, items_of, leaf_at, merge_items
+from ..model import WORKLOAD_KINDS, TaggedSpec
 from ..problems import Problem
 from ..repo import Repo
 from .body import LEVELS, Origin, PolicyBody, Setting, info_of
