@@ -20,11 +20,11 @@ Scalar = str | int | float | bool | None
 Data = Scalar | list["Data"] | dict[str, "Data"]
 #: A resolved spec: plain data on the docs/spec.md field tree. Its values are ``object``:
 #: whoever reads one narrows it (isinstance) first, as lowering's ``Ctx.get`` does.
-Spec = dict[str, object]
+SpecTree = dict[str, object]
 #: Where each leaf of a spec came from: leaf path (inside ``spec``) → Source.
 Provenance = dict[Path, "Source"]
 #: A Kubernetes object as lowering builds it and emit writes it (plain JSON-like data).
-Manifest = dict[str, Any]
+K8sObject = dict[str, Any]
 
 
 @dataclass
@@ -145,7 +145,7 @@ class ResolvedWorkload:
     kind: str
     name: str
     project: Project
-    spec: Spec
+    spec: SpecTree
     prov: Provenance
     doc: Doc
     labels: dict[str, str] = field(default_factory=dict)

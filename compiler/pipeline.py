@@ -32,7 +32,7 @@ from pathlib import Path as FsPath
 from . import bundle, config, inputs, lower, parallel, policy, validate, verify
 from .emit import WorkloadBundle, duplicate_objects, render
 from .inputs import Loaded
-from .model import Manifest, ResolvedWorkload, Target
+from .model import K8sObject, ResolvedWorkload, Target
 from .overlay import Chain, Excluded, exclude_workloads, load_chain, patch_objects, patch_specs, verify_patched
 from .problems import ConfigError, Problem, sort_problems
 from .repo import Repo, WorkloadId, duplicate_workloads
@@ -236,7 +236,7 @@ def _bundle(rw: ResolvedWorkload, target: Target, chain: Chain | None) -> tuple[
                           bundle.workload_applyset_id(rw), final, rw.doc.loc(("metadata", "name"))[0]), problems
 
 
-def _lower(rw: ResolvedWorkload, target: Target) -> tuple[list[Manifest], list[Problem]]:
+def _lower(rw: ResolvedWorkload, target: Target) -> tuple[list[K8sObject], list[Problem]]:
     try:
         return lower.lower_workload(rw, target)
     except Exception as err:  # noqa: BLE001 - a bug: report it against the workload, keep the others going

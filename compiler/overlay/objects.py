@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from .. import labels as L
 from ..bundle import group_of
-from ..model import Manifest
+from ..model import Data, K8sObject
 from ..problems import Problem
 from .chain import Chain, OverlayValue, Patch
 from .jsonpatch import PatchError, apply_json_patch, apply_merge_patch
@@ -27,13 +27,13 @@ RESERVED = ("wlc.dev/", "applyset.kubernetes.io/", L.MANAGED_BY)
 Touched = dict[int, list[Patch]]
 
 
-def describe(obj: Manifest) -> str:
+def describe(obj: K8sObject) -> str:
     meta = obj.get("metadata") or {}
     return f"{obj.get('kind')} {meta.get('namespace', '')}/{meta.get('name', '')}"
 
 
-def patch_objects(chain: Chain | None, objects: list[Manifest]
-                  ) -> tuple[list[Manifest], Touched, list[Problem]]:
+def patch_objects(chain: Chain | None, objects: list[K8sObject]
+                  ) -> tuple[list[K8sObject], Touched, list[Problem]]:
     """Common labels/annotations, then object patches; objects that fail keep no partial change."""
     if chain is None:
         return objects, {}, []
@@ -70,7 +70,7 @@ def _at(setting: OverlayValue, code: str, message: str) -> Problem:
     return Problem(setting.file, setting.line, setting.col, code, message)
 
 
-def add_common(chain: Chain, obj: Manifest) -> Manifest:
+def add_common(chain: Chain, obj: K8sObject) -> K8sObject:
     """A copy of ``obj`` with the chain's common labels and annotations."""
     if not chain.labels and not chain.annotations:
         return obj
@@ -85,14 +85,14 @@ def add_common(chain: Chain, obj: Manifest) -> Manifest:
     return obj
 
 
-def pod_templates(obj: object) -> list[Manifest]:
+def pod_templates(obj: object) -> list[K8sObject]:
     """Every pod template inside ``obj`` (a ``template`` map whose spec has containers)."""
-    found: list[Manifest] = []
+    found: list[K8sObject] = []
     _walk(obj.get("spec") if isinstance(obj, dict) else None, found)
     return found
 
 
-def _walk(node: object, found: list[Manifest]) -> None:
+def _walk(node: object, found: list[K8sObject]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "template" and isinstance(value, dict) and isinstance(value.get("spec"), dict) \
@@ -104,19 +104,20 @@ def _walk(node: object, found: list[Manifest]) -> None:
             _walk(item, found)
 
 
-def selects_object(select: Manifest, obj: Manifest) -> bool:
+def selects_object(select: dict[str, Data], obj: K8sObject) -> bool:
     """Group and kind exactly, name and namespace as globs, labels exactly; all must hold."""
     meta = obj.get("metadata") or {}
     have = meta.get("labels") or {}
+    labels = select.get("labels")
     return (("group" not in select or select["group"] == group_of(obj))
             and ("kind" not in select or select["kind"] == obj.get("kind"))
-            and ("name" not in select or fnmatch.fnmatchcase(str(meta.get("name", "")), select["name"]))
+            and ("name" not in select or fnmatch.fnmatchcase(str(meta.get("name", "")), str(select["name"])))
             and ("namespace" not in select
-                 or fnmatch.fnmatchcase(str(meta.get("namespace", "")), select["namespace"]))
-            and all(have.get(k) == str(v) for k, v in (select.get("labels") or {}).items()))
+                 or fnmatch.fnmatchcase(str(meta.get("namespace", "")), str(select["namespace"])))
+            and all(have.get(k) == str(v) for k, v in (labels if isinstance(labels, dict) else {}).items()))
 
 
-def patch_object(patch: Patch, obj: Manifest) -> tuple[Manifest, list[Problem]]:
+def patch_object(patch: Patch, obj: K8sObject) -> tuple[K8sObject, list[Problem]]:
     """The patched object, or ``obj`` and the problem naming the patch."""
     body = patch.body
     try:
@@ -140,21 +141,21 @@ def patch_object(patch: Patch, obj: Manifest) -> tuple[Manifest, list[Problem]]:
     return new, []
 
 
-def _contract(obj: Manifest) -> Manifest:
+def _contract(obj: K8sObject) -> dict[str, object]:
     meta = _map(obj.get("metadata"))
     labels, notes = _map(meta.get("labels")), _map(meta.get("annotations"))
-    out: Manifest = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+    out: dict[str, object] = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
                            "metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace")}
     out.update({f"label {k}": labels.get(k) for k in CONTRACT_LABELS})
     out.update({f"annotation {k}": notes.get(k) for k in CONTRACT_ANNOTATIONS})
     return out
 
 
-def _map(value: object) -> Manifest:
+def _map(value: object) -> K8sObject:
     return value if isinstance(value, dict) else {}
 
 
-def contract_changes(before: Manifest, after: Manifest) -> list[str]:
+def contract_changes(before: K8sObject, after: K8sObject) -> list[str]:
     """What a patch changed of the bundle contract, in words (empty when nothing)."""
     old, new = _contract(before), _contract(after)
     out = []
@@ -170,8 +171,8 @@ def contract_changes(before: Manifest, after: Manifest) -> list[str]:
     return out
 
 
-def verify_patched(objects: list[Manifest], touched: Touched,
-                   verify_one: Callable[[Manifest], list[str]]) -> list[Problem]:
+def verify_patched(objects: list[K8sObject], touched: Touched,
+                   verify_one: Callable[[K8sObject], list[str]]) -> list[Problem]:
     """Schema errors of patched objects, each reported at the last patch that changed the object."""
     out = []
     for i in sorted(touched):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .. import quantity
 from ..assets import data_source_spec
 from ..merge import ITEM_KEYS, SECTIONS, get_path, is_excluded, leaf_at, merge, retag, tag, untag
-from ..model import Data, Leaf, Path, Provenance, ResolvedWorkload, Spec, TaggedSpec, Tree
+from ..model import Data, Leaf, Path, Provenance, ResolvedWorkload, SpecTree, TaggedSpec, Tree
 from ..repo import Repo
 from .body import Setting, split_attr
 from .effective import Effective
@@ -39,7 +39,7 @@ def _assoc_spec(spec: TaggedSpec, path: Path, value: Tree) -> TaggedSpec:
     return out if isinstance(out, dict) else spec  # a non-empty path into a map gives a map
 
 
-def fill(rw: ResolvedWorkload, eff: Effective, repo: Repo) -> tuple[Spec, Provenance]:
+def fill(rw: ResolvedWorkload, eff: Effective, repo: Repo) -> tuple[SpecTree, Provenance]:
     """The workload's spec and provenance with the effective policy's defaults filled in.
 
     Only the top-level fields a default, an attribute or a ``defaultFrom`` touches are re-tagged
