@@ -242,7 +242,7 @@ def _own_rules(reader: _Reader) -> None:
     """A default must pass the rules of its own policy; one that does not is reported and dropped."""
     body = reader.body
     for path, setting in sorted(body.defaults.items()):
-        if not _judge_default(reader, path, setting.value, ("spec", "defaults") + _docpath(path)):
+        if not _judge_default(reader, path, setting.value, ("spec", "defaults", *path)):
             del body.defaults[path]
     for path, items in body.instances.items():
         good = []
@@ -278,10 +278,6 @@ def _judge_default(reader: _Reader, path: FPath, value: object, dpath: DocPath) 
 def _member_info(reader: _Reader, path: FPath) -> FieldInfo | None:
     i = path.index(ATTR)
     return reader.tree.get(path[:i] + path[i + 1:])
-
-
-def _docpath(path: FPath) -> DocPath:
-    return tuple(path)
 
 
 def _leaves(item: TaggedSpec, prefix: FPath = ()) -> list[tuple[FPath, object]]:
