@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from overlaykit import build, errors, make_repo, workload
 
-from compiler import explain, pipeline
+from compiler import explain
 from compiler.problems import ConfigError
 
 CEILING = """apiVersion: wlc.dev/v1alpha1
