@@ -75,9 +75,13 @@ def make_repo(root: Path, overlays: dict[str, str], extra: dict[str, str] | None
     return root
 
 
-def build(root: Path, overlay: str | None, until: str = "emit") -> pipeline.Result:
-    """The whole build, or with ``until="overlay"`` its spec stages only (pipeline.specs)."""
-    return pipeline.build(root, overlay) if until == "emit" else pipeline.specs(root, overlay)
+def build(root: Path, overlay: str | None) -> pipeline.Result:
+    return pipeline.build(root, overlay)
+
+
+def specs(root: Path, overlay: str | None) -> pipeline.Result:
+    """The spec stages only (up to the policy rules)."""
+    return pipeline.specs(root, overlay)
 
 
 def errors(res: pipeline.Result) -> list[str]:
