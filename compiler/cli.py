@@ -3,11 +3,11 @@
 4 internal error (a bug in wlc)."""
 from __future__ import annotations
 
-import copy
 import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -119,7 +119,7 @@ def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> i
     Example (in CI, with annotations on the pull request):
       wlc validate --repo . --format github
     """
-    res = pipeline.run(repo, overlay=_overlay(repo, overlay), until="verify", jobs=_jobs(jobs))
+    res = pipeline.check(repo, _overlay(repo, overlay), _jobs(jobs))
     _print_problems(res, fmt)
     return exit_code(res.problems)
 
@@ -151,13 +151,12 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
         if overlay is not None:
             raise ConfigError("--overlay and --all-overlays cannot be used together")
         return _build_all(repo, out, jobs, fmt)
-    res = pipeline.run(repo, overlay=_overlay(repo, overlay), until="emit", jobs=_jobs(jobs))
+    res = pipeline.build(repo, _overlay(repo, overlay), _jobs(jobs))
     _print_problems(res, fmt)
     if not res.ok:
         return exit_code(res.problems)
-    files = pipeline.build_files(res)
     folder = (out if out is not None else repo / "build") / res.overlay
-    emit.write_tree(folder, files)
+    emit.write_tree(folder, res.files)
     objects = sum(len(b.entries) for b in res.bundles)
     click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {folder}", err=True)
     return EXIT_OK
@@ -165,17 +164,17 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
 
 def _build_all(repo: FsPath, out: FsPath | None, jobs: int | None, fmt: str) -> int:
     """Every build of ``wlc build --all-overlays``; nothing is written unless all succeed."""
-    probe = pipeline.run(repo, until="validate")
-    names = [None] + (probe.repo.names("Overlay") if probe.repo is not None else [])
-    results = [pipeline.run(repo, overlay=name, until="emit", jobs=_jobs(jobs)) for name in names]
-    merged = copy.copy(results[0])  # the base build's counts, every build's problems (once each)
-    merged.problems = sort_problems([p for r in results for p in r.problems])
+    probe = pipeline.repository(repo).repo
+    names = [None] + (probe.names("Overlay") if probe is not None else [])
+    results = [pipeline.build(repo, name, _jobs(jobs)) for name in names]
+    # the base build's counts, every build's problems (once each)
+    merged = replace(results[0], problems=sort_problems([p for r in results for p in r.problems]))
     _print_problems(merged, fmt)
     if not merged.ok:
         return exit_code(merged.problems)
     for res in results:
         folder = (out if out is not None else repo / "build") / res.overlay
-        emit.write_tree(folder, pipeline.build_files(res))
+        emit.write_tree(folder, res.files)
         objects = sum(len(b.entries) for b in res.bundles)
         click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {folder}", err=True)
     return EXIT_OK
@@ -195,7 +194,7 @@ def explain_cmd(workload: str, repo: FsPath, overlay: str | None, fmt: str) -> i
     Example:
       wlc explain llama-finetune --repo examples
     """
-    res = pipeline.run(repo, overlay=_overlay(repo, overlay), until="resolve", only=workload)
+    res = pipeline.specs(repo, _overlay(repo, overlay), only=workload)
     found = [rw for rw in res.workloads if rw.name == workload]
     if not found:
         if res.problems:
@@ -261,13 +260,13 @@ def policy_effective(project: str, kind: str, repo: FsPath, fmt: str) -> int:
     kinds = {k.lower(): k for k in WORKLOAD_KINDS} | {k[:-len("Workload")].lower(): k for k in WORKLOAD_KINDS}
     if kind.lower() not in kinds:
         raise ConfigError(f'unknown workload type "{kind}" (one of {", ".join(WORKLOAD_KINDS)})')
-    res = pipeline.run(repo, until="validate")
-    if res.repo is None:
+    loaded = pipeline.repository(repo).repo
+    if loaded is None:
         raise ConfigError(f"cannot read the repository at {repo}")
-    eff, problems = render.effective_for(res.repo, project, kinds[kind.lower()])
+    eff, problems = render.effective_for(loaded, project, kinds[kind.lower()])
     if problems:
         click.echo(report.render(problems, "text"), nl=False, err=True)
-    department = res.repo.projects[project].department
+    department = loaded.projects[project].department
     click.echo(render.render_json(eff, department) if fmt == "json" else render.render_text(eff, department),
                nl=False)
     return exit_code(problems)

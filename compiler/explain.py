@@ -2,30 +2,35 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TypedDict
 
-from .merge import dotted
-from .model import ResolvedWorkload
+from .merge import dotted, get_path
+from .model import Path, ResolvedWorkload
 
 
-def rows(rw: ResolvedWorkload) -> list[dict[str, Any]]:
+class Row(TypedDict):
+    """One line of ``wlc explain``: a final leaf value and where it came from."""
+
+    field: str
+    value: object
+    source: str
+    name: str
+    file: str
+    line: int
+
+
+def rows(rw: ResolvedWorkload) -> list[Row]:
     """One row per leaf value: field path, value, source kind/name, file and line."""
     out = []
     for path in sorted(rw.prov, key=_order_key):
         src = rw.prov[path]
-        out.append({"field": dotted(("spec",) + path), "value": _value(rw.spec, path),
-                    "source": src.kind, "name": src.name, "file": src.file, "line": src.line})
+        out.append(Row(field=dotted(("spec",) + path), value=get_path(rw.spec, path), source=src.kind,
+                       name=src.name, file=src.file, line=src.line))
     return out
 
 
-def _order_key(path: tuple[str | int, ...]) -> tuple[tuple[int, str], ...]:
+def _order_key(path: Path) -> tuple[tuple[int, str], ...]:
     return tuple((0, f"{p:08d}") if isinstance(p, int) else (1, p) for p in path)
-
-
-def _value(spec: Any, path: tuple[str | int, ...]) -> Any:
-    for p in path:
-        spec = spec[p]
-    return spec
 
 
 def render_text(rw: ResolvedWorkload) -> str:

@@ -7,10 +7,10 @@ anything else is replaced as a whole. ``untag`` gives back plain data and a path
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import overload
 
-from .model import Doc, Path, Source
+from .model import Doc, Exclusions, Leaf, Path, Provenance, Source, TaggedSpec, Tree
 
 #: Itemized lists (docs/spec.md): field path (without list indexes) → the member that keys them.
 ITEM_KEYS: dict[tuple[str, ...], str] = {
@@ -29,6 +29,10 @@ ITEM_KEYS: dict[tuple[str, ...], str] = {
     ("labels",): "name",
     ("annotations",): "name",
 }
+#: top-level spec field → the itemized lists under it, with their keys
+_ITEMS_UNDER: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _fpath, _key in ITEM_KEYS.items():
+    _ITEMS_UNDER.setdefault(_fpath[0], []).append((_fpath, _key))
 #: Distributed workloads repeat the pod-level tree under these sections.
 SECTIONS = ("master", "worker")
 
@@ -41,14 +45,14 @@ def item_key(path: tuple[str | int, ...]) -> str | None:
     return ITEM_KEYS.get(names)
 
 
-@dataclass(frozen=True)
-class Leaf:
-    value: Any
-    source: Source
-
-
-def tag(data: Any, source: Source, path: Path = (), doc: Doc | None = None,
-        base: Path = ("spec",), strip: int = 0) -> Any:
+@overload
+def tag(data: Mapping[str, object], source: Source, path: Path = (), doc: Doc | None = None,
+        base: Path = ("spec",), strip: int = 0) -> TaggedSpec: ...
+@overload
+def tag(data: object, source: Source, path: Path = (), doc: Doc | None = None,
+        base: Path = ("spec",), strip: int = 0) -> Tree: ...
+def tag(data: object, source: Source, path: Path = (), doc: Doc | None = None,
+        base: Path = ("spec",), strip: int = 0) -> Tree:
     """Wrap every leaf of ``data`` in a Leaf; itemized list items stay maps of leaves.
 
     With ``doc``, each leaf's Source carries the line of the value in that document
@@ -64,7 +68,11 @@ def tag(data: Any, source: Source, path: Path = (), doc: Doc | None = None,
     return Leaf(data, source)
 
 
-def merge(low: Any, high: Any, path: Path = ()) -> Any:
+@overload
+def merge(low: TaggedSpec, high: TaggedSpec, path: Path = ()) -> TaggedSpec: ...
+@overload
+def merge(low: Tree, high: Tree, path: Path = ()) -> Tree: ...
+def merge(low: Tree, high: Tree, path: Path = ()) -> Tree:
     """``high`` over ``low`` (both tagged)."""
     if isinstance(low, dict) and isinstance(high, dict):
         out = dict(low)
@@ -77,9 +85,9 @@ def merge(low: Any, high: Any, path: Path = ()) -> Any:
     return high
 
 
-def merge_items(low: list[Any], high: list[Any], key: str, path: Path) -> list[Any]:
+def merge_items(low: list[Tree], high: list[Tree], key: str, path: Path) -> list[Tree]:
     """Items of ``high`` override or extend those of ``low`` by ``key``; order: low first."""
-    out: list[Any] = list(low)
+    out: list[Tree] = list(low)
     index = {_key_of(item, key): i for i, item in enumerate(out)}
     for item in high:
         k = _key_of(item, key)
@@ -92,25 +100,43 @@ def merge_items(low: list[Any], high: list[Any], key: str, path: Path) -> list[A
     return out
 
 
-def _key_of(item: Any, key: str) -> Any:
+def _key_of(item: Tree, key: str) -> object:
     if isinstance(item, dict):
         leaf = item.get(key)
         return leaf.value if isinstance(leaf, Leaf) else None
     return None
 
 
-def is_excluded(item: Any) -> bool:
+def leaf_at(item: TaggedSpec, key: str) -> Leaf:
+    """The leaf of an item's key member (an itemized item always has one: the schema and the
+    policy reader require it)."""
+    leaf = item.get(key)
+    if not isinstance(leaf, Leaf):
+        raise TypeError(f"item without a {key!r} value: {item!r}")
+    return leaf
+
+
+def items_of(trees: list[Tree]) -> list[TaggedSpec]:
+    """The map items of an itemized list (every item of one is a map)."""
+    return [t for t in trees if isinstance(t, dict)]
+
+
+def is_excluded(item: Tree) -> bool:
     leaf = item.get("exclude") if isinstance(item, dict) else None
     return isinstance(leaf, Leaf) and leaf.value is True
 
 
-def untag(tree: Any, path: Path = ()) -> tuple[Any, dict[Path, Source]]:
+@overload
+def untag(tree: TaggedSpec, path: Path = ()) -> tuple[dict[str, object], Provenance]: ...
+@overload
+def untag(tree: Tree, path: Path = ()) -> tuple[object, Provenance]: ...
+def untag(tree: Tree, path: Path = ()) -> tuple[object, Provenance]:
     """Plain data and provenance; excluded items are dropped here."""
-    prov: dict[Path, Source] = {}
+    prov: Provenance = {}
     return _untag(tree, path, prov), prov
 
 
-def _untag(tree: Any, path: Path, prov: dict[Path, Source]) -> Any:
+def _untag(tree: Tree, path: Path, prov: Provenance) -> object:
     if isinstance(tree, Leaf):
         prov[path] = tree.source
         return tree.value
@@ -120,8 +146,8 @@ def _untag(tree: Any, path: Path, prov: dict[Path, Source]) -> Any:
     return [_untag(item, path + (i,), prov) for i, item in enumerate(kept)]
 
 
-def get_path(data: Any, path: Path) -> Any:
-    """The value at ``path`` or None."""
+def get_path(data: object, path: Path) -> object:
+    """The value at ``path`` or None (of plain data or of a tagged tree)."""
     for p in path:
         if isinstance(data, dict) and isinstance(p, str):
             data = data.get(p)
@@ -132,6 +158,31 @@ def get_path(data: Any, path: Path) -> Any:
     return data
 
 
+def find_exclusions(sources: list[tuple[Doc, object, Path]], into: Exclusions | None = None) -> Exclusions:
+    """The items that each source removes with ``exclude: true``: (document, its spec data, the
+    path of that data in the document), in order; the first source that removes a key is kept."""
+    out: Exclusions = {f: dict(keys) for f, keys in (into or {}).items()}
+    for doc, data, base in sources:
+        if not isinstance(data, dict):
+            continue
+        nodes: list[tuple[Path, dict[str, object]]] = [((), data)]
+        nodes += [((s,), node) for s in SECTIONS if isinstance(node := data.get(s), dict)]
+        for prefix, node in nodes:
+            for head in node:
+                for fpath, key in _ITEMS_UNDER.get(head, ()):
+                    items = get_path(node, fpath)
+                    if isinstance(items, list):
+                        _excluded_items(out, doc, base + prefix + fpath, prefix + fpath, items, key)
+    return out
+
+
+def _excluded_items(out: Exclusions, doc: Doc, where: Path, field: Path, items: list[object], key: str) -> None:
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("exclude") is True:
+            fpath = tuple(str(p) for p in field)
+            out.setdefault(fpath, {}).setdefault(item.get(key), (doc, where + (i, "exclude")))
+
+
 def dotted(path: Path) -> str:
     """("spec", "storage", "pvc", 0, "claimName") → "spec.storage.pvc[0].claimName"."""
     out = ""
@@ -140,7 +191,11 @@ def dotted(path: Path) -> str:
     return out
 
 
-def retag(data: Any, prov: dict[Path, Source], path: Path = ()) -> Any:
+@overload
+def retag(data: Mapping[str, object], prov: Provenance, path: Path = ()) -> TaggedSpec: ...
+@overload
+def retag(data: object, prov: Provenance, path: Path = ()) -> Tree: ...
+def retag(data: object, prov: Provenance, path: Path = ()) -> Tree:
     """The inverse of ``untag``: a tagged tree from plain data and its provenance."""
     if isinstance(data, dict):
         return {k: retag(v, prov, path + (k,)) for k, v in data.items()}

@@ -13,6 +13,19 @@ OTHER_KINDS = ("Project", "Department", "Policy", "Overlay", "Repository")
 NATIVE_KINDS = WORKLOAD_KINDS + ASSET_KINDS + OTHER_KINDS
 API_VERSION = "wlc.dev/v1alpha1"
 
+#: A scalar as YAML gives it.
+Scalar = str | int | float | bool | None
+#: Plain YAML data: scalars, lists and string-keyed maps of them. Code that reads into it
+#: narrows with isinstance. (``Doc.data`` is the YAML edge itself and stays untyped.)
+Data = Scalar | list["Data"] | dict[str, "Data"]
+#: A resolved spec: plain data on the docs/spec.md field tree. Its values are ``object``:
+#: whoever reads one narrows it (isinstance) first, as lowering's ``Ctx.get`` does.
+SpecTree = dict[str, object]
+#: Where each leaf of a spec came from: leaf path (inside ``spec``) → Source.
+Provenance = dict[Path, "Source"]
+#: A Kubernetes object as lowering builds it and emit writes it (plain JSON-like data).
+K8sObject = dict[str, Any]
+
 
 @dataclass
 class Doc:
@@ -47,8 +60,6 @@ class Doc:
         while p:
             if p in table:
                 return table[p]
-            if not key and p in self.locs:
-                return self.locs[p]
             p = p[:-1]
         return self.locs.get((), (1, 1))
 
@@ -66,6 +77,21 @@ class Source:
     def label(self) -> str:
         where = f" ({self.file}:{self.line})" if self.file else ""
         return f"{self.kind}{':' + self.name if self.name else ''}{where}"
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One value of a tagged tree (compiler.merge) with the place it came from."""
+
+    value: object
+    source: Source
+
+
+#: A tagged tree: the spec with every leaf (scalars, and lists other than itemized ones) a Leaf;
+#: maps and itemized lists stay maps and lists of trees.
+Tree = Leaf | dict[str, "Tree"] | list["Tree"]
+#: A tagged spec (the root of a tree is always a map).
+TaggedSpec = dict[str, Tree]
 
 
 @dataclass
@@ -101,22 +127,30 @@ class Target:
         return self.scheduler == "runai"
 
 
+#: Itemized field (no list indexes, e.g. ("storage", "pvc") or ("master", "ports")) → the item
+#: key a layer removed with ``exclude: true`` → (the document and the path of that ``exclude``).
+Exclusions = dict[tuple[str, ...], dict[object, tuple[Doc, Path]]]
+
+
 @dataclass
 class ResolvedWorkload:
     """A workload after resolution (and, later, policy and overlay): the final spec.
 
     ``spec`` is plain data on the docs/spec.md field tree with asset references removed;
-    ``prov`` maps each leaf path inside ``spec`` to its Source.
+    ``prov`` maps each leaf path inside ``spec`` to its Source; ``excluded`` records which
+    inherited items the submission, its template and the overlay's spec patches removed (the
+    policy's locked-instance and imposed-asset rules judge them; the first remover is kept).
     """
 
     kind: str
     name: str
     project: Project
-    spec: dict[str, Any]
-    prov: dict[Path, Source]
+    spec: SpecTree
+    prov: Provenance
     doc: Doc
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+    excluded: Exclusions = field(default_factory=dict)
 
     @property
     def namespace(self) -> str:

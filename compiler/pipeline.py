@@ -1,70 +1,132 @@
 """The pipeline: the one place that calls the stages, in DESIGN.md's order.
 
-load → normalize → validate → resolve → policy → overlay → lower → verify → emit.
-Stages in the middle are pure; only load (reading) and the CLI's emit (writing) touch files.
+ 1. load                    ``inputs.load_docs`` (wlc.yaml first: ``inputs.read_config``)
+ 2. normalize               ``inputs.normalize_docs``: Run:ai documents become native ones
+ 3. validate                ``inputs.check_schemas``; then ``inputs.classify_docs``
+ 4. resolve                 ``resolve.resolve_workload``: project, template, assets
+ 5. policy defaults         ``policy.fill_defaults``
+ 6. overlay spec patches    ``overlay.patch_specs`` (after the chain's target settings,
+                            ``excludeWorkloads`` and namespaces)
+ 7. policy rules            ``policy.apply_rules``: the final specs are judged
+ 8. lower                   ``lower.lower_workload``
+ 9. bundle contract, then overlay object patches: ``bundle.finalize``, ``overlay.patch_objects``
+10. verify                  ``verify.verify_objects``
+11. emit                    ``emit.render`` (in memory; the CLI writes the folder)
+
+Each stage takes values and returns ``(result, problems)``; nothing is kept on a shared object.
+Entry points, each a prefix of the next: ``repository`` (1-3), ``specs`` (1-7: what ``wlc
+explain`` shows), ``check`` (1-10: everything ``wlc validate`` does) and ``build`` (1-11). For a
+large repository ``check`` runs stages 1-10 on partitions of the workload files through the
+``compiler.parallel`` helper and merges what they return. Only load reads files; nothing here
+writes any.
 """
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path as FsPath
-from typing import Any
 
-from . import bundle, config, load, lower, normalize, parallel, validate, verify
+from . import bundle, config, inputs, lower, parallel, policy, validate, verify
 from .emit import WorkloadBundle, duplicate_objects, render
-from .model import WORKLOAD_KINDS, Doc, ResolvedWorkload, Target
+from .inputs import Loaded
+from .model import K8sObject, ResolvedWorkload, Target
+from .overlay import Chain, Excluded, exclude_workloads, load_chain, patch_objects, patch_specs, verify_patched
 from .problems import ConfigError, Problem, sort_problems
-from .repo import Repo, WorkloadId, classify, duplicate_workloads, workload_project
+from .repo import Repo, WorkloadId, duplicate_workloads
 from .resolve import resolve_workload
 
-STAGES = ("load", "normalize", "validate", "resolve", "policy", "overlay", "lower", "verify", "emit")
 
-
-@dataclass
+@dataclass(frozen=True)
 class Result:
-    """What one run produced; ``problems`` sorted by file and position."""
+    """What one run produced; ``problems`` sorted by file and position, duplicates dropped."""
 
     root: FsPath
     overlay: str = "base"
     target: Target = field(default_factory=Target)
     problems: list[Problem] = field(default_factory=list)
     repo: Repo | None = None
+    #: the final specs (empty after a parallel check: they stay in the workers)
     workloads: list[ResolvedWorkload] = field(default_factory=list)
     bundles: list[WorkloadBundle] = field(default_factory=list)
-    files: dict[str, str] = field(default_factory=dict)
-    chain: Any = None  # the overlay chain (compiler.overlay.Chain) of an overlay build
-    workload_files: set[str] | None = None
-    #: how many workloads were resolved (parallel builds do not keep the workloads themselves)
+    #: how many workloads were resolved
     counted: int = 0
     #: workloads the overlay's excludeWorkloads left out (listed in index.json)
-    excluded: list[dict[str, str]] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)
+    #: the overlay folder's files (relative path → text); filled by ``build``
+    files: dict[str, str] = field(default_factory=dict)
+    #: the overlay chain of an overlay build (None for the base build or a broken chain)
+    chain: Chain | None = None
 
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
 
 
-def run(root: FsPath, overlay: str | None = None, until: str = "emit",
-        only: str | None = None, workload_files: set[str] | None = None, jobs: int = 1) -> Result:
-    """Run the stages up to and including ``until``.
+@dataclass(frozen=True)
+class Specs:
+    """Stages 1-7 of one run (or of one partition of a parallel run)."""
 
-    ``only`` limits resolution to one workload; ``workload_files`` limits the workload files
-    read (shared documents are always read); ``jobs`` > 1 lets a large build use that many
-    processes (compiler.parallel), with the same output.
-    """
-    if not root.is_dir():
-        raise ConfigError(f"repository folder not found: {root}")
-    with _gc_paused():
-        return _run(root, overlay, until, only, workload_files, jobs)
+    repo: Repo | None
+    overlay: str
+    target: Target
+    chain: Chain | None
+    #: identities of every resolved workload (duplicates are found across partitions too)
+    ids: list[WorkloadId]
+    workloads: list[ResolvedWorkload]
+    excluded: list[Excluded]
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class Part:
+    """What a worker of a parallel check sends back: sealed bundles (text), not objects."""
+
+    problems: list[Problem]
+    bundles: list[WorkloadBundle]
+    ids: list[WorkloadId]
+    excluded: list[Excluded]
+
+
+def repository(root: FsPath) -> Loaded:
+    """Stages 1-3: the classified repo (``repo`` None when wlc.yaml is broken)."""
+    with _run(root):
+        return _load(root, None)
+
+
+def specs(root: FsPath, overlay: str | None = None, only: str | None = None) -> Result:
+    """Stages 1-7; ``only``: resolve only the workloads of that name (``wlc explain``)."""
+    with _run(root):
+        s = _specs(_load(root, None), overlay, only)
+    return _result(root, s, [], s.problems)
+
+
+def check(root: FsPath, overlay: str | None = None, jobs: int = 1) -> Result:
+    """Stages 1-10: every problem a build finds, and the bundles; nothing is rendered."""
+    with _run(root):
+        files = inputs.workload_files(root) if jobs > 1 else None
+        if files is not None and len(files) >= parallel.PARALLEL_MIN:
+            return _check_parallel(root, overlay, files, jobs)
+        s, bundles, problems = _check(root, overlay, None)
+        return _result(root, s, bundles, problems + duplicate_objects(bundles))
+
+
+def build(root: FsPath, overlay: str | None = None, jobs: int = 1) -> Result:
+    """Stages 1-11: ``check``, then the overlay folder's files in memory (``Result.files``)."""
+    res = check(root, overlay, jobs)
+    files = render(res.overlay, config.target_settings(res.target), res.bundles, res.excluded)
+    return replace(res, files=files)
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the run: the compiler builds large acyclic trees, and
-    repeated full collections over them cost more than half of a big build. Reference counting
-    still frees everything; one collection runs at the end."""
+def _run(root: FsPath) -> Iterator[None]:
+    """A run: the repo folder must exist, and the cyclic garbage collector is off (the compiler
+    builds large acyclic trees, and repeated full collections over them cost more than half of
+    a big build; reference counting still frees everything)."""
+    if not root.is_dir():
+        raise ConfigError(f"repository folder not found: {root}")
     was = gc.isenabled()
     gc.disable()
     try:
@@ -74,214 +136,107 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _run(root: FsPath, overlay: str | None, until: str, only: str | None,
-         workload_files: set[str] | None, jobs: int) -> Result:
-    res = Result(root=root)
-    res.workload_files = workload_files
-    if jobs > 1 and until in ("verify", "emit") and only is None and workload_files is None:
-        files = _workload_file_list(res)
-        if files is not None and len(files) >= parallel.PARALLEL_MIN:
-            return parallel.run_parallel(root, overlay, files, jobs)
-    docs, cfg = _load(res)
+def _load(root: FsPath, part: Collection[str] | None) -> Loaded:
+    """Stages 1-3; ``part`` limits the workload files read (shared documents are always read)."""
+    cfg, problems = inputs.read_config(root)
     if cfg is None:
-        return _done(res)
-    docs = _normalize(res, docs)
-    good = _validate(res, docs)
-    repo, problems = classify(cfg, good)
-    valid = {id(d) for d in good}
-    repo.broken = {(d.kind, d.name) for d in docs if id(d) not in valid}
-    res.repo, res.target = repo, cfg.target
-    res.problems.extend(problems)
-    _resolve(res, repo, only)
-    _overlay(res, repo, overlay)  # the chain and its target settings
-    _policy(res, repo)            # defaults, then the overlay's spec patches, then the rules
-    if until in ("validate", "resolve", "policy", "overlay"):
-        return _done(res)
-    _lower(res)
-    if res.workload_files is None:  # a partition of a parallel build is checked by the parent
-        res.problems.extend(duplicate_objects(res.bundles))
-    return _done(res)
+        return Loaded(None, Target(), problems)
+    docs, loaded = inputs.load_docs(root, cfg, part)       # 1 load
+    docs, normalized = inputs.normalize_docs(docs)         # 2 normalize
+    good, invalid = inputs.check_schemas(docs)             # 3 validate
+    repo, classified = inputs.classify_docs(cfg, docs, good)
+    return Loaded(repo, cfg.target, problems + loaded + normalized + invalid + classified)
 
 
-def _done(res: Result) -> Result:
-    res.problems = sort_problems(res.problems)
-    return res
+def _specs(loaded: Loaded, overlay: str | None, only: str | None) -> Specs:
+    """Stages 4-7 on a loaded repo."""
+    repo, name = loaded.repo, overlay or "base"
+    if repo is None:
+        return Specs(None, name, loaded.target, None, [], [], [], loaded.problems)
+    resolved, unresolved = _resolve(repo, only)                                         # 4
+    chain, target, unchained = _chain(repo, overlay, loaded.target)
+    kept, excluded = _excluded(chain, overlay, resolved)
+    policies, unread = policy.read(repo)
+    defaulted = policy.fill_defaults(policies, repo, kept)                              # 5
+    patched, unpatched = patch_specs(chain, defaulted, repo, validate.validate_doc)      # 6
+    final, violations = policy.apply_rules(policies, patched)                           # 7
+    ids = [_identity(rw) for rw in resolved]
+    problems = (loaded.problems + unresolved + duplicate_workloads(ids) + unchained + unread
+                + unpatched + violations)
+    return Specs(repo, name, target, chain, ids, final, excluded, problems)
 
 
-def _load_config(res: Result) -> tuple[list[Doc], config.RepoConfig | None]:
-    """wlc.yaml (optional); None when it is broken: nothing else can be read the way it means."""
-    cfg_doc = None
-    if (res.root / config.CONFIG_FILE).is_file():
-        cdocs, cprobs = load.read_file(res.root, config.CONFIG_FILE)
-        res.problems.extend(cprobs)
-        cdocs = [d for d in cdocs if d.kind == "Repository"]
-        for d in cdocs:
-            res.problems.extend(validate.validate_doc(d))
-        cfg_doc = cdocs[0] if cdocs else None
-    if any(p.severity == "error" for p in res.problems):
-        return [], None
-    return ([cfg_doc] if cfg_doc else []), config.config_from_doc(res.root, cfg_doc)
-
-
-def _load(res: Result) -> tuple[list[Doc], config.RepoConfig | None]:
-    _, cfg = _load_config(res)
-    if cfg is None:
-        return [], None
-    docs: list[Doc] = []
-    for rel in load.find_yaml_files(res.root, cfg.exclude):
-        if rel == config.CONFIG_FILE or not _wanted(res, cfg, rel):
-            continue
-        fdocs, fprobs = load.read_file(res.root, rel)
-        res.problems.extend(fprobs)
-        docs.extend(d for d in fdocs if _ours(d, cfg, res))
-    return docs, cfg
-
-
-def _wanted(res: Result, cfg: config.RepoConfig, rel: str) -> bool:
-    return res.workload_files is None or rel in res.workload_files or workload_project(cfg, rel) is None
-
-
-def _workload_file_list(res: Result) -> list[str] | None:
-    """The workload files of the repo (None when wlc.yaml is unreadable: the sequential run reports it)."""
-    probe = Result(root=res.root)
-    _, cfg = _load_config(probe)
-    if cfg is None:
-        return None
-    return [rel for rel in load.find_yaml_files(res.root, cfg.exclude)
-            if rel != config.CONFIG_FILE and workload_project(cfg, rel) is not None]
-
-
-def _ours(doc: Doc, cfg: config.RepoConfig, res: Result) -> bool:
-    """wlc and Run:ai documents are ours; other YAML is ignored outside the workload roots."""
-    api = str(doc.data.get("apiVersion", "")) if isinstance(doc.data, dict) else ""
-    if api.startswith(("wlc.dev/", "run.ai/")):
-        return True
-    if workload_project(cfg, doc.file) is not None:
-        line, col = doc.loc(("apiVersion",))
-        res.problems.append(Problem(doc.file, line, col, "repo.unknown-document",
-                                    f'not a wlc document (apiVersion "{api}"); expected wlc.dev/v1alpha1 '
-                                    "or a Run:ai run.ai/v2alpha1 document"))
-    return False
-
-
-def _normalize(res: Result, docs: list[Doc]) -> list[Doc]:
-    out: list[Doc] = []
-    for doc in docs:
-        if normalize.is_runai(doc):
-            native, problems = normalize.normalize(doc)
-            res.problems.extend(problems)
-            if native is not None:
-                out.append(native)
-        else:
-            out.append(doc)
-    return out
-
-
-def _validate(res: Result, docs: list[Doc]) -> list[Doc]:
-    good: list[Doc] = []
-    for doc in docs:
-        problems = validate.validate_doc(doc)
-        res.problems.extend(problems)
-        if not any(p.severity == "error" for p in problems):
-            good.append(doc)
-    return good
-
-
-def _resolve(res: Result, repo: Repo, only: str | None) -> None:
+def _resolve(repo: Repo, only: str | None) -> tuple[list[ResolvedWorkload], list[Problem]]:
+    """Stage 4 for every workload (in file order), or for those named ``only``."""
+    out: list[ResolvedWorkload] = []
+    problems: list[Problem] = []
     for doc, folder in sorted(repo.workloads, key=lambda w: (w[0].file, w[0].index)):
         if only is not None and doc.name != only:
             continue
-        rw, problems = resolve_workload(repo, doc, folder)
-        res.problems.extend(problems)
-        if rw is not None and not any(p.severity == "error" for p in problems):
-            res.workloads.append(rw)
-    res.problems.extend(duplicate_workloads(workload_ids(res)))
-    res.counted = len(res.workloads)
+        rw, found = resolve_workload(repo, doc, folder)
+        problems.extend(found)
+        if rw is not None and not any(p.severity == "error" for p in found):
+            out.append(rw)
+    return out, problems
 
 
-def workload_ids(res: Result) -> list[WorkloadId]:
-    return [(rw.namespace, rw.name, rw.file) + rw.doc.loc(("metadata", "name")) for rw in res.workloads]
+def _identity(rw: ResolvedWorkload) -> WorkloadId:
+    line, col = rw.doc.loc(("metadata", "name"))
+    return (rw.namespace, rw.name, rw.file, line, col)
 
 
-def _policy(res: Result, repo: Repo) -> None:
-    """Stage 5 and the first half of stage 6, in the documented order (docs/overlays.md):
-    policy defaults fill the specs, the overlay's spec patches apply to the defaulted specs,
-    then the policy rules judge the final specs (compiler/policy, compiler/overlay)."""
-    from . import overlay as ov
-    from . import policy
-    chain = res.chain
-
-    def between(workloads: list[ResolvedWorkload]) -> list[Problem]:
-        return ov.patch_specs(chain, workloads, repo, res.target) if chain is not None else []
-
-    kept, problems = policy.apply(repo, res.workloads, between,
-                                  (lambda rw: ov.exclusion_sources(chain, rw)) if chain is not None else None)
-    res.problems.extend(problems)
-    res.workloads = kept
-
-
-def _overlay(res: Result, repo: Repo, name: str | None) -> None:
-    """Stage 6 begins: the overlay chain and its target settings (its spec patches run inside
-    the policy stage, between defaults and rules; its object patches after lowering)."""
+def _chain(repo: Repo, name: str | None, target: Target) -> tuple[Chain | None, Target, list[Problem]]:
+    """The overlay chain and the target with its settings (the base build has no chain)."""
     if name is None:
-        return
-    from . import overlay as ov
-    chain, problems = ov.load_chain(repo, name)
-    res.problems.extend(problems)
-    res.overlay, res.chain = name, chain
-    if chain is None:
-        res.workloads = []  # a broken chain (problems say why): nothing is built for this overlay
-    else:
-        res.target = config.apply_target(res.target, chain.target)
-        kept = []
-        for rw in res.workloads:
-            by = ov.excluded_by(chain, rw)
-            if by is None:
-                kept.append(rw)
-            else:
-                res.excluded.append({"name": rw.name, "namespace": rw.namespace, "type": rw.kind,
-                                     "source": rw.file, "excludedBy": by})
-        res.workloads = kept
+        return None, target, []
+    chain, problems = load_chain(repo, name)
+    return chain, (config.apply_target(target, chain.target) if chain else target), problems
 
 
-def _object_patches(res: Result, final: list[dict[str, Any]]) -> tuple[list[dict[str, Any]] | None, set[int]]:
-    """Stage 6, second half: common labels/annotations and object patches after lowering; a
-    patched object that fails the schema is an error naming the patch. None: the workload failed."""
-    if res.chain is None:
-        return final, set()
-    from . import overlay as ov
-    final, touched, problems = ov.patch_objects(res.chain, final)
-    version = res.target.kubernetes_version
-    problems += ov.verify_patched(final, touched, lambda obj: verify.verify_object(obj, version)[0])
-    res.problems.extend(problems)
-    return (None if any(p.severity == "error" for p in problems) else final), set(touched)
+def _excluded(chain: Chain | None, overlay: str | None,
+              resolved: list[ResolvedWorkload]) -> tuple[list[ResolvedWorkload], list[Excluded]]:
+    """The workloads the overlay builds and those its ``excludeWorkloads`` leaves out; a broken
+    chain builds nothing (its problems say why)."""
+    if overlay is not None and chain is None:
+        return [], []
+    return exclude_workloads(chain, resolved)
 
 
-def _lower(res: Result) -> None:
-    for rw in res.workloads:
-        objects, problems = _lower_one(rw, res.target)
-        res.problems.extend(problems)
-        if any(p.severity == "error" for p in problems):
-            continue
-        shash = bundle.spec_hash(rw)
-        patched, touched = _object_patches(res, bundle.finalize(rw, objects, shash))
-        if patched is None:
-            continue
-        final = patched
-        bugs = verify.verify_objects([o for i, o in enumerate(final) if i not in touched],
-                                     res.target.kubernetes_version)
-        for message in bugs:
-            res.problems.append(Problem(rw.file, 1, 1, "bug.schema",
-                                        f"compiler bug: emitted object fails the Kubernetes "
-                                        f"{res.target.kubernetes_version} schema: {message}"))
-        if bugs:
-            continue
-        res.bundles.append(WorkloadBundle(
-            rw.name, rw.namespace, rw.project.name, rw.kind, rw.file, shash, rw.active,
-            bundle.workload_applyset_id(rw), final, rw.doc.loc(("metadata", "name"))[0]))
+def _check(root: FsPath, overlay: str | None,
+           part: Collection[str] | None) -> tuple[Specs, list[WorkloadBundle], list[Problem]]:
+    """Stages 1-10 (of ``part`` of the workload files, when given)."""
+    s = _specs(_load(root, part), overlay, None)
+    bundles: list[WorkloadBundle] = []
+    problems = list(s.problems)
+    for rw in s.workloads:
+        built, found = _bundle(rw, s.target, s.chain)
+        problems.extend(found)
+        if built is not None:
+            bundles.append(built)
+    return s, bundles, problems
 
 
-def _lower_one(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any]], list[Problem]]:
+def _bundle(rw: ResolvedWorkload, target: Target, chain: Chain | None) -> tuple[WorkloadBundle | None, list[Problem]]:
+    """Stages 8-10 for one workload: lower, bundle contract and object patches, verify."""
+    objects, problems = _lower(rw, target)                                              # 8
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    shash = bundle.spec_hash(rw)
+    final, touched, patched = patch_objects(chain, bundle.finalize(rw, objects, shash))  # 9
+    version = target.kubernetes_version
+    patched += verify_patched(final, touched, lambda obj: verify.verify_object(obj, version)[0])
+    if any(p.severity == "error" for p in patched):
+        return None, problems + patched
+    bugs = verify.verify_objects([o for i, o in enumerate(final) if i not in touched], version)  # 10
+    problems += patched + [Problem(rw.file, 1, 1, "bug.schema", f"compiler bug: emitted object fails "
+                                   f"the Kubernetes {version} schema: {message}") for message in bugs]
+    if bugs:
+        return None, problems
+    return WorkloadBundle(rw.name, rw.namespace, rw.project.name, rw.kind, rw.file, shash, rw.active,
+                          bundle.workload_applyset_id(rw), final, rw.doc.loc(("metadata", "name"))[0]), problems
+
+
+def _lower(rw: ResolvedWorkload, target: Target) -> tuple[list[K8sObject], list[Problem]]:
     try:
         return lower.lower_workload(rw, target)
     except Exception as err:  # noqa: BLE001 - a bug: report it against the workload, keep the others going
@@ -289,9 +244,29 @@ def _lower_one(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any
                             f"compiler bug while lowering {rw.kind} {rw.name!r}: {type(err).__name__}: {err}")]
 
 
-def build_files(res: Result) -> dict[str, str]:
-    """The overlay folder's files (relative path → text) for a successful run."""
-    return render(res.overlay, config.target_settings(res.target), res.bundles, res.excluded)
+def _result(root: FsPath, s: Specs, bundles: list[WorkloadBundle], problems: list[Problem]) -> Result:
+    return Result(root, s.overlay, s.target, sort_problems(problems), s.repo, s.workloads, bundles,
+                  len(s.ids), s.excluded, chain=s.chain)
 
 
-__all__ = ["STAGES", "WORKLOAD_KINDS", "Result", "build_files", "run"]
+def _check_parallel(root: FsPath, overlay: str | None, files: list[str], jobs: int) -> Result:
+    """``check`` on partitions of the workload files; the parent finds what spans partitions."""
+    (s, first_bundles, first_problems), parts = parallel.partitioned(
+        partial(_check, root, overlay), partial(_part, root, overlay), files, jobs)
+    bundles = first_bundles + [b for p in parts for b in p.bundles]
+    ids = s.ids + [i for p in parts for i in p.ids]
+    problems = (first_problems + [q for p in parts for q in p.problems] + duplicate_workloads(ids)
+                + duplicate_objects(bundles))
+    merged = replace(s, ids=ids, workloads=[], excluded=s.excluded + [e for p in parts for e in p.excluded])
+    return _result(root, merged, bundles, problems)
+
+
+def _part(root: FsPath, overlay: str | None, files: list[str]) -> Part:
+    """One worker's partition, its bundles sealed to text (objects do not travel back)."""
+    s, bundles, problems = _check(root, overlay, frozenset(files))
+    for b in bundles:
+        b.seal(drop_objects=True)
+    return Part(problems, bundles, s.ids, s.excluded)
+
+
+__all__ = ["Result", "Specs", "build", "check", "repository", "specs"]

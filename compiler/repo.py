@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any
 
 from .config import RepoConfig, namespace_problems
-from .model import WORKLOAD_KINDS, Doc, Project
+from .model import WORKLOAD_KINDS, Doc, Project, TaggedSpec
 from .problems import Problem
 from .templates import fill
 
@@ -22,7 +21,7 @@ class Repo:
     #: (kind, name) of documents that failed validation: references to them are not reported again
     broken: set[tuple[str, str]] = field(default_factory=set)
     #: tagged merge layers of assets and templates, built once (compiler.resolve)
-    layers: dict[tuple[str, str], Any] = field(default_factory=dict)
+    layers: dict[tuple[str, str], TaggedSpec] = field(default_factory=dict)
 
     def get(self, kind: str, name: str) -> Doc | None:
         return self.by_kind.get(kind, {}).get(name)

@@ -62,8 +62,8 @@ def child(n: int, out: str) -> None:
         repo = Path(tmp)
         make_repo(repo, n)
         t0 = time.perf_counter()
-        res = pipeline.run(repo, jobs=JOBS)
-        files = pipeline.build_files(res)
+        res = pipeline.build(repo, jobs=JOBS)
+        files = res.files
         emit.write_tree(Path(out) / "base", files)
         elapsed = time.perf_counter() - t0
     errors = [p.text() for p in res.problems if p.severity == "error"][:5]

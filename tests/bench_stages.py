@@ -33,7 +33,7 @@ def main() -> None:
     validate_doc(doc)
     v = per_call(lambda: validate_doc(doc), 10_000)
     print(f"input validation: {v * 1e6:.1f} µs per workload document ({1 / v:,.0f} docs/s)")
-    res = pipeline.run(ROOT)
+    res = pipeline.build(ROOT)
     objs = [o for b in res.bundles for o in b.objects]
     verify.verify_objects(objs, "1.37")
     w = per_call(lambda: verify.verify_objects(objs, "1.37"), 50) / len(objs)

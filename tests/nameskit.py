@@ -41,9 +41,9 @@ def make_repo(root: Path, files: dict[str, str], wlc_spec: str = "", org: str = 
     return root
 
 
-def problems(root: Path, overlay: str | None = None, until: str = "emit") -> list[str]:
-    """Every problem of a run, as text lines."""
-    return [p.text() for p in pipeline.run(root, overlay=overlay, until=until).problems]
+def problems(root: Path, overlay: str | None = None) -> list[str]:
+    """Every problem of a build, as text lines."""
+    return [p.text() for p in pipeline.build(root, overlay).problems]
 
 
 def codes(root: Path, overlay: str | None = None) -> list[str]:

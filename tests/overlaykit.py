@@ -75,8 +75,13 @@ def make_repo(root: Path, overlays: dict[str, str], extra: dict[str, str] | None
     return root
 
 
-def build(root: Path, overlay: str | None, until: str = "emit") -> pipeline.Result:
-    return pipeline.run(root, overlay=overlay, until=until)
+def build(root: Path, overlay: str | None) -> pipeline.Result:
+    return pipeline.build(root, overlay)
+
+
+def specs(root: Path, overlay: str | None) -> pipeline.Result:
+    """The spec stages only (up to the policy rules)."""
+    return pipeline.specs(root, overlay)
 
 
 def errors(res: pipeline.Result) -> list[str]:

@@ -65,7 +65,7 @@ def make_repo(root: Path, files: dict[str, str]) -> Path:
 
 
 def run(root: Path, files: dict[str, str]) -> pipeline.Result:
-    return pipeline.run(make_repo(root, files), until="resolve")
+    return pipeline.specs(make_repo(root, files))
 
 
 def texts(res: pipeline.Result) -> list[str]:

@@ -45,7 +45,7 @@ def test_hash_seed_locale_timezone_and_location_do_not_change_bytes(tmp_path: Pa
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_file_order_does_not_change_bytes(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
-    reference = pipeline.build_files(pipeline.run(ROOT))
+    reference = pipeline.build(ROOT).files
     real = load.find_yaml_files
 
     def shuffled(root: Path, exclude: list[str]) -> list[str]:
@@ -54,7 +54,7 @@ def test_file_order_does_not_change_bytes(monkeypatch: pytest.MonkeyPatch, seed:
         return files
 
     monkeypatch.setattr(load, "find_yaml_files", shuffled)
-    assert pipeline.build_files(pipeline.run(ROOT)) == reference
+    assert pipeline.build(ROOT).files == reference
 
 
 def test_emitted_documents_read_back_the_same_in_yaml_1_1_and_1_2() -> None:
@@ -62,10 +62,10 @@ def test_emitted_documents_read_back_the_same_in_yaml_1_1_and_1_2() -> None:
 
     import yaml
     ruamel = pytest.importorskip("ruamel.yaml")
-    res = pipeline.run(ROOT)
+    res = pipeline.build(ROOT)
     reader = ruamel.YAML(typ="safe", pure=True)
     for b in res.bundles:
-        text = pipeline.build_files(res)[b.relpath]
+        text = res.files[b.relpath]
         assert list(yaml.safe_load_all(text)) == b.objects
         assert [_plain(d) for d in reader.load_all(io.StringIO(text))] == b.objects
 

@@ -94,9 +94,9 @@ def _repo(tmp_path: Path, value: str) -> Path:
 
 
 def test_environment_value_cannot_add_an_object_to_the_bundle(tmp_path: Path) -> None:
-    res = pipeline.run(_repo(tmp_path, INJECTION))
+    res = pipeline.build(_repo(tmp_path, INJECTION))
     assert [p.text() for p in res.problems if p.severity == "error"] == []
-    files = pipeline.build_files(res)
+    files = res.files
     index = json.loads(files["index.json"])
     for workload in index["workloads"]:
         docs = list(yaml.load_all(files[workload["file"]], Loader=yaml.CSafeLoader))

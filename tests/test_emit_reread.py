@@ -54,7 +54,7 @@ def test_broken_quoting_is_a_bug_emit_problem_with_reread(monkeypatch: pytest.Mo
 def test_a_build_with_broken_quoting_fails_with_reread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WLC_EMIT_REREAD", "1")
     monkeypatch.setattr(yamlout, "_string", lambda value: value)  # never quotes: "1" reads back as 1
-    res = pipeline.run(ROOT)
+    res = pipeline.build(ROOT)
     assert not res.ok
     assert {p.code for p in res.problems if p.severity == "error"} == {"bug.emit"}
 
@@ -62,7 +62,7 @@ def test_a_build_with_broken_quoting_fails_with_reread(monkeypatch: pytest.Monke
 def test_the_examples_reread_clean() -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WLC_EMIT_REREAD", "1")
-        res = pipeline.run(ROOT)
+        res = pipeline.build(ROOT)
     assert [p.text() for p in res.problems if p.severity == "error"] == []
 
 

@@ -28,7 +28,7 @@ def repo(tmp_path: Path) -> Path:
 def test_an_unexpected_exception_exits_4_and_says_it_is_a_bug(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*_: Any, **__: Any) -> Any:
         raise RuntimeError("oops")
-    monkeypatch.setattr(pipeline, "run", boom)
+    monkeypatch.setattr(pipeline, "check", boom)
     result = invoke("validate", "--repo", str(repo))
     assert result.exit_code == 4
     assert "RuntimeError: oops" in result.stderr and "bug in wlc" in result.stderr
@@ -38,7 +38,7 @@ def test_an_unexpected_exception_exits_4_and_says_it_is_a_bug(repo: Path, monkey
 def test_wlc_debug_shows_the_traceback_and_still_exits_4(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*_: Any, **__: Any) -> Any:
         raise RuntimeError("oops")
-    monkeypatch.setattr(pipeline, "run", boom)
+    monkeypatch.setattr(pipeline, "check", boom)
     result = invoke("validate", "--repo", str(repo), env={"WLC_DEBUG": "1"})
     assert result.exit_code == 4 and "Traceback" in result.stderr
 
@@ -65,13 +65,18 @@ def test_problems_exit_1_and_clean_exits_0(repo: Path) -> None:
 
 
 def spy_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every call of the pipeline's entry points, with the overlay (and jobs) it was given."""
     calls: list[dict[str, Any]] = []
-    real = pipeline.run
+    for name in ("check", "specs", "build"):
+        real = getattr(pipeline, name)
 
-    def spy(root: Path, **kwargs: Any) -> pipeline.Result:
-        calls.append(kwargs)
-        return real(root, **kwargs)
-    monkeypatch.setattr(pipeline, "run", spy)
+        def spy(root: Path, overlay: str | None = None, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            call: dict[str, Any] = {"overlay": overlay}
+            if args:
+                call["jobs"] = args[0]
+            calls.append(call)
+            return _real(root, overlay, *args, **kwargs)
+        monkeypatch.setattr(pipeline, name, spy)
     return calls
 
 

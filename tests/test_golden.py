@@ -18,14 +18,14 @@ GOLDEN = ROOT / "tests" / "golden"
 
 def overlays() -> list[str | None]:
     """The base build and every Overlay document of the example repository, by name."""
-    res = pipeline.run(ROOT, until="resolve")
+    res = pipeline.specs(ROOT)
     return [None] + (res.repo.names("Overlay") if res.repo is not None else [])
 
 
 def built(overlay: str | None) -> tuple[str, dict[str, str]]:
-    res = pipeline.run(ROOT, overlay=overlay)
+    res = pipeline.build(ROOT, overlay=overlay)
     assert [p.text() for p in res.problems if p.severity == "error"] == []
-    return res.overlay, pipeline.build_files(res)
+    return res.overlay, res.files
 
 
 @pytest.mark.parametrize("overlay", overlays())

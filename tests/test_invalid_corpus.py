@@ -23,7 +23,7 @@ def problem_lines(case: str, tmp_path: Path) -> list[str]:
     shutil.copytree(CORPUS / "_base", repo)
     shutil.copytree(CORPUS / case, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expected.txt"))
     try:
-        res = pipeline.run(repo)
+        res = pipeline.build(repo)
     except ConfigError as err:
         return [f"config error: {err}"]
     return [p.text() for p in res.problems]
@@ -35,7 +35,7 @@ def test_corpus_is_large_enough() -> None:
 
 def test_base_repo_is_valid(tmp_path: Path) -> None:
     shutil.copytree(CORPUS / "_base", tmp_path / "repo")
-    assert [p.text() for p in pipeline.run(tmp_path / "repo").problems] == []
+    assert [p.text() for p in pipeline.build(tmp_path / "repo").problems] == []
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -37,7 +37,7 @@ def test_a_name_with_a_trailing_newline_fails_both_validators() -> None:
 def test_two_workloads_dupe_and_dupe_newline_are_refused(tmp_path: Path) -> None:
     root = make_repo(tmp_path, {"workloads/vision/a.yaml": training("dupe"),
                                 "workloads/vision/b.yaml": training("dupe\n")})
-    res = pipeline.run(root)
+    res = pipeline.build(root)
     assert [(p.file, p.code, p.field) for p in res.problems if p.severity == "error"] == [
         ("workloads/vision/b.yaml", "schema.name", "metadata.name")]
     assert all("\n" not in b.name for b in res.bundles)
@@ -47,7 +47,7 @@ def test_two_workloads_dupe_and_dupe_newline_are_refused(tmp_path: Path) -> None
 def test_label_values_and_keys_with_a_newline_are_refused(tmp_path: Path, name: str, value: str) -> None:
     labels = [{"name": name, "value": value}]
     root = make_repo(tmp_path, {"workloads/vision/a.yaml": training("a", labels=labels)})
-    res = pipeline.run(root)
+    res = pipeline.build(root)
     assert any(p.severity == "error" and p.field.startswith("spec.labels") for p in res.problems), \
         [p.text() for p in res.problems]
 

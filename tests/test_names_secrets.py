@@ -15,7 +15,7 @@ from tests.nameskit import make_repo, training
 
 def run_with_env(tmp_path: Path, env: list[dict[str, Any]]) -> pipeline.Result:
     root = make_repo(tmp_path, {"workloads/vision/a.yaml": training("a", environmentVariables=env)})
-    return pipeline.run(root)
+    return pipeline.build(root)
 
 
 @pytest.mark.parametrize("name", ["DB_PASSWORD", "password", "MY_SECRET_X", "hf_token", "API_KEY",

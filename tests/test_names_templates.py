@@ -36,7 +36,7 @@ def test_placeholders_are_replaced_never_evaluated() -> None:
 
 def test_department_placeholder_fills_in(tmp_path: Path) -> None:
     root = make_repo(tmp_path, WORKLOAD, "  target:\n    namespaceTemplate: '{department}-{project}'\n")
-    res = pipeline.run(root)
+    res = pipeline.build(root)
     assert res.ok and [b.namespace for b in res.bundles] == ["research-vision"]
 
 
@@ -80,7 +80,7 @@ def test_a_project_in_a_system_namespace_is_refused(tmp_path: Path, namespace: s
 def test_wlc_yaml_may_allow_a_system_namespace(tmp_path: Path) -> None:
     org = "apiVersion: wlc.dev/v1alpha1\nkind: Project\nmetadata:\n  name: vision\nspec:\n  namespace: default\n"
     root = make_repo(tmp_path, WORKLOAD, "  allowSystemNamespaces: [default]\n", org=org)
-    res = pipeline.run(root)
+    res = pipeline.build(root)
     assert res.ok and [b.namespace for b in res.bundles] == ["default"]
 
 

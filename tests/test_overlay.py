@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from overlaykit import build, errors, make_repo, workload
+from overlaykit import build, errors, make_repo, specs, workload
 
-from compiler import explain, pipeline
+from compiler import explain
 from compiler.problems import ConfigError
 
 CEILING = """apiVersion: wlc.dev/v1alpha1
@@ -42,7 +42,7 @@ def test_base_order_later_overlay_wins_and_patches_apply_base_first(tmp_path: Pa
             namespaces: {nlp: nlp-c}
             """,
     })
-    res = build(tmp_path, "c", until="overlay")
+    res = specs(tmp_path, "c")
     assert errors(res) == []
     assert res.chain.names == ["a", "b", "c"]  # a once (a diamond), at its first place
     assert (res.target.scheduler, res.target.ingress_class) == ("kueue", "from-b")
@@ -101,7 +101,7 @@ def test_the_base_build_ignores_overlays(tmp_path: Path) -> None:
 def test_spec_patch_selectors(tmp_path: Path, select: dict[str, object], chosen: list[str]) -> None:
     import json
     make_repo(tmp_path, {"o": f"specPatches:\n  - select: {json.dumps(select)}\n    patch: {{priorityClass: picked}}"})
-    res = build(tmp_path, "o", until="overlay")
+    res = specs(tmp_path, "o")
     assert errors(res) == []
     assert sorted(rw.name for rw in res.workloads if rw.spec.get("priorityClass") == "picked") == chosen
 
@@ -113,7 +113,7 @@ def test_spec_labels_are_selectable_too(tmp_path: Path) -> None:
           - select: {labels: {team: blue}}
             patch: {priorityClass: blue}
         """})
-    res = build(tmp_path, "o", until="overlay")
+    res = specs(tmp_path, "o")
     assert all(rw.spec["priorityClass"] == "blue" for rw in res.workloads)
 
 
@@ -151,7 +151,7 @@ def test_provenance_of_patched_values_points_at_the_overlay_line(tmp_path: Path)
                 - name: DEPLOY_ENV
                   value: prod
         """})
-    res = build(tmp_path, "prod", until="overlay")
+    res = specs(tmp_path, "prod")
     rw = workload(res, "train-a")
     src = rw.prov[("environmentVariables", 0, "value")]
     assert (src.kind, src.name, src.file, src.line) == ("overlay", "prod", "overlays/prod/overlay.yaml", 10)
@@ -179,7 +179,7 @@ def test_policy_defaults_fill_under_overlay_values(tmp_path: Path) -> None:
     policy = CEILING.replace("  rules:", "  defaults:\n    priorityClass: from-policy\n    backoffLimit: 5\n  rules:")
     make_repo(tmp_path, {"prod": "specPatches:\n  - patch: {priorityClass: from-overlay}"},
               {"policies/ceiling.yaml": policy})
-    rw = workload(build(tmp_path, "prod", until="overlay"), "train-a")
+    rw = workload(specs(tmp_path, "prod"), "train-a")
     assert (rw.spec["priorityClass"], rw.prov[("priorityClass",)].kind) == ("from-overlay", "overlay")
     assert (rw.spec["backoffLimit"], rw.prov[("backoffLimit",)].kind) == (5, "policy")
 
@@ -211,7 +211,7 @@ def test_namespace_mapping_and_template(tmp_path: Path) -> None:
                                                           "train-b": "recsys-live"}
     assert all(o["metadata"]["namespace"] == "recsys-live" for b in res.bundles if b.name == "train-b"
                for o in b.objects)
-    assert "recsys-live/train-b.yaml" in pipeline.build_files(res)
+    assert "recsys-live/train-b.yaml" in res.files
 
 
 def test_namespace_mapping_that_merges_two_workloads_is_an_error(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ def test_all_overlays_gives_the_same_bytes_as_each_alone(tmp_path: Path) -> None
     runner = CliRunner()
     out = runner.invoke(main, ["build", "--repo", str(ROOT), "--all-overlays", "--out", str(tmp_path / "all")])
     assert out.exit_code == 0, out.output
-    names = ["base"] + pipeline.run(ROOT, until="resolve").repo.names("Overlay")  # type: ignore[union-attr]
+    names = ["base"] + pipeline.specs(ROOT).repo.names("Overlay")  # type: ignore[union-attr]
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == sorted(names)
     assert {"common", "dev", "prod"} <= set(names)
     for name in names:
@@ -43,7 +43,7 @@ def test_overlay_and_all_overlays_together_is_a_usage_error() -> None:
 
 
 def test_example_overlays_show_what_they_say() -> None:
-    prod = pipeline.run(ROOT, overlay="prod")
+    prod = pipeline.build(ROOT, overlay="prod")
     assert [p.text() for p in prod.problems if p.severity == "error"] == []
     by_name = {b.name: b for b in prod.bundles}
     assert by_name["ranker-train"].namespace == "recsys-prod"  # namespaces
@@ -57,7 +57,7 @@ def test_example_overlays_show_what_they_say() -> None:
     assert job["metadata"]["labels"]["example.com/environment"] == "prod"
     assert job["spec"]["template"]["metadata"]["labels"]["example.com/fleet"] == "ml-platform"
     assert job["spec"]["template"]["spec"]["schedulerName"] == "runai-scheduler"
-    dev = pipeline.run(ROOT, overlay="dev")
+    dev = pipeline.build(ROOT, overlay="dev")
     assert dev.target.scheduler == "kueue" and dev.target.ingress_class == "nginx-internal"
     ing = next(o for b in dev.bundles for o in b.objects if o["kind"] == "Ingress")
     assert ing["spec"]["rules"][0]["host"].endswith(".dev.example.com")

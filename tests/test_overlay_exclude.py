@@ -25,28 +25,28 @@ def repo(tmp_path: Path, names: list[str], exclude: str) -> Path:
 
 
 def test_selected_workloads_are_left_out_and_listed_in_the_index(tmp_path: Path) -> None:
-    res = pipeline.run(repo(tmp_path, ["a", "big-1", "big-2"], "    - names: [big-*]\n"), overlay="small")
+    res = pipeline.build(repo(tmp_path, ["a", "big-1", "big-2"], "    - names: [big-*]\n"), overlay="small")
     assert [p.text() for p in res.problems] == []
     assert [b.name for b in res.bundles] == ["a"]
-    index = json.loads(pipeline.build_files(res)["index.json"])
+    index = json.loads(res.files["index.json"])
     assert [(e["name"], e["excludedBy"]) for e in index["excluded"]] == [
         ("big-1", "overlay.yaml:7"), ("big-2", "overlay.yaml:7")]
 
 
 def test_all_conditions_of_an_entry_must_hold(tmp_path: Path) -> None:
-    res = pipeline.run(repo(tmp_path, ["a", "b"], "    - names: [a]\n      projects: [nlp]\n"), overlay="small")
+    res = pipeline.build(repo(tmp_path, ["a", "b"], "    - names: [a]\n      projects: [nlp]\n"), overlay="small")
     assert sorted(b.name for b in res.bundles) == ["a", "b"]
 
 
 def test_base_build_is_unaffected(tmp_path: Path) -> None:
-    res = pipeline.run(repo(tmp_path, ["a", "big-1"], "    - names: [big-*]\n"))
+    res = pipeline.build(repo(tmp_path, ["a", "big-1"], "    - names: [big-*]\n"))
     assert sorted(b.name for b in res.bundles) == ["a", "big-1"]
-    assert "excluded" not in json.loads(pipeline.build_files(res)["index.json"])
+    assert "excluded" not in json.loads(res.files["index.json"])
 
 
 def test_parallel_build_lists_the_same_exclusions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 4)
     monkeypatch.setattr(parallel, "WARMUP", 1)
     root = repo(tmp_path, [f"w{i}" for i in range(8)] + ["big-1", "big-2"], "    - names: [big-*]\n")
-    seq = pipeline.build_files(pipeline.run(root, overlay="small"))
-    assert pipeline.build_files(pipeline.run(root, overlay="small", jobs=2)) == seq
+    seq = pipeline.build(root, overlay="small").files
+    assert pipeline.build(root, overlay="small", jobs=2).files == seq

@@ -20,10 +20,10 @@ def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_parallel_build_is_byte_identical(tmp_path: Path, small_thresholds: None) -> None:
     bench_build.make_repo(tmp_path, 40)
-    seq = pipeline.run(tmp_path)
-    par = pipeline.run(tmp_path, jobs=2)
+    seq = pipeline.build(tmp_path)
+    par = pipeline.build(tmp_path, jobs=2)
     assert [p.text() for p in par.problems] == [p.text() for p in seq.problems]
-    assert pipeline.build_files(par) == pipeline.build_files(seq)
+    assert par.files == seq.files
     assert len(par.bundles) == 40
 
 
@@ -32,8 +32,8 @@ def test_duplicate_across_partitions_is_reported_once(tmp_path: Path, small_thre
     folder = tmp_path / "examples" / "workloads"
     first = sorted(folder.glob("vision/*.yaml"))[0]
     (folder / "vision" / "zz-copy.yaml").write_text(first.read_text())
-    seq = [p.text() for p in pipeline.run(tmp_path).problems]
-    par = [p.text() for p in pipeline.run(tmp_path, jobs=2).problems]
+    seq = [p.text() for p in pipeline.build(tmp_path).problems]
+    par = [p.text() for p in pipeline.build(tmp_path, jobs=2).problems]
     assert par == seq
     assert len([t for t in par if "defined twice" in t]) == 1
 
@@ -44,7 +44,7 @@ def test_object_emitted_by_two_workloads_in_different_partitions(tmp_path: Path,
     source = next(p for p in sorted(folder.glob("*.yaml")) if "claimName:" in p.read_text()
                   and "existingPvc" not in p.read_text())
     (folder / "zz-other.yaml").write_text(source.read_text().replace(f"name: {source.stem}\n", "name: zz-other\n", 1))
-    seq = [p.text() for p in pipeline.run(tmp_path).problems]
-    par = [p.text() for p in pipeline.run(tmp_path, jobs=2).problems]
+    seq = [p.text() for p in pipeline.build(tmp_path).problems]
+    par = [p.text() for p in pipeline.build(tmp_path, jobs=2).problems]
     assert par == seq
     assert any("bundle.duplicate-object" in t for t in par)

@@ -15,7 +15,7 @@ BAD = ROOT / "tests" / "data" / "policy-violations"
 
 
 def test_examples_build_with_the_example_policies() -> None:
-    res = pipeline.run(ROOT, until="emit")
+    res = pipeline.build(ROOT)
     assert res.ok, texts(res)
     assert len(res.bundles) == len(res.repo.workloads if res.repo else [])
     resnet = one(res, "resnet-train")
@@ -28,7 +28,7 @@ def test_examples_build_with_the_example_policies() -> None:
 
 
 def test_every_bad_case_is_reported_once() -> None:
-    res = pipeline.run(BAD, until="resolve")
+    res = pipeline.specs(BAD)
     by_file: dict[str, list[str]] = {}
     for p in res.problems:
         by_file.setdefault(Path(p.file).stem, []).append(p.code)

@@ -51,7 +51,9 @@ def outcome(policy_texts: list[str], order: list[int], sub: str) -> tuple[Any, .
     repo, _ = classify(config_from_doc(Path("."), None), org + docs + wdocs)
     rw, _ = resolve_workload(repo, wdocs[0], "nlp")
     assert rw is not None
-    kept, problems = pol.apply(repo, [rw])
+    policies, problems = pol.read(repo)
+    kept, violations = pol.apply_rules(policies, pol.fill_defaults(policies, repo, [rw]))
+    problems += violations
     return (sorted(p.text() for p in problems),
             [(w.spec, sorted((k, v) for k, v in w.prov.items())) for w in kept])
 

@@ -50,7 +50,7 @@ def build(tmp_path: Path, workload: str) -> pipeline.Result:
     (root / "more-assets.yaml").write_text(ASSETS)
     (root / "workloads" / "vision").mkdir(parents=True)
     (root / "workloads" / "vision" / "ddp.yaml").write_text(workload)
-    return pipeline.run(root)
+    return pipeline.build(root)
 
 
 def test_section_assets_resolve_under_their_section(tmp_path: Path) -> None:

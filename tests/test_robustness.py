@@ -57,7 +57,7 @@ def test_damaged_input_gives_problems_not_crashes(repo: Path, seed: int) -> None
     broken = damage(original, rng)
     target.write_text(broken)
     try:
-        res = pipeline.run(repo, overlay=rng.choice([None, "prod", "native"]))
+        res = pipeline.build(repo, overlay=rng.choice([None, "prod", "native"]))
     except ConfigError:
         return  # a usage/configuration error (exit 2), reported in one line
     finally:

@@ -53,28 +53,28 @@ def env_names(res: pipeline.Result) -> list[str]:
 
 
 def test_overlay_can_remove_an_instance_that_policy_defaults_added(tmp_path: Path) -> None:
-    res = pipeline.run(repo(tmp_path, "environmentVariables:\n  - name: TEAM_BUCKET\n    exclude: true"),
-                       overlay="prod", until="resolve")
+    res = pipeline.specs(repo(tmp_path, "environmentVariables:\n  - name: TEAM_BUCKET\n    exclude: true"),
+                       overlay="prod")
     assert [p.text() for p in res.problems] == []
     assert env_names(res) == ["AUDIT"]
 
 
 def test_overlay_cannot_remove_a_locked_policy_instance(tmp_path: Path) -> None:
-    res = pipeline.run(repo(tmp_path, "environmentVariables:\n  - name: AUDIT\n    exclude: true"),
-                       overlay="prod", until="resolve")
+    res = pipeline.specs(repo(tmp_path, "environmentVariables:\n  - name: AUDIT\n    exclude: true"),
+                       overlay="prod")
     assert [p.code for p in res.problems] == ["policy.locked"]
     assert res.problems[0].file == "overlay.yaml" and res.workloads == []
 
 
 def test_rules_judge_the_value_an_overlay_set(tmp_path: Path) -> None:
-    res = pipeline.run(repo(tmp_path, "compute:\n  gpuDevicesRequest: 4"), overlay="prod", until="resolve")
+    res = pipeline.specs(repo(tmp_path, "compute:\n  gpuDevicesRequest: 4"), overlay="prod")
     assert [p.code for p in res.problems] == ["policy.max"]
     assert "4 is greater than 2" in res.problems[0].message and "overlay" in res.problems[0].message
 
 
 def test_overlay_value_wins_over_a_policy_default(tmp_path: Path) -> None:
-    res = pipeline.run(repo(tmp_path, "environmentVariables:\n  - name: TEAM_BUCKET\n    value: s3://prod"),
-                       overlay="prod", until="resolve")
+    res = pipeline.specs(repo(tmp_path, "environmentVariables:\n  - name: TEAM_BUCKET\n    value: s3://prod"),
+                       overlay="prod")
     env = {e["name"]: e["value"] for e in res.workloads[0].spec["environmentVariables"]}
     assert env["TEAM_BUCKET"] == "s3://prod"
     assert res.workloads[0].prov[("environmentVariables", 0, "value")].kind == "overlay"

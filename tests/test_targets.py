@@ -144,9 +144,9 @@ def test_crd_schemas_are_up_to_date() -> None:
 
 
 def test_native_cluster_repo_builds_with_its_overlay(tmp_path: Path) -> None:
-    base = pipeline.run(NATIVE_REPO)
+    base = pipeline.build(NATIVE_REPO)
     assert [p.code for p in base.problems] == ["lower.scale-to-zero"]  # the default target cannot
-    res = pipeline.run(NATIVE_REPO, overlay="native")
+    res = pipeline.build(NATIVE_REPO, overlay="native")
     assert res.ok, [p.text() for p in res.problems]
     built = {b.name: sorted(o["kind"] for o in b.objects if o["kind"] != "ConfigMap") for b in res.bundles}
     assert built == {"ddp": ["Job", "Service"], "tf-workers": ["Job", "Service"], "sentiment": ["Service"]}
@@ -157,7 +157,7 @@ def test_native_cluster_repo_builds_with_its_overlay(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("overlay", [None, "knative", "kserve"])
 def test_examples_build_for_each_inference_target(overlay: str | None, tmp_path: Path) -> None:
-    res = pipeline.run(ROOT, overlay=overlay)
+    res = pipeline.build(ROOT, overlay=overlay)
     mine = {"llm-pretrain", "elastic-finetune", "tf-parameter-server", "mpi-allreduce", "ranker-serving",
             "chat-grpc"}
     assert [p.text() for p in res.problems if p.severity == "error" and Path(p.file).stem in mine] == []
@@ -185,7 +185,7 @@ def _repo(tmp_path: Path, project: str, files: list[str], target_yaml: str = "sc
 ])
 def test_runai_distributed_workload_in_a_workloads_folder_builds(file: str, project: str, kind: str,
                                                                  tmp_path: Path) -> None:
-    res = pipeline.run(_repo(tmp_path, project, [file]))
+    res = pipeline.build(_repo(tmp_path, project, [file]))
     assert res.ok, [p.text() for p in res.problems]
     [bundle] = res.bundles
     assert kind in {o["kind"] for o in bundle.objects}
@@ -195,7 +195,7 @@ def test_runai_inference_workload_builds_on_runai_and_knative(tmp_path: Path) ->
     """Run:ai serves inference with Knative and shares GPUs with its scheduler: the same target here."""
     settings = ("scheduler: runai, inference: knative, knativeFeatures: [kubernetes.podspec-schedulername, "
                 "kubernetes.podspec-priorityclassname]")
-    res = pipeline.run(_repo(tmp_path, "team-a", ["inference-v1alpha1.yaml"], settings))
+    res = pipeline.build(_repo(tmp_path, "team-a", ["inference-v1alpha1.yaml"], settings))
     assert res.ok, [p.text() for p in res.problems]
     svc = next(o for o in res.bundles[0].objects if o["kind"] == "Service")
     annotations = svc["spec"]["template"]["metadata"]["annotations"]

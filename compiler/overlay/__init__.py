@@ -2,28 +2,33 @@
 
 An ``Overlay`` document names its ``bases`` (applied first, in order), target settings,
 spec patches, object patches, common labels and annotations, and a namespace per project.
-``wlc build --overlay NAME`` builds one overlay; the order of a build is fixed:
+``wlc build --overlay NAME`` builds one overlay; the order of a build is fixed
+(compiler/pipeline.py):
 
-1. policy defaults fill the resolved specs (compiler/policy);
-2. the overlay's namespace template and ``namespaces`` map, then its **spec patches**, in
+1. the chain's target settings apply, and ``excludeWorkloads`` leaves out the workloads it
+   selects (listed in index.json);
+2. policy defaults fill the resolved specs (compiler/policy);
+3. the overlay's namespace template and ``namespaces`` map, then its **spec patches**, in
    chain order (bases first), merged with compiler.merge; patched values have the
-   provenance ``overlay <name> (<file>:<line>)``;
-3. policy **rules** judge the final spec: a value an overlay set that breaks a rule is an
+   provenance ``overlay <name> (<file>:<line>)``, and the items a patch excludes are recorded
+   on the workload for the policy's locked-instance rule;
+4. policy **rules** judge the final spec: a value an overlay set that breaks a rule is an
    error that names the overlay (through its provenance) and the policy;
-4. lowering with the chain's target settings (later overlays override earlier ones), then
+5. lowering with the chain's target settings (later overlays override earlier ones), then
    ``bundle.finalize`` stamps the bundle contract;
-5. **common labels and annotations**, then **object patches** (JSON Patch or merge patch),
+6. **common labels and annotations**, then **object patches** (JSON Patch or merge patch),
    in chain order; a patch that breaks the bundle contract is an error naming the patch;
-6. verification against the Kubernetes schema: an object a patch changed that fails is an
+7. verification against the Kubernetes schema: an object a patch changed that fails is an
    error naming the patch.
 
-The pipeline calls ``load_chain``, ``patch_specs``, ``patch_objects`` and ``verify_patched``.
+The pipeline calls ``load_chain`` and ``exclude_workloads``, then ``patch_specs`` (stage 6,
+between policy defaults and rules), then ``patch_objects`` and ``verify_patched`` per workload.
 """
 from __future__ import annotations
 
-from .chain import Chain, Patch, Setting, load_chain
+from .chain import Chain, OverlayValue, Patch, load_chain
 from .objects import Touched, patch_objects, verify_patched
-from .specs import excluded_by, exclusion_sources, patch_specs
+from .specs import Excluded, Validator, exclude_workloads, patch_specs
 
-__all__ = ["Chain", "Patch", "Setting", "Touched", "excluded_by", "exclusion_sources", "load_chain", "patch_objects", "patch_specs",
-           "verify_patched"]
+__all__ = ["Chain", "Excluded", "OverlayValue", "Patch", "Touched", "Validator", "exclude_workloads", "load_chain",
+           "patch_objects", "patch_specs", "verify_patched"]

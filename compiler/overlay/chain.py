@@ -9,9 +9,9 @@ bases that lead back to an overlay already being visited are a problem naming th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from ..model import Doc, Path
+from ..merge import dotted
+from ..model import Data, Doc, Path
 from ..problems import ConfigError, Problem
 from ..repo import Repo, suggest
 
@@ -19,10 +19,10 @@ KIND = "Overlay"
 
 
 @dataclass(frozen=True)
-class Setting:
+class OverlayValue:
     """One value of an overlay with the place it was written."""
 
-    value: Any
+    value: Data
     overlay: str
     file: str
     line: int
@@ -42,7 +42,7 @@ class Patch:
     index: int
 
     @property
-    def body(self) -> dict[str, Any]:
+    def body(self) -> dict[str, Data]:
         return dict(self.doc.data["spec"][self.listname][self.index])
 
     @property
@@ -50,8 +50,9 @@ class Patch:
         return ("spec", self.listname, self.index)
 
     @property
-    def select(self) -> dict[str, Any]:
-        return dict(self.body.get("select") or {})
+    def select(self) -> dict[str, Data]:
+        select = self.body.get("select")
+        return dict(select) if isinstance(select, dict) else {}
 
     def loc(self, sub: Path = ()) -> tuple[int, int]:
         return self.doc.loc(self.path + sub)
@@ -66,7 +67,6 @@ class Patch:
 
     def problem(self, code: str, message: str, sub: Path = ()) -> Problem:
         line, col = self.loc(sub)
-        from ..merge import dotted
         return Problem(self.doc.file, line, col, code, message, field=dotted(self.path + sub))
 
 
@@ -76,14 +76,14 @@ class Chain:
 
     name: str
     docs: list[Doc] = field(default_factory=list)
-    target: dict[str, Any] = field(default_factory=dict)
-    labels: dict[str, Setting] = field(default_factory=dict)
-    annotations: dict[str, Setting] = field(default_factory=dict)
-    namespaces: dict[str, Setting] = field(default_factory=dict)
+    target: dict[str, Data] = field(default_factory=dict)
+    labels: dict[str, OverlayValue] = field(default_factory=dict)
+    annotations: dict[str, OverlayValue] = field(default_factory=dict)
+    namespaces: dict[str, OverlayValue] = field(default_factory=dict)
     spec_patches: list[Patch] = field(default_factory=list)
     object_patches: list[Patch] = field(default_factory=list)
     #: ``excludeWorkloads`` selectors: (select, overlay document, path of the entry)
-    excludes: list[tuple[dict[str, Any], Doc, Path]] = field(default_factory=list)
+    excludes: list[tuple[dict[str, Data], Doc, Path]] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -141,7 +141,6 @@ def _visit(repo: Repo, name: str, stack: list[str], done: set[str], order: list[
 def _at(via: tuple[Doc, Path], code: str, message: str) -> Problem:
     doc, path = via
     line, col = doc.loc(path)
-    from ..merge import dotted
     return Problem(doc.file, line, col, code, message, field=dotted(path))
 
 
@@ -153,7 +152,7 @@ def _absorb(chain: Chain, doc: Doc) -> None:
                        ("namespaces", chain.namespaces)):
         for k, v in (spec.get(key) or {}).items():
             line, col = doc.loc(("spec", key, k))
-            table[str(k)] = Setting(v, doc.name, doc.file, line, col)
+            table[str(k)] = OverlayValue(v, doc.name, doc.file, line, col)
     for i, select in enumerate(spec.get("excludeWorkloads") or []):
         chain.excludes.append((select, doc, ("spec", "excludeWorkloads", i)))
     for listname, out in (("specPatches", chain.spec_patches), ("objectPatches", chain.object_patches)):

@@ -9,7 +9,8 @@ deletes a member, a map merges into a map, anything else replaces.
 from __future__ import annotations
 
 import copy
-from typing import Any
+import json
+from collections.abc import Mapping, Sequence
 
 
 class PatchError(Exception):
@@ -30,7 +31,7 @@ def parse_pointer(pointer: str) -> list[str]:
     return [part.replace("~1", "/").replace("~0", "~") for part in pointer[1:].split("/")]
 
 
-def _index(container: list[Any], token: str, pointer: str, allow_end: bool) -> int:
+def _index(container: list[object], token: str, pointer: str, allow_end: bool) -> int:
     if allow_end and token == "-":
         return len(container)
     if not token.isdigit() or (len(token) > 1 and token[0] == "0"):
@@ -42,7 +43,7 @@ def _index(container: list[Any], token: str, pointer: str, allow_end: bool) -> i
     return i
 
 
-def _child(node: Any, token: str, pointer: str) -> Any:
+def _child(node: object, token: str, pointer: str) -> object:
     if isinstance(node, dict):
         if token not in node:
             raise ValueError(f"{pointer}: no member {token!r}")
@@ -52,7 +53,7 @@ def _child(node: Any, token: str, pointer: str) -> Any:
     raise ValueError(f"{pointer}: cannot look inside a {_type(node)}")
 
 
-def get(doc: Any, pointer: str) -> Any:
+def get(doc: object, pointer: str) -> object:
     """The value at ``pointer``; ValueError when there is none."""
     node = doc
     for token in parse_pointer(pointer):
@@ -60,7 +61,7 @@ def get(doc: Any, pointer: str) -> Any:
     return node
 
 
-def _parent(doc: Any, pointer: str) -> tuple[Any, str]:
+def _parent(doc: object, pointer: str) -> tuple[object, str]:
     tokens = parse_pointer(pointer)
     node = doc
     for token in tokens[:-1]:
@@ -68,7 +69,7 @@ def _parent(doc: Any, pointer: str) -> tuple[Any, str]:
     return node, tokens[-1]
 
 
-def _add(doc: Any, pointer: str, value: Any) -> Any:
+def _add(doc: object, pointer: str, value: object) -> object:
     if pointer == "":
         return value
     parent, token = _parent(doc, pointer)
@@ -81,7 +82,7 @@ def _add(doc: Any, pointer: str, value: Any) -> Any:
     return doc
 
 
-def _remove(doc: Any, pointer: str) -> tuple[Any, Any]:
+def _remove(doc: object, pointer: str) -> tuple[object, object]:
     """(document, removed value)."""
     if pointer == "":
         raise ValueError("cannot remove the whole object")
@@ -95,7 +96,7 @@ def _remove(doc: Any, pointer: str) -> tuple[Any, Any]:
     raise ValueError(f"{pointer}: cannot remove from a {_type(parent)}")
 
 
-def _equal(a: Any, b: Any) -> bool:
+def _equal(a: object, b: object) -> bool:
     """RFC 6902 4.6 equality: same JSON type (true is not 1) and value."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
@@ -108,7 +109,7 @@ def _equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _apply_op(doc: Any, op: dict[str, Any]) -> Any:
+def _apply_op(doc: object, op: Mapping[str, object]) -> object:
     kind, path = op.get("op"), str(op.get("path", ""))
     if kind == "add":
         return _add(doc, path, copy.deepcopy(op.get("value")))
@@ -134,7 +135,7 @@ def _apply_op(doc: Any, op: dict[str, Any]) -> Any:
     raise ValueError(f"unknown operation {kind!r}")
 
 
-def apply_json_patch(doc: Any, ops: list[dict[str, Any]]) -> Any:
+def apply_json_patch(doc: object, ops: Sequence[Mapping[str, object]]) -> object:
     """``doc`` with every operation applied (a copy); PatchError names the failing operation."""
     out = copy.deepcopy(doc)
     for i, op in enumerate(ops):
@@ -145,12 +146,12 @@ def apply_json_patch(doc: Any, ops: list[dict[str, Any]]) -> Any:
     return out
 
 
-def apply_merge_patch(target: Any, patch: Any) -> Any:
+def apply_merge_patch(target: object, patch: object) -> object:
     """RFC 7386 MergePatch(target, patch); ``target`` is not changed."""
     return _merge_patch(copy.deepcopy(target), patch)
 
 
-def _merge_patch(target: Any, patch: Any) -> Any:
+def _merge_patch(target: object, patch: object) -> object:
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
     out = target if isinstance(target, dict) else {}
@@ -162,7 +163,7 @@ def _merge_patch(target: Any, patch: Any) -> Any:
     return out
 
 
-def _type(node: Any) -> str:
+def _type(node: object) -> str:
     if isinstance(node, bool):
         return "boolean"
     if isinstance(node, (int, float)):
@@ -172,7 +173,6 @@ def _type(node: Any) -> str:
     return "null" if node is None else type(node).__name__
 
 
-def _show(value: Any) -> str:
-    import json
+def _show(value: object) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return text if len(text) <= 80 else text[:77] + "..."

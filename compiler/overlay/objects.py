@@ -8,14 +8,15 @@ the bundle contract: kind, apiVersion, name, namespace, the contract labels and 
 """
 from __future__ import annotations
 
+import copy
 import fnmatch
 from collections.abc import Callable
-from typing import Any
 
 from .. import labels as L
 from ..bundle import group_of
+from ..model import Data, K8sObject
 from ..problems import Problem
-from .chain import Chain, Patch, Setting
+from .chain import Chain, OverlayValue, Patch
 from .jsonpatch import PatchError, apply_json_patch, apply_merge_patch
 
 CONTRACT_LABELS = (L.MANAGED_BY, L.WORKLOAD, L.PROJECT, L.WORKLOAD_TYPE, L.PART_OF, L.APPLYSET_ID)
@@ -26,13 +27,13 @@ RESERVED = ("wlc.dev/", "applyset.kubernetes.io/", L.MANAGED_BY)
 Touched = dict[int, list[Patch]]
 
 
-def describe(obj: dict[str, Any]) -> str:
+def describe(obj: K8sObject) -> str:
     meta = obj.get("metadata") or {}
     return f"{obj.get('kind')} {meta.get('namespace', '')}/{meta.get('name', '')}"
 
 
-def patch_objects(chain: Chain | None, objects: list[dict[str, Any]]
-                  ) -> tuple[list[dict[str, Any]], Touched, list[Problem]]:
+def patch_objects(chain: Chain | None, objects: list[K8sObject]
+                  ) -> tuple[list[K8sObject], Touched, list[Problem]]:
     """Common labels/annotations, then object patches; objects that fail keep no partial change."""
     if chain is None:
         return objects, {}, []
@@ -43,9 +44,9 @@ def patch_objects(chain: Chain | None, objects: list[dict[str, Any]]
     touched: Touched = {}
     for patch in chain.object_patches:
         for i, obj in enumerate(out):
-            if not selects(patch.select, obj):
+            if not selects_object(patch.select, obj):
                 continue
-            new, errors = apply_one(patch, obj)
+            new, errors = patch_object(patch, obj)
             problems.extend(errors)
             if not errors and new != obj:
                 out[i] = new
@@ -65,15 +66,14 @@ def check_common(chain: Chain) -> list[Problem]:
     return out
 
 
-def _at(setting: Setting, code: str, message: str) -> Problem:
+def _at(setting: OverlayValue, code: str, message: str) -> Problem:
     return Problem(setting.file, setting.line, setting.col, code, message)
 
 
-def add_common(chain: Chain, obj: dict[str, Any]) -> dict[str, Any]:
+def add_common(chain: Chain, obj: K8sObject) -> K8sObject:
     """A copy of ``obj`` with the chain's common labels and annotations."""
     if not chain.labels and not chain.annotations:
         return obj
-    import copy
     obj = copy.deepcopy(obj)
     labels = {k: str(s.value) for k, s in chain.labels.items()}
     notes = {k: str(s.value) for k, s in chain.annotations.items()}
@@ -85,14 +85,14 @@ def add_common(chain: Chain, obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-def pod_templates(obj: Any) -> list[dict[str, Any]]:
+def pod_templates(obj: object) -> list[K8sObject]:
     """Every pod template inside ``obj`` (a ``template`` map whose spec has containers)."""
-    found: list[dict[str, Any]] = []
+    found: list[K8sObject] = []
     _walk(obj.get("spec") if isinstance(obj, dict) else None, found)
     return found
 
 
-def _walk(node: Any, found: list[dict[str, Any]]) -> None:
+def _walk(node: object, found: list[K8sObject]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "template" and isinstance(value, dict) and isinstance(value.get("spec"), dict) \
@@ -104,24 +104,27 @@ def _walk(node: Any, found: list[dict[str, Any]]) -> None:
             _walk(item, found)
 
 
-def selects(select: dict[str, Any], obj: dict[str, Any]) -> bool:
+def selects_object(select: dict[str, Data], obj: K8sObject) -> bool:
     """Group and kind exactly, name and namespace as globs, labels exactly; all must hold."""
     meta = obj.get("metadata") or {}
     have = meta.get("labels") or {}
+    labels = select.get("labels")
     return (("group" not in select or select["group"] == group_of(obj))
             and ("kind" not in select or select["kind"] == obj.get("kind"))
-            and ("name" not in select or fnmatch.fnmatchcase(str(meta.get("name", "")), select["name"]))
+            and ("name" not in select or fnmatch.fnmatchcase(str(meta.get("name", "")), str(select["name"])))
             and ("namespace" not in select
-                 or fnmatch.fnmatchcase(str(meta.get("namespace", "")), select["namespace"]))
-            and all(have.get(k) == str(v) for k, v in (select.get("labels") or {}).items()))
+                 or fnmatch.fnmatchcase(str(meta.get("namespace", "")), str(select["namespace"])))
+            and all(have.get(k) == str(v) for k, v in (labels if isinstance(labels, dict) else {}).items()))
 
 
-def apply_one(patch: Patch, obj: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+def patch_object(patch: Patch, obj: K8sObject) -> tuple[K8sObject, list[Problem]]:
     """The patched object, or ``obj`` and the problem naming the patch."""
     body = patch.body
     try:
         if "jsonPatch" in body:
-            new = apply_json_patch(obj, list(body["jsonPatch"]))
+            ops = body["jsonPatch"]
+            new = apply_json_patch(obj, [op if isinstance(op, dict) else {} for op in
+                                         (ops if isinstance(ops, list) else [])])
         else:
             new = apply_merge_patch(obj, body["mergePatch"])
     except PatchError as err:
@@ -138,21 +141,21 @@ def apply_one(patch: Patch, obj: dict[str, Any]) -> tuple[dict[str, Any], list[P
     return new, []
 
 
-def _contract(obj: dict[str, Any]) -> dict[str, Any]:
+def _contract(obj: K8sObject) -> dict[str, object]:
     meta = _map(obj.get("metadata"))
     labels, notes = _map(meta.get("labels")), _map(meta.get("annotations"))
-    out: dict[str, Any] = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+    out: dict[str, object] = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
                            "metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace")}
     out.update({f"label {k}": labels.get(k) for k in CONTRACT_LABELS})
     out.update({f"annotation {k}": notes.get(k) for k in CONTRACT_ANNOTATIONS})
     return out
 
 
-def _map(value: Any) -> dict[str, Any]:
+def _map(value: object) -> K8sObject:
     return value if isinstance(value, dict) else {}
 
 
-def contract_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def contract_changes(before: K8sObject, after: K8sObject) -> list[str]:
     """What a patch changed of the bundle contract, in words (empty when nothing)."""
     old, new = _contract(before), _contract(after)
     out = []
@@ -168,8 +171,8 @@ def contract_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]
     return out
 
 
-def verify_patched(objects: list[dict[str, Any]], touched: Touched,
-                   verify_one: Callable[[dict[str, Any]], list[str]]) -> list[Problem]:
+def verify_patched(objects: list[K8sObject], touched: Touched,
+                   verify_one: Callable[[K8sObject], list[str]]) -> list[Problem]:
     """Schema errors of patched objects, each reported at the last patch that changed the object."""
     out = []
     for i in sorted(touched):

@@ -10,77 +10,93 @@ order; each selection looks at the workload as the earlier patches left it.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
-from .. import validate
-from ..merge import merge, retag, tag, untag
-from ..model import API_VERSION, Doc, Path, ResolvedWorkload, Source, Target
+from ..merge import dotted, find_exclusions, merge, retag, tag, untag
+from ..model import API_VERSION, Data, Doc, Path, ResolvedWorkload, Source
 from ..problems import Problem
 from ..repo import Repo
 from ..templates import fill, namespace_error
-from .chain import Chain, Patch
+from .chain import Chain, OverlayValue, Patch
+
+#: the schema check of a document (compiler.validate.validate_doc), given by the pipeline
+Validator = Callable[[Doc], list[Problem]]
+#: an index.json entry of a workload that ``excludeWorkloads`` left out
+Excluded = dict[str, str]
 
 
-def workload_labels(rw: ResolvedWorkload) -> dict[str, str]:
+def selector_labels(rw: ResolvedWorkload) -> dict[str, str]:
     """The labels a selector sees: metadata labels, then the spec's ``labels`` items."""
     out = {str(k): str(v) for k, v in rw.labels.items()}
-    for item in rw.spec.get("labels") or []:
+    items = rw.spec.get("labels")
+    for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and "name" in item:
             value = item.get("value", "")
             out[str(item["name"])] = str(value).lower() if isinstance(value, bool) else str(value)
     return out
 
 
-def _globs(patterns: Any, value: str) -> bool:
-    return patterns is None or any(fnmatch.fnmatchcase(value, str(p)) for p in patterns)
+def _globs(patterns: Data, value: str) -> bool:
+    return patterns is None or (isinstance(patterns, list) and any(fnmatch.fnmatchcase(value, str(p))
+                                                                   for p in patterns))
 
 
-def selects(select: dict[str, Any], rw: ResolvedWorkload) -> bool:
+def selects_workload(select: dict[str, Data], rw: ResolvedWorkload) -> bool:
     """Whether a spec patch's ``select`` matches ``rw`` (no conditions = every workload)."""
     types = select.get("workloadTypes")
-    labels = select.get("labels") or {}
-    have = workload_labels(rw) if labels else {}
+    labels = select.get("labels")
+    labels = labels if isinstance(labels, dict) else {}
+    have = selector_labels(rw) if labels else {}
     return (_globs(select.get("projects"), rw.project.name)
             and _globs(select.get("departments"), rw.project.department)
             and _globs(select.get("names"), rw.name)
-            and (types is None or rw.kind in types)
+            and (types is None or (isinstance(types, list) and rw.kind in types))
             and all(have.get(str(k)) == str(v) for k, v in labels.items()))
 
 
-def patch_specs(chain: Chain | None, workloads: list[ResolvedWorkload], repo: Repo | None = None,
-                target: Target | None = None) -> list[Problem]:
-    """Map namespaces, then apply the chain's spec patches to ``workloads`` (in place); a
-    workload that a patch which does not fit its kind selects is dropped from the list."""
+def patch_specs(chain: Chain | None, workloads: list[ResolvedWorkload], repo: Repo,
+                validate_doc: Validator) -> tuple[list[ResolvedWorkload], list[Problem]]:
+    """Stage 6: namespaces mapped, then the chain's spec patches applied, in chain order. A
+    workload that a patch which does not fit its kind selects is left out (not lowered
+    half-patched); ``validate_doc`` is the schema check that decides what fits."""
     if chain is None:
-        return []
-    problems = map_namespaces(chain, workloads, repo, target)
-    checked: dict[tuple[int, str], list[Problem]] = {}
-    failed: set[int] = set()
-    for patch in chain.spec_patches:
-        for rw in workloads:
-            if id(rw) in failed or not selects(patch.select, rw):
-                continue
-            key = (id(patch), rw.kind)
-            if key not in checked:
-                checked[key] = check_patch(patch, rw.kind)
-                problems.extend(checked[key])
-            if checked[key]:
-                failed.add(id(rw))
-            else:
-                apply_patch(patch, rw)
-    workloads[:] = [rw for rw in workloads if id(rw) not in failed]  # not lowered half-patched
-    return problems
+        return workloads, []
+    mapped, problems = map_namespaces(chain, workloads, repo)
+    fits: dict[tuple[int, str], list[Problem]] = {}
+
+    def fit(i: int, kind: str) -> bool:
+        """Whether spec patch ``i`` fits a ``kind`` spec (its problems reported once)."""
+        if (i, kind) not in fits:
+            fits[(i, kind)] = check_patch(chain.spec_patches[i], kind, validate_doc)
+            problems.extend(fits[(i, kind)])
+        return not fits[(i, kind)]
+
+    patched = [_patched(chain, rw, fit) for rw in mapped]
+    return [rw for rw in patched if rw is not None], problems
 
 
-def apply_patch(patch: Patch, rw: ResolvedWorkload) -> None:
-    """Merge ``patch`` over the spec of ``rw``, keeping every other value's provenance."""
+def _patched(chain: Chain, rw: ResolvedWorkload, fit: Callable[[int, str], bool]) -> ResolvedWorkload | None:
+    """``rw`` with every spec patch that selects it applied in order; None when one does not fit."""
+    for i, patch in enumerate(chain.spec_patches):
+        if selects_workload(patch.select, rw):
+            if not fit(i, rw.kind):
+                return None
+            rw = apply_patch(patch, rw)
+    return rw
+
+
+def apply_patch(patch: Patch, rw: ResolvedWorkload) -> ResolvedWorkload:
+    """``rw`` with ``patch`` merged over its spec (every other value keeps its provenance) and
+    the items the patch excludes recorded."""
     base: Path = patch.path + ("patch",)
-    high = tag(patch.body["patch"], Source("overlay", patch.overlay, patch.doc.file), doc=patch.doc, base=base)
-    rw.spec, rw.prov = untag(merge(retag(rw.spec, rw.prov), high))
+    data = patch.body["patch"]
+    high = tag(data if isinstance(data, dict) else {}, Source("overlay", patch.overlay, patch.doc.file), doc=patch.doc, base=base)
+    spec, prov = untag(merge(retag(rw.spec, rw.prov), high))
+    return replace(rw, spec=spec, prov=prov, excluded=find_exclusions([(patch.doc, data, base)], rw.excluded))
 
 
-def check_patch(patch: Patch, kind: str) -> list[Problem]:
+def check_patch(patch: Patch, kind: str, validate_doc: Validator) -> list[Problem]:
     """Schema problems of the patch read as a ``kind`` spec, located in the overlay file."""
     base = patch.path + ("patch",)
     n = len(base)
@@ -91,7 +107,7 @@ def check_patch(patch: Patch, kind: str) -> list[Problem]:
             "spec": patch.body["patch"]}
     fake = Doc(patch.doc.file, patch.doc.index, data, locs, key_locs)
     out = []
-    for p in validate.validate_doc(fake):
+    for p in validate_doc(fake):
         if p.code == "schema.required" and p.field.count(".") <= 1 and p.message.endswith(" in spec"):
             continue  # a patch is partial: what the spec itself requires comes from the workload
         field = _field_in_overlay(patch, p.field)
@@ -101,35 +117,42 @@ def check_patch(patch: Patch, kind: str) -> list[Problem]:
 
 
 def _field_in_overlay(patch: Patch, field: str) -> str:
-    from ..merge import dotted
     head = dotted(patch.path + ("patch",))
     return head + field[len("spec"):] if field.startswith("spec") else head
 
 
-def map_namespaces(chain: Chain, workloads: list[ResolvedWorkload], repo: Repo | None,
-                   target: Target | None) -> list[Problem]:
+def map_namespaces(chain: Chain, workloads: list[ResolvedWorkload],
+                   repo: Repo) -> tuple[list[ResolvedWorkload], list[Problem]]:
     """The overlay's namespace template and per-project ``namespaces`` decide each namespace."""
+    template = chain.target.get("namespaceTemplate")
+    out: list[ResolvedWorkload] = []
     problems: list[Problem] = []
-    template = chain.target.get("namespaceTemplate") if target is not None else None
     for rw in workloads:
-        ns = rw.project.namespace
-        setting = chain.namespaces.get(rw.project.name)
-        if setting is not None:
-            ns = str(setting.value)
-        elif template is not None and not _explicit_namespace(repo, rw.project.name):
-            ns = fill(str(template), {"project": rw.project.name, "department": rw.project.department})
-        if ns != rw.project.namespace:
-            problems.extend(_namespace_problem(chain, rw, ns, setting, repo))
-            rw.project = replace(rw.project, namespace=ns)
-    problems.extend(_duplicates(chain, workloads))
-    return problems
+        mapped, found = _mapped(chain, rw, template, repo)
+        out.append(mapped)
+        problems.extend(found)
+    return out, problems + _duplicates(chain, out)
 
 
-def _namespace_problem(chain: Chain, rw: ResolvedWorkload, ns: str, setting: Any,
-                       repo: Repo | None) -> list[Problem]:
+def _mapped(chain: Chain, rw: ResolvedWorkload, template: object,
+            repo: Repo) -> tuple[ResolvedWorkload, list[Problem]]:
+    ns = rw.project.namespace
+    setting = chain.namespaces.get(rw.project.name)
+    if setting is not None:
+        ns = str(setting.value)
+    elif template is not None and not _explicit_namespace(repo, rw.project.name):
+        ns = fill(str(template), {"project": rw.project.name, "department": rw.project.department})
+    if ns == rw.project.namespace:
+        return rw, []
+    return (replace(rw, project=replace(rw.project, namespace=ns)),
+            _namespace_problem(chain, rw, ns, setting, repo))
+
+
+def _namespace_problem(chain: Chain, rw: ResolvedWorkload, ns: str, setting: OverlayValue | None,
+                       repo: Repo) -> list[Problem]:
     """An overlay namespace that is no DNS-1123 label or an unallowed system namespace, at the
     overlay's ``namespaces`` entry or its ``namespaceTemplate``."""
-    error = namespace_error(ns, repo.config.allow_system_namespaces if repo is not None else [])
+    error = namespace_error(ns, repo.config.allow_system_namespaces)
     if error is None:
         return []
     if setting is not None:
@@ -141,8 +164,8 @@ def _namespace_problem(chain: Chain, rw: ResolvedWorkload, ns: str, setting: Any
                     f'overlay "{chain.name}", project "{rw.project.name}": namespace {error}')]
 
 
-def _explicit_namespace(repo: Repo | None, project: str) -> bool:
-    doc = repo.get("Project", project) if repo is not None else None
+def _explicit_namespace(repo: Repo, project: str) -> bool:
+    doc = repo.get("Project", project)
     return doc is not None and bool((doc.data.get("spec") or {}).get("namespace"))
 
 
@@ -163,17 +186,24 @@ def _duplicates(chain: Chain, workloads: list[ResolvedWorkload]) -> list[Problem
     return out
 
 
-def exclusion_sources(chain: Chain | None, rw: ResolvedWorkload) -> list[tuple[Doc, Any, Path]]:
-    """The spec patches that select ``rw``, as sources of ``exclude: true`` items for the
-    policy's locked-instance rule: (overlay document, patch data, path of the data)."""
-    if chain is None:
-        return []
-    return [(p.doc, p.body["patch"], p.path + ("patch",)) for p in chain.spec_patches if selects(p.select, rw)]
+def exclude_workloads(chain: Chain | None,
+                      workloads: list[ResolvedWorkload]) -> tuple[list[ResolvedWorkload], list[Excluded]]:
+    """The workloads no ``excludeWorkloads`` entry selects, and an index entry for each other."""
+    kept: list[ResolvedWorkload] = []
+    excluded: list[Excluded] = []
+    for rw in workloads:
+        by = excluded_by(chain, rw)
+        if by is None:
+            kept.append(rw)
+        else:
+            excluded.append({"name": rw.name, "namespace": rw.namespace, "type": rw.kind,
+                             "source": rw.file, "excludedBy": by})
+    return kept, excluded
 
 
 def excluded_by(chain: Chain | None, rw: ResolvedWorkload) -> str | None:
     """"<file>:<line>" of the first ``excludeWorkloads`` entry that selects ``rw``, or None."""
     for select, doc, path in (chain.excludes if chain is not None else []):
-        if selects(select, rw):
+        if selects_workload(select, rw):
             return f"{doc.file}:{doc.loc(path)[0]}"
     return None

@@ -7,9 +7,8 @@ is the ``path`` member of every host-path instance.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from ..model import Doc, Source
+from ..model import Data, Doc, Source, TaggedSpec
 from .fields import FieldInfo, FPath, field_tree
 
 LEVELS = ("cluster", "department", "project")
@@ -35,7 +34,7 @@ class Origin:
 
 @dataclass(frozen=True)
 class Setting:
-    value: Any
+    value: Data
     origin: Origin
 
 
@@ -50,7 +49,7 @@ class PolicyBody:
     types: frozenset[str]
     defaults: dict[FPath, Setting] = field(default_factory=dict)
     #: itemized field → its default instances as tagged items (merge.tag), in document order
-    instances: dict[FPath, list[Any]] = field(default_factory=dict)
+    instances: dict[FPath, list[TaggedSpec]] = field(default_factory=dict)
     rules: dict[FPath, dict[str, Setting]] = field(default_factory=dict)
     imposed: list[Setting] = field(default_factory=list)
 
@@ -82,6 +81,3 @@ def _kind(tree: dict[FPath, FieldInfo], path: FPath) -> str:
     info = tree.get(path)
     return info.kind if info else ""
 
-
-def dotted(path: FPath) -> str:
-    return ".".join(path)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from .. import quantity
-from ..merge import ITEM_KEYS, SECTIONS, tag
-from ..model import WORKLOAD_KINDS, Doc
+from ..merge import ITEM_KEYS, SECTIONS, dotted, tag
+from ..model import WORKLOAD_KINDS, Data, Doc, Leaf, TaggedSpec
 from ..problems import Problem
 from ..repo import Repo, suggest
-from .body import ATTR, LEVELS, PolicyBody, Setting, dotted
+from .body import ATTR, LEVELS, PolicyBody, Setting
 from .fields import FieldInfo, FPath, field_tree
 from .rules import ORDER, RULES, Subject, check_arg
 
@@ -64,7 +63,7 @@ class _Reader:
 
     # ------------------------------------------------------------------ the field tree
 
-    def walk(self, tree: _Tree, node: Any, fpath: FPath, docpath: DocPath, attr: FPath | None = None) -> None:
+    def walk(self, tree: _Section, node: Data, fpath: FPath, docpath: DocPath, attr: FPath | None = None) -> None:
         """Down ``node`` (the ``defaults`` or ``rules`` tree at ``fpath``) to its leaves and itemized
         fields; a member of an itemized field (under ``attr``) is stored under its ``attributes``."""
         if not isinstance(node, dict):
@@ -85,11 +84,11 @@ class _Reader:
 
     # ------------------------------------------------------------------ defaults
 
-    def leaf_default(self, value: Any, info: FieldInfo, path: FPath, store: FPath, dpath: DocPath) -> None:
+    def leaf_default(self, value: Data, info: FieldInfo, path: FPath, store: FPath, dpath: DocPath) -> None:
         if self.value_ok(value, info, path, dpath):
             self.body.defaults[store] = Setting(value, self.body.origin(dpath))
 
-    def value_ok(self, value: Any, info: FieldInfo, path: FPath, dpath: DocPath) -> bool:
+    def value_ok(self, value: Data, info: FieldInfo, path: FPath, dpath: DocPath) -> bool:
         test = _TYPE_OK.get(info.kind)
         if test is not None and not test(value):
             self.problem(dpath, "policy.bad-default", f"default {dotted(path)}: {value!r} is not a {info.kind}")
@@ -100,7 +99,7 @@ class _Reader:
             return False
         return True
 
-    def itemized_default(self, node: Any, path: FPath, dpath: DocPath) -> None:
+    def itemized_default(self, node: Data, path: FPath, dpath: DocPath) -> None:
         if not isinstance(node, dict) or set(node) - {"instances", ATTR}:
             self.problem(dpath, "policy.bad-default",
                          f"default {dotted(path)} is itemized: write {{instances: [...], attributes: {{...}}}}")
@@ -128,11 +127,11 @@ class _Reader:
 
     # ------------------------------------------------------------------ rules
 
-    def leaf_rule(self, value: Any, info: FieldInfo, path: FPath, store: FPath, dpath: DocPath) -> None:
+    def leaf_rule(self, value: Data, info: FieldInfo, path: FPath, store: FPath, dpath: DocPath) -> None:
         """The rules of one field, named where they are stored (``path`` is for defaults' messages)."""
         self.leaf_rules(value, info, store, dpath)
 
-    def leaf_rules(self, node: Any, info: FieldInfo, store: FPath, dpath: DocPath,
+    def leaf_rules(self, node: Data, info: FieldInfo, store: FPath, dpath: DocPath,
                    allowed: tuple[str, ...] = ORDER) -> None:
         if not isinstance(node, dict):
             self.problem(dpath, "policy.bad-rule", f"rules of {dotted(store)} must be a map of rule: value")
@@ -155,15 +154,16 @@ class _Reader:
                 continue
             self.body.rules.setdefault(store, {})[kind] = Setting(arg, self.body.origin(dpath + (kind,)))
 
-    def default_from_ok(self, kind: str, arg: Any) -> str | None:
+    def default_from_ok(self, kind: str, arg: Data) -> str | None:
         if kind != "defaultFrom":
             return None
-        source = self.tree.get(tuple(str(arg["field"]).split(".")))
+        name = arg.get("field") if isinstance(arg, dict) else None
+        source = self.tree.get(tuple(str(name).split(".")))
         if source is None or source.kind not in ("integer", "number", "quantity"):
-            return f'field "{arg["field"]}" is not a numeric field of the workload'
+            return f'field "{name}" is not a numeric field of the workload'
         return None
 
-    def itemized_rules(self, node: Any, path: FPath, dpath: DocPath) -> None:
+    def itemized_rules(self, node: Data, path: FPath, dpath: DocPath) -> None:
         if not isinstance(node, dict):
             self.problem(dpath, "policy.bad-rule", f"rules of {dotted(path)} must be a map")
             return
@@ -178,17 +178,17 @@ class _Reader:
 
 
 @dataclass(frozen=True)
-class _Tree:
+class _Section:
     """A tree ``_Reader.walk`` reads: its name and problem code, what it does at a leaf and at an itemized field."""
 
     name: str
     code: str
-    leaf: Callable[[_Reader, Any, FieldInfo, FPath, FPath, DocPath], None]
-    itemized: Callable[[_Reader, Any, FPath, DocPath], None]
+    leaf: Callable[[_Reader, Data, FieldInfo, FPath, FPath, DocPath], None]
+    itemized: Callable[[_Reader, Data, FPath, DocPath], None]
 
 
-_DEFAULTS = _Tree("defaults", "policy.bad-default", _Reader.leaf_default, _Reader.itemized_default)
-_RULES = _Tree("rules", "policy.bad-rule", _Reader.leaf_rule, _Reader.itemized_rules)
+_DEFAULTS = _Section("defaults", "policy.bad-default", _Reader.leaf_default, _Reader.itemized_default)
+_RULES = _Section("rules", "policy.bad-rule", _Reader.leaf_rule, _Reader.itemized_rules)
 
 
 def read_policy(doc: Doc, repo: Repo) -> tuple[PolicyBody | None, list[Problem]]:
@@ -222,7 +222,7 @@ def _scope_ok(reader: _Reader, level: int, name: str, repo: Repo) -> bool:
     return False
 
 
-def _imposed(reader: _Reader, names: list[Any], repo: Repo) -> None:
+def _imposed(reader: _Reader, names: list[Data], repo: Repo) -> None:
     for i, name in enumerate(names):
         doc = repo.get("DataSource", str(name))
         dpath = ("spec", "imposedAssets", i)
@@ -242,7 +242,7 @@ def _own_rules(reader: _Reader) -> None:
     """A default must pass the rules of its own policy; one that does not is reported and dropped."""
     body = reader.body
     for path, setting in sorted(body.defaults.items()):
-        if not _judge_default(reader, path, setting.value, ("spec", "defaults") + _docpath(path)):
+        if not _judge_default(reader, path, setting.value, ("spec", "defaults", *path)):
             del body.defaults[path]
     for path, items in body.instances.items():
         good = []
@@ -256,7 +256,7 @@ def _own_rules(reader: _Reader) -> None:
         body.instances[path] = good
 
 
-def _judge_default(reader: _Reader, path: FPath, value: Any, dpath: DocPath) -> bool:
+def _judge_default(reader: _Reader, path: FPath, value: object, dpath: DocPath) -> bool:
     rules = reader.body.rules.get(path)
     if not rules:
         return True
@@ -280,13 +280,8 @@ def _member_info(reader: _Reader, path: FPath) -> FieldInfo | None:
     return reader.tree.get(path[:i] + path[i + 1:])
 
 
-def _docpath(path: FPath) -> DocPath:
-    return tuple(path)
-
-
-def _leaves(item: Any, prefix: FPath = ()) -> list[tuple[FPath, Any]]:
-    from ..merge import Leaf
-    out: list[tuple[FPath, Any]] = []
+def _leaves(item: TaggedSpec, prefix: FPath = ()) -> list[tuple[FPath, object]]:
+    out: list[tuple[FPath, object]] = []
     for k, v in item.items():
         if isinstance(v, Leaf):
             out.append((prefix + (k,), v.value))

@@ -10,48 +10,17 @@ sets the pod-level ``X`` (the section inherits it).
 """
 from __future__ import annotations
 
-from typing import Any
-
 from .. import quantity
-from ..merge import ITEM_KEYS, SECTIONS, Leaf, get_path, is_excluded, merge, retag, tag, untag
-from ..model import Doc, Path, ResolvedWorkload, Source
+from ..assets import data_source_spec
+from ..merge import ITEM_KEYS, SECTIONS, get_path, is_excluded, leaf_at, merge, retag, tag, untag
+from ..model import Data, Leaf, Path, Provenance, ResolvedWorkload, SpecTree, TaggedSpec, Tree
 from ..repo import Repo
-from ..resolve import _data_source
-from .body import split_attr
+from .body import Setting, split_attr
 from .effective import Effective
 from .fields import FPath, field_tree
 
-#: itemized field → excluded key → (document, path of its ``exclude``)
-Exclusions = dict[FPath, dict[Any, tuple[Doc, Path]]]
 
-
-def exclusions(rw: ResolvedWorkload, repo: Repo, fields: set[FPath] | None = None,
-               extra: Any = ()) -> Exclusions:
-    """Keys the submission, its template, or ``extra`` sources (overlay spec patches: (document,
-    data, path of the data)) excluded from each itemized field (only ``fields`` and their
-    master/worker copies, when given)."""
-    out: Exclusions = {}
-    spec = rw.doc.data.get("spec") or {}
-    sources: list[tuple[Doc, Any, Path]] = [(rw.doc, spec, ("spec",))]
-    template = repo.get("Template", str(spec.get("template"))) if spec.get("template") else None
-    if template is not None:
-        sources.append((template, template.data.get("spec") or {}, ("spec",)))
-    sources.extend(extra)
-    wanted = [(f, k) for f, k in ITEM_KEYS.items() if fields is None or f in fields]
-    for doc, data, base in sources:
-        for prefix in ((),) + tuple((s,) for s in SECTIONS):
-            for fpath, key in wanted:
-                items = get_path(data, prefix + fpath)
-                if not isinstance(items, list):
-                    continue
-                for i, item in enumerate(items):
-                    if isinstance(item, dict) and item.get("exclude") is True:
-                        where: Path = base + prefix + fpath + (i, "exclude")
-                        out.setdefault(prefix + fpath, {}).setdefault(item.get(key), (doc, where))
-    return out
-
-
-def assoc(node: Any, path: Path, value: Any) -> Any:
+def assoc(node: Tree | None, path: Path, value: Tree) -> Tree:
     """A copy of ``node`` with ``value`` at ``path`` (maps created as needed; nothing shared is changed)."""
     if not path:
         return value
@@ -60,23 +29,26 @@ def assoc(node: Any, path: Path, value: Any) -> Any:
         out = list(node)
         out[head] = assoc(out[head], rest, value)
         return out
-    table = dict(node) if isinstance(node, dict) else {}
-    table[head] = assoc(table.get(head), rest, value)
+    table: TaggedSpec = dict(node) if isinstance(node, dict) else {}
+    table[str(head)] = assoc(table.get(str(head)), rest, value)
     return table
 
 
-def fill(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions, repo: Repo) -> tuple[Any, dict[Path, Source]]:
+def _assoc_spec(spec: TaggedSpec, path: Path, value: Tree) -> TaggedSpec:
+    out = assoc(spec, path, value)
+    return out if isinstance(out, dict) else spec  # a non-empty path into a map gives a map
+
+
+def fill(rw: ResolvedWorkload, eff: Effective, repo: Repo) -> tuple[SpecTree, Provenance]:
     """The workload's spec and provenance with the effective policy's defaults filled in.
 
     Only the top-level fields a default, an attribute or a ``defaultFrom`` touches are re-tagged
     and merged; the rest of the spec and its provenance are kept as they are.
     """
-    base = _base(rw, eff, excluded, repo)
+    base = _base(rw, eff, repo)
     touched = set(base) | _touched(eff)
-    tree = {k: retag(rw.spec[k], rw.prov, (k,)) for k in rw.spec if k in touched}
-    tree = merge(base, tree)
-    tree = _attributes(tree, eff)
-    tree = _default_from(tree, eff)
+    tree: TaggedSpec = {k: retag(rw.spec[k], rw.prov, (k,)) for k in rw.spec if k in touched}
+    tree = _default_from(_attributes(merge(base, tree), eff), eff)
     data, prov = untag(tree)
     spec = {k: data.get(k, v) for k, v in rw.spec.items()}
     spec.update({k: v for k, v in data.items() if k not in spec})
@@ -85,38 +57,45 @@ def fill(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions, repo: Repo)
     return spec, kept
 
 
+def default_from(setting: Setting) -> tuple[FPath, float]:
+    """A ``defaultFrom`` rule's source field and factor (the policy reader checked their types)."""
+    arg = setting.value if isinstance(setting.value, dict) else {}
+    factor = arg.get("factor", 1)
+    return tuple(str(arg.get("field", "")).split(".")), float(factor) if isinstance(factor, (int, float)) else 1.0
+
+
 def _touched(eff: Effective) -> set[str]:
     out = {path[0] for path in eff.defaults}
     for path, rules in eff.rules.items():
         if "defaultFrom" in rules:
             out.add(path[0])
-            out.add(str(rules["defaultFrom"].value["field"]).split(".")[0])
+            out.add(default_from(rules["defaultFrom"])[0][0])
     return out
 
 
-def _base(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions, repo: Repo) -> Any:
-    base: Any = {}
+def _base(rw: ResolvedWorkload, eff: Effective, repo: Repo) -> TaggedSpec:
+    base: TaggedSpec = {}
     distributed = rw.kind == "DistributedWorkload"
     for path, setting in eff.defaults.items():
         if split_attr(path)[1] is not None:
             continue
         if distributed and path[0] in SECTIONS and get_path(rw.spec, path[1:]) is not None:
             continue
-        base = assoc(base, path, Leaf(setting.value, setting.origin.source()))
+        base = _assoc_spec(base, path, Leaf(setting.value, setting.origin.source()))
     for path, items in eff.instances.items():
         key = ITEM_KEYS[path[1:] if path[0] in SECTIONS else path]
-        gone = excluded.get(path, {})
-        kept = [item for item in items if item[key].value not in gone]
+        gone = rw.excluded.get(path, {})
+        kept: list[Tree] = [item for item in items if leaf_at(item, key).value not in gone]
         if kept:
-            base = assoc(base, path, kept)
+            base = _assoc_spec(base, path, kept)
     for setting in eff.imposed:
-        doc = repo.get("DataSource", setting.value)
+        doc = repo.get("DataSource", str(setting.value))
         if doc is not None:
-            base = merge(base, tag(_data_source(doc), setting.origin.source()))
+            base = merge(base, tag(data_source_spec(doc), setting.origin.source()))
     return base
 
 
-def _attributes(tree: Any, eff: Effective) -> Any:
+def _attributes(tree: TaggedSpec, eff: Effective) -> TaggedSpec:
     for path, setting in eff.defaults.items():
         field, member = split_attr(path)
         if member is None:
@@ -127,20 +106,21 @@ def _attributes(tree: Any, eff: Effective) -> Any:
         leaf = Leaf(setting.value, setting.origin.source())
         for i, item in enumerate(items):
             if isinstance(item, dict) and not is_excluded(item) and get_path(item, member) is None:
-                tree = assoc(tree, field + (i,) + member, leaf)
+                tree = _assoc_spec(tree, field + (i,) + member, leaf)
     return tree
 
 
-def _default_from(tree: Any, eff: Effective) -> Any:
+def _default_from(tree: TaggedSpec, eff: Effective) -> TaggedSpec:
     tree_info = field_tree()
     for path, rules in eff.rules.items():
         setting = rules.get("defaultFrom")
         if setting is None or split_attr(path)[1] is not None or get_path(tree, path) is not None:
             continue
-        source = get_path(tree, tuple(str(setting.value["field"]).split(".")))
+        field, factor = default_from(setting)
+        source = get_path(tree, field)
         if not isinstance(source, Leaf):
             continue
-        value = quantity.scale(source.value, float(setting.value.get("factor", 1)))
+        value: Data = quantity.scale(source.value, factor)
         info = tree_info.get(path)
         if value is None:
             continue
@@ -148,5 +128,5 @@ def _default_from(tree: Any, eff: Effective) -> Any:
             value = int(quantity.parse(value) or 0)
         elif info is not None and info.kind == "quantity" and not isinstance(value, str):
             value = str(value)
-        tree = assoc(tree, path, Leaf(value, setting.origin.source()))
+        tree = _assoc_spec(tree, path, Leaf(value, setting.origin.source()))
     return tree

@@ -9,12 +9,14 @@ least specific, then the first by file) keeps the field. Policies are taken in a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from ..merge import ITEM_KEYS, SECTIONS, merge_items
+from ..assets import data_source_items
+from ..merge import ITEM_KEYS, SECTIONS, dotted, items_of, leaf_at, merge_items
+from ..model import WORKLOAD_KINDS, TaggedSpec
 from ..problems import Problem
 from ..repo import Repo
-from .body import LEVELS, Origin, PolicyBody, Setting, dotted, info_of
+from .body import LEVELS, Origin, PolicyBody, Setting, info_of
+from .check import read_policy
 from .fields import FPath
 
 
@@ -25,7 +27,7 @@ class Effective:
     project: str
     kind: str
     defaults: dict[FPath, Setting] = field(default_factory=dict)
-    instances: dict[FPath, list[Any]] = field(default_factory=dict)
+    instances: dict[FPath, list[TaggedSpec]] = field(default_factory=dict)
     rules: dict[FPath, dict[str, Setting]] = field(default_factory=dict)
     imposed: list[Setting] = field(default_factory=list)
     policies: list[PolicyBody] = field(default_factory=list)
@@ -49,7 +51,7 @@ def build(bodies: list[PolicyBody], project: str, kind: str) -> tuple[Effective,
     """Merge a chain (already ordered) into one effective policy."""
     eff = Effective(project, kind, policies=list(bodies))
     problems: list[Problem] = []
-    instance_level: dict[tuple[FPath, Any], Origin] = {}
+    instance_level: dict[tuple[FPath, object], Origin] = {}
     for body in bodies:
         for path, setting in body.defaults.items():
             if _applies(path, kind):
@@ -86,12 +88,12 @@ def _default(eff: Effective, path: FPath, setting: Setting, problems: list[Probl
     eff.defaults[path] = setting
 
 
-def _instances(eff: Effective, body: PolicyBody, path: FPath, items: list[Any],
-               seen: dict[tuple[FPath, Any], Origin], problems: list[Problem]) -> None:
+def _instances(eff: Effective, body: PolicyBody, path: FPath, items: list[TaggedSpec],
+               seen: dict[tuple[FPath, object], Origin], problems: list[Problem]) -> None:
     key = ITEM_KEYS[path[1:] if path[0] in SECTIONS else path]
     keep = []
     for item in items:
-        leaf = item[key]
+        leaf = leaf_at(item, key)
         origin = Origin(body.name, body.doc.file, leaf.source.line, 1, body.level)
         prev = seen.get((path, leaf.value))
         if prev is not None and prev.level == origin.level and prev.policy != origin.policy:
@@ -102,7 +104,7 @@ def _instances(eff: Effective, body: PolicyBody, path: FPath, items: list[Any],
             continue
         seen[(path, leaf.value)] = origin
         keep.append(item)
-    eff.instances[path] = merge_items(eff.instances.get(path, []), keep, key, path)
+    eff.instances[path] = items_of(merge_items(list(eff.instances.get(path, [])), list(keep), key, path))
 
 
 def _rules(eff: Effective, path: FPath, kinds: dict[str, Setting], problems: list[Problem]) -> None:
@@ -120,6 +122,23 @@ def _rules(eff: Effective, path: FPath, kinds: dict[str, Setting], problems: lis
         break
 
 
+#: per storage list, the instance keys that imposed assets add → the imposing setting
+Imposed = dict[FPath, dict[object, Setting]]
+
+
+def imposed_keys(eff: Effective, repo: Repo) -> Imposed:
+    """Per storage list, the instance keys that the effective policy's imposed assets add."""
+    out: Imposed = {}
+    for setting in eff.imposed:
+        doc = repo.get("DataSource", str(setting.value))
+        if doc is None:
+            continue
+        for listname, item in data_source_items(doc).items():
+            fpath = ("storage", listname)
+            out.setdefault(fpath, {})[item.get(ITEM_KEYS[fpath])] = setting
+    return out
+
+
 class Cache:
     """Effective policies per (project, type), built once; conflicts collected once."""
 
@@ -128,6 +147,14 @@ class Cache:
         self.repo = repo
         self.table: dict[tuple[str, str], Effective] = {}
         self.problems: set[Problem] = set()
+        self._imposed: dict[tuple[str, str], Imposed] = {}
+
+    def imposed(self, eff: Effective) -> Imposed:
+        """``imposed_keys`` of ``eff``, computed once per (project, type)."""
+        key = (eff.project, eff.kind)
+        if key not in self._imposed:
+            self._imposed[key] = imposed_keys(eff, self.repo)
+        return self._imposed[key]
 
     def get(self, project: str, kind: str) -> Effective:
         key = (project, kind)
@@ -136,3 +163,25 @@ class Cache:
             self.table[key] = eff
             self.problems.update(problems)
         return self.table[key]
+
+
+def read_all(repo: Repo) -> tuple[list[PolicyBody], list[Problem]]:
+    """Every Policy document of the repo, read and checked."""
+    bodies: list[PolicyBody] = []
+    problems: list[Problem] = []
+    for _, doc in sorted(repo.by_kind.get("Policy", {}).items()):
+        body, found = read_policy(doc, repo)
+        problems.extend(found)
+        if body is not None:
+            bodies.append(body)
+    return bodies, problems
+
+
+def cache_for(repo: Repo) -> tuple[Cache, list[Problem]]:
+    """The effective-policy cache with every chain of the repo built (conflicts found once)."""
+    bodies, problems = read_all(repo)
+    cache = Cache(bodies, repo)
+    for project in sorted(repo.projects):
+        for kind in WORKLOAD_KINDS:
+            cache.get(project, kind)
+    return cache, problems + sorted(cache.problems)

@@ -9,24 +9,22 @@ an asset say so. Distributed workloads: a rule on pod-level ``X`` also judges ``
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from ..merge import ITEM_KEYS, SECTIONS, get_path
-from ..merge import dotted as spec_dotted
-from ..model import Path, ResolvedWorkload
+from ..merge import ITEM_KEYS, SECTIONS, dotted, get_path, leaf_at
+from ..model import Exclusions, Path, ResolvedWorkload
 from ..problems import Problem
-from .body import Setting, dotted, info_of, split_attr
-from .defaults import Exclusions
-from .effective import Effective
+from .body import Setting, info_of, split_attr
+from .effective import Effective, Imposed
 from .fields import FPath
 from .rules import ORDER, RULES, Subject, can_add, locked, show
 
 
-def judge(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions,
-          imposed: dict[FPath, dict[Any, Setting]]) -> list[Problem]:
-    """Every rule violation of the (defaulted) workload ``rw``; ``imposed`` gives the instance
-    keys that imposed assets add, per itemized field."""
+def judge(rw: ResolvedWorkload, eff: Effective, imposed: Imposed) -> list[Problem]:
+    """Every rule violation of the final spec of ``rw``; ``imposed`` gives the instance keys
+    that imposed assets add, per itemized field. Excluded instances: ``rw.excluded``."""
     problems: list[Problem] = []
+    excluded = rw.excluded
     for path, kinds in eff.rules.items():
         field, member = split_attr(path)
         if "canAdd" in kinds:
@@ -48,7 +46,7 @@ def judge(rw: ResolvedWorkload, eff: Effective, excluded: Exclusions,
     return problems
 
 
-def _targets(rw: ResolvedWorkload, field: FPath, member: FPath | None) -> list[tuple[Path, Any]]:
+def _targets(rw: ResolvedWorkload, field: FPath, member: FPath | None) -> list[tuple[Path, object]]:
     """(path in the final spec, value) pairs a rule judges."""
     spec = rw.spec
     fields: list[Path] = [field]
@@ -59,7 +57,7 @@ def _targets(rw: ResolvedWorkload, field: FPath, member: FPath | None) -> list[t
             fields += [(s,) + field for s in SECTIONS if get_path(spec, (s,) + field) is not None]
     if member is None:
         return [(f, get_path(spec, f)) for f in fields]
-    out: list[tuple[Path, Any]] = []
+    out: list[tuple[Path, object]] = []
     for f in fields:
         items = get_path(spec, f)
         for i, item in enumerate(items if isinstance(items, list) else []):
@@ -68,7 +66,7 @@ def _targets(rw: ResolvedWorkload, field: FPath, member: FPath | None) -> list[t
 
 
 def _subject(rw: ResolvedWorkload, eff: Effective, path: FPath, field: FPath, member: FPath | None,
-             concrete: Path, kind: str, args: dict[str, Any]) -> Subject:
+             concrete: Path, kind: str, args: Mapping[str, object]) -> Subject:
     src = rw.prov.get(concrete)
     by_policy = src is not None and src.kind == "policy"
     if member is not None:  # a default instance's own member beats the attribute default
@@ -81,25 +79,25 @@ def _subject(rw: ResolvedWorkload, eff: Effective, path: FPath, field: FPath, me
 
 
 def _instance_member(rw: ResolvedWorkload, eff: Effective, field: FPath, concrete: Path,
-                     member: FPath) -> Any:
+                     member: FPath) -> object:
     key = ITEM_KEYS.get(field[1:] if field[0] in SECTIONS else field)
     index = concrete[len(concrete) - len(member) - 1]
     item = get_path(rw.spec, concrete[: len(concrete) - len(member)])
     if key is None or not isinstance(item, dict) or not isinstance(index, int):
         return None
     for default in eff.instances.get(field, []):
-        if default[key].value == item.get(key):
+        if leaf_at(default, key).value == item.get(key):
             leaf = get_path(default, member)
             return getattr(leaf, "value", None)
     return None
 
 
 def _can_add(rw: ResolvedWorkload, eff: Effective, field: FPath, rule: Setting,
-             imposed: set[Any]) -> list[Problem]:
+             imposed: set[object]) -> list[Problem]:
     key = ITEM_KEYS.get(field[1:] if field[0] in SECTIONS else field, "name")
     items = get_path(rw.spec, field)
     keys = [item.get(key) for item in (items if isinstance(items, list) else []) if isinstance(item, dict)]
-    allowed = {d[key].value for d in eff.instances.get(field, [])} | imposed
+    allowed = {leaf_at(d, key).value for d in eff.instances.get(field, [])} | imposed
     out = []
     for bad in can_add(keys, rule.value, allowed):
         where = field + (keys.index(bad),)
@@ -115,13 +113,13 @@ def _locked(rw: ResolvedWorkload, field: FPath, excluded: Exclusions, rule: Sett
     for key in locked(list(gone), rule.value):
         doc, where = gone[key]
         line, col = doc.loc(where)
-        message = (f'{spec_dotted(where[:-1])}: instance "{key}" of {dotted(field)} is locked and may not be '
+        message = (f'{dotted(where[:-1])}: instance "{key}" of {dotted(field)} is locked and may not be '
                    f"excluded (locked in {rule.origin.where()})")
-        out.append(Problem(doc.file, line, col, "policy.locked", message, field=spec_dotted(where)))
+        out.append(Problem(doc.file, line, col, "policy.locked", message, field=dotted(where)))
     return out
 
 
-def _imposed_excluded(imposed: dict[FPath, dict[Any, Setting]], excluded: Exclusions) -> list[Problem]:
+def _imposed_excluded(imposed: Imposed, excluded: Exclusions) -> list[Problem]:
     out = []
     for field, keys in imposed.items():
         gone = excluded.get(field, {})
@@ -130,16 +128,16 @@ def _imposed_excluded(imposed: dict[FPath, dict[Any, Setting]], excluded: Exclus
                 doc, where = gone[key]
                 line, col = doc.loc(where)
                 out.append(Problem(doc.file, line, col, "policy.imposed",
-                                   f'{spec_dotted(where[:-1])}: "{key}" is imposed by policy '
+                                   f'{dotted(where[:-1])}: "{key}" is imposed by policy '
                                    f"{setting.origin.policy} ({setting.origin.where()}) and may not be excluded",
-                                   field=spec_dotted(where)))
+                                   field=dotted(where)))
     return out
 
 
-def _violation(rw: ResolvedWorkload, concrete: Path, kind: str, why: str, value: Any,
+def _violation(rw: ResolvedWorkload, concrete: Path, kind: str, why: str, value: object,
                rule: Setting) -> Problem:
     line, col, note = locate(rw, concrete)
-    name = spec_dotted(("spec",) + tuple(concrete))
+    name = dotted(("spec",) + tuple(concrete))
     text = f"{name} {why}" if value is None else f"{name}: {why}"
     return Problem(rw.file, line, col, f"policy.{kind}",
                    f"{text} ({kind} in {rule.origin.where()}){note}", field=name)
@@ -162,7 +160,7 @@ def _doc_path(rw: ResolvedWorkload, path: Path) -> Path:
             key = ITEM_KEYS.get(tuple(p for p in path[:depth] if isinstance(p, str) and p not in SECTIONS))
             item = get_path(rw.spec, path[: depth + 1])
             items = get_path(submitted, tuple(out))
-            found = next((i for i, it in enumerate(items or []) if isinstance(it, dict) and key
+            found = next((i for i, it in enumerate(items if isinstance(items, list) else []) if isinstance(it, dict) and key
                           and isinstance(item, dict) and it.get(key) == item.get(key)), None)
             if found is None:
                 break

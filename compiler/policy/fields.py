@@ -11,34 +11,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
+from .. import schemas
 from ..merge import ITEM_KEYS, SECTIONS
 from ..model import WORKLOAD_KINDS
 
 FPath = tuple[str, ...]
 #: Reference fields of a spec: never the subject of a policy.
 NOT_POLICY_FIELDS = frozenset({"project", "template", "environment", "dataSources", "exclude"})
-SCALARS = ("boolean", "integer", "number", "string", "quantity")
 
 
 @dataclass
 class FieldInfo:
     kind: str
     types: set[str] = field(default_factory=set)
-    enum: tuple[Any, ...] = ()
+    enum: tuple[object, ...] = ()
     children: dict[str, None] = field(default_factory=dict)  # ordered set of child names
 
 
-Tree = dict[FPath, FieldInfo]
+FieldTree = dict[FPath, FieldInfo]
+#: A node of a JSON Schema document (as json.loads gives it)
+SchemaNode = dict[str, object]
 
 
 @lru_cache(maxsize=1)
-def field_tree() -> Tree:
+def field_tree() -> FieldTree:
     """Every policy-addressable field of every workload kind (union; ``types`` says which)."""
-    tree: Tree = {(): FieldInfo("object", set(WORKLOAD_KINDS))}
+    tree: FieldTree = {(): FieldInfo("object", set(WORKLOAD_KINDS))}
     try:
-        from .. import schemas
         for kind in WORKLOAD_KINDS:
             spec = schemas.schema_for(kind)["properties"]["spec"]
             _walk(tree, (), spec, kind + ".schema.json", kind)
@@ -48,7 +48,7 @@ def field_tree() -> Tree:
     return tree
 
 
-def _add(tree: Tree, path: FPath, kind: str, wtype: str, enum: tuple[Any, ...] = ()) -> None:
+def _add(tree: FieldTree, path: FPath, kind: str, wtype: str, enum: tuple[object, ...] = ()) -> None:
     info = tree.get(path)
     if info is None:
         info = tree[path] = FieldInfo(kind, set(), enum)
@@ -59,56 +59,65 @@ def _add(tree: Tree, path: FPath, kind: str, wtype: str, enum: tuple[Any, ...] =
 # --------------------------------------------------------------------------- from the schemas
 
 
-def _resolve(node: dict[str, Any], file: str) -> tuple[dict[str, Any], str, bool]:
+def _resolve(node: SchemaNode, file: str) -> tuple[SchemaNode, str, bool]:
     """Follow ``$ref``s; the flag says the node is a Kubernetes quantity."""
-    from .. import schemas
     quantity = False
     while "$ref" in node:
         ref = str(node["$ref"])
         target, _, pointer = ref.partition("#")
         file = target or file
         quantity = quantity or pointer.endswith("/quantity")
-        doc: Any = schemas._files()[file]
+        doc: object = schemas._files()[file]
         for part in pointer.strip("/").split("/"):
-            doc = doc[part] if part else doc
-        node = doc
+            doc = _map(doc)[part] if part else doc
+        node = _map(doc)
     return node, file, quantity
 
 
-def _kind_of(node: dict[str, Any], quantity: bool) -> str:
+def _map(node: object) -> SchemaNode:
+    """A schema node that must be a map (a broken schema raises: the built-in table is used)."""
+    if not isinstance(node, dict):
+        raise TypeError(f"not a schema object: {node!r}")
+    return node
+
+
+def _list(node: object) -> list[object]:
+    return node if isinstance(node, list) else []
+
+
+def _kind_of(node: SchemaNode, quantity: bool) -> str:
     if quantity:
         return "quantity"
     if "enum" in node:
-        values = node["enum"]
-        return "string" if all(isinstance(v, str) for v in values) else "any"
+        return "string" if all(isinstance(v, str) for v in _list(node["enum"])) else "any"
     t = node.get("type")
     if t in ("boolean", "integer", "number", "string", "array", "object"):
         return str(t)
     return "any"
 
 
-def _walk(tree: Tree, path: FPath, node: dict[str, Any], file: str, wtype: str) -> None:
-    for name, sub in (node.get("properties") or {}).items():
+def _walk(tree: FieldTree, path: FPath, node: SchemaNode, file: str, wtype: str) -> None:
+    for name, sub in _map(node.get("properties") or {}).items():
         if name in NOT_POLICY_FIELDS:
             continue
-        _field(tree, path + (name,), sub, file, wtype)
+        _field(tree, path + (name,), _map(sub), file, wtype)
 
 
-def _field(tree: Tree, path: FPath, node: dict[str, Any], file: str, wtype: str) -> None:
+def _field(tree: FieldTree, path: FPath, node: SchemaNode, file: str, wtype: str) -> None:
     node, file, quantity = _resolve(node, file)
     branches = node.get("anyOf") or node.get("oneOf")
     if branches:  # e.g. compute: an asset name or inline compute: policies address the map
-        resolved = [_resolve(b, file) for b in branches]
+        resolved = [_resolve(_map(b), file) for b in _list(branches)]
         objects = [r for r in resolved if r[0].get("type") == "object"]
         node, file, quantity = objects[0] if objects else resolved[0]
     kind = _kind_of(node, quantity)
     if kind == "array" and _item_key(path) is not None:
         kind = "itemized"
-    _add(tree, path, kind, wtype, tuple(node.get("enum") or ()))
+    _add(tree, path, kind, wtype, tuple(_list(node.get("enum"))))
     if kind == "object":
         _walk(tree, path, node, file, wtype)
     elif kind == "itemized":
-        item, ifile, _ = _resolve(node.get("items") or {}, file)
+        item, ifile, _ = _resolve(_map(node.get("items") or {}), file)
         _walk(tree, path, item, ifile, wtype)
 
 
@@ -170,7 +179,7 @@ _SECTION_FIELDS = ("image", "imagePullPolicy", "command", "args", "workingDir", 
                    "annotations")
 
 
-def _from_table(tree: Tree) -> None:
+def _from_table(tree: FieldTree) -> None:
     for wtype in WORKLOAD_KINDS:
         entries = (_POD + " " + _EXTRA[wtype]).split()
         for entry in entries:

@@ -2,28 +2,38 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TypedDict
 
-from ..merge import untag
-from ..problems import ConfigError
+from ..merge import dotted, untag
+from ..problems import ConfigError, Problem
 from ..repo import Repo, suggest
-from .body import LEVELS, Origin, dotted
-from .effective import Effective
+from .body import LEVELS, Origin
+from .effective import Effective, cache_for
 from .rules import ORDER
 
 
-def effective_for(repo: Repo, project: str, kind: str) -> tuple[Effective, list[Any]]:
+def effective_for(repo: Repo, project: str, kind: str) -> tuple[Effective, list[Problem]]:
     """The effective policy and the policy problems of the repo; ConfigError for an unknown project."""
-    from . import cache_for
     if project not in repo.projects:
         raise ConfigError(f'no Project named "{project}"' + suggest(project, sorted(repo.projects)))
     cache, problems = cache_for(repo)
     return cache.get(project, kind), problems
 
 
-def rows(eff: Effective) -> list[dict[str, Any]]:
+class Row(TypedDict):
+    """One line of ``wlc policy effective``."""
+
+    field: str
+    what: str
+    value: object
+    policy: str
+    file: str
+    line: int
+
+
+def rows(eff: Effective) -> list[Row]:
     """One row per default, default instance, rule and imposed asset, in field order."""
-    out: list[dict[str, Any]] = []
+    out: list[Row] = []
     for path, setting in eff.defaults.items():
         out.append(_row(dotted(path), "default", setting.value, setting.origin))
     for path, items in eff.instances.items():
@@ -31,8 +41,8 @@ def rows(eff: Effective) -> list[dict[str, Any]]:
             value, prov = untag(item)
             line = min((s.line for s in prov.values()), default=0)
             src = next(iter(prov.values()))
-            out.append({"field": dotted(path), "what": "instance", "value": value, "policy": src.name,
-                        "file": src.file, "line": line})
+            out.append(Row(field=dotted(path), what="instance", value=value, policy=src.name,
+                           file=src.file, line=line))
     for path, kinds in eff.rules.items():
         for kind in ORDER:
             if kind in kinds:
@@ -43,9 +53,8 @@ def rows(eff: Effective) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (r["field"], r["what"] != "default", r["line"]))
 
 
-def _row(field: str, what: str, value: Any, origin: Origin) -> dict[str, Any]:
-    return {"field": field, "what": what, "value": value, "policy": origin.policy, "file": origin.file,
-            "line": origin.line}
+def _row(field: str, what: str, value: object, origin: Origin) -> Row:
+    return Row(field=field, what=what, value=value, policy=origin.policy, file=origin.file, line=origin.line)
 
 
 def render_text(eff: Effective, department: str) -> str:

@@ -6,10 +6,9 @@ Itemized rules (``instances.canAdd``, ``instances.locked``) judge instance keys 
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from .. import quantity
 
@@ -23,12 +22,12 @@ class Subject:
     kind: str = "any"  # the field's value type
     path: str = ""  # dotted field path (for options' image matching)
     has_default: bool = False
-    default: Any = None
+    default: object = None
     by_policy: bool = False  # the value came from a policy default
-    rules: dict[str, Any] = field(default_factory=dict)  # the field's other rule arguments
+    rules: Mapping[str, object] = field(default_factory=dict)  # the field's other rule arguments
 
 
-def number(value: Any, kind: str) -> Decimal | None:
+def number(value: object, kind: str) -> Decimal | None:
     """A comparable number: quantities by their base units, numbers as they are."""
     if isinstance(value, bool):
         return None
@@ -37,7 +36,7 @@ def number(value: Any, kind: str) -> Decimal | None:
     return Decimal(str(value)) if isinstance(value, (int, float)) else None
 
 
-def show(value: Any) -> str:
+def show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value) if not isinstance(value, (list, dict)) else repr(value)
@@ -46,14 +45,14 @@ def show(value: Any) -> str:
 # --------------------------------------------------------------------------- judges
 
 
-def required(value: Any, arg: Any, s: Subject) -> str | None:
+def required(value: object, arg: object, s: Subject) -> str | None:
     """Pass: ``{required: true}`` and ``image: pytorch``. Fail: ``{required: true}`` and no image."""
     if arg is True and (value is None or value == []):
         return "is required"
     return None
 
 
-def can_edit(value: Any, arg: Any, s: Subject) -> str | None:
+def can_edit(value: object, arg: object, s: Subject) -> str | None:
     """Pass: ``canEdit: false``, default ``runAsUid: 500`` and no value or 500.
     Fail: the same policy and a submitted ``runAsUid: 501``."""
     if arg is not False or value is None or s.by_policy:
@@ -65,7 +64,7 @@ def can_edit(value: Any, arg: Any, s: Subject) -> str | None:
     return f"{show(value)} differs from {show(s.default)}, which the policy does not let you edit"
 
 
-def minimum(value: Any, arg: Any, s: Subject) -> str | None:
+def minimum(value: object, arg: object, s: Subject) -> str | None:
     """Pass: ``min: 1`` and ``1``; ``min: 1Gi`` and ``2G``. Fail: ``min: 1Gi`` and ``1G``."""
     v, limit = number(value, s.kind), number(arg, s.kind)
     if v is not None and limit is not None and v < limit:
@@ -73,7 +72,7 @@ def minimum(value: Any, arg: Any, s: Subject) -> str | None:
     return None
 
 
-def maximum(value: Any, arg: Any, s: Subject) -> str | None:
+def maximum(value: object, arg: object, s: Subject) -> str | None:
     """Pass: ``max: 4`` and ``4``. Fail: ``max: 4`` and ``8``; ``max: 1G`` and ``1Gi``."""
     v, limit = number(value, s.kind), number(arg, s.kind)
     if v is not None and limit is not None and v > limit:
@@ -81,7 +80,7 @@ def maximum(value: Any, arg: Any, s: Subject) -> str | None:
     return None
 
 
-def step(value: Any, arg: Any, s: Subject) -> str | None:
+def step(value: object, arg: object, s: Subject) -> str | None:
     """Pass: ``step: 2`` (from ``min``, else 0) and ``4``. Fail: ``step: 2`` and ``3``."""
     v, size = number(value, s.kind), number(arg, s.kind)
     base = number(s.rules.get("min", 0), s.kind) or Decimal(0)
@@ -93,7 +92,7 @@ def step(value: Any, arg: Any, s: Subject) -> str | None:
     return None
 
 
-def options(value: Any, arg: Any, s: Subject) -> str | None:
+def options(value: object, arg: object, s: Subject) -> str | None:
     """Pass: ``options: [{value: Always}]`` and ``Always``; ``options: [{value: nvcr.io/*}]`` and
     ``nvcr.io/nvidia/pytorch:24.09-py3``. Fail: the same options and ``Never``, ``docker.io/x``.
 
@@ -109,17 +108,17 @@ def options(value: Any, arg: Any, s: Subject) -> str | None:
     return f"{show(value)} is not one of the allowed values: {', '.join(show(a) for a in allowed)}"
 
 
-def option_values(arg: Any) -> list[Any]:
-    return [o.get("value") if isinstance(o, dict) else o for o in (arg or [])]
+def option_values(arg: object) -> list[object]:
+    return [o.get("value") if isinstance(o, dict) else o for o in (arg if isinstance(arg, list) else [])]
 
 
-def _matches(value: Any, allowed: Any) -> bool:
+def _matches(value: object, allowed: object) -> bool:
     if isinstance(allowed, str) and allowed.endswith("*") and isinstance(value, str):
         return value.startswith(allowed[:-1])
     return bool(value == allowed)
 
 
-def qualified_image(image: Any) -> Any:
+def qualified_image(image: object) -> object:
     """``python:3.12`` → ``docker.io/library/python:3.12``; ``ghcr.io/x/y`` unchanged."""
     if not isinstance(image, str):
         return image
@@ -131,7 +130,7 @@ def qualified_image(image: Any) -> Any:
     return f"docker.io/{image}"
 
 
-def can_add(keys: list[Any], arg: Any, allowed: set[Any]) -> list[Any]:
+def can_add(keys: list[object], arg: object, allowed: set[object]) -> list[object]:
     """Instance keys not allowed. Pass: ``canAdd: false``, default instances ``[a, b]``, final
     keys ``[a]``. Fail: the same and final keys ``[a, c]`` (``c`` is returned)."""
     if arg is not False:
@@ -139,13 +138,13 @@ def can_add(keys: list[Any], arg: Any, allowed: set[Any]) -> list[Any]:
     return [k for k in keys if k not in allowed]
 
 
-def locked(excluded: list[Any], arg: Any) -> list[Any]:
+def locked(excluded: list[object], arg: object) -> list[object]:
     """Excluded keys that may not be. Pass: ``locked: [a]`` and ``b`` excluded.
     Fail: ``locked: [a]`` and ``a`` excluded (``a`` is returned)."""
-    return [k for k in excluded if k in (arg or [])]
+    return [k for k in excluded if isinstance(arg, list) and k in arg]
 
 
-Judge = Callable[[Any, Any, Subject], "str | None"]
+Judge = Callable[[object, object, Subject], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
 ORDER = ("required", "canEdit", "min", "max", "step", "options", "defaultFrom", "canAdd", "locked")
 
 
-def check_arg(rule: Rule, arg: Any, kind: str) -> str | None:
+def check_arg(rule: Rule, arg: object, kind: str) -> str | None:
     """Why the argument cannot be used for this rule, or None."""
     if rule.arg == "bool" and not isinstance(arg, bool):
         return "must be true or false"

@@ -20,10 +20,10 @@ PART_OF = "applyset.kubernetes.io/part-of"
 
 
 def bundle(name: str) -> list[dict[str, Any]]:
-    res = pipeline.run(REPO)
+    res = pipeline.build(REPO)
     assert res.ok, [p.text() for p in res.problems]
     found = next(b for b in res.bundles if b.name == name)
-    return list(yaml.safe_load_all(pipeline.build_files(res)[found.relpath]))
+    return list(yaml.safe_load_all(res.files[found.relpath]))
 
 
 def test_compiled_training_bundle_runs_on_gpu_nodes_of_its_pools(cluster: Cluster) -> None:

@@ -1,0 +1,117 @@
+"""The pipeline's first three stages, one function each: load, normalize, validate (and the
+classification of what passed). compiler.pipeline calls them in that order."""
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+
+from . import config, load, normalize, validate
+from .model import Doc, Target
+from .problems import Problem
+from .repo import Repo, classify, workload_project
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Stages 1-3: the classified repo (None when wlc.yaml is broken) and what they found."""
+
+    repo: Repo | None
+    target: Target
+    problems: list[Problem]
+
+
+def _errors(problems: list[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
+def read_config(root: FsPath) -> tuple[config.RepoConfig | None, list[Problem]]:
+    """wlc.yaml (optional); None when it is broken: nothing else can be read the way it means."""
+    cfg_doc = None
+    problems: list[Problem] = []
+    if (root / config.CONFIG_FILE).is_file():
+        docs, problems = load.read_file(root, config.CONFIG_FILE)
+        docs = [d for d in docs if d.kind == "Repository"]
+        for d in docs:
+            problems.extend(validate.validate_doc(d))
+        cfg_doc = docs[0] if docs else None
+    if _errors(problems):
+        return None, problems
+    return config.config_from_doc(root, cfg_doc), problems
+
+
+def workload_files(root: FsPath) -> list[str] | None:
+    """The workload files of the repo (None when wlc.yaml is unreadable: the full run reports it)."""
+    cfg, _ = read_config(root)
+    if cfg is None:
+        return None
+    return [rel for rel in load.find_yaml_files(root, cfg.exclude)
+            if rel != config.CONFIG_FILE and workload_project(cfg, rel) is not None]
+
+
+def load_docs(root: FsPath, cfg: config.RepoConfig, part: Collection[str] | None) -> tuple[list[Doc], list[Problem]]:
+    """Stage 1: every wlc or Run:ai document; ``part`` limits the workload files read (shared
+    documents are always read)."""
+    docs: list[Doc] = []
+    problems: list[Problem] = []
+    for rel in load.find_yaml_files(root, cfg.exclude):
+        if rel == config.CONFIG_FILE or (part is not None and rel not in part
+                                         and workload_project(cfg, rel) is not None):
+            continue
+        fdocs, fprobs = load.read_file(root, rel)
+        problems.extend(fprobs)
+        for doc in fdocs:
+            ours, why = _ours(doc, cfg)
+            problems.extend(why)
+            if ours:
+                docs.append(doc)
+    return docs, problems
+
+
+def _ours(doc: Doc, cfg: config.RepoConfig) -> tuple[bool, list[Problem]]:
+    """wlc and Run:ai documents are ours; other YAML is ignored outside the workload roots."""
+    api = str(doc.data.get("apiVersion", "")) if isinstance(doc.data, dict) else ""
+    if api.startswith(("wlc.dev/", "run.ai/")):
+        return True, []
+    if workload_project(cfg, doc.file) is None:
+        return False, []
+    line, col = doc.loc(("apiVersion",))
+    return False, [Problem(doc.file, line, col, "repo.unknown-document",
+                           f'not a wlc document (apiVersion "{api}"); expected wlc.dev/v1alpha1 '
+                           "or a Run:ai run.ai/v2alpha1 document")]
+
+
+def normalize_docs(docs: list[Doc]) -> tuple[list[Doc], list[Problem]]:
+    """Stage 2: Run:ai documents as native ones."""
+    out: list[Doc] = []
+    problems: list[Problem] = []
+    for doc in docs:
+        if not normalize.is_runai(doc):
+            out.append(doc)
+            continue
+        native, found = normalize.normalize(doc)
+        problems.extend(found)
+        if native is not None:
+            out.append(native)
+    return out, problems
+
+
+def check_schemas(docs: list[Doc]) -> tuple[list[Doc], list[Problem]]:
+    """Stage 3: the documents that pass their schema."""
+    good: list[Doc] = []
+    problems: list[Problem] = []
+    for doc in docs:
+        found = validate.validate_doc(doc)
+        problems.extend(found)
+        if not _errors(found):
+            good.append(doc)
+    return good, problems
+
+
+def classify_docs(cfg: config.RepoConfig, docs: list[Doc], good: list[Doc]) -> tuple[Repo, list[Problem]]:
+    """The repo of the valid documents; the invalid ones are remembered as broken (references
+    to them are not reported again)."""
+    repo, problems = classify(cfg, good)
+    valid = {id(d) for d in good}
+    repo.broken = {(d.kind, d.name) for d in docs if id(d) not in valid}
+    return repo, problems
