@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from compiler.lower.common import Ctx, as_int, cpu_text, parse_quantity, quantity_text
+from compiler.lower.common import Ctx, cpu_text, int_or_none, parse_quantity, quantity_text
 
 SHM_VOLUME = "dshm"
 _MIB = Decimal(2**20)
@@ -67,7 +67,7 @@ def _gpus(ctx: Ctx, limits: dict[str, Any], annotations: dict[str, str]) -> None
     compute = ctx.get("compute", default={})
     if not isinstance(compute, dict):
         return
-    devices = as_int(compute.get("gpuDevicesRequest"))
+    devices = int_or_none(compute.get("gpuDevicesRequest"))
     kind = _gpu_kind(compute)
     fraction_field = _fraction_field(compute)
     if kind == "migProfile" or compute.get("migProfile"):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
 
 from compiler.labels import pod_labels
 from compiler.lower.common import Ctx, object_annotations, object_labels, scalar_text
@@ -18,6 +17,7 @@ from compiler.lower.scheduling import lower_scheduling
 from compiler.lower.storage import lower_storage
 from compiler.model import Path, ResolvedWorkload, Target
 from compiler.problems import Problem
+from compiler.shapes import K8sObject, SpecTree
 
 INJECTED_ENV = ("RUNAI_PROJECT", "RUNAI_JOB_NAME")
 _SHELL_SPECIAL = ("'", '"', "\\")
@@ -25,22 +25,35 @@ _SHELL_SPECIAL = ("'", '"', "\\")
 
 @dataclass
 class PodResult:
-    template: dict[str, Any]
-    objects: list[dict[str, Any]] = field(default_factory=list)
+    template: K8sObject
+    objects: list[K8sObject] = field(default_factory=list)
+    #: problems of a standalone ``pod_template`` call (``build_pod`` reports into its ctx)
     problems: list[Problem] = field(default_factory=list)
     #: container ports the spec exposes (ports and exposedUrls), in spec order
     container_ports: list[int] = field(default_factory=list)
 
 
-def pod_template(rw: ResolvedWorkload, target: Target, spec: dict[str, Any] | None = None,
+def pod_template(rw: ResolvedWorkload, target: Target, spec: SpecTree | None = None,
                  container_name: str = "main", restart_policy: str = "Never",
                  prefix: Path = (), extra_labels: dict[str, str] | None = None) -> PodResult:
-    """Lower ``spec`` (default ``rw.spec``) into a pod template for ``rw`` on ``target``.
+    """``build_pod`` with a problem collector of its own (``PodResult.problems``)."""
+    ctx = Ctx(rw, target, rw.spec)
+    pod = build_pod(ctx, spec, container_name, restart_policy, prefix, extra_labels)
+    pod.problems = ctx.problems
+    return pod
+
+
+def build_pod(parent: Ctx, spec: SpecTree | None = None, container_name: str = "main",
+              restart_policy: str = "Never", prefix: Path = (),
+              extra_labels: dict[str, str] | None = None) -> PodResult:
+    """Lower ``spec`` (default ``rw.spec``) into a pod template for the workload of ``parent``.
 
     ``prefix`` locates ``spec`` inside ``rw.spec`` for problems; ``extra_labels`` go on the pod
     template only (e.g. a replica-type label), never replacing the workload's pod labels.
+    Problems go to ``parent``'s collector.
     """
-    ctx = Ctx(rw, target, spec if spec is not None else rw.spec, tuple(prefix))
+    ctx = parent.at(spec, prefix)
+    rw = ctx.rw
     compute = lower_compute(ctx)
     storage = lower_storage(ctx)
     sched = lower_scheduling(ctx)
@@ -52,7 +65,7 @@ def pod_template(rw: ResolvedWorkload, target: Target, spec: dict[str, Any] | No
     _check_mounts(ctx, mounts)
     if mounts:
         container["volumeMounts"] = mounts
-    pod_spec: dict[str, Any] = {}
+    pod_spec: K8sObject = {}
     if storage.init_containers:
         pod_spec["initContainers"] = storage.init_containers
     pod_spec["containers"] = [container]
@@ -65,11 +78,11 @@ def pod_template(rw: ResolvedWorkload, target: Target, spec: dict[str, Any] | No
     labels = {**object_labels(rw), **sched.pod_labels, **(extra_labels or {}),
               **pod_labels(rw.name, rw.project.name)}
     annotations = {**object_annotations(rw), **compute.annotations}
-    meta: dict[str, Any] = {"labels": labels}
+    meta: K8sObject = {"labels": labels}
     if annotations:
         meta["annotations"] = annotations
     template = {"metadata": meta, "spec": pod_spec}
-    return PodResult(template, storage.objects, ctx.problems, ports)
+    return PodResult(template, storage.objects, container_ports=ports)
 
 
 def container_ports(ctx: Ctx) -> list[int]:
@@ -83,8 +96,8 @@ def container_ports(ctx: Ctx) -> list[int]:
     return seen
 
 
-def _container(ctx: Ctx, name: str, ports: list[int]) -> dict[str, Any]:
-    container: dict[str, Any] = {"name": name}
+def _container(ctx: Ctx, name: str, ports: list[int]) -> K8sObject:
+    container: K8sObject = {"name": name}
     image = ctx.get("image")
     if not image:
         ctx.problem(("image",), "lower.no-image", "the workload has no image (set image or environment)")
@@ -125,9 +138,9 @@ def _words(ctx: Ctx, key: str) -> list[str]:
         return []
 
 
-def env_vars(ctx: Ctx) -> list[dict[str, Any]]:
+def env_vars(ctx: Ctx) -> list[K8sObject]:
     """The container's env in the user's order, then Run:ai's injected variables if unset."""
-    out: list[dict[str, Any]] = []
+    out: list[K8sObject] = []
     for i, item in ctx.items("environmentVariables"):
         var = _env_var(ctx, ("environmentVariables", i), item)
         if var is not None:
@@ -140,11 +153,11 @@ def env_vars(ctx: Ctx) -> list[dict[str, Any]]:
     return out
 
 
-def _secret_ref(name: Any, key: Any) -> dict[str, Any]:
+def _secret_ref(name: object, key: object) -> K8sObject:
     return {"secretKeyRef": {"name": str(name), "key": str(key)}}
 
 
-def _env_var(ctx: Ctx, where: Path, item: dict[str, Any]) -> dict[str, Any] | None:
+def _env_var(ctx: Ctx, where: Path, item: K8sObject) -> K8sObject | None:
     name = item.get("name")
     if not name:
         ctx.problem(where, "lower.env", "an environment variable needs a name")
@@ -174,7 +187,7 @@ def _env_var(ctx: Ctx, where: Path, item: dict[str, Any]) -> dict[str, Any] | No
     return {"name": str(name), "value": value}
 
 
-def _check_mounts(ctx: Ctx, mounts: list[dict[str, Any]]) -> None:
+def _check_mounts(ctx: Ctx, mounts: list[K8sObject]) -> None:
     seen: dict[str, str] = {}
     for mount in mounts:
         path = mount["mountPath"].rstrip("/") or "/"
@@ -185,13 +198,13 @@ def _check_mounts(ctx: Ctx, mounts: list[dict[str, Any]]) -> None:
             seen[path] = mount["name"]
 
 
-def _pod_security(ctx: Ctx, container: dict[str, Any]) -> dict[str, Any]:
+def _pod_security(ctx: Ctx, container: K8sObject) -> K8sObject:
     """Pod-level security fields; container-level ones are set on ``container``."""
     sec = ctx.get("security", default={})
     if not isinstance(sec, dict):
         return {}
-    pod: dict[str, Any] = {}
-    psc: dict[str, Any] = {}
+    pod: K8sObject = {}
+    psc: K8sObject = {}
     source = sec.get("uidGidSource")
     if source == "fromIdpToken":
         ctx.problem(("security", "uidGidSource"), "lower.uid-gid-source",
@@ -236,8 +249,8 @@ def _pod_security(ctx: Ctx, container: dict[str, Any]) -> dict[str, Any]:
     return pod
 
 
-def _container_security(sec: dict[str, Any]) -> dict[str, Any]:
-    csc: dict[str, Any] = {}
+def _container_security(sec: K8sObject) -> K8sObject:
+    csc: K8sObject = {}
     if sec.get("allowPrivilegeEscalation") is not None:
         csc["allowPrivilegeEscalation"] = bool(sec["allowPrivilegeEscalation"])
     if sec.get("capabilities"):

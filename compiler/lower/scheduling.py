@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.labels import pod_labels
-from compiler.lower.common import Ctx, as_int
+from compiler.lower.common import Ctx, int_or_none
 
 RUNAI_SCHEDULER = "runai-scheduler"
 RUNAI_QUEUE = "runai/queue"
@@ -33,7 +33,7 @@ class Scheduling:
     pod_labels: dict[str, str] = field(default_factory=dict)
 
 
-def workload_labels(ctx: Ctx) -> dict[str, str]:
+def scheduler_labels(ctx: Ctx) -> dict[str, str]:
     """Labels the scheduler target wants on the workload object itself (Job, StatefulSet...)."""
     project = ctx.rw.project.name
     if ctx.target.scheduler == "runai":
@@ -181,11 +181,11 @@ def _toleration(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any]) -> dict[
                         f"toleration {label}: seconds only applies to effect NoExecute "
                         f"(effect is {effect or 'unset'})")
             return None
-        if as_int(seconds) is None:
+        if int_or_none(seconds) is None:
             ctx.problem(where + ("seconds",), "lower.toleration",
                         f"toleration {label}: seconds {seconds!r} must be an integer")
             return None
-        tol["tolerationSeconds"] = as_int(seconds)
+        tol["tolerationSeconds"] = int_or_none(seconds)
     return tol
 
 

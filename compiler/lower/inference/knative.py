@@ -12,13 +12,10 @@ without the flag in the target's ``knativeFeatures`` is an error naming the flag
 """
 from __future__ import annotations
 
-from typing import Any
-
-from compiler.lower.common import DNS_1035, Ctx, as_int, metadata, scalar_text
-from compiler.lower.inference import Inference, probe_ports
-from compiler.lower.pod import PodResult, pod_template
-from compiler.model import ResolvedWorkload, Target
-from compiler.problems import Problem
+from compiler.lower.common import DNS_1035, Ctx, int_or_none, metadata, scalar_text
+from compiler.lower.inference.model import Inference, probe_ports
+from compiler.lower.pod import PodResult, build_pod
+from compiler.shapes import K8sObject
 
 AUTOSCALING = "autoscaling.knative.dev/"
 HPA_CLASS = "hpa.autoscaling.knative.dev"
@@ -49,33 +46,32 @@ KNATIVE_METRICS = {"concurrency": "concurrency", "throughput": "rps"}
 REVISION_SUFFIX = len("-00001")
 
 
-def lower_knative(rw: ResolvedWorkload, target: Target,
-                  inf: Inference) -> tuple[list[dict[str, Any]], list[Problem]]:
-    ctx = Ctx(rw, target, rw.spec)
+def lower_knative(ctx: Ctx, inf: Inference) -> list[K8sObject]:
+    rw = ctx.rw
     serverless_checks(ctx, inf, "knative")
     if len(rw.name) + REVISION_SUFFIX > 63 or not DNS_1035.match(rw.name):
         ctx.doc_problem(("metadata", "name"), "lower.name",
                         f"a Knative Service name must be a DNS-1035 label of at most "
                         f"{63 - REVISION_SUFFIX} characters (its revisions are <name>-00001)")
-    pod = serving_pod(rw, target, inf, "user-container")
+    pod = serving_pod(ctx, inf, "user-container")
     annotations = {**pod.template["metadata"].get("annotations", {}), **_scaling(ctx, inf)}
     pod_spec = pod.template["spec"]
     _features(ctx, pod_spec)
-    template_meta: dict[str, Any] = {"labels": pod.template["metadata"]["labels"]}
+    template_meta: K8sObject = {"labels": pod.template["metadata"]["labels"]}
     if annotations:
         template_meta["annotations"] = annotations
     svc = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
            "metadata": metadata(rw, rw.name),
            "spec": {"template": {"metadata": template_meta, "spec": pod_spec},
                     "traffic": [{"latestRevision": True, "percent": 100}]}}
-    return [svc, *pod.objects], pod.problems + ctx.problems
+    return [svc, *pod.objects]
 
 
 def serverless_checks(ctx: Ctx, inf: Inference, backend: str) -> None:
     """What the knative and kserve targets cannot express: extra ports, URLs, stop, Kueue."""
     where = f"target inference: {backend}"
     for i, item in ctx.items("ports"):
-        if as_int(item.get("container")) != inf.serving.port:
+        if int_or_none(item.get("container")) != inf.serving.port:
             ctx.problem(("ports", i), "lower.target",
                         f"{where} serves one port (servingPort {inf.serving.port}); other ports need "
                         "target inference: deployment")
@@ -98,11 +94,11 @@ def serverless_checks(ctx: Ctx, inf: Inference, backend: str) -> None:
                         f"(not {port!r})")
 
 
-def serving_pod(rw: ResolvedWorkload, target: Target, inf: Inference, name: str) -> PodResult:
+def serving_pod(ctx: Ctx, inf: Inference, name: str) -> PodResult:
     """The pod template with one container port (the serving port) and the probes, without
     ``restartPolicy`` (serverless pod specs do not have one)."""
-    spec = {k: v for k, v in rw.spec.items() if k not in ("ports", "exposedUrls")}
-    pod = pod_template(rw, target, spec=spec, container_name=name, restart_policy="Always")
+    spec = {k: v for k, v in ctx.rw.spec.items() if k not in ("ports", "exposedUrls")}
+    pod = build_pod(ctx, spec, container_name=name, restart_policy="Always")
     pod.template["spec"].pop("restartPolicy", None)
     container = pod.template["spec"]["containers"][0]
     container["ports"] = [{"containerPort": inf.serving.port, "protocol": "TCP",
@@ -132,7 +128,7 @@ def _scaling(ctx: Ctx, inf: Inference) -> dict[str, str]:
     return out
 
 
-def _features(ctx: Ctx, pod_spec: dict[str, Any]) -> None:
+def _features(ctx: Ctx, pod_spec: K8sObject) -> None:
     enabled = set(ctx.target.knative_features)
     needed: dict[str, tuple[str, str]] = {}
     for key, flag in POD_FLAGS.items():
