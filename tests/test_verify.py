@@ -138,6 +138,7 @@ def test_fast_check_agrees_with_jsonschema_on_mutated_objects() -> None:
     checked = 0
     for obj in objs:
         val = verify.validator_for("1.37", obj["apiVersion"], obj["kind"])
+        assert val is not None
         paths = [p for p in _paths(obj) if p]
         for _ in range(150):
             bad = copy.deepcopy(obj)
