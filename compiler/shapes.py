@@ -4,6 +4,9 @@
   volume), as lowering builds it: a JSON-like mapping. Its real schema is the official one,
   which ``compiler.verify`` checks every emitted object against; the alias keeps that fact in
   one place instead of ``dict[str, Any]`` on every signature.
+- ``YamlMap``: a mapping as it came from YAML (a document, its ``metadata`` or ``spec``):
+  string keys, values of any type; the normalize stage reads Run:ai documents through it and
+  checks every value it converts.
 - ``SpecTree``: a workload's ``spec`` field tree as it came from YAML (the input edge): any
   value may sit anywhere until lowering reads it through ``Ctx.get`` / ``Ctx.items``, which
   check the type of what they hand out.
@@ -14,3 +17,4 @@ from typing import Any
 
 K8sObject = dict[str, Any]
 SpecTree = dict[str, Any]
+YamlMap = dict[str, Any]

@@ -12,10 +12,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from compiler.labels import pod_labels
 from compiler.lower.common import Ctx, int_or_none
+from compiler.model import Path
+from compiler.shapes import K8sObject, SpecTree
 
 RUNAI_SCHEDULER = "runai-scheduler"
 RUNAI_QUEUE = "runai/queue"
@@ -29,7 +30,7 @@ EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 class Scheduling:
     """Pod spec fields and the labels the scheduler target needs."""
 
-    pod_spec: dict[str, Any] = field(default_factory=dict)
+    pod_spec: K8sObject = field(default_factory=dict)
     pod_labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -46,7 +47,7 @@ def scheduler_labels(ctx: Ctx) -> dict[str, str]:
 
 def lower_scheduling(ctx: Ctx) -> Scheduling:
     out = Scheduling()
-    affinity: dict[str, Any] = {}
+    affinity: K8sObject = {}
     node = _node_affinity(ctx)
     if node:
         affinity["nodeAffinity"] = node
@@ -62,9 +63,9 @@ def lower_scheduling(ctx: Ctx) -> Scheduling:
     return out
 
 
-def _node_affinity(ctx: Ctx) -> dict[str, Any]:
-    expressions: list[dict[str, Any]] = []
-    preferred: list[dict[str, Any]] = []
+def _node_affinity(ctx: Ctx) -> K8sObject:
+    expressions: list[K8sObject] = []
+    preferred: list[K8sObject] = []
     pools = _node_pools(ctx)
     key = ctx.target.node_pool_label
     if pools:
@@ -82,7 +83,7 @@ def _node_affinity(ctx: Ctx) -> dict[str, Any]:
                     f"types ({', '.join(allowed_types)})")
     if node_type:
         expressions.append({"key": NODE_TYPE_LABEL, "operator": "In", "values": [str(node_type)]})
-    out: dict[str, Any] = {}
+    out: K8sObject = {}
     if expressions:
         out["requiredDuringSchedulingIgnoredDuringExecution"] = {
             "nodeSelectorTerms": [{"matchExpressions": expressions}]}
@@ -113,7 +114,7 @@ def _node_pools(ctx: Ctx) -> list[str]:
     return pools
 
 
-def _pod_affinity(ctx: Ctx) -> dict[str, Any]:
+def _pod_affinity(ctx: Ctx) -> K8sObject:
     rule = ctx.get("podAffinitySchedulingRule")
     topology = ctx.get("podAffinityTopology")
     if not rule and not topology:
@@ -137,7 +138,7 @@ def _pod_affinity(ctx: Ctx) -> dict[str, Any]:
     return {}
 
 
-def _tolerations(ctx: Ctx) -> list[dict[str, Any]]:
+def _tolerations(ctx: Ctx) -> list[K8sObject]:
     out = []
     for i, item in ctx.items("tolerations"):
         tol = _toleration(ctx, ("tolerations", i), item)
@@ -146,7 +147,7 @@ def _tolerations(ctx: Ctx) -> list[dict[str, Any]]:
     return out
 
 
-def _toleration(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any]) -> dict[str, Any] | None:
+def _toleration(ctx: Ctx, where: Path, item: SpecTree) -> K8sObject | None:
     operator = item.get("operator") or "Equal"
     effect = item.get("effect")
     key, value = item.get("key"), item.get("value")
@@ -167,7 +168,7 @@ def _toleration(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any]) -> dict[
         ctx.problem(where + ("key",), "lower.toleration",
                     f"toleration {label}: operator Equal needs a key (use Exists to tolerate every taint)")
         return None
-    tol: dict[str, Any] = {"operator": operator}
+    tol: K8sObject = {"operator": operator}
     if key:
         tol["key"] = str(key)
     if operator == "Equal" and value is not None:

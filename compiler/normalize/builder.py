@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..model import Doc, Path
 from ..problems import Problem
 from ..repo import suggest
+from ..shapes import YamlMap
 
 
 @dataclass
@@ -19,15 +19,15 @@ class Out:
     """The native document being built, its positions, and the problems found on the way."""
 
     src: Doc
-    data: dict[str, Any]
+    data: YamlMap
     locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
-    def put(self, npath: Path, value: Any, spath: Path, at_key: bool = False) -> None:
+    def put(self, npath: Path, value: object, spath: Path, at_key: bool = False) -> None:
         """Set the native ``npath`` to ``value``, located at the Run:ai value ``spath``
         (or at its key, for values made from a key such as an item label)."""
-        cur: Any = self.data
+        cur: object = self.data
         for depth, key in enumerate(npath[:-1]):
             cur = _child(cur, key, [] if isinstance(npath[depth + 1], int) else {})
             self.mark(npath[: depth + 1], spath)
@@ -70,16 +70,17 @@ class Out:
                      key=True)
 
 
-def _child(cur: Any, key: str | int, default: Any) -> Any:
+def _child(cur: object, key: str | int, default: object) -> object:
     if isinstance(cur, list):
         assert isinstance(key, int)
         if key == len(cur):
             cur.append(default)
         return cur[key]
+    assert isinstance(cur, dict)
     return cur.setdefault(key, default)
 
 
-def _assign(cur: Any, key: str | int, value: Any) -> None:
+def _assign(cur: object, key: str | int, value: object) -> None:
     if isinstance(cur, list):
         assert isinstance(key, int)
         if key == len(cur):
@@ -87,6 +88,7 @@ def _assign(cur: Any, key: str | int, value: Any) -> None:
         else:
             cur[key] = value
     else:
+        assert isinstance(cur, dict)
         cur[key] = value
 
 
