@@ -51,7 +51,7 @@ class Out:
         """A problem at the Run:ai value ``spath`` (or at its key), named by its field path."""
         kpath = _key_path(spath)
         line, col = self.src.loc(kpath, key=True) if key else self.src.loc(spath)
-        self.problems.append(Problem(self.src.file, line, col, code, message, severity, _dotted(kpath)))
+        self.problems.append(Problem(self.src.file, line, col, code, message, severity, _runai_path_text(kpath)))
 
     def unknown(self, spath: Path, known: Iterable[str], what: str = "field") -> None:
         """``runai.unknown-field`` at the key, with the closest of ``known``."""
@@ -61,12 +61,12 @@ class Out:
 
     def dropped(self, spath: Path, why: str) -> None:
         """A warning: the field is left out of the native document."""
-        self.problem(spath, "runai.dropped", f"{_dotted(_key_path(spath))} is not imported: {why}",
+        self.problem(spath, "runai.dropped", f"{_runai_path_text(_key_path(spath))} is not imported: {why}",
                      severity="warning", key=True)
 
     def unmappable(self, spath: Path, why: str) -> None:
         """An error: the field says something wlc cannot express."""
-        self.problem(spath, "runai.unmappable", f"{_dotted(_key_path(spath))} cannot be imported: {why}",
+        self.problem(spath, "runai.unmappable", f"{_runai_path_text(_key_path(spath))} cannot be imported: {why}",
                      key=True)
 
 
@@ -99,7 +99,7 @@ def _key_path(spath: Path) -> Path:
     return spath
 
 
-def _dotted(path: Path) -> str:
+def _runai_path_text(path: Path) -> str:
     """("spec", "pvcs", "items", "a", "value") → "spec.pvcs.items.a.value".
 
     Not ``compiler.merge.dotted``: for a key that starts with ``[`` or holds ``.[`` this one drops
