@@ -204,6 +204,24 @@ def _pod_security(ctx: Ctx, container: K8sObject) -> K8sObject:
     if not isinstance(sec, dict):
         return {}
     pod: K8sObject = {}
+    psc = _security_context(ctx, sec)
+    if psc:
+        pod["securityContext"] = psc
+    for src, dst in (("hostIpc", "hostIPC"), ("hostNetwork", "hostNetwork")):
+        if sec.get(src) is not None:
+            pod[dst] = bool(sec[src])
+    csc = _container_security(sec)
+    if csc:
+        container["securityContext"] = csc
+    if ctx.get("createHomeDir") is True and ctx.target.scheduler != "runai":
+        ctx.problem(("createHomeDir",), "lower.create-home-dir",
+                    "createHomeDir needs Run:ai's admission controller; on target scheduler "
+                    f"{ctx.target.scheduler!r} no home directory is created", "warning")
+    return pod
+
+
+def _security_context(ctx: Ctx, sec: SpecTree) -> K8sObject:
+    """The pod's securityContext: user and group ids, groups, runAsNonRoot, seccomp."""
     psc: K8sObject = {}
     source = sec.get("uidGidSource")
     if source == "fromIdpToken":
@@ -217,13 +235,7 @@ def _pod_security(ctx: Ctx, container: K8sObject) -> K8sObject:
         for src, dst in (("runAsUid", "runAsUser"), ("runAsGid", "runAsGroup")):
             if sec.get(src) is not None:
                 psc[dst] = sec[src]
-    groups = sec.get("supplementalGroups")
-    if groups:
-        if isinstance(groups, list) and all(isinstance(g, int) and not isinstance(g, bool) for g in groups):
-            psc["supplementalGroups"] = list(groups)
-        else:
-            ctx.problem(("security", "supplementalGroups"), "lower.security",
-                        f"supplementalGroups {groups!r} must be a list of group ids (integers)")
+    _groups(ctx, sec, psc)
     if sec.get("runAsNonRoot") is not None:
         psc["runAsNonRoot"] = bool(sec["runAsNonRoot"])
     seccomp = sec.get("seccompProfileType")
@@ -233,23 +245,21 @@ def _pod_security(ctx: Ctx, container: K8sObject) -> K8sObject:
                     "use RuntimeDefault or Unconfined")
     elif seccomp:
         psc["seccompProfile"] = {"type": str(seccomp)}
-    if psc:
-        pod["securityContext"] = psc
-    if sec.get("hostIpc") is not None:
-        pod["hostIPC"] = bool(sec["hostIpc"])
-    if sec.get("hostNetwork") is not None:
-        pod["hostNetwork"] = bool(sec["hostNetwork"])
-    csc = _container_security(sec)
-    if csc:
-        container["securityContext"] = csc
-    if ctx.get("createHomeDir") is True and ctx.target.scheduler != "runai":
-        ctx.problem(("createHomeDir",), "lower.create-home-dir",
-                    "createHomeDir needs Run:ai's admission controller; on target scheduler "
-                    f"{ctx.target.scheduler!r} no home directory is created", "warning")
-    return pod
+    return psc
 
 
-def _container_security(sec: K8sObject) -> K8sObject:
+def _groups(ctx: Ctx, sec: SpecTree, psc: K8sObject) -> None:
+    groups = sec.get("supplementalGroups")
+    if not groups:
+        return
+    if isinstance(groups, list) and all(isinstance(g, int) and not isinstance(g, bool) for g in groups):
+        psc["supplementalGroups"] = list(groups)
+    else:
+        ctx.problem(("security", "supplementalGroups"), "lower.security",
+                    f"supplementalGroups {groups!r} must be a list of group ids (integers)")
+
+
+def _container_security(sec: SpecTree) -> K8sObject:
     csc: K8sObject = {}
     if sec.get("allowPrivilegeEscalation") is not None:
         csc["allowPrivilegeEscalation"] = bool(sec["allowPrivilegeEscalation"])
