@@ -53,8 +53,9 @@ class Ctx:
         fieldpath = ".".join(str(p) for p in path)
         self.problems.append(Problem(self.rw.file, line, col, code, message, severity, fieldpath))
 
-    def get(self, *keys: str, default: Any = None) -> Any:
-        """The spec value at ``keys`` (Any: user input from YAML), ``default`` when absent."""
+    def get(self, *keys: str, default: object = None) -> object:
+        """The spec value at ``keys``, ``default`` when absent: user input from YAML, so an
+        ``object`` that the caller checks the type of before it uses it."""
         node: Any = self.spec
         for key in keys:
             node = node.get(key) if isinstance(node, dict) else None

@@ -100,23 +100,32 @@ def _scale(ctx: Ctx) -> Scale | None:
         ctx.problem(("autoscaling", "minReplicas"), "lower.autoscaling",
                     f"minReplicas {low} is greater than maxReplicas {high}")
         return None
-    scale = Scale(low, high, ctx.get("autoscaling", "metric"), ctx.get("autoscaling", "metricName"))
-    threshold = ctx.get("autoscaling", "threshold")
-    if threshold is not None:
-        number = parse_quantity(threshold)
-        if number is None or number <= 0:
-            ctx.problem(("autoscaling", "threshold"), "lower.autoscaling",
-                        f"threshold {threshold!r} must be a number greater than 0")
-            return None
-        scale.threshold = float(number)
+    ok, threshold = _threshold(ctx)
+    if not ok:
+        return None
+    metric, name = ctx.get("autoscaling", "metric"), ctx.get("autoscaling", "metricName")
+    if metric is not None and metric not in METRICS:
+        ctx.problem(("autoscaling", "metric"), "lower.autoscaling",
+                    f"metric {metric!r} must be one of {', '.join(METRICS)}")
+        return None
+    scale = Scale(low, high, None if metric is None else str(metric), str(name) if name else None, threshold)
     return scale if _metric_ok(ctx, scale) else None
 
 
+def _threshold(ctx: Ctx) -> tuple[bool, float | None]:
+    """(valid, autoscaling.threshold as a number or None when unset); a problem when invalid."""
+    threshold = ctx.get("autoscaling", "threshold")
+    if threshold is None:
+        return True, None
+    number = parse_quantity(threshold)
+    if number is None or number <= 0:
+        ctx.problem(("autoscaling", "threshold"), "lower.autoscaling",
+                    f"threshold {threshold!r} must be a number greater than 0")
+        return False, None
+    return True, float(number)
+
+
 def _metric_ok(ctx: Ctx, scale: Scale) -> bool:
-    if scale.metric is not None and scale.metric not in METRICS:
-        ctx.problem(("autoscaling", "metric"), "lower.autoscaling",
-                    f"metric {scale.metric!r} must be one of {', '.join(METRICS)}")
-        return False
     if scale.metric == "custom" and not scale.metric_name:
         ctx.problem(("autoscaling", "metricName"), "lower.autoscaling",
                     "metric custom needs metricName")
