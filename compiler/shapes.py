@@ -7,14 +7,14 @@
 - ``YamlMap``: a mapping as it came from YAML (a document, its ``metadata`` or ``spec``):
   string keys, values of any type; the normalize stage reads Run:ai documents through it and
   checks every value it converts.
-- ``SpecTree``: a workload's ``spec`` field tree as it came from YAML (the input edge): any
-  value may sit anywhere until lowering reads it through ``Ctx.get`` / ``Ctx.items``, which
-  check the type of what they hand out.
+- ``SpecTree``: a workload's ``spec`` field tree (or a section or item of it) as it came from
+  YAML (the input edge): its values are ``object``, so lowering checks the type of every
+  value it reads (``Ctx.get`` / ``Ctx.items``) before it uses it.
 """
 from __future__ import annotations
 
 from typing import Any
 
 K8sObject = dict[str, Any]
-SpecTree = dict[str, Any]
+SpecTree = dict[str, object]
 YamlMap = dict[str, Any]

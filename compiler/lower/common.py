@@ -113,6 +113,13 @@ def scalar_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def listed(value: object) -> list[object]:
+    """The items of a list field: the list, nothing for an empty value, else the one value."""
+    if isinstance(value, list):
+        return value
+    return [] if value is None or value == "" else [value]
+
+
 def parse_quantity(value: object) -> Decimal | None:
     """A Kubernetes quantity (``"2Gi"``, ``"500m"``, ``1.5``) as a number, or None if invalid."""
     return quantity.parse(value)

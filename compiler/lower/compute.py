@@ -206,12 +206,13 @@ def _pair(ctx: Ctx, req_field: str, lim_field: str, resource: str, convert: Call
 
 def _extended(ctx: Ctx, requests: K8sObject, limits: K8sObject) -> None:
     for i, item in ctx.items("compute", "extendedResources"):
-        resource = item.get("resource")
+        given = item.get("resource")
         raw = item.get("quantity")
         where = ("compute", "extendedResources", i)
-        if not resource:
+        if not given:
             ctx.problem(where, "lower.extended-resource", "an extended resource needs a resource name")
             continue
+        resource = str(given)
         text = quantity_text(raw)
         if text is None:
             ctx.problem(where + ("quantity",), "lower.quantity",

@@ -11,7 +11,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from compiler.labels import pod_labels
-from compiler.lower.common import Ctx, object_annotations, object_labels, scalar_text
+from compiler.lower.common import Ctx, listed, object_annotations, object_labels, scalar_text
 from compiler.lower.compute import lower_compute
 from compiler.lower.scheduling import lower_scheduling
 from compiler.lower.storage import lower_storage
@@ -264,7 +264,7 @@ def _container_security(sec: SpecTree) -> K8sObject:
     if sec.get("allowPrivilegeEscalation") is not None:
         csc["allowPrivilegeEscalation"] = bool(sec["allowPrivilegeEscalation"])
     if sec.get("capabilities"):
-        csc["capabilities"] = {"add": [str(c) for c in sec["capabilities"]]}
+        csc["capabilities"] = {"add": [str(c) for c in listed(sec["capabilities"])]}
     if sec.get("readOnlyRootFilesystem") is not None:
         csc["readOnlyRootFilesystem"] = bool(sec["readOnlyRootFilesystem"])
     return csc

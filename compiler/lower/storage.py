@@ -119,7 +119,8 @@ def _nfs(ctx: Ctx, out: Storage) -> None:
 def _host_paths(ctx: Ctx, out: Storage) -> None:
     for i, item in ctx.items("storage", "hostPath"):
         where = ("storage", "hostPath", i)
-        if not isinstance(item.get("path"), str) or not item["path"].startswith("/"):
+        path = item.get("path")
+        if not isinstance(path, str) or not path.startswith("/"):
             ctx.problem(where + ("path",), "lower.host-path",
                         f"hostPath path {item.get('path')!r} must be an absolute path on the node")
             continue

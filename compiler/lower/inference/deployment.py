@@ -53,7 +53,8 @@ def lower_deployment(ctx: Ctx, inf: Inference) -> list[K8sObject]:
 
 def with_serving_port(spec: SpecTree, port: int) -> SpecTree:
     """``spec`` with the serving port in ``ports`` (a ClusterIP port) unless it is there."""
-    ports = [p for p in spec.get("ports") or [] if isinstance(p, dict)]
+    given = spec.get("ports")
+    ports = [p for p in given if isinstance(p, dict)] if isinstance(given, list) else []
     if any(int_or_none(p.get("container")) == port for p in ports):
         return spec
     return {**spec, "ports": [{"container": port, "serviceType": "ClusterIP"}, *ports]}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compiler.lower.common import Ctx, int_or_none, parse_quantity, scalar_text
+from compiler.lower.common import Ctx, int_or_none, listed, parse_quantity, scalar_text
 from compiler.model import Path
 from compiler.shapes import K8sObject, SpecTree
 
@@ -181,7 +181,7 @@ def _handler(kind: str, body: SpecTree) -> K8sObject | None:
             out["service"] = str(body["service"])
         return out
     if kind == "exec":
-        return {"command": [scalar_text(w) for w in body.get("command") or []]}
+        return {"command": [scalar_text(w) for w in listed(body.get("command"))]}
     return None
 
 
