@@ -17,4 +17,4 @@ from typing import Any
 
 K8sObject = dict[str, Any]
 SpecTree = dict[str, object]
-YamlMap = dict[str, Any]
+YamlMap = dict[str, object]

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..model import Doc, Path
 from ..problems import Problem
 from ..repo import suggest
-from ..shapes import YamlMap
 
 
 @dataclass
@@ -19,7 +19,8 @@ class Out:
     """The native document being built, its positions, and the problems found on the way."""
 
     src: Doc
-    data: YamlMap
+    #: the native document being written: dicts and lists that ``put`` creates as it goes
+    data: dict[str, Any]
     locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)

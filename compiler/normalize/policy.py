@@ -105,8 +105,9 @@ def _policy_fields(out: Out, spec: YamlMap, workload_kind: str) -> dict[str, Yam
 def _policy_defaults(out: Out, fields: dict[str, YamlMap], workload_kind: str) -> None:
     synthetic: YamlMap = {}
     for name, node in fields.items():
-        if isinstance(node.get("items"), dict):
-            items = {label: {"value": item["value"]} for label, item in node["items"].items()
+        given = node.get("items")
+        if isinstance(given, dict):
+            items = {label: {"value": item["value"]} for label, item in given.items()
                      if label != "DEFAULTS" and isinstance(item, dict) and "value" in item}
             if items:
                 synthetic[name] = {"items": items}
@@ -117,7 +118,8 @@ def _policy_defaults(out: Out, fields: dict[str, YamlMap], workload_kind: str) -
     out.problems.extend(tmp.problems)
     _move_defaults(out, tmp)
     for name, node in fields.items():
-        defaults = node.get("items", {}).get("DEFAULTS") if isinstance(node.get("items"), dict) else None
+        given = node.get("items")
+        defaults = given.get("DEFAULTS") if isinstance(given, dict) else None
         if isinstance(defaults, dict) and name in ITEM_KINDS:
             _item_attribute_defaults(out, name, defaults.get("value"), ("spec", name, "items", "DEFAULTS", "value"))
 

@@ -98,11 +98,12 @@ def _item_rules(out: Out, name: str, node: YamlMap, spath: Path) -> None:
                 out.dropped(rpath, "wlc policies have no 'required' rule for a whole itemized field")
             else:
                 out.unknown(rpath, _ITEM_RULE_NAMES, what="rule")
-    if isinstance(node.get("itemRules"), dict):
-        for member, mrules in node["itemRules"].items():
+    item_rules, items = node.get("itemRules"), node.get("items")
+    if isinstance(item_rules, dict):
+        for member, mrules in item_rules.items():
             _member_rules(out, name, kind, member, mrules, spath + ("itemRules", member))
-    if isinstance(node.get("items"), dict):
-        _locked_items(out, name, kind, node["items"], spath)
+    if isinstance(items, dict):
+        _locked_items(out, name, kind, items, spath)
 
 
 def _put_rule(out: Out, target: Path, raw: object, rpath: Path, name: str) -> None:

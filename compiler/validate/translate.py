@@ -128,8 +128,8 @@ def _pattern(doc: Doc, err: ValidationError) -> list[Problem]:
 
 
 def _pattern_message(schema: YamlMap) -> tuple[str, str]:
-    pattern = schema.get("pattern", "")
-    message = schema.get("patternErrorMessage") or f"does not have the expected form {pattern}"
+    pattern = str(schema.get("pattern", ""))
+    message = str(schema.get("patternErrorMessage") or f"does not have the expected form {pattern}")
     return _pattern_codes().get(pattern, "schema.pattern"), message
 
 
@@ -185,7 +185,7 @@ def _unique(doc: Doc, err: ValidationError) -> list[Problem]:
 
 def _alternatives(doc: Doc, err: ValidationError) -> list[Problem]:
     """anyOf / oneOf: "exactly one of these keys", or the branch that fits the value's type."""
-    branches: list[YamlMap] = err.validator_value
+    branches: list[dict[str, list[str]]] = err.validator_value
     if all(isinstance(b, dict) and set(b) == {"required"} for b in branches):
         return _exactly_one(doc, err, [b["required"][0] for b in branches])
     by_branch: dict[int, list[ValidationError]] = {}
