@@ -155,17 +155,9 @@ def _ingress(ctx: Ctx, services: dict[str, _Service]) -> K8sObject | None:
                         f"exposed URL {located[0]}{located[1]} is used twice")
             continue
         seen.add(located)
-        svc = services.setdefault("ClusterIP", _Service("ClusterIP"))
-        port = svc.port_for(container)
+        port = _url_port(ctx, where, container, services)
         if port is None:
-            if any(p["port"] == container for p in svc.ports):
-                ctx.problem(where + ("container",), "lower.port",
-                            f"ClusterIP service port {container} is already used by another "
-                            "container port; expose that port with a different external port")
-                continue
-            port = {"name": f"port-{container}", "port": container, "targetPort": container,
-                    "protocol": "TCP"}
-            svc.ports.append(port)
+            continue
         backend = {"service": {"name": service_name(ctx.rw.name, "ClusterIP"),
                                "port": {"number": port["port"]}}}
         rules.setdefault(located[0], []).append(
@@ -176,3 +168,19 @@ def _ingress(ctx: Ctx, services: dict[str, _Service]) -> K8sObject | None:
             "rules": [{"host": host, "http": {"paths": paths}} for host, paths in rules.items()]}
     return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
             "metadata": metadata(ctx.rw, ctx.rw.name), "spec": spec}
+
+
+def _url_port(ctx: Ctx, where: Path, container: int, services: dict[str, _Service]) -> K8sObject | None:
+    """The ClusterIP Service port an exposed URL's backend uses (added when it is missing)."""
+    svc = services.setdefault("ClusterIP", _Service("ClusterIP"))
+    port = svc.port_for(container)
+    if port is not None:
+        return port
+    if any(p["port"] == container for p in svc.ports):
+        ctx.problem(where + ("container",), "lower.port",
+                    f"ClusterIP service port {container} is already used by another "
+                    "container port; expose that port with a different external port")
+        return None
+    port = {"name": f"port-{container}", "port": container, "targetPort": container, "protocol": "TCP"}
+    svc.ports.append(port)
+    return port

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from compiler.labels import pod_labels
 from compiler.lower.common import Ctx, listed, object_annotations, object_labels, scalar_text
-from compiler.lower.compute import lower_compute
+from compiler.lower.compute import Compute, lower_compute
 from compiler.lower.scheduling import lower_scheduling
-from compiler.lower.storage import lower_storage
+from compiler.lower.storage import Storage, lower_storage
 from compiler.model import Path, ResolvedWorkload, Target
 from compiler.problems import Problem
 from compiler.shapes import K8sObject, SpecTree
@@ -53,12 +53,19 @@ def build_pod(parent: Ctx, spec: SpecTree | None = None, container_name: str = "
     Problems go to ``parent``'s collector.
     """
     ctx = parent.at(spec, prefix)
-    rw = ctx.rw
-    compute = lower_compute(ctx)
-    storage = lower_storage(ctx)
-    sched = lower_scheduling(ctx)
+    compute, storage, sched = lower_compute(ctx), lower_storage(ctx), lower_scheduling(ctx)
     ports = container_ports(ctx)
     container = _container(ctx, container_name, ports)
+    pod_spec = _pod_spec(ctx, container, compute, storage, restart_policy)
+    pod_spec.update(sched.pod_spec)
+    meta = _pod_metadata(ctx.rw, {**sched.pod_labels, **(extra_labels or {})}, compute.annotations)
+    return PodResult({"metadata": meta, "spec": pod_spec}, storage.objects, container_ports=ports)
+
+
+def _pod_spec(ctx: Ctx, container: K8sObject, compute: Compute, storage: Storage,
+              restart_policy: str) -> K8sObject:
+    """The pod spec around ``container``: its resources and mounts, init containers, volumes,
+    security (the scheduling fields are added by the caller)."""
     if compute.resources:
         container["resources"] = compute.resources
     mounts = storage.mounts + compute.mounts
@@ -74,15 +81,18 @@ def build_pod(parent: Ctx, spec: SpecTree | None = None, container_name: str = "
     if volumes:
         pod_spec["volumes"] = volumes
     pod_spec.update(_pod_security(ctx, container))
-    pod_spec.update(sched.pod_spec)
-    labels = {**object_labels(rw), **sched.pod_labels, **(extra_labels or {}),
-              **pod_labels(rw.name, rw.project.name)}
-    annotations = {**object_annotations(rw), **compute.annotations}
+    return pod_spec
+
+
+def _pod_metadata(rw: ResolvedWorkload, extra_labels: dict[str, str], annotations: dict[str, str]) -> K8sObject:
+    """Labels (the workload's, then ``extra_labels``, then the pod labels, which always win) and
+    annotations of the pod template."""
+    labels = {**object_labels(rw), **extra_labels, **pod_labels(rw.name, rw.project.name)}
+    all_annotations = {**object_annotations(rw), **annotations}
     meta: K8sObject = {"labels": labels}
-    if annotations:
-        meta["annotations"] = annotations
-    template = {"metadata": meta, "spec": pod_spec}
-    return PodResult(template, storage.objects, container_ports=ports)
+    if all_annotations:
+        meta["annotations"] = all_annotations
+    return meta
 
 
 def container_ports(ctx: Ctx) -> list[int]:
