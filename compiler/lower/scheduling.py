@@ -152,21 +152,9 @@ def _toleration(ctx: Ctx, where: Path, item: SpecTree) -> K8sObject | None:
     effect = item.get("effect")
     key, value = item.get("key"), item.get("value")
     label = item.get("name", where[-1])
-    if operator not in OPERATORS:
-        ctx.problem(where + ("operator",), "lower.toleration",
-                    f"toleration {label}: operator {operator!r} must be Equal or Exists")
-        return None
-    if effect and effect not in EFFECTS:
-        ctx.problem(where + ("effect",), "lower.toleration",
-                    f"toleration {label}: effect {effect!r} must be one of {', '.join(EFFECTS)}")
-        return None
-    if operator == "Exists" and value not in (None, ""):
-        ctx.problem(where + ("value",), "lower.toleration",
-                    f"toleration {label}: operator Exists matches any value; remove value {value!r}")
-        return None
-    if operator == "Equal" and not key:
-        ctx.problem(where + ("key",), "lower.toleration",
-                    f"toleration {label}: operator Equal needs a key (use Exists to tolerate every taint)")
+    problem = _toleration_problem(operator, effect, key, value)
+    if problem is not None:
+        ctx.problem(where + (problem[0],), "lower.toleration", f"toleration {label}: {problem[1]}")
         return None
     tol: K8sObject = {"operator": operator}
     if key:
@@ -188,6 +176,19 @@ def _toleration(ctx: Ctx, where: Path, item: SpecTree) -> K8sObject | None:
             return None
         tol["tolerationSeconds"] = int_or_none(seconds)
     return tol
+
+
+def _toleration_problem(operator: object, effect: object, key: object, value: object) -> tuple[str, str] | None:
+    """(field, what is wrong) of a toleration's operator, effect, key and value; None if they fit."""
+    if operator not in OPERATORS:
+        return "operator", f"operator {operator!r} must be Equal or Exists"
+    if effect and effect not in EFFECTS:
+        return "effect", f"effect {effect!r} must be one of {', '.join(EFFECTS)}"
+    if operator == "Exists" and value not in (None, ""):
+        return "value", f"operator Exists matches any value; remove value {value!r}"
+    if operator == "Equal" and not key:
+        return "key", "operator Equal needs a key (use Exists to tolerate every taint)"
+    return None
 
 
 def default_priority(ctx: Ctx) -> str | None:
