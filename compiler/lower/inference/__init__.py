@@ -3,8 +3,9 @@
 - ``deployment`` (default): ``deployment.py`` (Deployment + Service + HorizontalPodAutoscaler);
 - ``knative``: ``knative.py`` (a Knative Service); ``kserve``: ``kserve.py`` (an InferenceService).
 
-The shared model (serving port, scale, probes) is ``model.py``; every backend is a function
-``(ctx, inference) -> objects`` in ``BACKENDS`` and reports into the workload's ctx.
+The shared model (serving port, scale, probes) is ``model.py``, what the serverless backends
+share ``serverless.py``; every backend is a function ``(ctx, inference) -> objects`` in
+``BACKENDS``, imports no other backend, and reports into the workload's ctx.
 """
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ target that supports them.
 from __future__ import annotations
 
 from compiler.lower.common import DNS_1035, Ctx, metadata
-from compiler.lower.inference.knative import serverless_checks, serving_pod
 from compiler.lower.inference.model import Inference
+from compiler.lower.inference.serverless import serverless_checks, serving_pod
 from compiler.shapes import K8sObject
 
 DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode"
