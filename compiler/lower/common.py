@@ -1,11 +1,11 @@
-"""Helpers every lowering module shares: the problem sink, metadata, quantities, names."""
+"""Helpers every lowering module shares: the workload's Ctx (its one problem collector),
+metadata, quantities, names."""
 from __future__ import annotations
 
 import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
-from typing import Any
 
 from compiler import labels, quantity
 from compiler.model import Path, ResolvedWorkload, Target
@@ -56,7 +56,7 @@ class Ctx:
     def get(self, *keys: str, default: object = None) -> object:
         """The spec value at ``keys``, ``default`` when absent: user input from YAML, so an
         ``object`` that the caller checks the type of before it uses it."""
-        node: Any = self.spec
+        node: object = self.spec
         for key in keys:
             node = node.get(key) if isinstance(node, dict) else None
             if node is None:
