@@ -1,9 +1,10 @@
 """The pod template: ONE builder for every workload type.
 
-``pod_template(rw, target, spec=None, ...)`` lowers the pod-level field tree of a spec (the
-workload's own, or a merged master/worker section of a distributed workload) into a
-``PodTemplateSpec`` plus the side objects the pod needs (new PersistentVolumeClaims) and the
-problems found. Workload modules wrap the template in their controller object.
+``build_pod(ctx, spec=None, ...)`` lowers the pod-level field tree of a spec (the workload's
+own, or a merged master/worker section of a distributed workload) into a ``PodTemplateSpec``
+plus the side objects the pod needs (new PersistentVolumeClaims); its problems go to the
+workload's ``ctx``. Workload modules wrap the template in their controller object.
+``pod_template(rw, target, ...)`` is the same with a collector of its own (tools, tests).
 """
 from __future__ import annotations
 
