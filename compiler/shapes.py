@@ -3,7 +3,8 @@
 - ``K8sObject``: a Kubernetes object, or a piece of one (a pod template, a container, a
   volume), as lowering builds it: a JSON-like mapping. Its real schema is the official one,
   which ``compiler.verify`` checks every emitted object against; the alias keeps that fact in
-  one place instead of ``dict[str, Any]`` on every signature.
+  one place instead of ``dict[str, Any]`` on every signature. Pieces whose keys wlc reads
+  back after building them have a ``TypedDict`` (``EnvVar``, ``ServicePort``).
 - ``YamlMap``: a mapping as it came from YAML (a document, its ``metadata`` or ``spec``):
   string keys, values of any type; the normalize stage reads Run:ai documents through it and
   checks every value it converts.
@@ -13,8 +14,26 @@
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 K8sObject = dict[str, Any]
+
+
+class EnvVar(TypedDict):
+    """A container's environment variable: a ``value`` or a ``valueFrom`` source."""
+
+    name: str
+    value: NotRequired[str]
+    valueFrom: NotRequired[K8sObject]
+
+
+class ServicePort(TypedDict):
+    """One port of a Service (``nodePort`` on NodePort Services with a fixed node port)."""
+
+    name: str
+    port: int
+    targetPort: int
+    protocol: str
+    nodePort: NotRequired[int]
 SpecTree = dict[str, object]
 YamlMap = dict[str, object]

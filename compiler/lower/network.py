@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from compiler.labels import pod_labels
 from compiler.lower.common import DNS_1035, DNS_SUBDOMAIN, Ctx, int_or_none, metadata
 from compiler.model import Path, ResolvedWorkload
-from compiler.shapes import K8sObject, SpecTree
+from compiler.shapes import K8sObject, ServicePort, SpecTree
 
 SERVICE_TYPES = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer",
                  "portforward": "ClusterIP"}
@@ -24,9 +24,9 @@ NODE_PORTS = (30000, 32767)
 @dataclass
 class _Service:
     type: str
-    ports: list[K8sObject] = field(default_factory=list)
+    ports: list[ServicePort] = field(default_factory=list)
 
-    def port_for(self, container: int) -> K8sObject | None:
+    def port_for(self, container: int) -> ServicePort | None:
         return next((p for p in self.ports if p["targetPort"] == container), None)
 
 
@@ -63,7 +63,7 @@ def _port_number(ctx: Ctx, where: Path, value: object, what: str) -> int | None:
     return number
 
 
-def _add_port(ctx: Ctx, where: Path, item: K8sObject, services: dict[str, _Service]) -> None:
+def _add_port(ctx: Ctx, where: Path, item: SpecTree, services: dict[str, _Service]) -> None:
     container = _port_number(ctx, where + ("container",), item.get("container"), "container port")
     if container is None:
         return
@@ -74,7 +74,7 @@ def _add_port(ctx: Ctx, where: Path, item: K8sObject, services: dict[str, _Servi
                     f"serviceType {raw_type!r} must be ClusterIP, NodePort or LoadBalancer")
         return
     svc = services.setdefault(stype, _Service(stype))
-    port: K8sObject = {"name": f"port-{container}", "port": container, "targetPort": container,
+    port: ServicePort = {"name": f"port-{container}", "port": container, "targetPort": container,
                             "protocol": "TCP"}
     external = item.get("external")
     if external is not None:
@@ -170,7 +170,7 @@ def _ingress(ctx: Ctx, services: dict[str, _Service]) -> K8sObject | None:
             "metadata": metadata(ctx.rw, ctx.rw.name), "spec": spec}
 
 
-def _url_port(ctx: Ctx, where: Path, container: int, services: dict[str, _Service]) -> K8sObject | None:
+def _url_port(ctx: Ctx, where: Path, container: int, services: dict[str, _Service]) -> ServicePort | None:
     """The ClusterIP Service port an exposed URL's backend uses (added when it is missing)."""
     svc = services.setdefault("ClusterIP", _Service("ClusterIP"))
     port = svc.port_for(container)
@@ -181,6 +181,6 @@ def _url_port(ctx: Ctx, where: Path, container: int, services: dict[str, _Servic
                     f"ClusterIP service port {container} is already used by another "
                     "container port; expose that port with a different external port")
         return None
-    port = {"name": f"port-{container}", "port": container, "targetPort": container, "protocol": "TCP"}
-    svc.ports.append(port)
-    return port
+    new: ServicePort = {"name": f"port-{container}", "port": container, "targetPort": container, "protocol": "TCP"}
+    svc.ports.append(new)
+    return new

@@ -18,7 +18,7 @@ from compiler.lower.scheduling import lower_scheduling
 from compiler.lower.storage import Storage, lower_storage
 from compiler.model import Path, ResolvedWorkload, Target
 from compiler.problems import Problem
-from compiler.shapes import K8sObject, SpecTree
+from compiler.shapes import EnvVar, K8sObject, SpecTree
 
 INJECTED_ENV = ("RUNAI_PROJECT", "RUNAI_JOB_NAME")
 _SHELL_SPECIAL = ("'", '"', "\\")
@@ -149,9 +149,9 @@ def _words(ctx: Ctx, key: str) -> list[str]:
         return []
 
 
-def env_vars(ctx: Ctx) -> list[K8sObject]:
+def env_vars(ctx: Ctx) -> list[EnvVar]:
     """The container's env in the user's order, then Run:ai's injected variables if unset."""
-    out: list[K8sObject] = []
+    out: list[EnvVar] = []
     for i, item in ctx.items("environmentVariables"):
         var = _env_var(ctx, ("environmentVariables", i), item)
         if var is not None:
@@ -168,7 +168,7 @@ def _secret_ref(name: object, key: object) -> K8sObject:
     return {"secretKeyRef": {"name": str(name), "key": str(key)}}
 
 
-def _env_var(ctx: Ctx, where: Path, item: K8sObject) -> K8sObject | None:
+def _env_var(ctx: Ctx, where: Path, item: SpecTree) -> EnvVar | None:
     name = item.get("name")
     if not name:
         ctx.problem(where, "lower.env", "an environment variable needs a name")

@@ -34,7 +34,7 @@ from compiler.lower.network import lower_network
 from compiler.lower.pod import build_pod
 from compiler.lower.scheduling import scheduler_labels
 from compiler.model import ResolvedWorkload
-from compiler.shapes import K8sObject
+from compiler.shapes import EnvVar, K8sObject
 
 INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"
 INDEX_LABEL = "batch.kubernetes.io/job-completion-index"  # also a pod label (Kubernetes 1.28+)
@@ -113,7 +113,7 @@ def _supported(ctx: Ctx, topo: Topology) -> bool:
     return ok
 
 
-def torch_env(job: str, svc: str, nodes: int) -> list[K8sObject]:
+def torch_env(job: str, svc: str, nodes: int) -> list[EnvVar]:
     addr = f"{job}-0.{svc}"
     return [
         {"name": "RANK", "valueFrom": index_ref()},
@@ -128,7 +128,7 @@ def torch_env(job: str, svc: str, nodes: int) -> list[K8sObject]:
     ]
 
 
-def tf_env(job: str, svc: str, nodes: int) -> list[K8sObject]:
+def tf_env(job: str, svc: str, nodes: int) -> list[EnvVar]:
     cluster = {"worker": [f"{job}-{i}.{svc}:{TF_PORT}" for i in range(nodes)]}
     config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 0}},
                         separators=(",", ":"), sort_keys=True)
@@ -137,7 +137,7 @@ def tf_env(job: str, svc: str, nodes: int) -> list[K8sObject]:
             {"name": "TF_CONFIG", "value": config}]
 
 
-def _check_env(ctx: Ctx, user: list[K8sObject], ours: list[K8sObject]) -> None:
+def _check_env(ctx: Ctx, user: list[EnvVar], ours: list[EnvVar]) -> None:
     names = {v["name"] for v in ours}
     for var in user:
         if var["name"] in names:
