@@ -9,10 +9,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any
 
 from . import labels as L
 from .model import ResolvedWorkload
+from .shapes import K8sObject
 
 PARENT_KIND = "ConfigMap"
 PARENT_GROUP = ""
@@ -40,7 +40,7 @@ KIND_ORDER: tuple[tuple[str, str], ...] = (
 _RANK = {gk: i for i, gk in enumerate(KIND_ORDER)}
 
 
-def group_of(obj: dict[str, Any]) -> str:
+def group_of(obj: K8sObject) -> str:
     api = str(obj.get("apiVersion", ""))
     return api.split("/", 1)[0] if "/" in api else ""
 
@@ -62,17 +62,17 @@ def spec_hash(rw: ResolvedWorkload) -> str:
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()[:16]
 
 
-def canonical_json(data: Any) -> str:
+def canonical_json(data: object) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def sort_key(obj: dict[str, Any]) -> tuple[int, str, str, str]:
+def sort_key(obj: K8sObject) -> tuple[int, str, str, str]:
     gk = (group_of(obj), str(obj.get("kind", "")))
     meta = obj.get("metadata") or {}
     return (_RANK.get(gk, len(_RANK)), gk[0], gk[1], str(meta.get("name", "")))
 
 
-def group_kind(obj: dict[str, Any]) -> str:
+def group_kind(obj: K8sObject) -> str:
     group = group_of(obj)
     return f"{obj.get('kind')}.{group}" if group else str(obj.get("kind"))
 
@@ -82,7 +82,7 @@ def workload_applyset_id(rw: ResolvedWorkload) -> str:
     return applyset_id(parent_name(rw.name), rw.namespace, PARENT_KIND, PARENT_GROUP)
 
 
-def finalize(rw: ResolvedWorkload, objects: list[dict[str, Any]], shash: str) -> list[dict[str, Any]]:
+def finalize(rw: ResolvedWorkload, objects: list[K8sObject], shash: str) -> list[K8sObject]:
     """Stamp the contract (with ``shash``, the workload's spec_hash) onto ``objects`` and
     return parent + objects in apply order."""
     aid = workload_applyset_id(rw)

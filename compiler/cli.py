@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from . import __version__, config, emit, explain, parallel, pipeline, report
+from . import __version__, emit, explain, parallel, pipeline, report
 from .problems import CompilerBug, ConfigError, Problem, WlcError, sort_problems
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CLUSTER, EXIT_BUG = 0, 1, 2, 3, 4
@@ -76,7 +76,7 @@ def _cpus() -> int:
 
 def _overlay(repo: FsPath, overlay: str | None) -> str | None:
     """--overlay, else wlc.yaml's ``defaultOverlay`` (None: the base build)."""
-    return overlay if overlay is not None else config.default_overlay_of(repo)
+    return overlay if overlay is not None else pipeline.default_overlay(repo)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -82,21 +82,6 @@ def config_from_doc(root: FsPath, doc: Doc | None) -> RepoConfig:
     return cfg
 
 
-def default_overlay_of(root: FsPath) -> str | None:
-    """wlc.yaml's ``spec.defaultOverlay``; None without one (or when wlc.yaml cannot be read:
-    the pipeline reports why)."""
-    from .load import read_file
-    if not (root / CONFIG_FILE).is_file():
-        return None
-    docs, _ = read_file(root, CONFIG_FILE)
-    for doc in docs:
-        spec = doc.data.get("spec") if doc.kind == "Repository" else None
-        name = spec.get("defaultOverlay") if isinstance(spec, dict) else None
-        if isinstance(name, str) and name:
-            return name
-    return None
-
-
 def namespace_problems(cfg: RepoConfig, project: Doc, namespace: str) -> list[Problem]:
     """A project's namespace that is no DNS-1123 label or a system namespace not allowed, at
     the Project's ``spec.namespace``, else at wlc.yaml's template, else at the project's name."""

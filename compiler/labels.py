@@ -12,6 +12,8 @@ APPLYSET_TOOLING = "applyset.kubernetes.io/tooling"
 APPLYSET_GKS = "applyset.kubernetes.io/contains-group-kinds"
 SPEC_HASH = "wlc.dev/spec-hash"
 SOURCE = "wlc.dev/source"
+#: the server-side-apply field manager of the sync agent (DESIGN.md "The sync agent"): kept
+#: here with the other contract names; the compiler itself does not use it
 FIELD_MANAGER = "wlc"
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path as FsPath
 
-from . import bundle, config, inputs, lower, parallel, policy, validate, verify
+from . import bundle, config, inputs, load, lower, parallel, policy, validate, verify
 from .emit import WorkloadBundle, duplicate_objects, render
 from .inputs import Loaded
 from .model import K8sObject, ResolvedWorkload, Target
@@ -88,6 +88,20 @@ class Part:
     bundles: list[WorkloadBundle]
     ids: list[WorkloadId]
     excluded: list[Excluded]
+
+
+def default_overlay(root: FsPath) -> str | None:
+    """wlc.yaml's ``spec.defaultOverlay``; None without one (or when wlc.yaml cannot be read:
+    the pipeline reports why)."""
+    if not (root / config.CONFIG_FILE).is_file():
+        return None
+    docs, _ = load.read_file(root, config.CONFIG_FILE)
+    for doc in docs:
+        spec = doc.data.get("spec") if doc.kind == "Repository" else None
+        name = spec.get("defaultOverlay") if isinstance(spec, dict) else None
+        if isinstance(name, str) and name:
+            return name
+    return None
 
 
 def repository(root: FsPath) -> Loaded:

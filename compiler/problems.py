@@ -5,7 +5,7 @@ pipeline collects them all, so one bad file never hides another.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, order=True)
@@ -53,22 +53,5 @@ class ConfigError(WlcError):
 
 
 class CompilerBug(WlcError):
-    """The compiler produced something it must not (for example an object the schema rejects)."""
-
-
-@dataclass
-class Problems:
-    """A collector that stages append to."""
-
-    items: list[Problem] = field(default_factory=list)
-
-    def add(self, file: str, line: int, col: int, code: str, message: str, fieldpath: str = "",
-            severity: str = "error") -> None:
-        self.items.append(Problem(file, line, col, code, message, severity, fieldpath))
-
-    def extend(self, more: list[Problem]) -> None:
-        self.items.extend(more)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(p.severity == "error" for p in self.items)
+    """The compiler produced something it must not (for example text that does not read back as
+    the object it was made from): a bug in wlc, exit 4."""

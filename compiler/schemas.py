@@ -30,20 +30,15 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from .model import NATIVE_KINDS
-from .problems import WlcError
+from .resources import resource
 
 SUFFIX = ".schema.json"
 COMMON = "common" + SUFFIX
 
 
 def schema_dir() -> Path:
-    """The folder that holds the schema files (wheel layout first, then the checkout)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "schemas", here.parent / "schemas"):
-        if (candidate / COMMON).is_file():
-            return candidate
-    raise WlcError(f"the wlc JSON Schemas are missing (looked in {here / 'schemas'} "
-                   f"and {here.parent / 'schemas'})")
+    """The folder that holds the schema files (``compiler.resources``: wheel, then checkout)."""
+    return resource("schemas", COMMON).parent
 
 
 @lru_cache(maxsize=1)

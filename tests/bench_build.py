@@ -130,7 +130,7 @@ def main() -> None:
             print(f"N={args.kustomize}: kubectl not found; no kustomize baseline")
         else:
             print(f"N={args.kustomize}: wlc build {r['seconds']:.2f} s vs kubectl kustomize {k:.2f} s "
-                  f"over the same {r['objects']} objects: wlc is {k / float(r['seconds']):.1f}x faster")
+                  f"over the same {r['objects']} objects: wlc is {k / float(str(r['seconds'])):.1f}x faster")
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
-    from bench_build import make_repo
+    from tests.bench_build import make_repo
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         make_repo(repo, args.n)

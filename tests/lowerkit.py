@@ -67,11 +67,13 @@ def kinds(objs: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 def pod_spec(objs: list[dict[str, Any]]) -> dict[str, Any]:
     ctrl = next(o for o in objs if o["kind"] in ("Job", "StatefulSet", "Deployment"))
-    return ctrl["spec"]["template"]["spec"]
+    spec: dict[str, Any] = ctrl["spec"]["template"]["spec"]
+    return spec
 
 
 def container(objs: list[dict[str, Any]]) -> dict[str, Any]:
-    return pod_spec(objs)["containers"][0]
+    found: dict[str, Any] = pod_spec(objs)["containers"][0]
+    return found
 
 
 def codes(problems: list[Problem], severity: str | None = None) -> list[str]:

@@ -1,13 +1,16 @@
 """compute: whole GPUs, MIG, Run:ai fractions, CPU/memory, extended resources, /dev/shm."""
 from __future__ import annotations
 
+from typing import Any
+
 from tests.lowerkit import container, lower, only, pod_spec, target, workload
 
 RUNAI = target(scheduler="runai")
 
 
-def _template_annotations(objs: list[dict]) -> dict:
-    return objs[0]["spec"]["template"]["metadata"].get("annotations", {})
+def _template_annotations(objs: list[dict[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = objs[0]["spec"]["template"]["metadata"].get("annotations", {})
+    return found
 
 
 def test_whole_gpus_become_an_integer_limit() -> None:

@@ -1,6 +1,9 @@
 """Placement: node pools, node type, tolerations, pod affinity, priority, scheduler targets."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from compiler.model import ResolvedWorkload
 from tests.lowerkit import find, lower, only, pod_spec, target, workload
 
 RUNAI = target(scheduler="runai")
@@ -118,7 +121,8 @@ def test_kueue_queue_label_on_statefulset() -> None:
     assert find(objs, "StatefulSet")["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "p1-queue"
 
 
-def _with_project_pools(rw, pools=(), types=()):  # type: ignore[no-untyped-def]
+def _with_project_pools(rw: ResolvedWorkload, pools: Sequence[str] = (),
+                        types: Sequence[str] = ()) -> ResolvedWorkload:
     rw.project.node_pools = list(pools)
     rw.project.node_types = list(types)
     return rw

@@ -1,6 +1,8 @@
 """Training → batch/v1 Job; labels/annotations; dispatch."""
 from __future__ import annotations
 
+from typing import Any
+
 from tests.lowerkit import find, kinds, lower, only, target, workload
 
 
@@ -106,7 +108,7 @@ def test_job_name_of_63_is_fine() -> None:
 
 
 def test_lowering_is_deterministic() -> None:
-    spec = {"nodePools": ["b", "a"], "ports": [{"container": 1}],
+    spec: dict[str, Any] = {"nodePools": ["b", "a"], "ports": [{"container": 1}],
             "environmentVariables": [{"name": "A", "value": "1"}],
             "storage": {"nfs": [{"name": "n", "server": "s", "path": "/p", "mountPath": "/m"}]}}
     assert lower(workload(**spec)) == lower(workload(**spec))

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from overlaykit import build, errors, make_repo, specs, workload
 
 from compiler import explain
 from compiler.problems import ConfigError
+from tests.overlaykit import build, errors, make_repo, specs, workload
 
 CEILING = """apiVersion: wlc.dev/v1alpha1
 kind: Policy
@@ -70,8 +70,8 @@ def test_cycles_are_an_error_naming_the_cycle(tmp_path: Path, specs: dict[str, s
 def test_unknown_base_suggests_a_name(tmp_path: Path) -> None:
     make_repo(tmp_path, {"common": "commonLabels: {a: b}", "prod": "bases: [comon]"})
     res = build(tmp_path, "prod")
-    assert errors(res) == ['overlays/prod/overlay.yaml:6:11: error[overlay.unknown-base]: '
-                           'unknown base overlay "comon" (did you mean "common"?)']
+    assert errors(res) == [('overlays/prod/overlay.yaml:6:11: error[overlay.unknown-base]: '
+                           'unknown base overlay "comon" (did you mean "common"?)')]
 
 
 def test_unknown_overlay_is_a_usage_error(tmp_path: Path) -> None:
@@ -170,8 +170,8 @@ def test_an_overlay_that_breaks_a_policy_rule_names_overlay_and_policy(tmp_path:
     assert errors(build(tmp_path, None)) == []
     res = build(tmp_path, "prod")
     assert errors(res) == [
-        "workloads/nlp/train-a.yaml:7:3: error[policy.max]: spec.compute.gpuDevicesRequest: 8 is greater "
-        "than 4 (max in policies/ceiling.yaml:9); the value comes from overlay:prod (overlays/prod/overlay.yaml:9)"]
+        ("workloads/nlp/train-a.yaml:7:3: error[policy.max]: spec.compute.gpuDevicesRequest: 8 is greater "
+        "than 4 (max in policies/ceiling.yaml:9); the value comes from overlay:prod (overlays/prod/overlay.yaml:9)")]
     assert [b.name for b in res.bundles] == ["shell", "train-b"]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from overlaykit import make_repo
 
 from compiler import pipeline
 from compiler.cli import main
+from tests.overlaykit import make_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 

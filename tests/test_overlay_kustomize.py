@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
-from overlaykit import build, errors, make_repo
+
+from tests.overlaykit import build, errors, make_repo
 
 KUBECTL = shutil.which("kubectl")
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl (with kustomize) is not installed")
@@ -76,7 +77,7 @@ def kustomize(folder: Path, objects: list[dict[str, Any]], kustomization: str) -
     folder.mkdir()
     (folder / "objects.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=True))
     (folder / "kustomization.yaml").write_text(kustomization)
-    out = subprocess.run([str(KUBECTL), "kustomize", str(folder)], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([str(KUBECTL), "kustomize", str(folder)], capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     return {key(o): o for o in yaml.safe_load_all(out.stdout) if o}
 
@@ -109,5 +110,5 @@ def test_a_failing_test_operation_fails_in_kustomize_too(tmp_path: Path) -> None
     (folder / "kustomization.yaml").write_text(
         "resources: [objects.yaml]\npatches:\n  - target: {kind: Job, name: train-a}\n    patch: |-\n"
         "      - {op: test, path: /spec/template/spec/restartPolicy, value: Always}\n")
-    out = subprocess.run([str(KUBECTL), "kustomize", str(folder)], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([str(KUBECTL), "kustomize", str(folder)], capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode != 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from overlaykit import build, errors, make_repo, obj, objects
 
 from compiler import labels as L
+from tests.overlaykit import build, errors, make_repo, obj, objects
 
 
 def test_common_labels_go_on_metadata_and_pod_templates_never_on_selectors(tmp_path: Path) -> None:
@@ -29,9 +29,9 @@ def test_common_labels_go_on_metadata_and_pod_templates_never_on_selectors(tmp_p
 def test_common_labels_may_not_set_contract_keys(tmp_path: Path) -> None:
     make_repo(tmp_path, {"o": "commonLabels: {wlc.dev/project: other}"})
     res = build(tmp_path, "o")
-    assert errors(res) == ["overlays/o/overlay.yaml:6:35: error[overlay.contract]: overlay \"o\": common label "
+    assert errors(res) == [("overlays/o/overlay.yaml:6:35: error[overlay.contract]: overlay \"o\": common label "
                            "wlc.dev/project would change the bundle contract (wlc.dev/, applyset.kubernetes.io/ "
-                           "and managed-by keys are wlc's own)"]
+                           "and managed-by keys are wlc's own)")]
     assert res.bundles == []
 
 

@@ -1,15 +1,12 @@
 """A parallel build gives the same bytes and the same problems as a sequential one."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from compiler import parallel, pipeline
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_build
+from tests import bench_build
 
 
 @pytest.fixture
@@ -30,7 +27,7 @@ def test_parallel_build_is_byte_identical(tmp_path: Path, small_thresholds: None
 def test_duplicate_across_partitions_is_reported_once(tmp_path: Path, small_thresholds: None) -> None:
     bench_build.make_repo(tmp_path, 20)
     folder = tmp_path / "examples" / "workloads"
-    first = sorted(folder.glob("vision/*.yaml"))[0]
+    first = min(folder.glob("vision/*.yaml"))
     (folder / "vision" / "zz-copy.yaml").write_text(first.read_text())
     seq = [p.text() for p in pipeline.build(tmp_path).problems]
     par = [p.text() for p in pipeline.build(tmp_path, jobs=2).problems]

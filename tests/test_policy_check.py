@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from policykit import codes, one, policy, run, texts, workload
+from tests.policykit import codes, one, policy, run, texts, workload
 
 IMAGE = "image: nvcr.io/nvidia/pytorch:24.09-py3\n"
 W = {"workloads/nlp/w.yaml": workload("w", IMAGE)}

@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from policykit import one, texts
 
 from compiler import pipeline
 from compiler.cli import main
+from tests.policykit import one, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "policy-violations"

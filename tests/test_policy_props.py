@@ -7,7 +7,6 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policykit import DEPTS, policy, workload
 
 from compiler import policy as pol
 from compiler.config import config_from_doc
@@ -15,6 +14,7 @@ from compiler.load import parse_documents
 from compiler.model import Doc
 from compiler.repo import classify
 from compiler.resolve import resolve_workload
+from tests.policykit import DEPTS, policy, workload
 
 SCOPES = ["cluster: true", "department: research", "project: nlp", "department: product"]
 FIELDS = {"imagePullPolicy": st.sampled_from(["Always", "IfNotPresent", "Never"]),

@@ -5,10 +5,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from policykit import codes, one, policy, run, texts, workload
 
 from compiler import quantity
 from compiler.policy.rules import Subject, options, qualified_image, step
+from tests.policykit import codes, one, policy, run, texts, workload
 
 IMAGE = "image: nvcr.io/nvidia/pytorch:24.09-py3\n"
 

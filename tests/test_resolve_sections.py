@@ -73,7 +73,8 @@ def test_section_assets_reach_the_replica_specs(tmp_path: Path) -> None:
     specs = job["spec"]["pytorchReplicaSpecs"]
 
     def limits(role: str) -> dict[str, object]:
-        return specs[role]["template"]["spec"]["containers"][0].get("resources", {}).get("limits", {})
+        found: dict[str, object] = specs[role]["template"]["spec"]["containers"][0].get("resources", {}).get("limits", {})
+        return found
 
     assert limits("Worker").get("nvidia.com/gpu") == 4
     assert "nvidia.com/gpu" in limits("Master") and limits("Master")["nvidia.com/gpu"] == 1
@@ -84,5 +85,5 @@ def test_section_assets_reach_the_replica_specs(tmp_path: Path) -> None:
 def test_unknown_section_asset_is_located_in_the_section(tmp_path: Path) -> None:
     res = build(tmp_path, WORKLOAD.replace("compute: four-gpu", "compute: four-gpus"))
     assert [p.text() for p in res.problems] == [
-        'workloads/vision/ddp.yaml:13:14: error[resolve.missing-asset]: ComputeResource "four-gpus" not found '
-        '(did you mean "four-gpu"?)']
+        ('workloads/vision/ddp.yaml:13:14: error[resolve.missing-asset]: ComputeResource "four-gpus" not found '
+        '(did you mean "four-gpu"?)')]

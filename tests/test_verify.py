@@ -102,7 +102,7 @@ def test_fast_and_full_validators_agree_on_lowered_objects() -> None:
     for obj in objs:
         val = verify.validator_for("1.37", obj["apiVersion"], obj["kind"])
         assert val is not None
-        assert verify._run(val.fast, obj)
+        assert verify.run_check(val.fast, obj)
         assert list(val.full.iter_errors(obj)) == []
 
 
@@ -138,6 +138,7 @@ def test_fast_check_agrees_with_jsonschema_on_mutated_objects() -> None:
     checked = 0
     for obj in objs:
         val = verify.validator_for("1.37", obj["apiVersion"], obj["kind"])
+        assert val is not None
         paths = [p for p in _paths(obj) if p]
         for _ in range(150):
             bad = copy.deepcopy(obj)
@@ -146,7 +147,7 @@ def test_fast_check_agrees_with_jsonschema_on_mutated_objects() -> None:
                 _get(bad, path)["unknownField"] = 1
             else:
                 _set(bad, path, rng.choice(replacements))
-            fast_ok = verify._run(val.fast, bad)
+            fast_ok = verify.run_check(val.fast, bad)
             full_ok = not list(val.full.iter_errors(bad))
             assert fast_ok == full_ok, (path, bad)
             checked += 1

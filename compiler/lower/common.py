@@ -1,15 +1,16 @@
-"""Helpers every lowering module shares: the problem sink, metadata, quantities, names."""
+"""Helpers every lowering module shares: the workload's Ctx (its one problem collector),
+metadata, quantities, names."""
 from __future__ import annotations
 
 import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
-from typing import Any
 
 from compiler import labels, quantity
 from compiler.model import Path, ResolvedWorkload, Target
 from compiler.problems import Problem
+from compiler.shapes import K8sObject, SpecTree
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
@@ -18,17 +19,27 @@ DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?\Z")
 
 @dataclass
 class Ctx:
-    """One lowering run: the workload, the target and the problems found so far.
+    """One workload's lowering: the workload, the target and its one problem collector.
 
     ``prefix`` is where the spec being lowered sits inside ``rw.spec`` (``("master",)`` for a
     distributed master section), so problems point at the right place in the submission.
+    ``at`` gives a view of another part of the spec that reports into the same ``problems``.
     """
 
     rw: ResolvedWorkload
     target: Target
-    spec: dict[str, Any]
+    spec: SpecTree
     prefix: Path = ()
     problems: list[Problem] = field(default_factory=list)
+
+    def at(self, spec: SpecTree | None, prefix: Path = ()) -> Ctx:
+        """The same workload and collector, lowering ``spec`` (default ``rw.spec``) at ``prefix``."""
+        return Ctx(self.rw, self.target, self.rw.spec if spec is None else spec, tuple(prefix),
+                   self.problems)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
 
     def problem(self, spath: Path, code: str, message: str, severity: str = "error") -> None:
         full = tuple(self.prefix) + tuple(spath)
@@ -42,15 +53,17 @@ class Ctx:
         fieldpath = ".".join(str(p) for p in path)
         self.problems.append(Problem(self.rw.file, line, col, code, message, severity, fieldpath))
 
-    def get(self, *keys: str, default: Any = None) -> Any:
-        node: Any = self.spec
+    def get(self, *keys: str, default: object = None) -> object:
+        """The spec value at ``keys``, ``default`` when absent: user input from YAML, so an
+        ``object`` that the caller checks the type of before it uses it."""
+        node: object = self.spec
         for key in keys:
             node = node.get(key) if isinstance(node, dict) else None
             if node is None:
                 return default
         return node
 
-    def items(self, *keys: str) -> list[tuple[int, dict[str, Any]]]:
+    def items(self, *keys: str) -> list[tuple[int, SpecTree]]:
         """(index, item) of a list field, skipping anything that is not a mapping."""
         value = self.get(*keys, default=[])
         if not isinstance(value, list):
@@ -79,9 +92,9 @@ def object_annotations(rw: ResolvedWorkload) -> dict[str, str]:
 
 
 def metadata(rw: ResolvedWorkload, name: str, labels: dict[str, str] | None = None,
-             annotations: dict[str, str] | None = None) -> dict[str, Any]:
+             annotations: dict[str, str] | None = None) -> K8sObject:
     """``metadata`` of an emitted object: name, namespace, the workload's labels/annotations."""
-    meta: dict[str, Any] = {"name": name, "namespace": rw.namespace}
+    meta: K8sObject = {"name": name, "namespace": rw.namespace}
     all_labels = {**object_labels(rw), **(labels or {})}
     all_annotations = {**object_annotations(rw), **(annotations or {})}
     if all_labels:
@@ -91,7 +104,7 @@ def metadata(rw: ResolvedWorkload, name: str, labels: dict[str, str] | None = No
     return meta
 
 
-def scalar_text(value: Any) -> str:
+def scalar_text(value: object) -> str:
     """A YAML scalar as Kubernetes wants a string: booleans lower-case, integers without ``.0``."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -100,19 +113,26 @@ def scalar_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def parse_quantity(value: Any) -> Decimal | None:
+def listed(value: object) -> list[object]:
+    """The items of a list field: the list, nothing for an empty value, else the one value."""
+    if isinstance(value, list):
+        return value
+    return [] if value is None or value == "" else [value]
+
+
+def parse_quantity(value: object) -> Decimal | None:
     """A Kubernetes quantity (``"2Gi"``, ``"500m"``, ``1.5``) as a number, or None if invalid."""
     return quantity.parse(value)
 
 
-def quantity_text(value: Any) -> str | None:
+def quantity_text(value: object) -> str | None:
     """A valid quantity as the string Kubernetes stores (numbers without a trailing ``.0``)."""
     if parse_quantity(value) is None:
         return None
     return scalar_text(value).strip()
 
 
-def cpu_text(cores: Any) -> str | None:
+def cpu_text(cores: object) -> str | None:
     """CPU cores as a canonical quantity: 2 → "2", 0.5 → "500m" (rounded up to 1m)."""
     amount = parse_quantity(cores)
     if amount is None or amount < 0:
@@ -152,8 +172,8 @@ def unique(name: str, used: set[str], limit: int = 63) -> str:
     return candidate
 
 
-def as_int(value: Any) -> int | None:
-    """An integer field value (``4``, ``4.0``); None for anything else."""
+def int_or_none(value: object) -> int | None:
+    """An integer field value (``4``, ``4.0``); None for anything else (never raises)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

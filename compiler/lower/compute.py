@@ -11,11 +11,12 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
-from typing import Any
 
-from compiler.lower.common import Ctx, as_int, cpu_text, parse_quantity, quantity_text
+from compiler.lower.common import Ctx, cpu_text, int_or_none, parse_quantity, quantity_text
+from compiler.shapes import K8sObject, SpecTree
 
 SHM_VOLUME = "dshm"
 _MIB = Decimal(2**20)
@@ -23,16 +24,16 @@ _MIB = Decimal(2**20)
 
 @dataclass
 class Compute:
-    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resources: dict[str, K8sObject] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
-    volumes: list[dict[str, Any]] = field(default_factory=list)
-    mounts: list[dict[str, Any]] = field(default_factory=list)
+    volumes: list[K8sObject] = field(default_factory=list)
+    mounts: list[K8sObject] = field(default_factory=list)
 
 
 def lower_compute(ctx: Ctx) -> Compute:
     out = Compute()
-    requests: dict[str, Any] = {}
-    limits: dict[str, Any] = {}
+    requests: K8sObject = {}
+    limits: K8sObject = {}
     _gpus(ctx, limits, out.annotations)
     _pair(ctx, "cpuCoreRequest", "cpuCoreLimit", "cpu", cpu_text, requests, limits)
     _pair(ctx, "cpuMemoryRequest", "cpuMemoryLimit", "memory", quantity_text, requests, limits)
@@ -42,7 +43,7 @@ def lower_compute(ctx: Ctx) -> Compute:
     if limits:
         out.resources["limits"] = limits
     if ctx.get("compute", "largeShmRequest") is True:
-        empty: dict[str, Any] = {"medium": "Memory"}
+        empty: K8sObject = {"medium": "Memory"}
         if "memory" in limits:
             empty["sizeLimit"] = limits["memory"]
         out.volumes.append({"name": SHM_VOLUME, "emptyDir": empty})
@@ -50,7 +51,7 @@ def lower_compute(ctx: Ctx) -> Compute:
     return out
 
 
-def _gpu_kind(compute: dict[str, Any]) -> str | None:
+def _gpu_kind(compute: SpecTree) -> str | None:
     kind = compute.get("gpuRequestType")
     if kind:
         return str(kind)
@@ -63,11 +64,11 @@ def _gpu_kind(compute: dict[str, Any]) -> str | None:
     return None
 
 
-def _gpus(ctx: Ctx, limits: dict[str, Any], annotations: dict[str, str]) -> None:
+def _gpus(ctx: Ctx, limits: K8sObject, annotations: dict[str, str]) -> None:
     compute = ctx.get("compute", default={})
     if not isinstance(compute, dict):
         return
-    devices = as_int(compute.get("gpuDevicesRequest"))
+    devices = int_or_none(compute.get("gpuDevicesRequest"))
     kind = _gpu_kind(compute)
     fraction_field = _fraction_field(compute)
     if kind == "migProfile" or compute.get("migProfile"):
@@ -91,14 +92,14 @@ def _gpus(ctx: Ctx, limits: dict[str, Any], annotations: dict[str, str]) -> None
                         "its limit)")
 
 
-def _fraction_field(compute: dict[str, Any]) -> str | None:
+def _fraction_field(compute: SpecTree) -> str | None:
     for name in ("gpuPortionRequest", "gpuMemoryRequest", "gpuPortionLimit", "gpuMemoryLimit"):
         if compute.get(name) is not None:
             return name
     return None
 
 
-def _mig(ctx: Ctx, compute: dict[str, Any], devices: int | None, limits: dict[str, Any]) -> None:
+def _mig(ctx: Ctx, compute: SpecTree, devices: int | None, limits: K8sObject) -> None:
     profile = compute.get("migProfile")
     if not profile:
         ctx.problem(("compute", "gpuRequestType"), "lower.mig-profile",
@@ -121,7 +122,7 @@ def _number_text(value: Decimal) -> str:
     return text
 
 
-def _portion(ctx: Ctx, compute: dict[str, Any], devices: int | None, limits: dict[str, Any],
+def _portion(ctx: Ctx, compute: SpecTree, devices: int | None, limits: K8sObject,
              annotations: dict[str, str]) -> None:
     raw = compute["gpuPortionRequest"]
     portion = parse_quantity(raw)
@@ -151,7 +152,7 @@ def _portion(ctx: Ctx, compute: dict[str, Any], devices: int | None, limits: dic
             annotations["gpu-fraction-limit"] = _number_text(limit)
 
 
-def _mib(ctx: Ctx, fieldname: str, raw: Any) -> int | None:
+def _mib(ctx: Ctx, fieldname: str, raw: object) -> int | None:
     amount = parse_quantity(raw)
     if amount is None or amount <= 0:
         ctx.problem(("compute", fieldname), "lower.quantity",
@@ -160,7 +161,7 @@ def _mib(ctx: Ctx, fieldname: str, raw: Any) -> int | None:
     return int((amount / _MIB).to_integral_value(rounding=ROUND_CEILING))
 
 
-def _memory(ctx: Ctx, compute: dict[str, Any], devices: int | None,
+def _memory(ctx: Ctx, compute: SpecTree, devices: int | None,
             annotations: dict[str, str]) -> None:
     raw = compute["gpuMemoryRequest"]
     if _cannot_share(ctx, "gpuMemoryRequest", f"GPU memory {raw}"):
@@ -182,8 +183,8 @@ def _memory(ctx: Ctx, compute: dict[str, Any], devices: int | None,
         annotations["gpu-memory-limit"] = str(limit)
 
 
-def _pair(ctx: Ctx, req_field: str, lim_field: str, resource: str, convert: Any,
-          requests: dict[str, Any], limits: dict[str, Any]) -> None:
+def _pair(ctx: Ctx, req_field: str, lim_field: str, resource: str, convert: Callable[[object], str | None],
+          requests: K8sObject, limits: K8sObject) -> None:
     values = {}
     for fieldname, target in ((req_field, requests), (lim_field, limits)):
         raw = ctx.get("compute", fieldname)
@@ -203,14 +204,15 @@ def _pair(ctx: Ctx, req_field: str, lim_field: str, resource: str, convert: Any,
                     f"{values[req_field][1]}")
 
 
-def _extended(ctx: Ctx, requests: dict[str, Any], limits: dict[str, Any]) -> None:
+def _extended(ctx: Ctx, requests: K8sObject, limits: K8sObject) -> None:
     for i, item in ctx.items("compute", "extendedResources"):
-        resource = item.get("resource")
+        given = item.get("resource")
         raw = item.get("quantity")
         where = ("compute", "extendedResources", i)
-        if not resource:
+        if not given:
             ctx.problem(where, "lower.extended-resource", "an extended resource needs a resource name")
             continue
+        resource = str(given)
         text = quantity_text(raw)
         if text is None:
             ctx.problem(where + ("quantity",), "lower.quantity",

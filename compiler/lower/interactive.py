@@ -8,15 +8,13 @@ governs the pod's DNS name. The StatefulSet name is limited so the controller's
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from compiler.labels import pod_labels
 from compiler.lower.common import Ctx, metadata
 from compiler.lower.network import headless_service, lower_network
-from compiler.lower.pod import pod_template
-from compiler.lower.scheduling import workload_labels
-from compiler.model import ResolvedWorkload, Target
-from compiler.problems import Problem
+from compiler.lower.pod import build_pod
+from compiler.lower.scheduling import scheduler_labels
+from compiler.shapes import K8sObject
 
 MAX_STATEFULSET_NAME = 52
 TRAINING_ONLY = ("backoffLimit", "completions", "parallelism", "autoDeletionTimeAfterCompletionSeconds")
@@ -29,9 +27,9 @@ def needs_service_name(version: str) -> bool:
     return (int(m.group(1)), int(m.group(2))) < (1, 33)
 
 
-def lower_interactive(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any]], list[Problem]]:
-    ctx = Ctx(rw, target, rw.spec)
-    pod = pod_template(rw, target, restart_policy="Always")
+def lower_interactive(ctx: Ctx) -> list[K8sObject]:
+    rw, target = ctx.rw, ctx.target
+    pod = build_pod(ctx, restart_policy="Always")
     if len(rw.name) > MAX_STATEFULSET_NAME:
         ctx.doc_problem(("metadata", "name"), "lower.name-too-long",
                     f"workload name {rw.name!r} has {len(rw.name)} characters; a StatefulSet name "
@@ -49,16 +47,15 @@ def lower_interactive(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[s
         ctx.problem(("active",), "lower.kueue-stop",
                     "stopping scales the StatefulSet to 0; Kueue's StatefulSet integration (needs the "
                     "\"pod\" and \"statefulset\" frameworks) has not always supported scaling", "warning")
-    spec: dict[str, Any] = {
+    spec: K8sObject = {
         "replicas": 1 if rw.active else 0,
         "selector": {"matchLabels": pod_labels(rw.name, rw.project.name)},
         "template": pod.template,
     }
-    objects: list[dict[str, Any]] = []
+    objects: list[K8sObject] = []
     if needs_service_name(target.kubernetes_version):
         spec["serviceName"] = f"{rw.name}-headless"
         objects.append(headless_service(rw, spec["serviceName"]))
     sts = {"apiVersion": "apps/v1", "kind": "StatefulSet",
-           "metadata": metadata(rw, rw.name, labels=workload_labels(ctx)), "spec": spec}
-    net, net_problems = lower_network(rw, target)
-    return [sts, *objects, *pod.objects, *net], pod.problems + ctx.problems + net_problems
+           "metadata": metadata(rw, rw.name, labels=scheduler_labels(ctx)), "spec": spec}
+    return [sts, *objects, *pod.objects, *lower_network(ctx)]

@@ -8,13 +8,12 @@ for NodePort the Service port is the container port and ``external`` is the node
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from compiler.labels import pod_labels
-from compiler.lower.common import DNS_1035, DNS_SUBDOMAIN, Ctx, as_int, metadata
-from compiler.model import Path, ResolvedWorkload, Target
-from compiler.problems import Problem
+from compiler.lower.common import DNS_1035, DNS_SUBDOMAIN, Ctx, int_or_none, metadata
+from compiler.model import Path, ResolvedWorkload
+from compiler.shapes import K8sObject, ServicePort, SpecTree
 from compiler.templates import fill
 
 SERVICE_TYPES = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer",
@@ -26,9 +25,9 @@ NODE_PORTS = (30000, 32767)
 @dataclass
 class _Service:
     type: str
-    ports: list[dict[str, Any]] = field(default_factory=list)
+    ports: list[ServicePort] = field(default_factory=list)
 
-    def port_for(self, container: int) -> dict[str, Any] | None:
+    def port_for(self, container: int) -> ServicePort | None:
         return next((p for p in self.ports if p["targetPort"] == container), None)
 
 
@@ -36,10 +35,10 @@ def service_name(workload: str, service_type: str) -> str:
     return workload + SUFFIX[service_type]
 
 
-def lower_network(rw: ResolvedWorkload, target: Target, spec: dict[str, Any] | None = None,
-                  prefix: Path = ()) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Services and the Ingress of a workload's ports and exposed URLs."""
-    ctx = Ctx(rw, target, spec if spec is not None else rw.spec, tuple(prefix))
+def lower_network(parent: Ctx, spec: SpecTree | None = None) -> list[K8sObject]:
+    """Services and the Ingress of a workload's ports and exposed URLs (``spec``: default the
+    workload's); problems go to ``parent``'s collector."""
+    ctx = parent.at(spec)
     services: dict[str, _Service] = {}
     for i, item in ctx.items("ports"):
         _add_port(ctx, ("ports", i), item, services)
@@ -47,25 +46,25 @@ def lower_network(rw: ResolvedWorkload, target: Target, spec: dict[str, Any] | N
     objects = [_service_object(ctx, svc) for svc in services.values() if svc.ports]
     if ingress is not None:
         objects.append(ingress)
-    return objects, ctx.problems
+    return objects
 
 
-def headless_service(rw: ResolvedWorkload, name: str) -> dict[str, Any]:
+def headless_service(rw: ResolvedWorkload, name: str) -> K8sObject:
     """A headless Service governing a StatefulSet's pod DNS names."""
     return {"apiVersion": "v1", "kind": "Service", "metadata": metadata(rw, name),
             "spec": {"clusterIP": "None", "selector": pod_labels(rw.name, rw.project.name),
                      "publishNotReadyAddresses": True}}
 
 
-def _port_number(ctx: Ctx, where: Path, value: Any, what: str) -> int | None:
-    number = as_int(value)
+def _port_number(ctx: Ctx, where: Path, value: object, what: str) -> int | None:
+    number = int_or_none(value)
     if number is None or not 0 < number < 65536:
         ctx.problem(where, "lower.port", f"{what} {value!r} must be a port number (1-65535)")
         return None
     return number
 
 
-def _add_port(ctx: Ctx, where: Path, item: dict[str, Any], services: dict[str, _Service]) -> None:
+def _add_port(ctx: Ctx, where: Path, item: SpecTree, services: dict[str, _Service]) -> None:
     container = _port_number(ctx, where + ("container",), item.get("container"), "container port")
     if container is None:
         return
@@ -76,7 +75,7 @@ def _add_port(ctx: Ctx, where: Path, item: dict[str, Any], services: dict[str, _
                     f"serviceType {raw_type!r} must be ClusterIP, NodePort or LoadBalancer")
         return
     svc = services.setdefault(stype, _Service(stype))
-    port: dict[str, Any] = {"name": f"port-{container}", "port": container, "targetPort": container,
+    port: ServicePort = {"name": f"port-{container}", "port": container, "targetPort": container,
                             "protocol": "TCP"}
     external = item.get("external")
     if external is not None:
@@ -100,18 +99,18 @@ def _add_port(ctx: Ctx, where: Path, item: dict[str, Any], services: dict[str, _
     svc.ports.append(port)
 
 
-def _service_object(ctx: Ctx, svc: _Service) -> dict[str, Any]:
+def _service_object(ctx: Ctx, svc: _Service) -> K8sObject:
     name = service_name(ctx.rw.name, svc.type)
     if not DNS_1035.match(name) or len(name) > 63:
         ctx.problem(("ports",), "lower.service-name",
                     f"Service name {name!r} must be a DNS-1035 label (start with a letter, at most "
                     "63 characters); rename the workload")
-    spec: dict[str, Any] = {"type": svc.type, "selector": pod_labels(ctx.rw.name, ctx.rw.project.name),
+    spec: K8sObject = {"type": svc.type, "selector": pod_labels(ctx.rw.name, ctx.rw.project.name),
                             "ports": svc.ports}
     return {"apiVersion": "v1", "kind": "Service", "metadata": metadata(ctx.rw, name), "spec": spec}
 
 
-def _host_and_path(ctx: Ctx, where: Path, url: Any) -> tuple[str, str] | None:
+def _host_and_path(ctx: Ctx, where: Path, url: object) -> tuple[str, str] | None:
     text = str(url or "").strip()
     if "://" in text:
         parts = urlsplit(text)
@@ -133,8 +132,8 @@ def _host_and_path(ctx: Ctx, where: Path, url: Any) -> tuple[str, str] | None:
     return host, path or "/"
 
 
-def _ingress(ctx: Ctx, services: dict[str, _Service]) -> dict[str, Any] | None:
-    rules: dict[str, list[dict[str, Any]]] = {}
+def _ingress(ctx: Ctx, services: dict[str, _Service]) -> K8sObject | None:
+    rules: dict[str, list[K8sObject]] = {}
     seen: set[tuple[str, str]] = set()
     for i, item in ctx.items("exposedUrls"):
         where: Path = ("exposedUrls", i)
@@ -152,17 +151,9 @@ def _ingress(ctx: Ctx, services: dict[str, _Service]) -> dict[str, Any] | None:
                         f"exposed URL {located[0]}{located[1]} is used twice")
             continue
         seen.add(located)
-        svc = services.setdefault("ClusterIP", _Service("ClusterIP"))
-        port = svc.port_for(container)
+        port = _url_port(ctx, where, container, services)
         if port is None:
-            if any(p["port"] == container for p in svc.ports):
-                ctx.problem(where + ("container",), "lower.port",
-                            f"ClusterIP service port {container} is already used by another "
-                            "container port; expose that port with a different external port")
-                continue
-            port = {"name": f"port-{container}", "port": container, "targetPort": container,
-                    "protocol": "TCP"}
-            svc.ports.append(port)
+            continue
         backend = {"service": {"name": service_name(ctx.rw.name, "ClusterIP"),
                                "port": {"number": port["port"]}}}
         rules.setdefault(located[0], []).append(
@@ -173,3 +164,19 @@ def _ingress(ctx: Ctx, services: dict[str, _Service]) -> dict[str, Any] | None:
             "rules": [{"host": host, "http": {"paths": paths}} for host, paths in rules.items()]}
     return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
             "metadata": metadata(ctx.rw, ctx.rw.name), "spec": spec}
+
+
+def _url_port(ctx: Ctx, where: Path, container: int, services: dict[str, _Service]) -> ServicePort | None:
+    """The ClusterIP Service port an exposed URL's backend uses (added when it is missing)."""
+    svc = services.setdefault("ClusterIP", _Service("ClusterIP"))
+    port = svc.port_for(container)
+    if port is not None:
+        return port
+    if any(p["port"] == container for p in svc.ports):
+        ctx.problem(where + ("container",), "lower.port",
+                    f"ClusterIP service port {container} is already used by another "
+                    "container port; expose that port with a different external port")
+        return None
+    new: ServicePort = {"name": f"port-{container}", "port": container, "targetPort": container, "protocol": "TCP"}
+    svc.ports.append(new)
+    return new

@@ -1,23 +1,24 @@
 """The pod template: ONE builder for every workload type.
 
-``pod_template(rw, target, spec=None, ...)`` lowers the pod-level field tree of a spec (the
-workload's own, or a merged master/worker section of a distributed workload) into a
-``PodTemplateSpec`` plus the side objects the pod needs (new PersistentVolumeClaims) and the
-problems found. Workload modules wrap the template in their controller object.
+``build_pod(ctx, spec=None, ...)`` lowers the pod-level field tree of a spec (the workload's
+own, or a merged master/worker section of a distributed workload) into a ``PodTemplateSpec``
+plus the side objects the pod needs (new PersistentVolumeClaims); its problems go to the
+workload's ``ctx``. Workload modules wrap the template in their controller object.
+``pod_template(rw, target, ...)`` is the same with a collector of its own (tools, tests).
 """
 from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
 
 from compiler.labels import pod_labels
-from compiler.lower.common import Ctx, object_annotations, object_labels, scalar_text
-from compiler.lower.compute import lower_compute
+from compiler.lower.common import Ctx, listed, object_annotations, object_labels, scalar_text
+from compiler.lower.compute import Compute, lower_compute
 from compiler.lower.scheduling import lower_scheduling
-from compiler.lower.storage import lower_storage
+from compiler.lower.storage import Storage, lower_storage
 from compiler.model import Path, ResolvedWorkload, Target
 from compiler.problems import Problem
+from compiler.shapes import EnvVar, K8sObject, SpecTree
 
 INJECTED_ENV = ("RUNAI_PROJECT", "RUNAI_JOB_NAME")
 _SHELL_SPECIAL = ("'", '"', "\\")
@@ -25,34 +26,54 @@ _SHELL_SPECIAL = ("'", '"', "\\")
 
 @dataclass
 class PodResult:
-    template: dict[str, Any]
-    objects: list[dict[str, Any]] = field(default_factory=list)
+    template: K8sObject
+    objects: list[K8sObject] = field(default_factory=list)
+    #: problems of a standalone ``pod_template`` call (``build_pod`` reports into its ctx)
     problems: list[Problem] = field(default_factory=list)
     #: container ports the spec exposes (ports and exposedUrls), in spec order
     container_ports: list[int] = field(default_factory=list)
 
 
-def pod_template(rw: ResolvedWorkload, target: Target, spec: dict[str, Any] | None = None,
+def pod_template(rw: ResolvedWorkload, target: Target, spec: SpecTree | None = None,
                  container_name: str = "main", restart_policy: str = "Never",
                  prefix: Path = (), extra_labels: dict[str, str] | None = None) -> PodResult:
-    """Lower ``spec`` (default ``rw.spec``) into a pod template for ``rw`` on ``target``.
+    """``build_pod`` with a problem collector of its own (``PodResult.problems``)."""
+    ctx = Ctx(rw, target, rw.spec)
+    pod = build_pod(ctx, spec, container_name, restart_policy, prefix, extra_labels)
+    pod.problems = ctx.problems
+    return pod
+
+
+def build_pod(parent: Ctx, spec: SpecTree | None = None, container_name: str = "main",
+              restart_policy: str = "Never", prefix: Path = (),
+              extra_labels: dict[str, str] | None = None) -> PodResult:
+    """Lower ``spec`` (default ``rw.spec``) into a pod template for the workload of ``parent``.
 
     ``prefix`` locates ``spec`` inside ``rw.spec`` for problems; ``extra_labels`` go on the pod
     template only (e.g. a replica-type label), never replacing the workload's pod labels.
+    Problems go to ``parent``'s collector.
     """
-    ctx = Ctx(rw, target, spec if spec is not None else rw.spec, tuple(prefix))
-    compute = lower_compute(ctx)
-    storage = lower_storage(ctx)
-    sched = lower_scheduling(ctx)
+    ctx = parent.at(spec, prefix)
+    compute, storage, sched = lower_compute(ctx), lower_storage(ctx), lower_scheduling(ctx)
     ports = container_ports(ctx)
     container = _container(ctx, container_name, ports)
+    pod_spec = _pod_spec(ctx, container, compute, storage, restart_policy)
+    pod_spec.update(sched.pod_spec)
+    meta = _pod_metadata(ctx.rw, {**sched.pod_labels, **(extra_labels or {})}, compute.annotations)
+    return PodResult({"metadata": meta, "spec": pod_spec}, storage.objects, container_ports=ports)
+
+
+def _pod_spec(ctx: Ctx, container: K8sObject, compute: Compute, storage: Storage,
+              restart_policy: str) -> K8sObject:
+    """The pod spec around ``container``: its resources and mounts, init containers, volumes,
+    security (the scheduling fields are added by the caller)."""
     if compute.resources:
         container["resources"] = compute.resources
     mounts = storage.mounts + compute.mounts
     _check_mounts(ctx, mounts)
     if mounts:
         container["volumeMounts"] = mounts
-    pod_spec: dict[str, Any] = {}
+    pod_spec: K8sObject = {}
     if storage.init_containers:
         pod_spec["initContainers"] = storage.init_containers
     pod_spec["containers"] = [container]
@@ -61,15 +82,18 @@ def pod_template(rw: ResolvedWorkload, target: Target, spec: dict[str, Any] | No
     if volumes:
         pod_spec["volumes"] = volumes
     pod_spec.update(_pod_security(ctx, container))
-    pod_spec.update(sched.pod_spec)
-    labels = {**object_labels(rw), **sched.pod_labels, **(extra_labels or {}),
-              **pod_labels(rw.name, rw.project.name)}
-    annotations = {**object_annotations(rw), **compute.annotations}
-    meta: dict[str, Any] = {"labels": labels}
-    if annotations:
-        meta["annotations"] = annotations
-    template = {"metadata": meta, "spec": pod_spec}
-    return PodResult(template, storage.objects, ctx.problems, ports)
+    return pod_spec
+
+
+def _pod_metadata(rw: ResolvedWorkload, extra_labels: dict[str, str], annotations: dict[str, str]) -> K8sObject:
+    """Labels (the workload's, then ``extra_labels``, then the pod labels, which always win) and
+    annotations of the pod template."""
+    labels = {**object_labels(rw), **extra_labels, **pod_labels(rw.name, rw.project.name)}
+    all_annotations = {**object_annotations(rw), **annotations}
+    meta: K8sObject = {"labels": labels}
+    if all_annotations:
+        meta["annotations"] = all_annotations
+    return meta
 
 
 def container_ports(ctx: Ctx) -> list[int]:
@@ -83,8 +107,8 @@ def container_ports(ctx: Ctx) -> list[int]:
     return seen
 
 
-def _container(ctx: Ctx, name: str, ports: list[int]) -> dict[str, Any]:
-    container: dict[str, Any] = {"name": name}
+def _container(ctx: Ctx, name: str, ports: list[int]) -> K8sObject:
+    container: K8sObject = {"name": name}
     image = ctx.get("image")
     if not image:
         ctx.problem(("image",), "lower.no-image", "the workload has no image (set image or environment)")
@@ -125,9 +149,9 @@ def _words(ctx: Ctx, key: str) -> list[str]:
         return []
 
 
-def env_vars(ctx: Ctx) -> list[dict[str, Any]]:
+def env_vars(ctx: Ctx) -> list[EnvVar]:
     """The container's env in the user's order, then Run:ai's injected variables if unset."""
-    out: list[dict[str, Any]] = []
+    out: list[EnvVar] = []
     for i, item in ctx.items("environmentVariables"):
         var = _env_var(ctx, ("environmentVariables", i), item)
         if var is not None:
@@ -140,11 +164,11 @@ def env_vars(ctx: Ctx) -> list[dict[str, Any]]:
     return out
 
 
-def _secret_ref(name: Any, key: Any) -> dict[str, Any]:
+def _secret_ref(name: object, key: object) -> K8sObject:
     return {"secretKeyRef": {"name": str(name), "key": str(key)}}
 
 
-def _env_var(ctx: Ctx, where: Path, item: dict[str, Any]) -> dict[str, Any] | None:
+def _env_var(ctx: Ctx, where: Path, item: SpecTree) -> EnvVar | None:
     name = item.get("name")
     if not name:
         ctx.problem(where, "lower.env", "an environment variable needs a name")
@@ -174,7 +198,7 @@ def _env_var(ctx: Ctx, where: Path, item: dict[str, Any]) -> dict[str, Any] | No
     return {"name": str(name), "value": value}
 
 
-def _check_mounts(ctx: Ctx, mounts: list[dict[str, Any]]) -> None:
+def _check_mounts(ctx: Ctx, mounts: list[K8sObject]) -> None:
     seen: dict[str, str] = {}
     for mount in mounts:
         path = mount["mountPath"].rstrip("/") or "/"
@@ -185,13 +209,31 @@ def _check_mounts(ctx: Ctx, mounts: list[dict[str, Any]]) -> None:
             seen[path] = mount["name"]
 
 
-def _pod_security(ctx: Ctx, container: dict[str, Any]) -> dict[str, Any]:
+def _pod_security(ctx: Ctx, container: K8sObject) -> K8sObject:
     """Pod-level security fields; container-level ones are set on ``container``."""
     sec = ctx.get("security", default={})
     if not isinstance(sec, dict):
         return {}
-    pod: dict[str, Any] = {}
-    psc: dict[str, Any] = {}
+    pod: K8sObject = {}
+    psc = _security_context(ctx, sec)
+    if psc:
+        pod["securityContext"] = psc
+    for src, dst in (("hostIpc", "hostIPC"), ("hostNetwork", "hostNetwork")):
+        if sec.get(src) is not None:
+            pod[dst] = bool(sec[src])
+    csc = _container_security(sec)
+    if csc:
+        container["securityContext"] = csc
+    if ctx.get("createHomeDir") is True and ctx.target.scheduler != "runai":
+        ctx.problem(("createHomeDir",), "lower.create-home-dir",
+                    "createHomeDir needs Run:ai's admission controller; on target scheduler "
+                    f"{ctx.target.scheduler!r} no home directory is created", "warning")
+    return pod
+
+
+def _security_context(ctx: Ctx, sec: SpecTree) -> K8sObject:
+    """The pod's securityContext: user and group ids, groups, runAsNonRoot, seccomp."""
+    psc: K8sObject = {}
     source = sec.get("uidGidSource")
     if source == "fromIdpToken":
         ctx.problem(("security", "uidGidSource"), "lower.uid-gid-source",
@@ -204,13 +246,7 @@ def _pod_security(ctx: Ctx, container: dict[str, Any]) -> dict[str, Any]:
         for src, dst in (("runAsUid", "runAsUser"), ("runAsGid", "runAsGroup")):
             if sec.get(src) is not None:
                 psc[dst] = sec[src]
-    groups = sec.get("supplementalGroups")
-    if groups:
-        if isinstance(groups, list) and all(isinstance(g, int) and not isinstance(g, bool) for g in groups):
-            psc["supplementalGroups"] = list(groups)
-        else:
-            ctx.problem(("security", "supplementalGroups"), "lower.security",
-                        f"supplementalGroups {groups!r} must be a list of group ids (integers)")
+    _groups(ctx, sec, psc)
     if sec.get("runAsNonRoot") is not None:
         psc["runAsNonRoot"] = bool(sec["runAsNonRoot"])
     seccomp = sec.get("seccompProfileType")
@@ -220,28 +256,26 @@ def _pod_security(ctx: Ctx, container: dict[str, Any]) -> dict[str, Any]:
                     "use RuntimeDefault or Unconfined")
     elif seccomp:
         psc["seccompProfile"] = {"type": str(seccomp)}
-    if psc:
-        pod["securityContext"] = psc
-    if sec.get("hostIpc") is not None:
-        pod["hostIPC"] = bool(sec["hostIpc"])
-    if sec.get("hostNetwork") is not None:
-        pod["hostNetwork"] = bool(sec["hostNetwork"])
-    csc = _container_security(sec)
-    if csc:
-        container["securityContext"] = csc
-    if ctx.get("createHomeDir") is True and ctx.target.scheduler != "runai":
-        ctx.problem(("createHomeDir",), "lower.create-home-dir",
-                    "createHomeDir needs Run:ai's admission controller; on target scheduler "
-                    f"{ctx.target.scheduler!r} no home directory is created", "warning")
-    return pod
+    return psc
 
 
-def _container_security(sec: dict[str, Any]) -> dict[str, Any]:
-    csc: dict[str, Any] = {}
+def _groups(ctx: Ctx, sec: SpecTree, psc: K8sObject) -> None:
+    groups = sec.get("supplementalGroups")
+    if not groups:
+        return
+    if isinstance(groups, list) and all(isinstance(g, int) and not isinstance(g, bool) for g in groups):
+        psc["supplementalGroups"] = list(groups)
+    else:
+        ctx.problem(("security", "supplementalGroups"), "lower.security",
+                    f"supplementalGroups {groups!r} must be a list of group ids (integers)")
+
+
+def _container_security(sec: SpecTree) -> K8sObject:
+    csc: K8sObject = {}
     if sec.get("allowPrivilegeEscalation") is not None:
         csc["allowPrivilegeEscalation"] = bool(sec["allowPrivilegeEscalation"])
     if sec.get("capabilities"):
-        csc["capabilities"] = {"add": [str(c) for c in sec["capabilities"]]}
+        csc["capabilities"] = {"add": [str(c) for c in listed(sec["capabilities"])]}
     if sec.get("readOnlyRootFilesystem") is not None:
         csc["readOnlyRootFilesystem"] = bool(sec["readOnlyRootFilesystem"])
     return csc

@@ -12,10 +12,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from compiler.labels import pod_labels
-from compiler.lower.common import Ctx, as_int
+from compiler.lower.common import Ctx, int_or_none
+from compiler.model import Path
+from compiler.shapes import K8sObject, SpecTree
 from compiler.templates import fill, name_error
 
 RUNAI_SCHEDULER = "runai-scheduler"
@@ -30,11 +31,11 @@ EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 class Scheduling:
     """Pod spec fields and the labels the scheduler target needs."""
 
-    pod_spec: dict[str, Any] = field(default_factory=dict)
+    pod_spec: K8sObject = field(default_factory=dict)
     pod_labels: dict[str, str] = field(default_factory=dict)
 
 
-def workload_labels(ctx: Ctx) -> dict[str, str]:
+def scheduler_labels(ctx: Ctx) -> dict[str, str]:
     """Labels the scheduler target wants on the workload object itself (Job, StatefulSet...)."""
     project = ctx.rw.project.name
     if ctx.target.scheduler == "runai":
@@ -51,7 +52,7 @@ def workload_labels(ctx: Ctx) -> dict[str, str]:
 
 def lower_scheduling(ctx: Ctx) -> Scheduling:
     out = Scheduling()
-    affinity: dict[str, Any] = {}
+    affinity: K8sObject = {}
     node = _node_affinity(ctx)
     if node:
         affinity["nodeAffinity"] = node
@@ -67,9 +68,9 @@ def lower_scheduling(ctx: Ctx) -> Scheduling:
     return out
 
 
-def _node_affinity(ctx: Ctx) -> dict[str, Any]:
-    expressions: list[dict[str, Any]] = []
-    preferred: list[dict[str, Any]] = []
+def _node_affinity(ctx: Ctx) -> K8sObject:
+    expressions: list[K8sObject] = []
+    preferred: list[K8sObject] = []
     pools = _node_pools(ctx)
     key = ctx.target.node_pool_label
     if pools:
@@ -87,7 +88,7 @@ def _node_affinity(ctx: Ctx) -> dict[str, Any]:
                     f"types ({', '.join(allowed_types)})")
     if node_type:
         expressions.append({"key": NODE_TYPE_LABEL, "operator": "In", "values": [str(node_type)]})
-    out: dict[str, Any] = {}
+    out: K8sObject = {}
     if expressions:
         out["requiredDuringSchedulingIgnoredDuringExecution"] = {
             "nodeSelectorTerms": [{"matchExpressions": expressions}]}
@@ -118,7 +119,7 @@ def _node_pools(ctx: Ctx) -> list[str]:
     return pools
 
 
-def _pod_affinity(ctx: Ctx) -> dict[str, Any]:
+def _pod_affinity(ctx: Ctx) -> K8sObject:
     rule = ctx.get("podAffinitySchedulingRule")
     topology = ctx.get("podAffinityTopology")
     if not rule and not topology:
@@ -142,7 +143,7 @@ def _pod_affinity(ctx: Ctx) -> dict[str, Any]:
     return {}
 
 
-def _tolerations(ctx: Ctx) -> list[dict[str, Any]]:
+def _tolerations(ctx: Ctx) -> list[K8sObject]:
     out = []
     for i, item in ctx.items("tolerations"):
         tol = _toleration(ctx, ("tolerations", i), item)
@@ -151,28 +152,16 @@ def _tolerations(ctx: Ctx) -> list[dict[str, Any]]:
     return out
 
 
-def _toleration(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any]) -> dict[str, Any] | None:
+def _toleration(ctx: Ctx, where: Path, item: SpecTree) -> K8sObject | None:
     operator = item.get("operator") or "Equal"
     effect = item.get("effect")
     key, value = item.get("key"), item.get("value")
     label = item.get("name", where[-1])
-    if operator not in OPERATORS:
-        ctx.problem(where + ("operator",), "lower.toleration",
-                    f"toleration {label}: operator {operator!r} must be Equal or Exists")
+    problem = _toleration_problem(operator, effect, key, value)
+    if problem is not None:
+        ctx.problem(where + (problem[0],), "lower.toleration", f"toleration {label}: {problem[1]}")
         return None
-    if effect and effect not in EFFECTS:
-        ctx.problem(where + ("effect",), "lower.toleration",
-                    f"toleration {label}: effect {effect!r} must be one of {', '.join(EFFECTS)}")
-        return None
-    if operator == "Exists" and value not in (None, ""):
-        ctx.problem(where + ("value",), "lower.toleration",
-                    f"toleration {label}: operator Exists matches any value; remove value {value!r}")
-        return None
-    if operator == "Equal" and not key:
-        ctx.problem(where + ("key",), "lower.toleration",
-                    f"toleration {label}: operator Equal needs a key (use Exists to tolerate every taint)")
-        return None
-    tol: dict[str, Any] = {"operator": operator}
+    tol: K8sObject = {"operator": operator}
     if key:
         tol["key"] = str(key)
     if operator == "Equal" and value is not None:
@@ -186,12 +175,25 @@ def _toleration(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any]) -> dict[
                         f"toleration {label}: seconds only applies to effect NoExecute "
                         f"(effect is {effect or 'unset'})")
             return None
-        if as_int(seconds) is None:
+        if int_or_none(seconds) is None:
             ctx.problem(where + ("seconds",), "lower.toleration",
                         f"toleration {label}: seconds {seconds!r} must be an integer")
             return None
-        tol["tolerationSeconds"] = as_int(seconds)
+        tol["tolerationSeconds"] = int_or_none(seconds)
     return tol
+
+
+def _toleration_problem(operator: object, effect: object, key: object, value: object) -> tuple[str, str] | None:
+    """(field, what is wrong) of a toleration's operator, effect, key and value; None if they fit."""
+    if operator not in OPERATORS:
+        return "operator", f"operator {operator!r} must be Equal or Exists"
+    if effect and effect not in EFFECTS:
+        return "effect", f"effect {effect!r} must be one of {', '.join(EFFECTS)}"
+    if operator == "Exists" and value not in (None, ""):
+        return "value", f"operator Exists matches any value; remove value {value!r}"
+    if operator == "Equal" and not key:
+        return "key", "operator Equal needs a key (use Exists to tolerate every taint)"
+    return None
 
 
 def default_priority(ctx: Ctx) -> str | None:

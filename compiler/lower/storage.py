@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from typing import Any
 
 from compiler.lower.common import DNS_SUBDOMAIN, Ctx, dns_label, metadata, quantity_text, unique
+from compiler.model import Path
+from compiler.shapes import K8sObject, SpecTree
 
 ACCESS_MODES = {"readWriteOnce": "ReadWriteOnce", "readOnlyMany": "ReadOnlyMany",
                 "readWriteMany": "ReadWriteMany", "readWriteOncePod": "ReadWriteOncePod"}
@@ -18,13 +19,13 @@ GIT_ROOT = "/tmp/git"
 
 @dataclass
 class Storage:
-    volumes: list[dict[str, Any]] = field(default_factory=list)
-    mounts: list[dict[str, Any]] = field(default_factory=list)
-    init_containers: list[dict[str, Any]] = field(default_factory=list)
-    objects: list[dict[str, Any]] = field(default_factory=list)
+    volumes: list[K8sObject] = field(default_factory=list)
+    mounts: list[K8sObject] = field(default_factory=list)
+    init_containers: list[K8sObject] = field(default_factory=list)
+    objects: list[K8sObject] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
 
-    def add(self, kind: str, key: str, source: dict[str, Any], mount: dict[str, Any]) -> str:
+    def add(self, kind: str, key: str, source: K8sObject, mount: K8sObject) -> str:
         name = unique(dns_label(f"{kind}-{key}"), self.names)
         self.volumes.append({"name": name, **source})
         self.mounts.append({"name": name, **mount})
@@ -43,13 +44,13 @@ def lower_storage(ctx: Ctx) -> Storage:
     return out
 
 
-def _mount(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any], key: str) -> dict[str, Any] | None:
+def _mount(ctx: Ctx, where: Path, item: SpecTree, key: str) -> K8sObject | None:
     path = item.get(key)
     if not isinstance(path, str) or not path.startswith("/"):
         ctx.problem(where + (key,), "lower.mount-path",
                     f"{key} {path!r} must be an absolute path in the container")
         return None
-    mount: dict[str, Any] = {"mountPath": path}
+    mount: K8sObject = {"mountPath": path}
     if item.get("readOnly") is True:
         mount["readOnly"] = True
     return mount
@@ -67,7 +68,7 @@ def _pvcs(ctx: Ctx, out: Storage) -> None:
         mount = _mount(ctx, where, item, "path")
         if mount is None:
             continue
-        source: dict[str, Any] = {"claimName": claim}
+        source: K8sObject = {"claimName": claim}
         if item.get("readOnly") is True:
             source["readOnly"] = True
         out.add("pvc", claim, {"persistentVolumeClaim": source}, mount)
@@ -78,9 +79,9 @@ def _pvcs(ctx: Ctx, out: Storage) -> None:
             out.objects.append(pvc)
 
 
-def _new_pvc(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any], claim: str) -> dict[str, Any] | None:
+def _new_pvc(ctx: Ctx, where: Path, item: SpecTree, claim: str) -> K8sObject | None:
     raw_info = item.get("claimInfo")
-    info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
+    info: SpecTree = raw_info if isinstance(raw_info, dict) else {}
     size = quantity_text(info.get("size"))
     if size is None:
         ctx.problem(where + ("claimInfo", "size"), "lower.pvc-size",
@@ -88,9 +89,9 @@ def _new_pvc(ctx: Ctx, where: tuple[Any, ...], item: dict[str, Any], claim: str)
                     f"{info.get('size')!r}; set existingPvc: true to use an existing claim")
         return None
     raw_modes = info.get("accessModes")
-    modes_in: dict[str, Any] = raw_modes if isinstance(raw_modes, dict) else {}
+    modes_in: SpecTree = raw_modes if isinstance(raw_modes, dict) else {}
     modes = [k8s for key, k8s in ACCESS_MODES.items() if modes_in.get(key) is True]
-    spec: dict[str, Any] = {"accessModes": modes or ["ReadWriteOnce"],
+    spec: K8sObject = {"accessModes": modes or ["ReadWriteOnce"],
                             "resources": {"requests": {"storage": size}}}
     if info.get("storageClass"):
         spec["storageClassName"] = str(info["storageClass"])
@@ -109,7 +110,7 @@ def _nfs(ctx: Ctx, out: Storage) -> None:
         mount = _mount(ctx, where, item, "mountPath")
         if mount is None:
             continue
-        source: dict[str, Any] = {"server": str(item["server"]), "path": str(item["path"])}
+        source: K8sObject = {"server": str(item["server"]), "path": str(item["path"])}
         if item.get("readOnly") is True:
             source["readOnly"] = True
         out.add("nfs", str(item.get("name", i)), {"nfs": source}, mount)
@@ -118,7 +119,8 @@ def _nfs(ctx: Ctx, out: Storage) -> None:
 def _host_paths(ctx: Ctx, out: Storage) -> None:
     for i, item in ctx.items("storage", "hostPath"):
         where = ("storage", "hostPath", i)
-        if not isinstance(item.get("path"), str) or not item["path"].startswith("/"):
+        path = item.get("path")
+        if not isinstance(path, str) or not path.startswith("/"):
             ctx.problem(where + ("path",), "lower.host-path",
                         f"hostPath path {item.get('path')!r} must be an absolute path on the node")
             continue
@@ -154,7 +156,7 @@ def _git(ctx: Ctx, out: Storage) -> None:
             continue
         name = out.add("git", str(item.get("name", i)), {"emptyDir": {}}, mount)
         ref = item.get("revision") or item.get("branch") or "HEAD"
-        init: dict[str, Any] = {
+        init: K8sObject = {
             "name": dns_label(name if name.startswith("git-") else f"git-{name}"),
             "image": ctx.target.git_sync_image,
             "args": [f"--repo={repo}", f"--ref={ref}", f"--root={GIT_ROOT}",
@@ -203,7 +205,7 @@ def _secrets(ctx: Ctx, out: Storage) -> None:
             if not secret:
                 ctx.problem(where, "lower.secret-volume", "a Secret volume needs secret")
             continue
-        source: dict[str, Any] = {"secretName": str(secret)}
+        source: K8sObject = {"secretName": str(secret)}
         mode = _file_mode(ctx, where, item.get("defaultMode"))
         if mode is not None:
             source["defaultMode"] = mode
@@ -211,12 +213,12 @@ def _secrets(ctx: Ctx, out: Storage) -> None:
         out.add("secret", str(item.get("name", secret)), {"secret": source}, mount)
 
 
-def _file_mode(ctx: Ctx, where: tuple[Any, ...], raw: Any) -> int | None:
+def _file_mode(ctx: Ctx, where: Path, raw: object) -> int | None:
     """defaultMode as an int; strings are octal (``"0644"``), as people write file modes."""
     if raw is None:
         return None
     try:
-        mode = int(raw, 8) if isinstance(raw, str) else int(raw)
+        mode = int(raw, 8) if isinstance(raw, str) else int(raw) if isinstance(raw, (int, float)) else -1
     except ValueError:
         mode = -1
     if isinstance(raw, bool) or not 0 <= mode <= 0o777:

@@ -9,21 +9,18 @@
 """
 from __future__ import annotations
 
-from typing import Any
-
-from compiler.lower.common import Ctx, as_int, metadata
+from compiler.lower.common import Ctx, int_or_none, metadata
 from compiler.lower.network import lower_network
-from compiler.lower.pod import pod_template
-from compiler.lower.scheduling import workload_labels
-from compiler.model import ResolvedWorkload, Target
-from compiler.problems import Problem
+from compiler.lower.pod import build_pod
+from compiler.lower.scheduling import scheduler_labels
+from compiler.shapes import K8sObject
 
 MAX_JOB_NAME = 63  # the Job controller puts the name in the pods' job-name label
 
 
-def lower_training(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any]], list[Problem]]:
-    ctx = Ctx(rw, target, rw.spec)
-    pod = pod_template(rw, target, restart_policy="Never")
+def lower_training(ctx: Ctx) -> list[K8sObject]:
+    rw, target = ctx.rw, ctx.target
+    pod = build_pod(ctx, restart_policy="Never")
     if len(rw.name) > MAX_JOB_NAME:
         ctx.doc_problem(("metadata", "name"), "lower.name-too-long",
                     f"workload name {rw.name!r} has {len(rw.name)} characters; a Job name must fit "
@@ -44,25 +41,24 @@ def lower_training(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str,
                     "it is ignored", "warning")
     spec["template"] = pod.template
     job = {"apiVersion": "batch/v1", "kind": "Job",
-           "metadata": metadata(rw, rw.name, labels=workload_labels(ctx)), "spec": spec}
-    net, net_problems = lower_network(rw, target)
-    return [job, *pod.objects, *net], pod.problems + ctx.problems + net_problems
+           "metadata": metadata(rw, rw.name, labels=scheduler_labels(ctx)), "spec": spec}
+    return [job, *pod.objects, *lower_network(ctx)]
 
 
 def _count(ctx: Ctx, key: str, minimum: int) -> int | None:
     raw = ctx.get(key)
     if raw is None:
         return None
-    value = as_int(raw)
+    value = int_or_none(raw)
     if value is None or value < minimum:
         ctx.problem((key,), "lower.count", f"{key} {raw!r} must be an integer of at least {minimum}")
         return None
     return value
 
 
-def job_counts(ctx: Ctx) -> dict[str, Any]:
+def job_counts(ctx: Ctx) -> K8sObject:
     """backoffLimit, completions, parallelism and TTL of a Job spec, checked."""
-    spec: dict[str, Any] = {}
+    spec: K8sObject = {}
     backoff = _count(ctx, "backoffLimit", 0)
     completions = _count(ctx, "completions", 1)
     parallelism = _count(ctx, "parallelism", 1)
@@ -83,7 +79,7 @@ def job_counts(ctx: Ctx) -> dict[str, Any]:
     return spec
 
 
-def preemption_policy(ctx: Ctx) -> dict[str, Any] | None:
+def preemption_policy(ctx: Ctx) -> K8sObject | None:
     value = ctx.get("terminateAfterPreemption")
     if value is None:
         return None

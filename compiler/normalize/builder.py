@@ -19,15 +19,16 @@ class Out:
     """The native document being built, its positions, and the problems found on the way."""
 
     src: Doc
+    #: the native document being written: dicts and lists that ``put`` creates as it goes
     data: dict[str, Any]
     locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
-    def put(self, npath: Path, value: Any, spath: Path, at_key: bool = False) -> None:
+    def put(self, npath: Path, value: object, spath: Path, at_key: bool = False) -> None:
         """Set the native ``npath`` to ``value``, located at the Run:ai value ``spath``
         (or at its key, for values made from a key such as an item label)."""
-        cur: Any = self.data
+        cur: object = self.data
         for depth, key in enumerate(npath[:-1]):
             cur = _child(cur, key, [] if isinstance(npath[depth + 1], int) else {})
             self.mark(npath[: depth + 1], spath)
@@ -51,7 +52,7 @@ class Out:
         """A problem at the Run:ai value ``spath`` (or at its key), named by its field path."""
         kpath = _key_path(spath)
         line, col = self.src.loc(kpath, key=True) if key else self.src.loc(spath)
-        self.problems.append(Problem(self.src.file, line, col, code, message, severity, _dotted(kpath)))
+        self.problems.append(Problem(self.src.file, line, col, code, message, severity, _runai_path_text(kpath)))
 
     def unknown(self, spath: Path, known: Iterable[str], what: str = "field") -> None:
         """``runai.unknown-field`` at the key, with the closest of ``known``."""
@@ -61,25 +62,26 @@ class Out:
 
     def dropped(self, spath: Path, why: str) -> None:
         """A warning: the field is left out of the native document."""
-        self.problem(spath, "runai.dropped", f"{_dotted(_key_path(spath))} is not imported: {why}",
+        self.problem(spath, "runai.dropped", f"{_runai_path_text(_key_path(spath))} is not imported: {why}",
                      severity="warning", key=True)
 
     def unmappable(self, spath: Path, why: str) -> None:
         """An error: the field says something wlc cannot express."""
-        self.problem(spath, "runai.unmappable", f"{_dotted(_key_path(spath))} cannot be imported: {why}",
+        self.problem(spath, "runai.unmappable", f"{_runai_path_text(_key_path(spath))} cannot be imported: {why}",
                      key=True)
 
 
-def _child(cur: Any, key: str | int, default: Any) -> Any:
+def _child(cur: object, key: str | int, default: object) -> object:
     if isinstance(cur, list):
         assert isinstance(key, int)
         if key == len(cur):
             cur.append(default)
         return cur[key]
+    assert isinstance(cur, dict)
     return cur.setdefault(key, default)
 
 
-def _assign(cur: Any, key: str | int, value: Any) -> None:
+def _assign(cur: object, key: str | int, value: object) -> None:
     if isinstance(cur, list):
         assert isinstance(key, int)
         if key == len(cur):
@@ -87,6 +89,7 @@ def _assign(cur: Any, key: str | int, value: Any) -> None:
         else:
             cur[key] = value
     else:
+        assert isinstance(cur, dict)
         cur[key] = value
 
 
@@ -97,7 +100,7 @@ def _key_path(spath: Path) -> Path:
     return spath
 
 
-def _dotted(path: Path) -> str:
+def _runai_path_text(path: Path) -> str:
     """("spec", "pvcs", "items", "a", "value") → "spec.pvcs.items.a.value".
 
     Not ``compiler.merge.dotted``: for a key that starts with ``[`` or holds ``.[`` this one drops

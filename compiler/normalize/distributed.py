@@ -6,8 +6,6 @@ never produced.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..model import Path
 from .builder import Out
 from .values import Bad, Conv, as_bool, as_duration, as_int, one_of, unwrap_field, unwrap_leaf
@@ -35,7 +33,7 @@ SUBOBJECTS: dict[str, dict[str, tuple[Path, Conv]]] = {
 }
 
 
-def convert_subobject(out: Out, name: str, node: Any, spath: Path) -> None:
+def convert_subobject(out: Out, name: str, node: object, spath: Path) -> None:
     """Each member of a sub-object to its native field (a value that is no mapping raises ``Bad``)."""
     value, vpath = unwrap_field(out, node, spath)
     if not isinstance(value, dict):

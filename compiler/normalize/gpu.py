@@ -7,16 +7,16 @@ the memory. Contradicting combinations are problems.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from ..model import Path
+from ..shapes import YamlMap
 from .builder import Out
 from .values import Bad, as_int, as_number, as_quantity, as_str, field_value
 
 GPU_FIELDS = ("gpu", "gpuDevices", "gpuMemory", "migProfile", "gpuLimit")
 
 
-def gpu_fields(out: Out, spec: dict[str, Any]) -> None:
+def gpu_fields(out: Out, spec: YamlMap) -> None:
     """gpu, gpuDevices, gpuMemory, migProfile and gpuLimit together decide the request type."""
     kind = None
     for name in GPU_FIELDS:
@@ -29,7 +29,7 @@ def gpu_fields(out: Out, spec: dict[str, Any]) -> None:
             out.problem(found[1], "runai.bad-value", f"{name}: {bad}")
 
 
-def _gpu(out: Out, value: Any, vpath: Path, kind: str | None) -> str | None:
+def _gpu(out: Out, value: object, vpath: Path, kind: str | None) -> str | None:
     amount = as_number(value)
     if amount < 0 or (amount > 1 and not float(amount).is_integer()):
         raise Bad(f"{value} GPUs: a GPU request is a whole number or a fraction between 0 and 1")
@@ -42,14 +42,14 @@ def _gpu(out: Out, value: Any, vpath: Path, kind: str | None) -> str | None:
     return "portion"
 
 
-def _gpu_devices(out: Out, value: Any, vpath: Path, kind: str | None) -> str | None:
+def _gpu_devices(out: Out, value: object, vpath: Path, kind: str | None) -> str | None:
     if kind is not None:
         raise Bad("set either gpu or gpuDevices, not both")
     out.put(("spec", "compute", "gpuDevicesRequest"), as_int(value), vpath)
     return "devices"
 
 
-def _gpu_memory(out: Out, value: Any, vpath: Path, kind: str | None) -> str | None:
+def _gpu_memory(out: Out, value: object, vpath: Path, kind: str | None) -> str | None:
     if kind == "portion":
         raise Bad("a GPU fraction and GPU memory cannot both be requested")
     out.put(("spec", "compute", "gpuRequestType"), "memory", vpath)
@@ -59,7 +59,7 @@ def _gpu_memory(out: Out, value: Any, vpath: Path, kind: str | None) -> str | No
     return "memory"
 
 
-def _mig_profile(out: Out, value: Any, vpath: Path, kind: str | None) -> str | None:
+def _mig_profile(out: Out, value: object, vpath: Path, kind: str | None) -> str | None:
     if kind in ("portion", "memory"):
         raise Bad("a MIG profile cannot be combined with a GPU fraction or GPU memory")
     out.put(("spec", "compute", "gpuRequestType"), "migProfile", vpath)
@@ -69,7 +69,7 @@ def _mig_profile(out: Out, value: Any, vpath: Path, kind: str | None) -> str | N
     return "migProfile"
 
 
-def _gpu_limit(out: Out, value: Any, vpath: Path, kind: str | None) -> str | None:
+def _gpu_limit(out: Out, value: object, vpath: Path, kind: str | None) -> str | None:
     if kind == "memory":
         out.put(("spec", "compute", "gpuMemoryLimit"), as_quantity(value), vpath)
     elif kind == "portion":
@@ -79,7 +79,7 @@ def _gpu_limit(out: Out, value: Any, vpath: Path, kind: str | None) -> str | Non
     return kind
 
 
-_GPU_HANDLERS: dict[str, Callable[[Out, Any, Path, str | None], str | None]] = {
+_GPU_HANDLERS: dict[str, Callable[[Out, object, Path, str | None], str | None]] = {
     "gpu": _gpu, "gpuDevices": _gpu_devices, "gpuMemory": _gpu_memory, "migProfile": _mig_profile,
     "gpuLimit": _gpu_limit,
 }

@@ -5,15 +5,14 @@
 """
 from __future__ import annotations
 
-from typing import Any
-
+from ..shapes import YamlMap
 from .builder import Out
 from .values import Bad, as_bool, as_int, field_value
 
 IDENTITY_FIELDS = ("runAsUser", "runAsUid", "runAsGid")
 
 
-def identity_fields(out: Out, spec: dict[str, Any]) -> None:
+def identity_fields(out: Out, spec: YamlMap) -> None:
     """runAsUser (bool) picks where the UID comes from; runAsUid/runAsGid give it."""
     as_user = field_value(out, spec, "runAsUser")
     flag = None

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from ..model import Path
+from ..shapes import YamlMap
 from .builder import Out
 from .values import Bad, Conv, shape, unwrap_leaf
 
 #: One converted member of an item: (native member path, native value, Run:ai value path).
-Member = tuple[Path, Any, Path]
+Member = tuple[Path, object, Path]
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Item:
 
     label: str
     ipath: Path
-    value: Any
+    value: object
     vpath: Path
     deleted: bool
 
@@ -50,7 +50,7 @@ class ItemKind:
     place: Place | None = None  # where an item goes, when not simply appended to target
 
 
-def convert_items(out: Out, name: str, kind: ItemKind, node: Any, spath: Path) -> None:
+def convert_items(out: Out, name: str, kind: ItemKind, node: object, spath: Path) -> None:
     """Append every item of the Run:ai field ``name`` to its native list."""
     for item in iter_items(out, node, spath):
         members = item_members(out, name, kind, item)
@@ -62,7 +62,7 @@ def convert_items(out: Out, name: str, kind: ItemKind, node: Any, spath: Path) -
             kind.place(out, kind, item, members)
 
 
-def iter_items(out: Out, node: Any, spath: Path) -> Iterator[Item]:
+def iter_items(out: Out, node: object, spath: Path) -> Iterator[Item]:
     """The items of an ``{items: {<label>: {value: ...} | {deleted: true}}}`` field, in order."""
     if not isinstance(node, dict) or not isinstance(node.get("items"), dict):
         out.problem(spath, "runai.bad-value", f"{spath[-1]}: expected items: {{<label>: {{value: ...}}}}")
@@ -85,7 +85,7 @@ def iter_items(out: Out, node: Any, spath: Path) -> Iterator[Item]:
 def append_item(out: Out, target: Path, item: Item, members: list[Member]) -> None:
     """Add the item at the end of the native list ``spec.<target>``."""
     lpath = ("spec",) + target
-    cur: Any = out.data
+    cur: object = out.data
     for key in lpath:
         cur = cur.get(key, {}) if isinstance(cur, dict) else {}
     index = len(cur) if isinstance(cur, list) else 0
@@ -113,7 +113,7 @@ def item_members(out: Out, name: str, kind: ItemKind, item: Item) -> list[Member
     return _keyed(out, name, kind, item, members)
 
 
-def mapping_members(out: Out, name: str, kind: ItemKind, value: dict[str, Any], vpath: Path) -> list[Member]:
+def mapping_members(out: Out, name: str, kind: ItemKind, value: YamlMap, vpath: Path) -> list[Member]:
     """The members of an item value written as a mapping, converted (bad ones are problems)."""
     members: list[Member] = []
     for member, raw in value.items():

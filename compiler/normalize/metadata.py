@@ -7,8 +7,8 @@ namespace leaves the project to the folder the file is placed in.
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from ..shapes import YamlMap
 from .builder import Out
 from .values import unwrap_field
 
@@ -23,7 +23,7 @@ def project_of_namespace(namespace: str) -> str | None:
     return match.group(1) if match else None
 
 
-def metadata(out: Out, meta: dict[str, Any], spec: dict[str, Any], template: bool) -> None:
+def metadata(out: Out, meta: YamlMap, spec: YamlMap, template: bool) -> None:
     """The native metadata (and ``spec.project``) of a workload or template."""
     out.mark(("metadata",), ("metadata",))
     _name(out, meta, spec)
@@ -35,11 +35,11 @@ def metadata(out: Out, meta: dict[str, Any], spec: dict[str, Any], template: boo
                 out.put(("metadata", part, str(key)), _meta_text(value), ("metadata", part, key))
 
 
-def _meta_text(value: Any) -> str:
+def _meta_text(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else "" if value is None else str(value)
 
 
-def _name(out: Out, meta: dict[str, Any], spec: dict[str, Any]) -> None:
+def _name(out: Out, meta: YamlMap, spec: YamlMap) -> None:
     if "namePrefix" in spec:
         _, spath = unwrap_field(out, spec["namePrefix"], ("spec", "namePrefix"))
         out.problem(spath, "runai.name-prefix",
@@ -57,7 +57,7 @@ def _name(out: Out, meta: dict[str, Any], spec: dict[str, Any]) -> None:
         out.problem(("metadata",), "runai.bad-value", "the document has no name (spec.name or metadata.name)")
 
 
-def _namespace(out: Out, meta: dict[str, Any], template: bool) -> None:
+def _namespace(out: Out, meta: YamlMap, template: bool) -> None:
     namespace = meta.get("namespace")
     path = ("metadata", "namespace")
     if not isinstance(namespace, str) or not namespace:

@@ -5,9 +5,8 @@ per port, ``portforward`` becomes ``ClusterIP`` with a warning.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..model import Path
+from ..shapes import YamlMap
 from .builder import Out
 from .items import ItemKind
 from .values import Bad, Conv, as_int, as_str, as_str_list, field_value, one_of
@@ -31,7 +30,7 @@ NETWORK_ITEMS: dict[str, ItemKind] = {
 }
 
 
-def service_type(out: Out, spec: dict[str, Any]) -> None:
+def service_type(out: Out, spec: YamlMap) -> None:
     """Apply the spec's ``serviceType`` to every port that has none."""
     found = field_value(out, spec, "serviceType")
     if found is None:
@@ -62,7 +61,7 @@ def service_type(out: Out, spec: dict[str, Any]) -> None:
             out.put(("spec", "ports", index, "serviceType"), stype, vpath)
 
 
-def _append_url(out: Out, container: Any, vpath: Path) -> None:
+def _append_url(out: Out, container: object, vpath: Path) -> None:
     urls = out.data["spec"].get("exposedUrls", [])
     if any(u.get("container") == container for u in urls):
         return

@@ -5,7 +5,7 @@ whatever the order of the Run:ai fields was.
 """
 from __future__ import annotations
 
-from typing import Any
+from ..shapes import YamlMap
 
 SPEC_ORDER = (
     "project", "active", "template", "environment", "compute", "dataSources", "framework", "workers",
@@ -28,12 +28,12 @@ _SUB_ORDER = {
 }
 
 
-def order_spec(spec: dict[str, Any]) -> dict[str, Any]:
+def order_spec(spec: YamlMap) -> YamlMap:
     """The spec with keys in the documented order (a readable, stable output contract)."""
     return {k: _order_sub(k, spec[k]) for k in _ordered_keys(spec, SPEC_ORDER)}
 
 
-def _order_sub(key: str, value: Any) -> Any:
+def _order_sub(key: str, value: object) -> object:
     if key in _SUB_ORDER and isinstance(value, dict):
         return {k: _order_sub(k, value[k]) for k in _ordered_keys(value, _SUB_ORDER[key])}
     if key in ("defaults", "rules") and isinstance(value, dict):
@@ -41,6 +41,6 @@ def _order_sub(key: str, value: Any) -> Any:
     return value
 
 
-def _ordered_keys(data: dict[str, Any], order: tuple[str, ...]) -> list[str]:
+def _ordered_keys(data: YamlMap, order: tuple[str, ...]) -> list[str]:
     rank = {k: i for i, k in enumerate(order)}
     return sorted(data, key=lambda k: (rank.get(k, len(order)), k))

@@ -9,9 +9,8 @@ Values are converted like a workload's (``workload.convert_spec``) and moved und
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..model import Path
+from ..shapes import YamlMap
 from .builder import Out
 from .fields import ITEM_KINDS, TOP_KEYS, allowed_fields, item_targets
 from .items import mapping_members
@@ -34,7 +33,7 @@ POLICY_NOTE = (
 _POLICY_FIELD_KEYS = ("rules", "value", "itemRules", "items")
 
 
-def convert_policy(out: Out, data: dict[str, Any], kind: str) -> None:
+def convert_policy(out: Out, data: YamlMap, kind: str) -> None:
     """A v1 per-kind policy becomes a native Policy for that one workload type."""
     for key in data:
         if key not in TOP_KEYS:
@@ -66,7 +65,7 @@ def convert_policy(out: Out, data: dict[str, Any], kind: str) -> None:
             out.data["spec"][part] = order_spec(out.data["spec"][part])
 
 
-def _policy_scope(out: Out, meta: dict[str, Any]) -> bool:
+def _policy_scope(out: Out, meta: YamlMap) -> bool:
     namespace = meta.get("namespace")
     path = ("metadata", "namespace")
     if namespace == "runai":
@@ -82,10 +81,10 @@ def _policy_scope(out: Out, meta: dict[str, Any]) -> bool:
     return True
 
 
-def _policy_fields(out: Out, spec: dict[str, Any], workload_kind: str) -> dict[str, dict[str, Any]]:
+def _policy_fields(out: Out, spec: YamlMap, workload_kind: str) -> dict[str, YamlMap]:
     """The policy's fields that are mappings of rules/value/itemRules/items (others are problems)."""
     allowed = allowed_fields(workload_kind)
-    fields: dict[str, dict[str, Any]] = {}
+    fields: dict[str, YamlMap] = {}
     for name, node in spec.items():
         spath = ("spec", name)
         if name not in allowed:
@@ -103,11 +102,12 @@ def _policy_fields(out: Out, spec: dict[str, Any], workload_kind: str) -> dict[s
 # -- defaults: the policy's values converted like a workload's, then itemized lists become instances
 
 
-def _policy_defaults(out: Out, fields: dict[str, dict[str, Any]], workload_kind: str) -> None:
-    synthetic: dict[str, Any] = {}
+def _policy_defaults(out: Out, fields: dict[str, YamlMap], workload_kind: str) -> None:
+    synthetic: YamlMap = {}
     for name, node in fields.items():
-        if isinstance(node.get("items"), dict):
-            items = {label: {"value": item["value"]} for label, item in node["items"].items()
+        given = node.get("items")
+        if isinstance(given, dict):
+            items = {label: {"value": item["value"]} for label, item in given.items()
                      if label != "DEFAULTS" and isinstance(item, dict) and "value" in item}
             if items:
                 synthetic[name] = {"items": items}
@@ -118,7 +118,8 @@ def _policy_defaults(out: Out, fields: dict[str, dict[str, Any]], workload_kind:
     out.problems.extend(tmp.problems)
     _move_defaults(out, tmp)
     for name, node in fields.items():
-        defaults = node.get("items", {}).get("DEFAULTS") if isinstance(node.get("items"), dict) else None
+        given = node.get("items")
+        defaults = given.get("DEFAULTS") if isinstance(given, dict) else None
         if isinstance(defaults, dict) and name in ITEM_KINDS:
             _item_attribute_defaults(out, name, defaults.get("value"), ("spec", name, "items", "DEFAULTS", "value"))
 
@@ -147,7 +148,7 @@ def _instances_path(path: Path, lists: set[Path]) -> Path:
     return path
 
 
-def _wrap_instances(node: Any, path: Path, lists: set[Path]) -> Any:
+def _wrap_instances(node: object, path: Path, lists: set[Path]) -> object:
     if path in lists and isinstance(node, list):
         return {"instances": node}
     if isinstance(node, dict):
@@ -155,7 +156,7 @@ def _wrap_instances(node: Any, path: Path, lists: set[Path]) -> Any:
     return node
 
 
-def _item_attribute_defaults(out: Out, name: str, value: Any, vpath: Path) -> None:
+def _item_attribute_defaults(out: Out, name: str, value: object, vpath: Path) -> None:
     """The DEFAULTS item: defaults for the members of every item (``attributes``)."""
     value, vpath = unwrap_leaf(value, vpath)
     if not isinstance(value, dict):

@@ -9,9 +9,8 @@ kept is a problem.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..model import Path
+from ..shapes import YamlMap
 from .builder import Out
 from .fields import ITEM_KINDS, SIMPLE, item_targets
 from .items import Item, ItemKind, item_members
@@ -32,7 +31,7 @@ _RULE_TARGETS: dict[str, tuple[Path, Conv]] = {
 }
 
 
-def policy_rules(out: Out, fields: dict[str, dict[str, Any]]) -> None:
+def policy_rules(out: Out, fields: dict[str, YamlMap]) -> None:
     """The rules of every policy field (fields are mappings, checked by the caller)."""
     for name, node in fields.items():
         spath = ("spec", name)
@@ -42,7 +41,7 @@ def policy_rules(out: Out, fields: dict[str, dict[str, Any]]) -> None:
             _field_rules(out, name, node, spath)
 
 
-def _field_rules(out: Out, name: str, node: dict[str, Any], spath: Path) -> None:
+def _field_rules(out: Out, name: str, node: YamlMap, spath: Path) -> None:
     rules = node.get("rules")
     if "itemRules" in node:
         out.unmappable(spath + ("itemRules",), f"{name} is not an itemized field")
@@ -68,7 +67,7 @@ def _field_rules(out: Out, name: str, node: dict[str, Any], spath: Path) -> None
         out.put(("spec", "rules") + path + (rule,), value, rpath)
 
 
-def _rule_target(out: Out, name: str, rules: dict[str, Any], rpath: Path) -> tuple[Path, Conv] | None:
+def _rule_target(out: Out, name: str, rules: YamlMap, rpath: Path) -> tuple[Path, Conv] | None:
     if name == "gpu":
         bounds = [rules[b] for b in ("min", "max") if b in rules]
         try:
@@ -86,7 +85,7 @@ def _rule_target(out: Out, name: str, rules: dict[str, Any], rpath: Path) -> tup
     return None
 
 
-def _item_rules(out: Out, name: str, node: dict[str, Any], spath: Path) -> None:
+def _item_rules(out: Out, name: str, node: YamlMap, spath: Path) -> None:
     kind = ITEM_KINDS[name]
     rules = node.get("rules")
     if isinstance(rules, dict):
@@ -99,21 +98,22 @@ def _item_rules(out: Out, name: str, node: dict[str, Any], spath: Path) -> None:
                 out.dropped(rpath, "wlc policies have no 'required' rule for a whole itemized field")
             else:
                 out.unknown(rpath, _ITEM_RULE_NAMES, what="rule")
-    if isinstance(node.get("itemRules"), dict):
-        for member, mrules in node["itemRules"].items():
+    item_rules, items = node.get("itemRules"), node.get("items")
+    if isinstance(item_rules, dict):
+        for member, mrules in item_rules.items():
             _member_rules(out, name, kind, member, mrules, spath + ("itemRules", member))
-    if isinstance(node.get("items"), dict):
-        _locked_items(out, name, kind, node["items"], spath)
+    if isinstance(items, dict):
+        _locked_items(out, name, kind, items, spath)
 
 
-def _put_rule(out: Out, target: Path, raw: Any, rpath: Path, name: str) -> None:
+def _put_rule(out: Out, target: Path, raw: object, rpath: Path, name: str) -> None:
     try:
         out.put(("spec", "rules") + target, as_bool(raw), rpath)
     except Bad as bad:
         out.problem(rpath, "runai.bad-value", f"{name}: {bad}")
 
 
-def _member_rules(out: Out, name: str, kind: ItemKind, member: str, mrules: Any, mpath: Path) -> None:
+def _member_rules(out: Out, name: str, kind: ItemKind, member: str, mrules: object, mpath: Path) -> None:
     if name == "volumes" and member == "nfsServer" and isinstance(mrules, dict) and mrules.get("required"):
         # Run:ai's documented idiom for "no host paths": every volume must name an NFS server
         out.put(("spec", "rules") + HOST_PATH + ("instances", "canAdd"), False, mpath + ("required",))
@@ -136,7 +136,7 @@ def _member_rules(out: Out, name: str, kind: ItemKind, member: str, mrules: Any,
             out.put(("spec", "rules") + lpath + ("attributes",) + target + (rule,), value, rpath)
 
 
-def _locked_items(out: Out, name: str, kind: ItemKind, items: dict[str, Any], spath: Path) -> None:
+def _locked_items(out: Out, name: str, kind: ItemKind, items: YamlMap, spath: Path) -> None:
     """Items whose rules forbid removing them become ``instances.locked`` keys."""
     for label, item in items.items():
         ipath = spath + ("items", label)
@@ -158,9 +158,9 @@ def _locked_items(out: Out, name: str, kind: ItemKind, items: dict[str, Any], sp
                     _append_locked(out, target, key, ipath + ("rules", "canRemove"))
 
 
-def _append_locked(out: Out, target: Path, key: Any, rpath: Path) -> None:
+def _append_locked(out: Out, target: Path, key: object, rpath: Path) -> None:
     path = ("spec", "rules") + target + ("instances", "locked")
-    rules: Any = out.data["spec"].get("rules", {})
+    rules: object = out.data["spec"].get("rules", {})
     for part in path[2:]:
         rules = rules.get(part, {}) if isinstance(rules, dict) else {}
     out.put(path + (len(rules) if isinstance(rules, list) else 0,), key, rpath)

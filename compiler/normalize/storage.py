@@ -6,9 +6,8 @@ without a value excludes both. ``mountPropagation`` on the spec applies to every
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..model import Path
+from ..shapes import YamlMap
 from .builder import Out
 from .items import Item, ItemKind, Member, append_item
 from .values import Bad, Conv, as_bool, as_int, as_quantity, as_str, as_str_list, field_value, one_of, unwrap_leaf
@@ -22,7 +21,7 @@ _ACCESS_MODES = {"readwriteonce": "readWriteOnce", "rwo": "readWriteOnce", "read
                  "rwx": "readWriteMany", "rwm": "readWriteMany"}
 
 
-def _access_modes(v: Any) -> dict[str, bool]:
+def _access_modes(v: object) -> dict[str, bool]:
     """``{readWriteOnce: true}``, ``[ReadWriteOnce]`` or ``"RWO,ROX"`` → ``{readWriteOnce: true, ...}``."""
     if isinstance(v, dict):
         return {_ACCESS_MODES[str(k).lower()]: as_bool(unwrap_leaf(x, ())[0]) for k, x in v.items()
@@ -34,18 +33,18 @@ def _access_modes(v: Any) -> dict[str, bool]:
     return {_ACCESS_MODES[m.lower()]: True for m in modes}
 
 
-def _known_mode(key: Any) -> bool:
+def _known_mode(key: object) -> bool:
     if str(key).lower() not in _ACCESS_MODES:
         raise Bad(f'"{key}" is not an access mode (readWriteOnce, readOnlyMany, readWriteMany)')
     return True
 
 
-def _is_nfs(value: Any) -> bool:
+def _is_nfs(value: object) -> bool:
     """Whether a ``volumes`` item value names an NFS server."""
     return isinstance(value, dict) and bool({"nfsServer", "server"} & set(value))
 
 
-def volume_targets(value: Any = None) -> list[Path]:
+def volume_targets(value: object = None) -> list[Path]:
     """The native lists a ``volumes`` value feeds: NFS, or (not knowing) host paths and NFS."""
     return [NFS] if _is_nfs(value) else [HOST_PATH, NFS]
 
@@ -93,7 +92,7 @@ STORAGE_ITEMS: dict[str, ItemKind] = {
 }
 
 
-def mount_propagation(out: Out, spec: dict[str, Any]) -> None:
+def mount_propagation(out: Out, spec: YamlMap) -> None:
     """The spec's ``mountPropagation`` becomes every host path's (unless the volume sets its own)."""
     found = field_value(out, spec, "mountPropagation")
     if found is None:

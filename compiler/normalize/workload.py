@@ -8,9 +8,8 @@ A v1 policy converts its values with it too.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..model import Path
+from ..shapes import YamlMap
 from .builder import Out
 from .distributed import SUBOBJECTS, convert_subobject
 from .fields import DROPPED, ITEM_KINDS, PER_KIND, SIMPLE, TOGETHER, TOP_KEYS, UNMAPPABLE, allowed_fields
@@ -25,7 +24,7 @@ from .storage import mount_propagation
 from .values import Bad, as_bool, field_value, unwrap_field
 
 
-def convert_workload(out: Out, data: dict[str, Any], kind: str) -> None:
+def convert_workload(out: Out, data: YamlMap, kind: str) -> None:
     """A Run:ai workload document: its metadata, then its spec, in the documented key order."""
     for key in data:
         if key not in TOP_KEYS:
@@ -51,7 +50,7 @@ def convert_workload(out: Out, data: dict[str, Any], kind: str) -> None:
     out.data["spec"] = order_spec(out.data["spec"])
 
 
-def _usage(out: Out, spec: dict[str, Any]) -> bool:
+def _usage(out: Out, spec: YamlMap) -> bool:
     if "usage" not in spec:
         return False
     usage, spath = unwrap_field(out, spec["usage"], ("spec", "usage"))
@@ -60,7 +59,7 @@ def _usage(out: Out, spec: dict[str, Any]) -> bool:
     return bool(usage == "Template")
 
 
-def convert_spec(out: Out, spec: dict[str, Any], kind: str) -> None:
+def convert_spec(out: Out, spec: YamlMap, kind: str) -> None:
     """Convert every field of a Run:ai spec into ``out.data["spec"]``."""
     allowed = allowed_fields(kind)
     _base_workload(out, spec)
@@ -92,7 +91,7 @@ def not_allowed(out: Out, spath: Path, kind: str, allowed: set[str]) -> None:
                 f'(it belongs to {" and ".join(owners)})', key=True)
 
 
-def _convert_field(out: Out, name: str, node: Any, spath: Path, kind: str) -> None:
+def _convert_field(out: Out, name: str, node: object, spath: Path, kind: str) -> None:
     if name in ITEM_KINDS:
         convert_items(out, name, ITEM_KINDS[name], node, spath)
     elif name in SUBOBJECTS:
@@ -107,7 +106,7 @@ def _convert_field(out: Out, name: str, node: Any, spath: Path, kind: str) -> No
         _convert_simple(out, name, node, spath)
 
 
-def _convert_simple(out: Out, name: str, node: Any, spath: Path) -> None:
+def _convert_simple(out: Out, name: str, node: object, spath: Path) -> None:
     target, conv = SIMPLE[name]
     value, vpath = unwrap_field(out, node, spath)
     try:
@@ -116,7 +115,7 @@ def _convert_simple(out: Out, name: str, node: Any, spath: Path) -> None:
         raise Bad(str(bad), vpath) from None
 
 
-def _base_workload(out: Out, spec: dict[str, Any]) -> None:
+def _base_workload(out: Out, spec: YamlMap) -> None:
     found = field_value(out, spec, "baseWorkload")
     if found is not None:
         value, vpath = found
@@ -126,7 +125,7 @@ def _base_workload(out: Out, spec: dict[str, Any]) -> None:
             out.problem(vpath, "runai.bad-value", "baseWorkload must name a template")
 
 
-def _pod_affinity(out: Out, spec: dict[str, Any]) -> None:
+def _pod_affinity(out: Out, spec: YamlMap) -> None:
     """``podAffinity: false`` drops the pod affinity rule and topology."""
     found = field_value(out, spec, "podAffinity")
     if found is None:

@@ -10,7 +10,6 @@ import difflib
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from ..model import Doc, Path
 from ..problems import Problem
@@ -39,7 +38,7 @@ def dotted(path: Iterable[str | int]) -> str:
     return out
 
 
-def show(value: Any) -> str:
+def show(value: object) -> str:
     if isinstance(value, str):
         shown = json.dumps(value, ensure_ascii=False)
         return shown if len(shown) <= 70 else shown[:66] + '..."'
@@ -52,7 +51,7 @@ def show(value: Any) -> str:
     return repr(value)
 
 
-def got(value: Any) -> str:
+def got(value: object) -> str:
     if value is None:
         return "an empty value"
     if isinstance(value, bool):

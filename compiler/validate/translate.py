@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import cache, lru_cache
-from typing import Any
 
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped,unused-ignore]
 
 from ..model import WORKLOAD_KINDS, Doc, Path
 from ..problems import Problem
 from ..schemas import common_defs, schema_for
+from ..shapes import YamlMap
 from .text import closest, did_you_mean, dotted, got, problem, show
 
 #: Unknown fields anywhere that can only be secret values (a storage item's password, say).
@@ -87,7 +87,7 @@ def _required(doc: Doc, err: ValidationError) -> list[Problem]:
             for name in err.validator_value if name not in err.instance and name not in typos]
 
 
-def _type_names(types: Any) -> list[str]:
+def _type_names(types: object) -> list[str]:
     """"a string", "an integer"... for a ``type`` keyword value."""
     return [_TYPE_NAMES.get(str(t), str(t)) for t in (types if isinstance(types, list) else [types])]
 
@@ -118,7 +118,7 @@ def _const(doc: Doc, err: ValidationError) -> list[Problem]:
     return _must_be(doc, err, err.validator_value)
 
 
-def _must_be(doc: Doc, err: ValidationError, value: Any) -> list[Problem]:
+def _must_be(doc: Doc, err: ValidationError, value: object) -> list[Problem]:
     return [_value_problem(doc, err, "schema.enum", f"{show(err.instance)} must be {show(value)}")]
 
 
@@ -127,9 +127,9 @@ def _pattern(doc: Doc, err: ValidationError) -> list[Problem]:
     return [_value_problem(doc, err, code, f"{show(err.instance)} {message}")]
 
 
-def _pattern_message(schema: dict[str, Any]) -> tuple[str, str]:
-    pattern = schema.get("pattern", "")
-    message = schema.get("patternErrorMessage") or f"does not have the expected form {pattern}"
+def _pattern_message(schema: YamlMap) -> tuple[str, str]:
+    pattern = str(schema.get("pattern", ""))
+    message = str(schema.get("patternErrorMessage") or f"does not have the expected form {pattern}")
     return _pattern_codes().get(pattern, "schema.pattern"), message
 
 
@@ -172,7 +172,7 @@ def _items(doc: Doc, err: ValidationError) -> list[Problem]:
 
 
 def _unique(doc: Doc, err: ValidationError) -> list[Problem]:
-    seen: list[Any] = []
+    seen: list[object] = []
     for i, item in enumerate(err.instance):
         if item in seen:
             path = _path(err) + (i,)
@@ -185,7 +185,7 @@ def _unique(doc: Doc, err: ValidationError) -> list[Problem]:
 
 def _alternatives(doc: Doc, err: ValidationError) -> list[Problem]:
     """anyOf / oneOf: "exactly one of these keys", or the branch that fits the value's type."""
-    branches: list[Any] = err.validator_value
+    branches: list[dict[str, list[str]]] = err.validator_value
     if all(isinstance(b, dict) and set(b) == {"required"} for b in branches):
         return _exactly_one(doc, err, [b["required"][0] for b in branches])
     by_branch: dict[int, list[ValidationError]] = {}

@@ -5,7 +5,7 @@ mpi-operator ``kubeflow.org/v2beta1``, Knative Serving ``serving.knative.dev/v1`
 ``serving.kserve.io/v1beta1``): required fields, replica-type names, container-name rules, closed
 objects where the upstream API is closed. Pod templates and pod specs ``$ref`` the official
 Kubernetes definitions (``/api/_definitions.json`` of kubernetes-validate, resolved against the
-target version by ``compiler/verify_crd.py``). Run ``python schemas/crds/make.py`` after a change.
+target version by ``compiler/verify/crd.py``). Run ``python schemas/crds/make.py`` after a change.
 """
 from __future__ import annotations
 

@@ -26,16 +26,15 @@ MPI, elastic PyTorch (an indexed Job's size is fixed) and XGBoost need the kubef
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from compiler.labels import pod_labels
 from compiler.lower.common import DNS_1035, Ctx, metadata
-from compiler.lower.distributed import Topology, lifecycle, role_spec, suspended
+from compiler.lower.distributed.model import Topology, lifecycle, role_spec, suspended
 from compiler.lower.network import lower_network
-from compiler.lower.pod import pod_template
-from compiler.lower.scheduling import workload_labels
-from compiler.model import ResolvedWorkload, Target
-from compiler.problems import Problem
+from compiler.lower.pod import build_pod
+from compiler.lower.scheduling import scheduler_labels
+from compiler.model import ResolvedWorkload
+from compiler.shapes import EnvVar, K8sObject
 
 INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"
 INDEX_LABEL = "batch.kubernetes.io/job-completion-index"  # also a pod label (Kubernetes 1.28+)
@@ -43,7 +42,7 @@ TORCH_PORT = 29500
 TF_PORT = 2222
 
 
-def index_ref() -> dict[str, Any]:
+def index_ref() -> K8sObject:
     """``valueFrom`` of the pod's completion index (a fresh dict each time)."""
     return {"fieldRef": {"fieldPath": f"metadata.annotations['{INDEX_ANNOTATION}']"}}
 
@@ -52,17 +51,16 @@ def service_name(workload: str) -> str:
     return f"{workload}-headless"
 
 
-def lower_native(rw: ResolvedWorkload, target: Target,
-                 topo: Topology) -> tuple[list[dict[str, Any]], list[Problem]]:
-    ctx = Ctx(rw, target, rw.spec)
+def lower_native(ctx: Ctx, topo: Topology) -> list[K8sObject]:
+    rw = ctx.rw
     if not _supported(ctx, topo):
-        return [], ctx.problems
+        return []
     nodes = topo.workers + int(topo.master)
     svc = service_name(rw.name)
     _check_names(ctx, nodes, svc)
     worker = role_spec(rw, "worker")
-    pod = pod_template(rw, target, spec=worker.spec, container_name="main",
-                       restart_policy="Never", prefix=worker.prefix)
+    pod = build_pod(ctx, worker.spec, container_name="main", restart_policy="Never",
+                    prefix=worker.prefix)
     pod_spec = pod.template["spec"]
     pod_spec["subdomain"] = svc
     container = pod_spec["containers"][0]
@@ -70,7 +68,7 @@ def lower_native(rw: ResolvedWorkload, target: Target,
     _check_env(ctx, container["env"], env)
     container["env"] = env + container["env"]
     runp = lifecycle(ctx)
-    spec: dict[str, Any] = {"completionMode": "Indexed", "completions": nodes, "parallelism": nodes,
+    spec: K8sObject = {"completionMode": "Indexed", "completions": nodes, "parallelism": nodes,
                             "backoffLimit": runp.get("backoffLimit", 0)}
     if "ttlSecondsAfterFinished" in runp:
         spec["ttlSecondsAfterFinished"] = runp["ttlSecondsAfterFinished"]
@@ -79,14 +77,13 @@ def lower_native(rw: ResolvedWorkload, target: Target,
         spec["suspend"] = True
     spec["template"] = pod.template
     job = {"apiVersion": "batch/v1", "kind": "Job",
-           "metadata": metadata(rw, rw.name, labels=workload_labels(ctx)), "spec": spec}
+           "metadata": metadata(rw, rw.name, labels=scheduler_labels(ctx)), "spec": spec}
     port = TORCH_PORT if topo.framework == "PyTorch" else TF_PORT
-    net, net_problems = lower_network(rw, target)
+    net = lower_network(ctx)
     for obj in net:
         if obj.get("kind") == "Service":  # the ports of rank 0
             obj["spec"]["selector"] = {**obj["spec"]["selector"], INDEX_LABEL: "0"}
-    objects = [job, headless(rw, svc, port), *pod.objects, *net]
-    return objects, pod.problems + ctx.problems + net_problems
+    return [job, headless(rw, svc, port), *pod.objects, *net]
 
 
 def _supported(ctx: Ctx, topo: Topology) -> bool:
@@ -116,7 +113,7 @@ def _supported(ctx: Ctx, topo: Topology) -> bool:
     return ok
 
 
-def torch_env(job: str, svc: str, nodes: int) -> list[dict[str, Any]]:
+def torch_env(job: str, svc: str, nodes: int) -> list[EnvVar]:
     addr = f"{job}-0.{svc}"
     return [
         {"name": "RANK", "valueFrom": index_ref()},
@@ -131,7 +128,7 @@ def torch_env(job: str, svc: str, nodes: int) -> list[dict[str, Any]]:
     ]
 
 
-def tf_env(job: str, svc: str, nodes: int) -> list[dict[str, Any]]:
+def tf_env(job: str, svc: str, nodes: int) -> list[EnvVar]:
     cluster = {"worker": [f"{job}-{i}.{svc}:{TF_PORT}" for i in range(nodes)]}
     config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 0}},
                         separators=(",", ":"), sort_keys=True)
@@ -140,7 +137,7 @@ def tf_env(job: str, svc: str, nodes: int) -> list[dict[str, Any]]:
             {"name": "TF_CONFIG", "value": config}]
 
 
-def _check_env(ctx: Ctx, user: list[dict[str, Any]], ours: list[dict[str, Any]]) -> None:
+def _check_env(ctx: Ctx, user: list[EnvVar], ours: list[EnvVar]) -> None:
     names = {v["name"] for v in ours}
     for var in user:
         if var["name"] in names:
@@ -156,7 +153,7 @@ def _clean_pod_policy(ctx: Ctx, policy: str | None) -> None:
                     "Job is deleted (set autoDeletionTimeAfterCompletionSeconds)", "warning")
 
 
-def headless(rw: ResolvedWorkload, name: str, port: int) -> dict[str, Any]:
+def headless(rw: ResolvedWorkload, name: str, port: int) -> K8sObject:
     """The headless Service that gives every rank a DNS name (``<job>-<i>.<svc>``)."""
     return {"apiVersion": "v1", "kind": "Service", "metadata": metadata(rw, name),
             "spec": {"clusterIP": "None", "publishNotReadyAddresses": True,

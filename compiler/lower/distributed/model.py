@@ -1,12 +1,9 @@
-"""Distributed workloads: the topology and per-role specs shared by both backends.
+"""The model every distributed backend shares: topology, per-role specs, lifecycle.
 
-``lower_distributed`` reads the framework, the replica counts and the lifecycle fields, merges
-the ``master`` / ``worker`` sections over the pod-level fields (with ``compiler.merge``: itemized
-lists by key, ``exclude: true`` removes an inherited item), and hands over to the target's
-distributed backend:
-
-- ``kubeflow`` (default): ``compiler.lower.kubeflow`` (PyTorchJob / TFJob / MPIJob);
-- ``native``: ``compiler.lower.native`` (an indexed ``batch/v1`` Job + headless Service).
+``topology`` reads the framework and the replica counts, ``role_spec`` merges the ``master`` /
+``worker`` sections over the pod-level fields (with ``compiler.merge``: itemized lists by key,
+``exclude: true`` removes an inherited item), ``lifecycle`` reads the run-policy fields. The
+backends (``kubeflow``, ``native``) import this module; it imports none of them.
 
 Defaults (Run:ai's): ``workers`` 1, a master unless ``noMaster`` (MPI: always a launcher),
 ``cleanPodPolicy`` Running. XGBoost is refused: wlc has no facts for an honest XGBoostJob.
@@ -14,12 +11,12 @@ Defaults (Run:ai's): ``workers`` 1, a master unless ``noMaster`` (MPI: always a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from compiler.lower.common import Ctx, as_int
+from compiler.lower.common import Ctx, int_or_none
 from compiler.merge import SECTIONS, merge, tag, untag
-from compiler.model import Path, ResolvedWorkload, Source, Target
+from compiler.model import Path, ResolvedWorkload, Source
 from compiler.problems import Problem
+from compiler.shapes import K8sObject, SpecTree
 
 FRAMEWORKS = ("PyTorch", "TF", "MPI")
 CLEAN_POD_POLICIES = ("Running", "All", "None")
@@ -43,27 +40,17 @@ class Topology:
 class RoleSpec:
     """The pod-level spec one role gets: the workload's fields with its section merged over."""
 
-    spec: dict[str, Any]
+    spec: SpecTree
     prefix: Path
 
 
-def lower_distributed(rw: ResolvedWorkload, target: Target) -> tuple[list[dict[str, Any]], list[Problem]]:
-    ctx = Ctx(rw, target, rw.spec)
-    topo = topology(ctx)
-    _non_preemptible(ctx)
-    if topo is None or any(p.severity == "error" for p in ctx.problems):
-        return [], ctx.problems
-    if target.distributed == "native":
-        from compiler.lower.native import lower_native
-        objs, problems = lower_native(rw, target, topo)
-    elif target.distributed == "kubeflow":
-        from compiler.lower.kubeflow import lower_kubeflow
-        objs, problems = lower_kubeflow(rw, target, topo)
-    else:
-        ctx.problem(("framework",), "lower.target",
-                    f"target distributed {target.distributed!r} must be kubeflow or native")
-        return [], ctx.problems
-    return objs, ctx.problems + problems
+def non_preemptible(ctx: Ctx) -> None:
+    """nonPreemptible has no field of its own: a warning unless a priority class is set."""
+    if ctx.get("nonPreemptible") is True and not ctx.get("priorityClass"):
+        ctx.problem(("nonPreemptible",), "lower.non-preemptible",
+                    "nonPreemptible has no Kubernetes field of its own; set priorityClass to a "
+                    "PriorityClass that does not preempt (Run:ai: build) to keep the pods from being "
+                    "preempted", "warning")
 
 
 def role_spec(rw: ResolvedWorkload, role: str) -> RoleSpec:
@@ -77,19 +64,11 @@ def role_spec(rw: ResolvedWorkload, role: str) -> RoleSpec:
     return RoleSpec(data, (role,))
 
 
-def _non_preemptible(ctx: Ctx) -> None:
-    if ctx.get("nonPreemptible") is True and not ctx.get("priorityClass"):
-        ctx.problem(("nonPreemptible",), "lower.non-preemptible",
-                    "nonPreemptible has no Kubernetes field of its own; set priorityClass to a "
-                    "PriorityClass that does not preempt (Run:ai: build) to keep the pods from being "
-                    "preempted", "warning")
-
-
 def _count(ctx: Ctx, path: Path, minimum: int, default: int | None) -> int | None:
     raw = ctx.get(*[str(p) for p in path])
     if raw is None:
         return default
-    value = as_int(raw)
+    value = int_or_none(raw)
     if value is None or value < minimum:
         ctx.problem(path, "lower.count", f"{'.'.join(map(str, path))} {raw!r} must be an integer "
                     f"of at least {minimum}")
@@ -184,9 +163,9 @@ def _elastic(ctx: Ctx, topo: Topology) -> bool:
     return True
 
 
-def lifecycle(ctx: Ctx) -> dict[str, Any]:
+def lifecycle(ctx: Ctx) -> K8sObject:
     """cleanPodPolicy, backoffLimit and ttlSecondsAfterFinished, checked (Kubeflow runPolicy names)."""
-    out: dict[str, Any] = {}
+    out: K8sObject = {}
     policy = ctx.get("cleanPodPolicy")
     if policy is not None and policy not in CLEAN_POD_POLICIES:
         ctx.problem(("cleanPodPolicy",), "lower.clean-pod-policy",
@@ -216,20 +195,21 @@ def suspended(ctx: Ctx) -> bool:
     return not ctx.rw.active or ctx.target.scheduler == "kueue"
 
 
-def dedupe_problems(problems: list[Problem]) -> list[Problem]:
-    """One copy of each problem (a pod-level field is lowered once per role)."""
+def dedupe_problems_since(ctx: Ctx, start: int) -> None:
+    """One copy of each problem reported since ``start`` (a pod-level field is lowered once per
+    role)."""
     seen: set[Problem] = set()
-    out: list[Problem] = []
-    for p in problems:
+    fresh: list[Problem] = []
+    for p in ctx.problems[start:]:
         if p not in seen:
             seen.add(p)
-            out.append(p)
-    return out
+            fresh.append(p)
+    ctx.problems[start:] = fresh
 
 
-def dedupe_objects(ctx: Ctx, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def dedupe_objects(ctx: Ctx, objects: list[K8sObject]) -> list[K8sObject]:
     """Side objects (PVCs) once: roles naming the same new claim must describe it the same way."""
-    kept: dict[tuple[str, str], dict[str, Any]] = {}
+    kept: dict[tuple[str, str], K8sObject] = {}
     for obj in objects:
         key = (str(obj.get("kind")), str(obj.get("metadata", {}).get("name")))
         if key not in kept:

@@ -14,24 +14,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from compiler.lower.common import DNS_1035, Ctx, metadata
-from compiler.lower.distributed import (
+from compiler.lower.distributed.model import (
     ROLE_LABEL,
     RoleSpec,
     Topology,
     dedupe_objects,
-    dedupe_problems,
+    dedupe_problems_since,
     lifecycle,
     role_spec,
     suspended,
 )
 from compiler.lower.network import lower_network
-from compiler.lower.pod import pod_template
-from compiler.lower.scheduling import workload_labels
-from compiler.model import ResolvedWorkload, Target
-from compiler.problems import Problem
+from compiler.lower.pod import build_pod
+from compiler.lower.scheduling import scheduler_labels
+from compiler.shapes import K8sObject
 
 REPLICA_INDEX_LABEL = "training.kubeflow.org/replica-index"  # set by the operator
 
@@ -75,43 +73,46 @@ def replicas(topo: Topology) -> list[Replica]:
             Replica("Worker", "worker", topo.workers, "worker", "Never")]
 
 
-def lower_kubeflow(rw: ResolvedWorkload, target: Target,
-                   topo: Topology) -> tuple[list[dict[str, Any]], list[Problem]]:
-    ctx = Ctx(rw, target, rw.spec)
+def lower_kubeflow(ctx: Ctx, topo: Topology) -> list[K8sObject]:
+    rw = ctx.rw
     kind = KINDS[topo.framework]
     reps = replicas(topo)
     _check_names(ctx, reps)
-    roles = {role: role_spec(rw, role) for role in ("master", "worker")}
-    specs: dict[str, Any] = {}
-    side: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    for rep in reps:
-        rs: RoleSpec = roles[rep.role]
-        pod = pod_template(rw, target, spec=rs.spec, container_name=rep.container,
-                           restart_policy=rep.restart, prefix=rs.prefix,
-                           extra_labels={ROLE_LABEL: rep.type.lower()})
-        specs[rep.type] = {"replicas": rep.count, "restartPolicy": rep.restart,
-                           "template": pod.template}
-        side.extend(pod.objects)
-        problems.extend(pod.problems)
+    specs, side = _replica_specs(ctx, reps)
     run_policy = lifecycle(ctx)
     if suspended(ctx):
         run_policy["suspend"] = True
-    spec: dict[str, Any] = {"runPolicy": run_policy, kind.specs_key: specs}
+    spec: K8sObject = {"runPolicy": run_policy, kind.specs_key: specs}
     if topo.elastic is not None:
         spec["elasticPolicy"] = {"minReplicas": topo.elastic[0], "maxReplicas": topo.elastic[1],
                                  "rdzvBackend": "c10d"}
     if topo.framework == "MPI" and topo.slots is not None:
         spec["slotsPerWorker"] = topo.slots
     job = {"apiVersion": kind.api_version, "kind": kind.kind,
-           "metadata": metadata(rw, rw.name, labels=workload_labels(ctx)), "spec": spec}
-    net, net_problems = lower_network(rw, target)
-    select_primary(net, reps[0], topo)
-    objects = [job, *dedupe_objects(ctx, side), *net]
-    return objects, dedupe_problems(problems) + ctx.problems + net_problems
+           "metadata": metadata(rw, rw.name, labels=scheduler_labels(ctx)), "spec": spec}
+    net = lower_network(ctx)
+    select_primary(net, reps[0])
+    return [job, *dedupe_objects(ctx, side), *net]
 
 
-def select_primary(objects: list[dict[str, Any]], primary: Replica, topo: Topology) -> None:
+def _replica_specs(ctx: Ctx, reps: list[Replica]) -> tuple[K8sObject, list[K8sObject]]:
+    """(replica type → replica spec, the pods' side objects); each role's pod problems once."""
+    roles = {role: role_spec(ctx.rw, role) for role in ("master", "worker")}
+    specs: K8sObject = {}
+    side: list[K8sObject] = []
+    start = len(ctx.problems)
+    for rep in reps:
+        rs: RoleSpec = roles[rep.role]
+        pod = build_pod(ctx, rs.spec, container_name=rep.container, restart_policy=rep.restart,
+                        prefix=rs.prefix, extra_labels={ROLE_LABEL: rep.type.lower()})
+        specs[rep.type] = {"replicas": rep.count, "restartPolicy": rep.restart,
+                           "template": pod.template}
+        side.extend(pod.objects)
+    dedupe_problems_since(ctx, start)
+    return specs, side
+
+
+def select_primary(objects: list[K8sObject], primary: Replica) -> None:
     """Services of the workload's ports reach the primary pod only (master/chief/launcher, or
     worker 0 when there is none), not every replica."""
     selector = {ROLE_LABEL: primary.type.lower()}

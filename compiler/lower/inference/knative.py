@@ -1,4 +1,4 @@
-"""Inference targets ``knative`` and the shared checks of the serverless-style backends.
+"""Inference target ``knative``: a Knative Service.
 
 Knative (``serving.knative.dev/v1`` Service): one container with one port (``http1`` or, for
 gRPC, ``h2c``), the pod fields Knative allows, and the template annotations
@@ -12,13 +12,10 @@ without the flag in the target's ``knativeFeatures`` is an error naming the flag
 """
 from __future__ import annotations
 
-from typing import Any
-
-from compiler.lower.common import DNS_1035, Ctx, as_int, metadata, scalar_text
-from compiler.lower.inference import Inference, probe_ports
-from compiler.lower.pod import PodResult, pod_template
-from compiler.model import ResolvedWorkload, Target
-from compiler.problems import Problem
+from compiler.lower.common import DNS_1035, Ctx, metadata, scalar_text
+from compiler.lower.inference.model import Inference
+from compiler.lower.inference.serverless import serverless_checks, serving_pod
+from compiler.shapes import K8sObject
 
 AUTOSCALING = "autoscaling.knative.dev/"
 HPA_CLASS = "hpa.autoscaling.knative.dev"
@@ -49,66 +46,25 @@ KNATIVE_METRICS = {"concurrency": "concurrency", "throughput": "rps"}
 REVISION_SUFFIX = len("-00001")
 
 
-def lower_knative(rw: ResolvedWorkload, target: Target,
-                  inf: Inference) -> tuple[list[dict[str, Any]], list[Problem]]:
-    ctx = Ctx(rw, target, rw.spec)
+def lower_knative(ctx: Ctx, inf: Inference) -> list[K8sObject]:
+    rw = ctx.rw
     serverless_checks(ctx, inf, "knative")
     if len(rw.name) + REVISION_SUFFIX > 63 or not DNS_1035.match(rw.name):
         ctx.doc_problem(("metadata", "name"), "lower.name",
                         f"a Knative Service name must be a DNS-1035 label of at most "
                         f"{63 - REVISION_SUFFIX} characters (its revisions are <name>-00001)")
-    pod = serving_pod(rw, target, inf, "user-container")
+    pod = serving_pod(ctx, inf, "user-container")
     annotations = {**pod.template["metadata"].get("annotations", {}), **_scaling(ctx, inf)}
     pod_spec = pod.template["spec"]
     _features(ctx, pod_spec)
-    template_meta: dict[str, Any] = {"labels": pod.template["metadata"]["labels"]}
+    template_meta: K8sObject = {"labels": pod.template["metadata"]["labels"]}
     if annotations:
         template_meta["annotations"] = annotations
     svc = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
            "metadata": metadata(rw, rw.name),
            "spec": {"template": {"metadata": template_meta, "spec": pod_spec},
                     "traffic": [{"latestRevision": True, "percent": 100}]}}
-    return [svc, *pod.objects], pod.problems + ctx.problems
-
-
-def serverless_checks(ctx: Ctx, inf: Inference, backend: str) -> None:
-    """What the knative and kserve targets cannot express: extra ports, URLs, stop, Kueue."""
-    where = f"target inference: {backend}"
-    for i, item in ctx.items("ports"):
-        if as_int(item.get("container")) != inf.serving.port:
-            ctx.problem(("ports", i), "lower.target",
-                        f"{where} serves one port (servingPort {inf.serving.port}); other ports need "
-                        "target inference: deployment")
-    if ctx.items("exposedUrls"):
-        ctx.problem(("exposedUrls",), "lower.target",
-                    f"{where} gives the service its own URL (configure its domain in {backend}); "
-                    "exposedUrls need target inference: deployment")
-    if not ctx.rw.active:
-        ctx.problem(("active",), "lower.target",
-                    f"{where} has no stopped state: remove the workload, or use target inference: "
-                    "deployment (stopped = 0 replicas)")
-    if ctx.target.scheduler == "kueue":
-        ctx.problem(("servingPort",), "lower.target",
-                    f"scheduler kueue cannot admit {backend} services (Kueue has no integration for "
-                    "them); use target inference: deployment")
-    for key, port in probe_ports(inf):
-        if port != inf.serving.port:
-            ctx.problem(("probes",), "lower.probe",
-                        f"{where}: the {key} must probe the serving port {inf.serving.port} "
-                        f"(not {port!r})")
-
-
-def serving_pod(rw: ResolvedWorkload, target: Target, inf: Inference, name: str) -> PodResult:
-    """The pod template with one container port (the serving port) and the probes, without
-    ``restartPolicy`` (serverless pod specs do not have one)."""
-    spec = {k: v for k, v in rw.spec.items() if k not in ("ports", "exposedUrls")}
-    pod = pod_template(rw, target, spec=spec, container_name=name, restart_policy="Always")
-    pod.template["spec"].pop("restartPolicy", None)
-    container = pod.template["spec"]["containers"][0]
-    container["ports"] = [{"containerPort": inf.serving.port, "protocol": "TCP",
-                           "name": "h2c" if inf.serving.protocol == "grpc" else "http1"}]
-    container.update(inf.probes)
-    return pod
+    return [svc, *pod.objects]
 
 
 def _scaling(ctx: Ctx, inf: Inference) -> dict[str, str]:
@@ -132,7 +88,7 @@ def _scaling(ctx: Ctx, inf: Inference) -> dict[str, str]:
     return out
 
 
-def _features(ctx: Ctx, pod_spec: dict[str, Any]) -> None:
+def _features(ctx: Ctx, pod_spec: K8sObject) -> None:
     enabled = set(ctx.target.knative_features)
     needed: dict[str, tuple[str, str]] = {}
     for key, flag in POD_FLAGS.items():

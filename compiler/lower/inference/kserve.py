@@ -10,22 +10,18 @@ target that supports them.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from compiler.lower.common import DNS_1035, Ctx, metadata
-from compiler.lower.inference import Inference
-from compiler.lower.knative import serverless_checks, serving_pod
-from compiler.model import ResolvedWorkload, Target
-from compiler.problems import Problem
+from compiler.lower.inference.model import Inference
+from compiler.lower.inference.serverless import serverless_checks, serving_pod
+from compiler.shapes import K8sObject
 
 DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode"
 CONTAINER = "kserve-container"
 MAX_NAME = 45  # KServe derives <name>-predictor-<namespace> host names and <name>-predictor objects
 
 
-def lower_kserve(rw: ResolvedWorkload, target: Target,
-                 inf: Inference) -> tuple[list[dict[str, Any]], list[Problem]]:
-    ctx = Ctx(rw, target, rw.spec)
+def lower_kserve(ctx: Ctx, inf: Inference) -> list[K8sObject]:
+    rw = ctx.rw
     serverless_checks(ctx, inf, "kserve")
     if not DNS_1035.match(rw.name) or len(rw.name) > MAX_NAME:
         ctx.doc_problem(("metadata", "name"), "lower.name",
@@ -35,8 +31,8 @@ def lower_kserve(rw: ResolvedWorkload, target: Target,
         ctx.problem(("autoscaling", "minReplicas"), "lower.scale-to-zero",
                     "minReplicas 0 (scale to zero) needs KServe's Knative mode; the kserve target "
                     "uses Standard mode: use target inference: knative")
-    pod = serving_pod(rw, target, inf, CONTAINER)
-    predictor: dict[str, Any] = {"minReplicas": inf.scale.min, "maxReplicas": inf.scale.max}
+    pod = serving_pod(ctx, inf, CONTAINER)
+    predictor: K8sObject = {"minReplicas": inf.scale.min, "maxReplicas": inf.scale.max}
     predictor.update(_metric(ctx, inf))
     meta = pod.template["metadata"]
     predictor["labels"] = meta["labels"]
@@ -46,10 +42,10 @@ def lower_kserve(rw: ResolvedWorkload, target: Target,
     isvc = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
             "metadata": metadata(rw, rw.name, annotations={DEPLOYMENT_MODE: "Standard"}),
             "spec": {"predictor": predictor}}
-    return [isvc, *pod.objects], pod.problems + ctx.problems
+    return [isvc, *pod.objects]
 
 
-def _metric(ctx: Ctx, inf: Inference) -> dict[str, Any]:
+def _metric(ctx: Ctx, inf: Inference) -> K8sObject:
     scale = inf.scale
     if not scale.autoscaled or scale.metric is None:
         return {}
