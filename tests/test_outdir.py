@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from compiler import outdir
 from tests.outdirkit import make_repo, run, tree, whole_bundle
 
 
@@ -168,6 +167,7 @@ def test_a_symlink_wlc_did_not_make_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rel", ["../x.yaml", "/abs/x.yaml", "ns/../../x.yaml", "ns//x.yaml", "./x.yaml",
                                  "ns/x\n.yaml", "ns\\..\\x.yaml"])
 def test_paths_outside_the_bundle_folder_are_refused_before_writing(tmp_path: Path, rel: str) -> None:
+    from compiler import outdir
     with pytest.raises(outdir.OutputError):
         outdir.publish(tmp_path / "out", {"base": {"ns/ok.yaml": "---\n", rel: "---\n"}})
     assert not (tmp_path / "out").exists() and list(tmp_path.iterdir()) == []
@@ -175,6 +175,7 @@ def test_paths_outside_the_bundle_folder_are_refused_before_writing(tmp_path: Pa
 
 @pytest.mark.parametrize("name", ["..", "../x", "", "a/b", "/abs", ".wlc"])
 def test_overlay_folder_names_must_be_labels(tmp_path: Path, name: str) -> None:
+    from compiler import outdir
     with pytest.raises(outdir.OutputError):
         outdir.publish(tmp_path / "out", {name: {"index.json": "{}"}})
     assert list(tmp_path.iterdir()) == []
