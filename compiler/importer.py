@@ -48,7 +48,7 @@ def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = 
     problems.extend(_replaced_policies(results))
     if out_dir is None:
         _print(results, stdout or sys.stdout)
-    elif not any(p.severity == "error" for p in problems):  # all or nothing
+    elif not any(p.code == "runai.unsafe-name" for p in problems):  # a bad name: nothing is written
         problems.extend(_write(results, FsPath(out_dir)))
     return sort_problems(problems)
 
@@ -147,7 +147,7 @@ def _duplicates(results: list[Imported]) -> list[Problem]:
         if result.relpath in seen:
             problems.append(Problem(result.source, 0, 0, "runai.duplicate-output",
                                     f"{result.relpath} is also produced by {seen[result.relpath]}; "
-                                    "nothing was written"))
+                                    "only the first is written"))
         else:
             seen[result.relpath] = result.source
     return problems
@@ -186,7 +186,7 @@ def _write(results: list[Imported], out_dir: FsPath) -> list[Problem]:
     """Write every result, or nothing when one would land outside ``out_dir`` (a symlink)."""
     targets: list[tuple[Imported, FsPath]] = []
     problems: list[Problem] = []
-    for result in results:
+    for result in {r.relpath: r for r in reversed(results)}.values():  # the first of duplicates
         target = outdir.resolve_inside(out_dir, result.relpath)
         if target is None:
             problems.append(Problem(result.source, 0, 0, "runai.unsafe-path",

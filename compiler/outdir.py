@@ -231,11 +231,14 @@ def _prune(out: FsPath, private: FsPath, keep: set[str]) -> list[str]:
 
 
 def resolve_inside(out: FsPath, rel: str) -> FsPath | None:
-    """OUT/rel when it stays inside OUT after following every symlink (else None)."""
+    """Where to write OUT/rel: its folder after following every symlink, when that stays inside
+    OUT, and the file name (a symlink of that name is replaced, not written through); else None."""
     try:
         check_relpath(rel)
     except OutputError:
         return None
     base = os.path.realpath(out)
-    target = os.path.realpath(os.path.join(base, rel))
-    return FsPath(target) if target.startswith(base + os.sep) else None
+    folder = os.path.realpath(os.path.join(base, os.path.dirname(rel)))
+    if folder != base and not folder.startswith(base + os.sep):
+        return None
+    return FsPath(folder) / os.path.basename(rel)
