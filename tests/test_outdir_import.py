@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from compiler.importer import import_files
-from tests.outdirkit import run, tree
+from outdirkit import run, tree
 
 DOC = """apiVersion: run.ai/v1alpha1
 kind: TrainingWorkload
