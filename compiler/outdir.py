@@ -3,7 +3,8 @@
 Layout of ``OUT`` (docs/trust.md, "What wlc writes and deletes")::
 
     OUT/.wlc/lock                  fcntl lock: one build writes into OUT at a time
-    OUT/.wlc/<overlay>.<16 hex>/   one complete bundle (a "generation"), never changed once linked
+    OUT/.wlc/<overlay>.<16 hex>/   one complete bundle (a "generation"), never changed once linked;
+                                   the hex is the start of the sha256 of its files (deterministic)
     OUT/<overlay> -> .wlc/<overlay>.<16 hex>   relative symlink, switched by one atomic rename
 
 A new generation is written completely, then ``OUT/<overlay>`` is switched to it with one
@@ -15,6 +16,7 @@ no link points to (what a killed build left). wlc deletes only what it recognise
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -127,7 +129,12 @@ def publish(out: FsPath, bundles: dict[str, dict[str, str]], prune: bool = False
         slots = {name: _slot(out, name) for name in bundles}
         _collect_garbage(out, private)
         for name, texts in bundles.items():
-            generation = _write_generation(private, name, texts)
+            generation = private / _generation_name(name, texts)
+            if slots[name] == "link" and _current(out, name) == generation.name:
+                if _holds_exactly(generation, texts):
+                    continue  # the same bundle is already there, whole: nothing to switch
+                generation = private / f"{name}.{secrets.token_hex(8)}"  # someone edited it
+            _write_generation(generation, texts)
             _switch(out, private, name, generation, slots[name])
         return _prune(out, private, set(bundles)) if prune else []
 
@@ -169,8 +176,39 @@ def _legacy_bundle(path: FsPath, overlay: str | None = None) -> bool:
             and (overlay is None or doc.get("overlay") == overlay))
 
 
-def _write_generation(private: FsPath, name: str, texts: dict[str, str]) -> FsPath:
-    generation = private / f"{name}.{secrets.token_hex(8)}"
+def _generation_name(name: str, texts: dict[str, str]) -> str:
+    """``<overlay>.<16 hex>``: the same files give the same name, whatever the machine."""
+    digest = hashlib.sha256()
+    for rel in sorted(texts):
+        data = texts[rel].encode("utf-8")
+        digest.update(f"{rel}\0{len(data)}\0".encode())
+        digest.update(data)
+    return f"{name}.{digest.hexdigest()[:16]}"
+
+
+def _current(out: FsPath, name: str) -> str:
+    return os.readlink(out / name).partition("/")[2]
+
+
+def _holds_exactly(generation: FsPath, texts: dict[str, str]) -> bool:
+    """True when ``generation`` has exactly these files (regular files, same bytes)."""
+    found: set[str] = set()
+    for dirpath, dirs, files in os.walk(generation):
+        if any(os.path.islink(os.path.join(dirpath, d)) for d in dirs):
+            return False
+        for fname in files:
+            path = os.path.join(dirpath, fname)
+            rel = os.path.relpath(path, generation).replace(os.sep, "/")
+            if rel not in texts or os.path.islink(path) or len(found) >= len(texts):
+                return False
+            with open(path, "rb") as f:
+                if f.read() != texts[rel].encode("utf-8"):
+                    return False
+            found.add(rel)
+    return len(found) == len(texts)
+
+
+def _write_generation(generation: FsPath, texts: dict[str, str]) -> None:
     generation.mkdir()
     base = os.path.realpath(generation)
     for d in sorted({os.path.dirname(rel) for rel in texts} - {""}):
@@ -185,7 +223,6 @@ def _write_generation(private: FsPath, name: str, texts: dict[str, str]) -> FsPa
 
     with ThreadPoolExecutor(max_workers=4) as pool:  # file creation waits on the disk, not the CPU
         list(pool.map(write, sorted(texts)))
-    return generation
 
 
 def _switch(out: FsPath, private: FsPath, name: str, generation: FsPath, slot: str) -> None:
@@ -202,8 +239,7 @@ def _switch(out: FsPath, private: FsPath, name: str, generation: FsPath, slot: s
 
 def _collect_garbage(out: FsPath, private: FsPath) -> None:
     """Delete every generation and temporary link in OUT/.wlc that no OUT/<name> links to."""
-    live = {os.readlink(p).partition("/")[2] for p in out.iterdir()
-            if p.is_symlink() and _owned_link(p, p.name)}
+    live = {_current(out, p.name) for p in out.iterdir() if p.is_symlink() and _owned_link(p, p.name)}
     for entry in private.iterdir():
         if entry.name in live:
             continue

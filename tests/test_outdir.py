@@ -131,6 +131,7 @@ def test_a_bundle_folder_written_by_the_old_wlc_is_replaced(tmp_path: Path) -> N
     assert code == 0, err
     assert (out / "base").is_symlink() and whole_bundle(out / "base") is None
     assert not (out / "gone").exists()
+    make_repo(repo, image="python:3.11")
     assert run("build", "--repo", str(repo), "--out", str(out))[0] == 0
     assert len(list((out / ".wlc").glob("base.*"))) == 2  # the current and the previous
 
@@ -179,3 +180,22 @@ def test_overlay_folder_names_must_be_labels(tmp_path: Path, name: str) -> None:
     with pytest.raises(outdir.OutputError):
         outdir.publish(tmp_path / "out", {name: {"index.json": "{}"}})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_same_inputs_give_the_same_output_folder_and_a_rebuild_changes_nothing(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    for out in ("a", "b", "b"):
+        assert run("build", "--repo", str(repo), "--out", str(tmp_path / out))[0] == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b") and os.readlink(tmp_path / "a" / "base") == os.readlink(
+        tmp_path / "b" / "base")
+    assert len(list((tmp_path / "b" / ".wlc").glob("base.*"))) == 1
+
+
+def test_a_rebuild_repairs_a_bundle_someone_edited(tmp_path: Path) -> None:
+    repo, out = make_repo(tmp_path / "repo"), tmp_path / "out"
+    assert run("build", "--repo", str(repo), "--out", str(out))[0] == 0
+    good = tree(out / "base")
+    (out / "base" / "runai-vision" / "t0.yaml").write_text("edited\n")
+    (out / "base" / "extra.yaml").write_text("---\n")
+    assert run("build", "--repo", str(repo), "--out", str(out))[0] == 0
+    assert tree(out / "base") == good

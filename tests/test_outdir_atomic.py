@@ -31,45 +31,43 @@ def _state(out: Path) -> str:
     problem = whole_bundle(out / "base")
     assert problem is None, problem
     text = (out / "base" / "runai-vision" / "t0.yaml").read_text()
-    return next(image for image in IMAGES if f"image: {image}" in text)
+    return next(line.split()[-1] for line in text.splitlines() if line.strip().startswith("image: "))
 
 
 def test_a_build_killed_at_random_moments_leaves_the_old_or_the_new_bundle_whole(tmp_path: Path) -> None:
-    repo, out = make_repo(tmp_path / "repo", 400, IMAGES[0]), tmp_path / "out"
+    repo, out = make_repo(tmp_path / "repo", 300, "python:2.0"), tmp_path / "out"
     t0 = time.monotonic()
     subprocess.run(_command(repo, out), env=_env(), check=True, capture_output=True)
     full = time.monotonic() - t0
     rng, outcomes = random.Random(9), {"old": 0, "new": 0, "mid-write": 0}
-    deadline, seed = time.monotonic() + 20, 0
-    while time.monotonic() < deadline:
+    for seed in range(12):
         before, generations = _state(out), set((out / ".wlc").glob("base.*"))
-        image = IMAGES[1 - IMAGES.index(before)]
-        make_repo(repo, 400, image)
+        image = f"python:3.{seed}"  # a new bundle each time (generations are named by content)
+        make_repo(repo, 300, image)
         proc = subprocess.Popen(_command(repo, out), env=_env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        if seed % 2:  # aim at the write: wait for the new generation folder, then a little more
-            _wait_for_new_generation(out, time.monotonic() + 3 * full)
-            time.sleep(rng.uniform(0, 0.05))
+        if seed % 2:  # aim at the write: kill as soon as the new generation folder appears
+            _wait_for_new_generation(out, time.monotonic() + 3 * full, rng.uniform(0, 0.002))
         else:  # anywhere in the run
             time.sleep(rng.uniform(0, 1.1) * full)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        seed += 1
         after = _state(out)  # asserts the bundle is whole
         outcomes["new" if after == image else "old"] += 1
         # a new generation that is not linked: this kill landed while the bundle was written
         live = out / ".wlc" / os.readlink(out / "base").split("/")[1]
         outcomes["mid-write"] += bool(set((out / ".wlc").glob("base.*")) - generations - {live})
     print(f"kills: {outcomes}")
-    assert outcomes["old"] + outcomes["new"] >= 10 and outcomes["mid-write"] >= 1
+    assert outcomes["mid-write"] >= 1
+    make_repo(repo, 300, "python:4.0")
     subprocess.run(_command(repo, out), env=_env(), check=True, capture_output=True)
     assert len(list((out / ".wlc").glob("base.*"))) == 2  # the next build cleans up what kills left
 
 
-def _wait_for_new_generation(out: Path, until: float) -> None:
+def _wait_for_new_generation(out: Path, until: float, poll: float) -> None:
     old = set((out / ".wlc").glob("base.*"))
     while time.monotonic() < until and not set((out / ".wlc").glob("base.*")) - old:
-        time.sleep(0.001)
+        time.sleep(poll)
 
 
 class SimulatedKill(BaseException):
@@ -110,12 +108,12 @@ def test_a_crash_at_each_step_of_publishing_keeps_the_old_bundle_whole(tmp_path:
     assert tree(out / "base") == (before if crashed else {k: v.encode() for k, v in new.items()})
     outdir.publish(out, {"base": new})
     assert tree(out / "base") == {k: v.encode() for k, v in new.items()}
-    assert len(list((out / ".wlc").glob("base.*"))) == 2
+    assert len(list((out / ".wlc").glob("base.*"))) == (2 if crashed else 1)  # leftovers are gone
 
 
 def test_four_concurrent_builds_into_one_out_all_succeed_and_leave_one_whole_bundle(tmp_path: Path) -> None:
     repo, out, waited = make_repo(tmp_path / "repo", 200), tmp_path / "out", 0
-    for _ in range(3):
+    for _ in range(2):
         procs = [subprocess.Popen(_command(repo, out), env=_env(), stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(4)]
         results = [(p.wait(), p.communicate()[1]) for p in procs]
@@ -123,7 +121,7 @@ def test_four_concurrent_builds_into_one_out_all_succeed_and_leave_one_whole_bun
         assert [code for code, _ in results] == [0, 0, 0, 0], results
         _state(out)
         assert len(list((out / ".wlc").glob("base.*"))) <= 2
-    print(f"builds that waited for the lock: {waited} of 12")
+    print(f"builds that waited for the lock: {waited} of 8")
 
 
 def _read_repeatedly(out: Path, stop: threading.Event, seen: list[str], reads: list[int]) -> None:
