@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from outdirkit import make_repo, run, tree, whole_bundle
 
 

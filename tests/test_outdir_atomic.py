@@ -53,6 +53,7 @@ def test_a_build_killed_at_random_moments_leaves_the_old_or_the_new_bundle_whole
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         after = _state(out)  # asserts the bundle is whole
+        assert after in (before, image)
         outcomes["new" if after == image else "old"] += 1
         # a new generation that is not linked: this kill landed while the bundle was written
         live = out / ".wlc" / os.readlink(out / "base").split("/")[1]
@@ -94,7 +95,7 @@ def test_a_crash_at_each_step_of_publishing_keeps_the_old_bundle_whole(tmp_path:
         return call
 
     for name in real:
-        monkeypatch.setattr(outdir.os, name, crashing(name))
+        monkeypatch.setattr(os, name, crashing(name))  # the calls outdir makes
     real["file"] = open
     monkeypatch.setattr(outdir, "open", crashing("file"), raising=False)  # each file written
     new = {"index.json": json.dumps({"kind": "BundleIndex", "workloads": [{"file": "ns/w.yaml"}]}),
@@ -135,7 +136,7 @@ def _read_repeatedly(out: Path, stop: threading.Event, seen: list[str], reads: l
 def test_a_reader_during_rebuilds_never_sees_a_missing_or_partial_bundle(tmp_path: Path) -> None:
     repo, out = make_repo(tmp_path / "repo", 60, IMAGES[0]), tmp_path / "out"
     assert run("build", "--repo", str(repo), "--out", str(out))[0] == 0
-    stop, seen, reads = threading.Event(), [], [0]
+    stop, seen, reads = threading.Event(), list[str](), [0]
     reader = threading.Thread(target=_read_repeatedly, args=(out, stop, seen, reads))
     reader.start()
     try:
