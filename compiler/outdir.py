@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from fnmatch import fnmatchcase
 from pathlib import Path as FsPath
 
-from .problems import ConfigError, WlcError
+from .problems import ConfigError
 
 PRIVATE = ".wlc"
 LOCK = "lock"
@@ -38,7 +38,7 @@ _GENERATION = re.compile(r"([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\.[0-9a-f]{16}")
 _TEMP_LINK = re.compile(r"\.link-[0-9a-f]{16}")
 
 
-class OutputError(WlcError):
+class OutputError(ConfigError):
     """The output folder cannot be written safely (exit 2): nothing was written."""
 
 
@@ -246,7 +246,7 @@ def _collect_garbage(out: FsPath, private: FsPath) -> None:
         if _TEMP_LINK.fullmatch(entry.name) and entry.is_symlink():
             entry.unlink()
         elif _GENERATION.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
+            shutil.rmtree(entry, ignore_errors=True)  # a failed delete is retried next build
 
 
 def _prune(out: FsPath, private: FsPath, keep: set[str]) -> list[str]:
