@@ -130,10 +130,11 @@ def publish(out: FsPath, bundles: dict[str, dict[str, str]], prune: bool = False
         _collect_garbage(out, private)
         for name, texts in bundles.items():
             generation = private / _generation_name(name, texts)
-            if slots[name] == "link" and _current(out, name) == generation.name:
-                if _holds_exactly(generation, texts):
-                    continue  # the same bundle is already there, whole: nothing to switch
-                generation = private / f"{name}.{secrets.token_hex(8)}"  # someone edited it
+            if (slots[name] == "link" and _current(out, name) == generation.name
+                    and _holds_exactly(generation, texts)):
+                continue  # the same bundle is already there, whole: nothing to switch
+            if generation.exists() or generation.is_symlink():  # edited, or a leftover not deleted
+                generation = private / f"{name}.{secrets.token_hex(8)}"
             _write_generation(generation, texts)
             _switch(out, private, name, generation, slots[name])
         return _prune(out, private, set(bundles)) if prune else []
