@@ -198,3 +198,16 @@ def test_a_rebuild_repairs_a_bundle_someone_edited(tmp_path: Path) -> None:
     (out / "base" / "extra.yaml").write_text("---\n")
     assert run("build", "--repo", str(repo), "--out", str(out))[0] == 0
     assert tree(out / "base") == good
+
+
+def test_a_leftover_that_cannot_be_deleted_does_not_block_a_build(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from compiler import outdir
+    out, texts = tmp_path / "out", {"index.json": "{}", "ns/w.yaml": "---\n"}
+    leftover = out / ".wlc" / outdir._generation_name("base", texts)
+    (leftover / "ns").mkdir(parents=True)  # what a build killed while writing this bundle left
+    monkeypatch.setattr(shutil, "rmtree", lambda *args, **kwargs: None)  # and it cannot be deleted
+    outdir.publish(out, {"base": texts})
+    assert tree(out / "base") == {"index.json": b"{}", "ns/w.yaml": b"---\n"}
