@@ -211,3 +211,14 @@ def test_a_leftover_that_cannot_be_deleted_does_not_block_a_build(tmp_path: Path
     monkeypatch.setattr(shutil, "rmtree", lambda *args, **kwargs: None)  # and it cannot be deleted
     outdir.publish(out, {"base": texts})
     assert tree(out / "base") == {"index.json": b"{}", "ns/w.yaml": b"---\n"}
+
+
+@pytest.mark.parametrize("template", ["../../escape-{project}", "/tmp/escape-{project}", "a/../../{project}"])
+def test_a_namespace_template_cannot_write_outside_out(tmp_path: Path, template: str) -> None:
+    repo, out = make_repo(tmp_path / "repo"), tmp_path / "deep" / "out"
+    (repo / "wlc.yaml").write_text("apiVersion: wlc.dev/v1alpha1\nkind: Repository\nmetadata: {name: r}\n"
+                                   f"spec:\n  target:\n    namespaceTemplate: '{template}'\n")
+    before = tree(tmp_path)
+    code, _, _ = run("build", "--repo", str(repo), "--out", str(out))
+    assert code in (1, 2)  # a located problem (namespaceTemplate check) or the output folder's refusal
+    assert tree(tmp_path) == before and not Path(template.format(project="vision")).exists()
