@@ -116,7 +116,7 @@ def publish(out: FsPath, bundles: dict[str, dict[str, str]], prune: bool = False
     """Write each overlay's files as OUT/<overlay>, atomically, under OUT's lock.
 
     Every destination and every path is checked before anything is written. With ``prune``,
-    the links of overlays not in ``bundles`` are removed (only links wlc made). Returns the
+    OUT/<name> of overlays not in ``bundles`` is removed (only what wlc wrote). Returns the
     names of the overlays removed."""
     for name, texts in bundles.items():
         if not is_label(name):
