@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from . import __version__, emit, explain, parallel, pipeline, report
+from . import __version__, explain, outdir, parallel, pipeline, report
 from .problems import CompilerBug, ConfigError, Problem, WlcError, sort_problems
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CLUSTER, EXIT_BUG = 0, 1, 2, 3, 4
@@ -93,6 +93,29 @@ def main() -> None:
     """
 
 
+def _out_path(ctx: click.Context, param: click.Parameter, value: str | None) -> FsPath | None:
+    """``--out``: a folder; an empty string is a mistake, not the current folder."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty (use --out . for the current folder)")
+    return None if value is None else FsPath(value)
+
+
+def _publish(repo: FsPath, out: FsPath | None, results: list[pipeline.Result], prune: bool) -> None:
+    """Write each successful result as OUT/<overlay> (compiler/outdir.py: checked, atomic, locked)."""
+    given = out if out is not None else repo / "build"
+    config = results[0].repo.config if results[0].repo is not None else None
+    target = outdir.check_out(given, repo, config.exclude if config is not None else [])
+    bundles = {res.overlay: res.files for res in results}
+    removed = outdir.publish(target, bundles, prune=prune, on_wait=lambda: click.echo(
+        f"wlc: waiting for another wlc build into {given} to finish", err=True))
+    for res in results:
+        objects = sum(len(b.entries) for b in res.bundles)
+        click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {given / res.overlay}",
+                   err=True)
+    for name in removed:
+        click.echo(f"removed {given / name} (overlay {name} no longer exists)", err=True)
+
+
 def _print_problems(res: pipeline.Result, fmt: str) -> None:
     text = report.render(res.problems, fmt)
     if text:
@@ -127,7 +150,7 @@ def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> i
 @main.command()
 @repo_option
 @click.option("--overlay", default=None, help="Build for overlays/<NAME> (its target and patches).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=FsPath), default=None,
+@click.option("--out", type=click.Path(file_okay=False), default=None, callback=_out_path,
               help="Output folder (default: build/ under the repository).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for large repositories (default: WLC_JOBS or the CPU count; "
@@ -155,10 +178,7 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
     _print_problems(res, fmt)
     if not res.ok:
         return exit_code(res.problems)
-    folder = (out if out is not None else repo / "build") / res.overlay
-    emit.write_tree(folder, res.files)
-    objects = sum(len(b.entries) for b in res.bundles)
-    click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {folder}", err=True)
+    _publish(repo, out, [res], prune=False)
     return EXIT_OK
 
 
@@ -172,11 +192,7 @@ def _build_all(repo: FsPath, out: FsPath | None, jobs: int | None, fmt: str) -> 
     _print_problems(merged, fmt)
     if not merged.ok:
         return exit_code(merged.problems)
-    for res in results:
-        folder = (out if out is not None else repo / "build") / res.overlay
-        emit.write_tree(folder, res.files)
-        objects = sum(len(b.entries) for b in res.bundles)
-        click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {folder}", err=True)
+    _publish(repo, out, results, prune=True)
     return EXIT_OK
 
 
@@ -214,7 +230,7 @@ def import_group() -> None:
 
 @import_group.command(name="runai")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=FsPath))
-@click.option("--out", type=click.Path(file_okay=False, path_type=FsPath), default=None,
+@click.option("--out", type=click.Path(file_okay=False), default=None, callback=_out_path,
               help="Write into this repository folder (workloads/<project>/<name>.yaml); default: stdout.")
 @format_option
 @guarded

@@ -9,10 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path as FsPath
 from typing import Any
 
 from .bundle import group_of
@@ -20,7 +17,7 @@ from .problems import Problem
 from .yamlout import EmitError, dump_document, dump_documents, reread_mismatch, scalar
 
 __all__ = ["WorkloadBundle", "dump_document", "dump_documents", "duplicate_objects", "index_document",
-           "render", "scalar", "text_hash", "write_tree"]
+           "render", "scalar", "text_hash"]
 
 
 def reread_enabled() -> bool:
@@ -139,22 +136,3 @@ def render(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle],
     texts["index.json"] = index_document(overlay, target, bundles, texts, excluded)
     return texts
 
-
-def write_tree(folder: FsPath, texts: dict[str, str]) -> None:
-    """Replace ``folder`` with exactly these files (written beside it, then swapped in)."""
-    tmp = folder.with_name(folder.name + ".tmp-wlc")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    base = os.fspath(tmp)
-    for d in sorted({os.path.dirname(rel) for rel in texts}):
-        os.makedirs(os.path.join(base, d), exist_ok=True)
-    def write(rel: str) -> None:
-        with open(os.path.join(base, rel), "wb") as f:
-            f.write(texts[rel].encode("utf-8"))
-
-    with ThreadPoolExecutor(max_workers=4) as pool:  # file creation waits on the disk, not the CPU
-        list(pool.map(write, sorted(texts)))
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(tmp, folder)

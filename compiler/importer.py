@@ -8,6 +8,7 @@ metadata, spec, and the spec in the documented field order.
 """
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path as FsPath
@@ -15,12 +16,14 @@ from typing import Any, TextIO
 
 import yaml
 
+from . import outdir
 from .load import parse_documents
-from .model import Doc
+from .model import Doc, Path
 from .normalize import POLICY_NOTE, is_runai, normalize, project_of_namespace
 from .problems import Problem, sort_problems
 
 NO_PROJECT = "_unassigned"
+_FIXED: tuple[Doc, Path] = (Doc("", 0, {}, {}), ())  # a component wlc chose itself
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = 
     problems.extend(_replaced_policies(results))
     if out_dir is None:
         _print(results, stdout or sys.stdout)
-    else:
+    elif not any(p.code == "runai.unsafe-name" for p in problems):  # a bad name: nothing is written
         problems.extend(_write(results, FsPath(out_dir)))
     return sort_problems(problems)
 
@@ -73,22 +76,47 @@ def convert_file(path: str) -> tuple[list[Imported], list[Problem]]:
             text = dump(native.data)
             if native.kind == "Policy":
                 text = "".join(f"# {line}\n" for line in POLICY_NOTE.format(kind=doc.kind).splitlines()) + text
-            results.append(Imported(path, output_path(native, doc), text, native))
+            result = Imported(path, output_path(native, doc), text, native)
+            unsafe = _unsafe_names(result, doc)
+            problems.extend(unsafe)
+            if not unsafe:
+                results.append(result)
     return results, problems
 
 
 def output_path(native: Doc, source: Doc) -> str:
     """Where a converted document is written, relative to the output folder."""
-    name = native.name or f"unnamed-{source.index}"
+    return "/".join(part for part, _ in output_parts(native, source)) + ".yaml"
+
+
+def output_parts(native: Doc, source: Doc) -> list[tuple[str, tuple[Doc, Path]]]:
+    """The path components of ``output_path``, each with the field it was made from."""
+    name = (native.name or f"unnamed-{source.index}", (source, ("metadata", "name")))
     kind = native.kind
     if kind == "Template":
-        return f"templates/{name}.yaml"
-    if kind == "Policy":
-        scope = (native.data.get("spec") or {}).get("scope") or {}
-        return f"policies/{scope.get('project') or 'cluster'}/{name}.yaml"
+        return [("templates", _FIXED), name]
     spec = native.data.get("spec") or {}
-    project = spec.get("project") or _namespace_folder(source)
-    return f"workloads/{project}/{name}.yaml"
+    if kind == "Policy":
+        scope = spec.get("scope") or {}
+        return [("policies", _FIXED), (str(scope.get("project") or "cluster"),
+                                       (native, ("spec", "scope", "project"))), name]
+    if spec.get("project"):
+        return [("workloads", _FIXED), (str(spec["project"]), (native, ("spec", "project"))), name]
+    return [("workloads", _FIXED), (_namespace_folder(source), (source, ("metadata", "namespace"))), name]
+
+
+def _unsafe_names(result: Imported, source: Doc) -> list[Problem]:
+    """A converted name becomes a path component only when it is a DNS-1123 label."""
+    problems = []
+    for part, (doc, path) in output_parts(result.doc, source):
+        if path and part != NO_PROJECT and not outdir.is_label(part):
+            line, col = doc.loc(path)
+            problems.append(Problem(
+                result.source, line, col, "runai.unsafe-name",
+                f"{part!r} cannot name a file or folder: it must be a DNS-1123 label (lowercase "
+                "letters, digits and \"-\", starting and ending with a letter or digit, at most 63 "
+                "characters); nothing was written", field=".".join(str(p) for p in path)))
+    return problems
 
 
 def _namespace_folder(source: Doc) -> str:
@@ -155,16 +183,29 @@ def _print(results: list[Imported], stream: TextIO) -> None:
 
 
 def _write(results: list[Imported], out_dir: FsPath) -> list[Problem]:
-    written: set[str] = set()
+    """Write every result, or nothing when one would land outside ``out_dir`` (a symlink)."""
+    targets: list[tuple[Imported, FsPath]] = []
     problems: list[Problem] = []
-    for result in results:
-        if result.relpath in written:
-            continue
-        written.add(result.relpath)
-        target = out_dir / result.relpath
+    for result in {r.relpath: r for r in reversed(results)}.values():  # the first of duplicates
+        target = outdir.resolve_inside(out_dir, result.relpath)
+        if target is None:
+            problems.append(Problem(result.source, 0, 0, "runai.unsafe-path",
+                                    f"{out_dir / result.relpath} leads outside {out_dir} (a symbolic "
+                                    "link?); nothing was written"))
+        targets.append((result, target or out_dir))
+    if problems:
+        return problems
+    for result, target in targets:
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(result.text, encoding="utf-8")
+            _write_file(target, result.text)
         except OSError as err:
             problems.append(Problem(result.source, 0, 0, "file.write", f"cannot write {target}: {err.strerror}"))
     return problems
+
+
+def _write_file(target: FsPath, text: str) -> None:
+    """Write beside, then rename over: a reader never sees half a file, a link is replaced."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)

@@ -57,14 +57,13 @@ JOBS = 1
 
 def child(n: int, out: str) -> None:
     """Run inside the subprocess: generate, build, print JSON figures."""
-    from compiler import emit, pipeline
+    from compiler import outdir, pipeline
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         make_repo(repo, n)
         t0 = time.perf_counter()
         res = pipeline.build(repo, jobs=JOBS)
-        files = res.files
-        emit.write_tree(Path(out) / "base", files)
+        outdir.publish(Path(out), {"base": res.files})
         elapsed = time.perf_counter() - t0
     errors = [p.text() for p in res.problems if p.severity == "error"][:5]
     usage = resource.getrusage(resource.RUSAGE_SELF)

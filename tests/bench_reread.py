@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from compiler import emit, pipeline, yamlout
+from compiler import emit, outdir, pipeline, yamlout
 from tests.bench_build import make_repo
 
 
@@ -44,7 +44,7 @@ def measure(n: int) -> tuple[float, float, int]:
             t0 = time.perf_counter()
             res = pipeline.run(repo, jobs=1)
             files = pipeline.build_files(res)
-            emit.write_tree(out / "base", files)
+            outdir.publish(out, {"base": files})
             build = time.perf_counter() - t0
             assert res.ok, [p.text() for p in res.problems][:3]
             in_build = sum(calls)

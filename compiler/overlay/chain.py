@@ -104,6 +104,11 @@ def load_chain(repo: Repo, name: str) -> tuple[Chain | None, list[Problem]]:
     order: list[Doc] = []
     problems: list[Problem] = []
     ok = _visit(repo, name, [], set(), order, problems, None)
+    if name == "base" and order:  # OUT/base is the build without an overlay (compiler/outdir.py)
+        line, col = order[-1].loc(("metadata", "name"))
+        problems.append(Problem(order[-1].file, line, col, "overlay.reserved-name",
+                                '"base" names the build without an overlay (OUT/base); rename this '
+                                "overlay to build it", field="metadata.name"))
     if not ok or any(p.severity == "error" for p in problems):
         return None, problems
     chain = Chain(name, order)
