@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from . import __version__, explain, outdir, parallel, pipeline, report
-from .problems import CompilerBug, ConfigError, Problem, WlcError, sort_problems
+from .. import __version__, explain, outdir, parallel, pipeline, report
+from ..problems import CompilerBug, ConfigError, Problem, WlcError, sort_problems
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CLUSTER, EXIT_BUG = 0, 1, 2, 3, 4
 BUG_NOTE = ("this is a bug in wlc, not a mistake in your input: please report it on the wlc issue "
@@ -216,7 +216,7 @@ def explain_cmd(workload: str, repo: FsPath, overlay: str | None, fmt: str) -> i
         if res.problems:
             click.echo(report.render(res.problems, "text"), nl=False, err=True)
         names = sorted(d.name for d, _ in (res.repo.workloads if res.repo else []))
-        from .repo import suggest
+        from ..repo import suggest
         raise ConfigError(f'no valid workload named "{workload}"' + suggest(workload, names))
     for rw in found:
         click.echo(explain.render_json(rw) if fmt == "json" else explain.render_text(rw), nl=False)
@@ -243,7 +243,7 @@ def import_runai(files: tuple[FsPath, ...], out: FsPath | None, fmt: str) -> int
     Example:
       wlc import runai exported/train.yaml --out .
     """
-    from . import importer
+    from .. import importer
     problems = importer.import_files([str(f) for f in files], str(out) if out else None)
     text = report.render(problems, fmt)
     if text:
@@ -271,8 +271,8 @@ def policy_effective(project: str, kind: str, repo: FsPath, fmt: str) -> int:
     Example:
       wlc policy effective --project nlp --type TrainingWorkload
     """
-    from .model import WORKLOAD_KINDS
-    from .policy import render
+    from ..model import WORKLOAD_KINDS
+    from ..policy import render
     kinds = {k.lower(): k for k in WORKLOAD_KINDS} | {k[:-len("Workload")].lower(): k for k in WORKLOAD_KINDS}
     if kind.lower() not in kinds:
         raise ConfigError(f'unknown workload type "{kind}" (one of {", ".join(WORKLOAD_KINDS)})')

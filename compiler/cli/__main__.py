@@ -1,0 +1,4 @@
+"""`python -m compiler.cli`: the wlc command."""
+from compiler.cli import main
+
+main()
