@@ -155,8 +155,11 @@ class Engine:
         return self._dry_run(m, res, with_owner(m.body, w.parent.name, parent_uid), live)
 
     def _dry_run(self, obj: DesiredObject, res: Resource, body: dict[str, Any], live: dict[str, Any]) -> ObjectPlan:
-        after = self.kube.apply(res, body, force=True, dry_run=True)
-        action = "unchanged" if comparable(after) == comparable(live) else "update"
+        after = comparable(self.kube.apply(res, body, force=True, dry_run=True))
+        if after != comparable(live):  # a controller may have written in between: look again
+            again = self.kube.get(res, obj.namespace, obj.name)
+            live = again if again is not None else live
+        action = "unchanged" if after == comparable(live) else "update"
         return _object_plan(obj, action, "", live, owned=True)
 
     def _live_members(self, namespace: str, applyset: str, gks: set[str],

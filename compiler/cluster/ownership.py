@@ -84,8 +84,10 @@ def split_group_kind(gk: str) -> tuple[str, str]:
 
 
 def comparable(obj: dict[str, Any]) -> dict[str, Any]:
-    """An object without what changes on every write even when nothing else does."""
+    """What a server-side apply by wlc can change: the object without status and
+    resourceVersion, and of managedFields only wlc's own entries without their time."""
     meta = dict(obj.get("metadata") or {})
     meta.pop("resourceVersion", None)
-    meta["managedFields"] = [{k: v for k, v in f.items() if k != "time"} for f in meta.get("managedFields") or []]
-    return {**obj, "metadata": meta}
+    meta["managedFields"] = [{k: v for k, v in f.items() if k != "time"} for f in meta.get("managedFields") or []
+                             if isinstance(f, dict) and f.get("manager") == L.FIELD_MANAGER]
+    return {k: v for k, v in obj.items() if k != "status"} | {"metadata": meta}
