@@ -135,7 +135,7 @@ class Engine:
 
     def _parent_plan(self, w: DesiredWorkload, cm: Resource, live: dict[str, Any] | None) -> ObjectPlan:
         if live is None:
-            return _object_plan(w.parent, "create")
+            return self._dry_create(w.parent, cm)
         reason = why_not_owned(live, w.applyset, is_parent=True)
         if reason is not None:
             return _object_plan(w.parent, "conflict", reason, live)
@@ -146,13 +146,18 @@ class Engine:
         if live is None:
             live = self.kube.get(res, m.namespace, m.name)  # not labelled as ours: free, or someone else's
             if live is None:
-                return _object_plan(m, "create")
+                return self._dry_create(m, res)
         reason = why_not_owned(live, w.applyset, is_parent=False, parent_uid=parent_uid)
         if reason is not None:
             return _object_plan(m, "conflict", reason, live)
         if parent_uid is None:
             return _object_plan(m, "update", "the parent is re-created: new ownerReference", live, owned=True)
         return self._dry_run(m, res, with_owner(m.body, w.parent.name, parent_uid), live)
+
+    def _dry_create(self, obj: DesiredObject, res: Resource) -> ObjectPlan:
+        """A create, validated by the server first (a workload with an invalid object applies nothing)."""
+        self.kube.apply(res, obj.body, force=False, dry_run=True)
+        return _object_plan(obj, "create")
 
     def _dry_run(self, obj: DesiredObject, res: Resource, body: dict[str, Any], live: dict[str, Any]) -> ObjectPlan:
         after = comparable(self.kube.apply(res, body, force=True, dry_run=True))

@@ -56,6 +56,13 @@ def load_configuration(kubeconfig: str | None = None, context: str | None = None
     return cfg
 
 
+def _encode(body: Any, content_type: str) -> Any:
+    """The transport JSON-encodes a body itself only for JSON content types."""
+    if body is None or content_type == "application/json":
+        return body
+    return json.dumps(body)
+
+
 class Kube:
     """A thin, counted REST client for the API server."""
 
@@ -83,7 +90,7 @@ class Kube:
             _m, url, hdrs, _b, _p = self.api.param_serialize(method, path, header_params=headers,
                                                              auth_settings=["BearerToken"])
             resp = self.api.call_api(method, url + url_query, header_params=hdrs,
-                                     body=json.dumps(body) if body is not None else None,
+                                     body=_encode(body, content_type),
                                      _request_timeout=self.timeout)
             data = resp.read()  # type: ignore[no-untyped-call]
         except (urllib3.exceptions.HTTPError, kclient.ApiException, OSError) as err:  # transport failures
