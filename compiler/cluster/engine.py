@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import applyset_id
-from . import errors, execute
+from . import errors, execute, runs
 from .execute import Planned, with_owner
 from .kube import Kube, Resource
 from .ownership import comparable, group_kinds, split_group_kind, why_not_owned
@@ -115,31 +115,39 @@ class Engine:
                  namespace_missing: bool) -> Planned | None:
         if namespace_missing:  # a dry run cannot ask the server about a namespace that is not there yet
             wp.objects = [_object_plan(o, "create", "namespace will be created") for o in (w.parent, *w.members)]
-            return Planned(w, wp, resources, set(), None, True)
+            return Planned(w, wp, resources, set(), None, True, w.parent.body, {})
         live_parent = self.kube.get(cm, w.namespace, w.parent.name)
-        parent = self._parent_plan(w, cm, live_parent)
-        wp.objects.append(parent)
-        old = group_kinds(live_parent) if parent.owned else set()
-        uid = str(live_parent["metadata"]["uid"]) if live_parent is not None and parent.owned else None
+        reason = None if live_parent is None else why_not_owned(live_parent, w.applyset, is_parent=True)
+        owned = live_parent is not None and reason is None
+        old = group_kinds(live_parent) if owned else set()
+        uid = str(live_parent["metadata"]["uid"]) if live_parent is not None and owned else None
         live = self._live_members(w.namespace, w.applyset, old | w.group_kinds(), resources)
+        done = runs.recorded(live_parent, w.spec_hash) if owned else {}
+        for m in w.members:  # run objects wlc applied are recorded on the parent
+            obj = live.get((m.group_kind, m.name))
+            if runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None:
+                done[runs.key(m)] = str(obj["metadata"]["uid"])
+        parent_body = runs.annotate(w.parent.body, w.spec_hash, done)
+        if live_parent is None:
+            wp.objects.append(self._dry_create(w.parent, cm))
+        elif reason is not None:
+            wp.objects.append(_object_plan(w.parent, "conflict", reason, live_parent))
+        else:
+            wp.objects.append(self._dry_run(w.parent, cm, parent_body, live_parent))
         for m in w.members:
-            wp.objects.append(self._member_plan(m, resources[m.group_kind], live.pop((m.group_kind, m.name), None),
-                                                w, uid))
+            found = live.pop((m.group_kind, m.name), None)
+            if found is None and runs.key(m) in done and runs.is_run(m):
+                wp.objects.append(_object_plan(m, "unchanged", f"run {done[runs.key(m)]} of spec {w.spec_hash} "
+                                               "finished and was deleted: not run again"))
+                continue
+            wp.objects.append(self._member_plan(m, resources[m.group_kind], found, w, uid))
         for (gk, name), obj in sorted(live.items()):  # labelled as ours, no longer in the bundle
             wp.objects.append(_prune_plan(gk, name, obj, w.applyset, uid))
         if any(o.action == "conflict" for o in wp.objects):
             wp.fail("conflict", "objects of this name exist and wlc does not own them; nothing of this workload "
                     "is applied")
             return None
-        return Planned(w, wp, resources, old, uid, False)
-
-    def _parent_plan(self, w: DesiredWorkload, cm: Resource, live: dict[str, Any] | None) -> ObjectPlan:
-        if live is None:
-            return self._dry_create(w.parent, cm)
-        reason = why_not_owned(live, w.applyset, is_parent=True)
-        if reason is not None:
-            return _object_plan(w.parent, "conflict", reason, live)
-        return self._dry_run(w.parent, cm, w.parent.body, live)
+        return Planned(w, wp, resources, old, uid, False, parent_body, done)
 
     def _member_plan(self, m: DesiredObject, res: Resource, live: dict[str, Any] | None, w: DesiredWorkload,
                      parent_uid: str | None) -> ObjectPlan:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import sort_key
-from . import errors
+from . import errors, runs
 from .kube import Kube, Resource
 from .ownership import why_not_owned
 from .plan import ObjectPlan, WorkloadPlan
@@ -27,6 +27,9 @@ class Planned:
     old_gks: set[str]
     parent_uid: str | None
     namespace_missing: bool
+    #: the parent as applied (with the run record), and the runs recorded so far
+    parent_body: dict[str, Any]
+    runs: dict[str, str]
 
 
 @dataclass
@@ -62,22 +65,25 @@ def apply_workload(kube: Kube, p: Planned) -> None:
     union = p.old_gks | new
     cm = p.resources[w.parent.group_kind]
     current: ObjectPlan = parent_op
+    done = dict(p.runs)
     try:
         uid = p.parent_uid
         if parent_op.action != "unchanged" or union != new:
-            uid = str(kube.apply(cm, parent_body(w.parent.body, union), force=True)["metadata"]["uid"])
+            uid = str(kube.apply(cm, parent_body(p.parent_body, union), force=True)["metadata"]["uid"])
         assert uid is not None
         for op, m in zip(member_ops, w.members):
             current = op
             if op.action in ("create", "update"):
-                kube.apply(p.resources[m.group_kind], with_owner(m.body, w.parent.name, uid), force=op.owned)
+                applied = kube.apply(p.resources[m.group_kind], with_owner(m.body, w.parent.name, uid), force=op.owned)
+                if runs.is_run(m):
+                    done[runs.key(m)] = str(applied["metadata"]["uid"])
         prunes = [o for o in wp.objects[1 + len(w.members):] if o.action == "prune" and o.live is not None]
         for op in sorted(prunes, key=lambda o: sort_key(o.live or {}), reverse=True):
             current = op
             _delete(kube, p.resources, op, "Background")
-        if union != new:
+        if union != new or done != p.runs:
             current = parent_op
-            kube.apply(cm, w.parent.body, force=True)
+            kube.apply(cm, runs.annotate(w.parent.body, w.spec_hash, done), force=True)
     except errors.ClusterError as err:
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")

@@ -259,3 +259,39 @@ def test_a_tampered_bundle_applies_nothing(cluster: Cluster, built: Path, tmp_pa
     after = cluster.kubectl_json("get", "configmaps,deployments", "-A", "-l", "app.kubernetes.io/managed-by=wlc")
     versions = [{(i["metadata"]["name"], i["metadata"]["resourceVersion"]) for i in x["items"]} for x in (before, after)]
     assert versions[0] == versions[1]
+
+
+def test_a_finished_job_deleted_by_its_ttl_is_not_run_again(cluster: Cluster, base: source.Bundle,
+                                                             synced: kube.Kube) -> None:
+    train = workload(base, "ranker-train")
+    job = next(m for m in train.members if m.kind == "Job")
+    before = live(synced, job)
+    parent = live(synced, train.parent)
+    assert before is not None and parent is not None
+    assert json.loads(parent["metadata"]["annotations"]["wlc.dev/run"]) == {
+        "specHash": train.spec_hash, "jobs": {f"Job/{job.name}": before["metadata"]["uid"]}}
+
+    def respec(spec_hash: str, ttl: int) -> source.Bundle:
+        def change(members: list[source.DesiredObject]) -> list[source.DesiredObject]:
+            for m in members:
+                m.body["metadata"]["annotations"]["wlc.dev/spec-hash"] = spec_hash
+                if m.kind == "Job":
+                    m.body["spec"]["ttlSecondsAfterFinished"] = ttl
+            return members
+        changed = edited(base, "ranker-train", change)
+        return dataclasses.replace(changed, workloads=tuple(
+            dataclasses.replace(w, spec_hash=spec_hash) if w.name == train.name else w for w in changed.workloads))
+
+    short_ttl = respec("0000000000ttl000", 0)
+    assert make_engine(cluster).sync(short_ttl).ok
+    wait_until("the TTL controller to delete the finished Job", lambda: live(synced, job) is None, timeout=180)
+    again = make_engine(cluster)
+    result = again.sync(short_ttl)
+    report = by_name(result)["ranker-train"]
+    assert result.ok and report.action == "unchanged", plan.render_text(result)
+    assert "finished and was deleted: not run again" in report.objects[-1].message
+    assert again.metrics["writes"] == 0 and live(synced, job) is None
+    rerun = make_engine(cluster).sync(respec("0000000000ttl001", 0))  # a changed spec is a new run
+    assert by_name(rerun)["ranker-train"].action == "create"
+    created = live(synced, job)
+    assert created is not None and created["metadata"]["uid"] != before["metadata"]["uid"]
