@@ -44,7 +44,7 @@ class Engine:
     @property
     def metrics(self) -> dict[str, int]:
         """Requests sent so far: ``requests``, ``requests.<VERB>``, ``writes``."""
-        return dict(self.kube.metrics)
+        return {"requests": 0, "writes": 0, **self.kube.metrics}
 
     def plan(self, bundle: Bundle) -> Plan:
         return self.run(bundle, dry_run=True)
@@ -127,7 +127,7 @@ class Engine:
             obj = live.get((m.group_kind, m.name))
             if runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None:
                 done[runs.key(m)] = str(obj["metadata"]["uid"])
-        parent_body = runs.annotate(w.parent.body, w.spec_hash, done)
+        parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done), w.group_kinds())
         if live_parent is None:
             wp.objects.append(self._dry_create(w.parent, cm))
         elif reason is not None:

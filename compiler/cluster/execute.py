@@ -83,7 +83,7 @@ def apply_workload(kube: Kube, p: Planned) -> None:
             _delete(kube, p.resources, op, "Background")
         if union != new or done != p.runs:
             current = parent_op
-            kube.apply(cm, runs.annotate(w.parent.body, w.spec_hash, done), force=True)
+            kube.apply(cm, parent_body(runs.annotate(w.parent.body, w.spec_hash, done), new), force=True)
     except errors.ClusterError as err:
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")

@@ -212,6 +212,9 @@ def _contract_ok(objs: list[DesiredObject], applyset: str, where: str, problems:
     bad = []
     if (parent.kind, parent.group) != ("ConfigMap", "") or plabels.get(L.APPLYSET_ID) != applyset:
         bad.append(f"the first object must be the ApplySet parent ConfigMap with {L.APPLYSET_ID}={applyset}")
+    kinds = ",".join(sorted({m.group_kind for m in members}))
+    if (parent.body["metadata"].get("annotations") or {}).get(L.APPLYSET_GKS) != kinds:
+        bad.append(f"the parent's {L.APPLYSET_GKS} is not its members' group-kinds ({kinds})")
     for m in members:
         mlabels = m.body["metadata"].get("labels") or {}
         if mlabels.get(L.PART_OF) != applyset or mlabels.get(L.MANAGED_BY) != L.MANAGED_BY_VALUE:

@@ -141,7 +141,7 @@ def test_a_member_left_out_is_pruned_and_the_group_kinds_narrowed(cluster: Clust
     result = make_engine(cluster).sync(smaller)
     assert result.ok, plan.render_text(result)
     assert [(o.kind, o.action) for o in by_name(result)["ranker-serving"].objects if o.action != "unchanged"] == [
-        ("HorizontalPodAutoscaler", "prune")]
+        ("ConfigMap", "update"), ("HorizontalPodAutoscaler", "prune")]  # the parent: narrower group-kinds
     assert live(synced, hpa) is None
     parent = live(synced, ranker.parent)
     assert parent is not None
