@@ -219,6 +219,8 @@ class Engine:
             out.messages.append(message)
             for g in doomed:
                 g.plan.fail("refused", "mass-delete guard: " + message)
+                for o in g.plan.objects:
+                    o.action = "refused" if o.action == "prune" else o.action
         return plans
 
     def _gone_plan(self, parent: dict[str, Any]) -> execute.Gone:

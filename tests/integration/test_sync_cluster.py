@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from controlplane import Cluster
 
+from compiler.bundle import applyset_id
 from compiler.cluster import engine, kube, plan, source
 
 pytestmark = pytest.mark.cluster
@@ -222,6 +223,7 @@ def test_the_mass_delete_guard_and_an_empty_bundle_delete_nothing(
     refused = guarded.sync(two_less)
     assert not refused.ok and "approve with --allow-mass-delete" in refused.messages[0]
     assert {by_name(refused)[n].action for n in ("tokenizer-batch", "llama-finetune")} == {"refused"}
+    assert {o.action for n in ("tokenizer-batch", "llama-finetune") for o in by_name(refused)[n].objects} == {"refused"}
     assert guarded.metrics["writes"] == 0
     share = make_engine(cluster, max_delete=100).plan(without(base, *[w.name for w in base.workloads[:10]]))
     assert "would delete 10 of 19" in share.messages[0]
@@ -295,3 +297,37 @@ def test_a_finished_job_deleted_by_its_ttl_is_not_run_again(cluster: Cluster, ba
     assert by_name(rerun)["ranker-train"].action == "create"
     created = live(synced, job)
     assert created is not None and created["metadata"]["uid"] != before["metadata"]["uid"]
+
+
+def moved(w: source.DesiredWorkload, namespace: str) -> source.DesiredWorkload:
+    """The workload as if built into another namespace (its ApplySet id follows the parent)."""
+    aid = applyset_id(w.parent.name, namespace, "ConfigMap", "")
+
+    def move(obj: source.DesiredObject, label: str) -> source.DesiredObject:
+        body = copy.deepcopy(obj.body)
+        body["metadata"]["namespace"] = namespace
+        body["metadata"]["labels"][label] = aid
+        return dataclasses.replace(obj, namespace=namespace, body=body)
+    return dataclasses.replace(w, namespace=namespace, applyset=aid, parent=move(w.parent, "applyset.kubernetes.io/id"),
+                               members=tuple(move(m, "applyset.kubernetes.io/part-of") for m in w.members))
+
+
+def test_missing_namespaces_are_created_first_or_refused(cluster: Cluster, base: source.Bundle,
+                                                         synced: kube.Kube) -> None:
+    extra = moved(workload(base, "chat-grpc"), "sync17-new")
+    bigger = dataclasses.replace(base, workloads=(*base.workloads, extra))
+    namespaces = synced.resource("", "v1", "Namespace")
+    refused = make_engine(cluster, create_namespaces=False).sync(bigger)
+    assert {w.action for w in refused.workloads if w.namespace != "sync17-new"} == {"unchanged"}
+    assert [w.action for w in refused.workloads if w.namespace == "sync17-new"] == ["refused"]
+    planner = make_engine(cluster)
+    planned = [w for w in planner.plan(bigger).workloads if w.namespace == "sync17-new"]
+    assert [w.action for w in planned] == ["create"] and planner.metrics["writes"] == 0
+    assert synced.get(namespaces, "", "sync17-new") is None
+    assert make_engine(cluster).sync(bigger).ok
+    created = synced.get(namespaces, "", "sync17-new")
+    assert created is not None and created["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "wlc"
+    assert all(live(synced, o) is not None for o in (extra.parent, *extra.members))
+    back = make_engine(cluster).sync(base)
+    assert [w.action for w in back.workloads if w.namespace == "sync17-new"] == ["prune"]
+    assert live(synced, extra.parent) is None and synced.get(namespaces, "", "sync17-new") is not None
