@@ -109,3 +109,31 @@ def test_ownership_needs_labels_manager_and_no_foreign_marker() -> None:
                          (labelled(annotations=("argocd.argoproj.io/tracking-id", "a:/Service:ns/x")), "Argo CD"),
                          (labelled(labels=("kustomize.toolkit.fluxcd.io/name", "k")), "Flux")]:
         assert tool in str(ownership.why_not_owned(marked, "applyset-a-v1", is_parent=False))
+
+
+def test_client_failures_become_wlc_errors_temporary_or_permanent() -> None:
+    from compiler.cluster import errors
+    status = json.dumps({"kind": "Status", "reason": "Invalid", "message": "Job.batch \"x\" is invalid",
+                         "details": {"causes": [{"message": "field is immutable"}]}})
+    invalid = errors.from_status(422, status, "apply Job x")
+    assert isinstance(invalid, errors.PermanentError) and not invalid.temporary
+    assert invalid.causes == ("field is immutable",) and "422 Invalid" in str(invalid)
+    assert isinstance(errors.from_status(404, None, "get"), errors.NotFound)
+    assert isinstance(errors.from_status(409, b"{}", "apply"), errors.Conflict)
+    for code in (429, 500, 503):
+        assert errors.from_status(code, "not json", "list").temporary
+    assert errors.from_exception(ConnectionRefusedError("refused"), "get").temporary
+
+
+def test_an_unreachable_api_server_exits_3_in_one_line(built: Path, tmp_path: Path) -> None:
+    config = tmp_path / "kubeconfig"
+    config.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "c",
+        "clusters": [{"name": "c", "cluster": {"server": "http://127.0.0.1:9", "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
+    done = subprocess.run([sys.executable, "-m", "compiler.cli", "plan", "--bundle", str(built), "--kubeconfig",
+                           str(config)], check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.startswith("wlc: cluster error:") and "cannot reach the API server" in done.stderr
+    assert "Traceback" not in done.stderr

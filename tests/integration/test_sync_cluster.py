@@ -331,3 +331,14 @@ def test_missing_namespaces_are_created_first_or_refused(cluster: Cluster, base:
     back = make_engine(cluster).sync(base)
     assert [w.action for w in back.workloads if w.namespace == "sync17-new"] == ["prune"]
     assert live(synced, extra.parent) is None and synced.get(namespaces, "", "sync17-new") is not None
+
+
+def test_a_hand_edit_of_an_owned_field_is_put_back(cluster: Cluster, base: source.Bundle, synced: kube.Kube) -> None:
+    chat = workload(base, "chat-grpc")
+    deployment = next(m for m in chat.members if m.kind == "Deployment")
+    cluster.kubectl("scale", "deployment", "-n", chat.namespace, deployment.name, "--replicas=4")
+    result = make_engine(cluster).sync(base)
+    assert [(o.kind, o.action) for o in by_name(result)["chat-grpc"].objects] == [
+        ("ConfigMap", "unchanged"), ("Service", "unchanged"), ("Deployment", "update")]
+    back = live(synced, deployment)
+    assert back is not None and back["spec"]["replicas"] == deployment.body["spec"]["replicas"] == 2
