@@ -138,15 +138,3 @@ def test_an_unreachable_api_server_exits_3_in_one_line(built: Path, tmp_path: Pa
     assert done.stderr.startswith("wlc: cluster error:") and "cannot reach the API server" in done.stderr
     assert "Traceback" not in done.stderr
 
-
-def test_only_the_cluster_package_imports_kubernetes() -> None:
-    import ast
-    offenders = []
-    for path in sorted((REPO / "compiler").rglob("*.py")):
-        if (REPO / "compiler" / "cluster") in path.parents:
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
-            offenders += [f"{path.relative_to(REPO)}: {n}" for n in names if n.split(".")[0] == "kubernetes"]
-    assert offenders == []
