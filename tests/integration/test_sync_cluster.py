@@ -199,21 +199,25 @@ def test_objects_with_other_tools_markers_are_never_pruned(cluster: Cluster, bas
                                          {"meta.helm.sh/release-name": "r"}),
              "argo": ({}, {"argocd.argoproj.io/tracking-id": "app:/Service:runai-nlp/argo"}),
              "flux": ({"kustomize.toolkit.fluxcd.io/name": "apps"}, {})}
-    items = [{"apiVersion": "v1", "kind": "Service", "metadata": {
+    items: list[dict[str, Any]] = [{"apiVersion": "v1", "kind": "Service", "metadata": {
         "name": f"stray-{tool}", "namespace": chat.namespace, "annotations": annotations,
         "labels": {"app.kubernetes.io/managed-by": "wlc", "applyset.kubernetes.io/part-of": chat.applyset, **labels}},
         "spec": {"ports": [{"port": 80}]}} for tool, (labels, annotations) in marks.items()]
     cluster.kubectl("apply", "--server-side", "--field-manager=wlc", "-f", "-",
                     input=json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    copied = {**items[0], "metadata": {**items[0]["metadata"], "name": "stray-copied"}}  # wlc's labels, not its apply
+    cluster.kubectl("apply", "--server-side", "--field-manager=some-operator", "-f", "-", input=json.dumps(copied))
     result = make_engine(cluster).sync(base)
     actions = {o.name: (o.action, o.message) for o in by_name(result)["chat-grpc"].objects}
     assert actions["stray-plain"] == ("prune", "")
+    assert actions["stray-copied"][0] == "refused" and "never applied it" in actions["stray-copied"][1]
     for tool, name in [("Helm", "stray-helm"), ("Argo CD", "stray-argo"), ("Flux", "stray-flux")]:
         assert actions[name][0] == "refused" and tool in actions[name][1]
     left = cluster.kubectl_json("get", "services", "-n", chat.namespace, "-l",
                                 f"applyset.kubernetes.io/part-of={chat.applyset}")["items"]
-    assert sorted(s["metadata"]["name"] for s in left) == ["chat-grpc", "stray-argo", "stray-flux", "stray-helm"]
-    cluster.kubectl("delete", "service", "-n", chat.namespace, "stray-helm", "stray-argo", "stray-flux")
+    assert sorted(s["metadata"]["name"] for s in left) == [
+        "chat-grpc", "stray-argo", "stray-copied", "stray-flux", "stray-helm"]
+    cluster.kubectl("delete", "service", "-n", chat.namespace, "stray-helm", "stray-argo", "stray-flux", "stray-copied")
 
 
 def test_the_mass_delete_guard_and_an_empty_bundle_delete_nothing(
