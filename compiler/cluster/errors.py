@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..problems import WlcError
@@ -51,7 +52,11 @@ class MissingKind(PermanentError):
 def from_status(status: int, body: bytes | str | None, what: str) -> ClusterError:
     """The exception for a non-2xx response; ``body`` is the API server's Status object."""
     message, reason, causes = _parse_status(body)
+    if causes:  # the server's message repeats the whole invalid value; its causes name the fields
+        message = "; ".join(causes)
     text = f"{what}: {status} {reason or 'error'}: {message}" if message else f"{what}: HTTP {status}"
+    if any("immutable" in c for c in causes):
+        text += " (delete-and-recreate is not built yet: delete the object by hand to re-create it)"
     if status in TEMPORARY_STATUS:
         return TemporaryError(text, status, reason, causes)
     if status == 404:
@@ -81,5 +86,11 @@ def _parse_status(body: bytes | str | None) -> tuple[str, str, tuple[str, ...]]:
     if not isinstance(data, dict):
         return "", "", ()
     details = data.get("details") if isinstance(data.get("details"), dict) else {}
-    causes = tuple(str(c.get("message", "")) for c in (details or {}).get("causes") or [] if isinstance(c, dict))
+    causes = tuple(": ".join(_short(str(c[k])) for k in ("field", "message") if c.get(k))
+                   for c in (details or {}).get("causes") or [] if isinstance(c, dict))
     return str(data.get("message", "")), str(data.get("reason", "")), causes
+
+
+def _short(message: str) -> str:
+    """A cause without the whole invalid value the server repeats (a Job template is kilobytes)."""
+    return re.sub(r"Invalid value: .*: ", "", message) if len(message) > 200 else message

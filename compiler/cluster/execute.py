@@ -85,9 +85,6 @@ def apply_workload(kube: Kube, p: Planned) -> None:
             current = parent_op
             kube.apply(cm, parent_body(runs.annotate(w.parent.body, w.spec_hash, done), new), force=True)
     except errors.ClusterError as err:
-        if any("immutable" in c for c in err.causes):
-            err = errors.PermanentError(f"{err} (delete-and-recreate of immutable objects is not built yet: delete "
-                                        f"the {current.kind} by hand to re-create it)")
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")
 

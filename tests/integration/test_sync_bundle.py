@@ -114,10 +114,11 @@ def test_ownership_needs_labels_manager_and_no_foreign_marker() -> None:
 def test_client_failures_become_wlc_errors_temporary_or_permanent() -> None:
     from compiler.cluster import errors
     status = json.dumps({"kind": "Status", "reason": "Invalid", "message": "Job.batch \"x\" is invalid",
-                         "details": {"causes": [{"message": "field is immutable"}]}})
+                         "details": {"causes": [{"field": "spec.template", "message": "field is immutable"}]}})
     invalid = errors.from_status(422, status, "apply Job x")
     assert isinstance(invalid, errors.PermanentError) and not invalid.temporary
-    assert invalid.causes == ("field is immutable",) and "422 Invalid" in str(invalid)
+    assert invalid.causes == ("spec.template: field is immutable",)
+    assert str(invalid).startswith("apply Job x: 422 Invalid: spec.template: field is immutable (delete-and-recreate")
     assert isinstance(errors.from_status(404, None, "get"), errors.NotFound)
     assert isinstance(errors.from_status(409, b"{}", "apply"), errors.Conflict)
     for code in (429, 500, 503):

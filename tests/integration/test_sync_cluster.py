@@ -346,3 +346,19 @@ def test_a_hand_edit_of_an_owned_field_is_put_back(cluster: Cluster, base: sourc
         ("ConfigMap", "unchanged"), ("Service", "unchanged"), ("Deployment", "update")]
     back = live(synced, deployment)
     assert back is not None and back["spec"]["replicas"] == deployment.body["spec"]["replicas"] == 2
+
+
+def test_a_changed_job_template_fails_that_workload_and_says_why(cluster: Cluster, base: source.Bundle,
+                                                                 synced: kube.Kube) -> None:
+    def new_image(members: list[source.DesiredObject]) -> list[source.DesiredObject]:
+        for m in members:
+            if m.kind == "Job":
+                m.body["spec"]["template"]["spec"]["containers"][0]["image"] = "busybox:1.37"
+        return members
+
+    result = make_engine(cluster).sync(edited(base, "tokenizer-batch", new_image))
+    failed = by_name(result)["tokenizer-batch"]
+    assert not result.ok and failed.action == "failed"
+    assert "spec.template: field is immutable (delete-and-recreate is not built yet" in failed.message
+    assert len(failed.message) < 300
+    assert {w.action for w in result.workloads if w.name != "tokenizer-batch"} == {"unchanged"}
