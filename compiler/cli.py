@@ -252,6 +252,8 @@ def _cluster_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Refuse to delete more workloads than this in one sync."),
         click.option("--max-delete-share", type=click.FloatRange(0, 1), default=0.5, show_default=True,
                      help="Refuse to delete more than this share of wlc's workloads in the cluster."),
+        click.option("--concurrency", type=click.IntRange(min=1, max=32), default=4, show_default=True,
+                     help="Workloads synced at the same time."),
         click.option("--no-create-namespaces", is_flag=True,
                      help="Refuse workloads whose namespace does not exist instead of creating it."),
     ]
@@ -280,10 +282,10 @@ def _cluster_run(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None
     return EXIT_OK if result.ok else EXIT_CLUSTER
 
 
-def _limits(allow_mass_delete: bool, max_delete: int, max_delete_share: float,
+def _limits(allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
             no_create_namespaces: bool) -> dict[str, Any]:
-    return {"allow_mass_delete": allow_mass_delete, "max_delete": max_delete,
-            "max_delete_share": max_delete_share, "create_namespaces": not no_create_namespaces}
+    return {"allow_mass_delete": allow_mass_delete, "max_delete": max_delete, "max_delete_share": max_delete_share,
+            "concurrency": concurrency, "create_namespaces": not no_create_namespaces}
 
 
 @main.command(name="sync")
@@ -291,8 +293,8 @@ def _limits(allow_mass_delete: bool, max_delete: int, max_delete_share: float,
 @click.option("--dry-run", is_flag=True, help="Plan only (server-side dry run): write nothing.")
 @guarded
 def sync_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, context: str | None, fmt: str,
-             allow_mass_delete: bool, max_delete: int, max_delete_share: float, no_create_namespaces: bool,
-             dry_run: bool) -> int:
+             allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
+             no_create_namespaces: bool, dry_run: bool) -> int:
     """Apply a bundle to the cluster: server-side apply (field manager wlc), parent first,
     prune what the bundle no longer has, delete workloads that left it. Only objects wlc
     owns are changed; unchanged objects are not written.
@@ -304,7 +306,7 @@ def sync_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, co
       wlc build --out build && wlc sync --bundle build --overlay base
     """
     return _cluster_run(bundle_dir, overlay, kubeconfig, context, fmt, dry_run, False,
-                        _limits(allow_mass_delete, max_delete, max_delete_share, no_create_namespaces))
+                        _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, no_create_namespaces))
 
 
 @main.command(name="plan")
@@ -312,8 +314,8 @@ def sync_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, co
 @click.option("--all", "verbose", is_flag=True, help="List unchanged workloads and objects too.")
 @guarded
 def plan_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, context: str | None, fmt: str,
-             allow_mass_delete: bool, max_delete: int, max_delete_share: float, no_create_namespaces: bool,
-             verbose: bool) -> int:
+             allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
+             no_create_namespaces: bool, verbose: bool) -> int:
     """Show what `wlc sync` would do, per workload and object: create, update, unchanged,
     prune, conflict, refused, failed (from a server-side dry run; nothing is written).
 
@@ -323,7 +325,7 @@ def plan_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, co
       wlc plan --bundle build --format json
     """
     return _cluster_run(bundle_dir, overlay, kubeconfig, context, fmt, True, verbose,
-                        _limits(allow_mass_delete, max_delete, max_delete_share, no_create_namespaces))
+                        _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, no_create_namespaces))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ are not written.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,8 @@ class Options:
     max_delete: int = 10
     max_delete_share: float = 0.5
     delete_timeout: float = 120.0
+    #: workloads planned and applied at the same time (each one's own steps stay in order)
+    concurrency: int = 4
 
 
 class Engine:
@@ -56,20 +59,24 @@ class Engine:
         out = Plan(bundle.overlay, dry_run)
         cm = self.kube.resource("", "v1", "ConfigMap")
         missing, refused = self._namespaces(bundle, out, dry_run)
-        for w in bundle.workloads:
+        def one(w: DesiredWorkload) -> WorkloadPlan:
             wp = WorkloadPlan(w.name, w.namespace, w.applyset)
-            out.workloads.append(wp)
             if w.namespace in refused:
                 wp.fail("refused", f"namespace {w.namespace} does not exist and creating namespaces is off")
-                continue
+                return wp
             planned = self._plan_workload(w, wp, cm, w.namespace in missing and dry_run)
             if planned is not None and not dry_run:
                 execute.apply_workload(self.kube, planned)
             wp.settle()
-        for gone in self._gone(bundle, out, cm):
-            out.workloads.append(gone.plan)
-            if not dry_run and gone.plan.action == "prune":
-                execute.delete_workload(self.kube, gone, self.options.delete_timeout)
+            return wp
+
+        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:  # workloads are independent
+            out.workloads.extend(pool.map(one, bundle.workloads))
+        gone = self._gone(bundle, out, cm)
+        out.workloads.extend(g.plan for g in gone)
+        doomed = [g for g in gone if g.plan.action == "prune"] if not dry_run else []
+        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
+            list(pool.map(lambda g: execute.delete_workload(self.kube, g, self.options.delete_timeout), doomed))
         out.metrics = self.metrics
         return out
 

@@ -69,7 +69,8 @@ def apply_workload(kube: Kube, p: Planned) -> None:
     try:
         uid = p.parent_uid
         if parent_op.action != "unchanged" or union != new:
-            uid = str(kube.apply(cm, parent_body(p.parent_body, union), force=True)["metadata"]["uid"])
+            body = parent_body(p.parent_body, union)
+            uid = str(kube.apply(cm, body, force=parent_op.owned)["metadata"]["uid"])
         assert uid is not None
         for op, m in zip(member_ops, w.members):
             current = op

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,7 @@ class Kube:
         self.api = kclient.ApiClient(configuration)
         self.timeout = timeout
         self.metrics: Counter[str] = Counter()
+        self._lock = threading.Lock()  # workloads are synced from several threads
         self._groups: dict[tuple[str, str], dict[str, Resource] | None] = {}
 
     def close(self) -> None:
@@ -82,10 +84,11 @@ class Kube:
         """Send one request; the decoded JSON answer, or a ClusterError."""
         url_query = ("?" + urlencode(query)) if query else ""
         headers = {"Accept": "application/json", "Content-Type": content_type}
-        self.metrics["requests"] += 1
-        self.metrics[f"requests.{method}"] += 1
-        if method != "GET" and not (query or {}).get("dryRun"):
-            self.metrics["writes"] += 1
+        with self._lock:
+            self.metrics["requests"] += 1
+            self.metrics[f"requests.{method}"] += 1
+            if method != "GET" and not (query or {}).get("dryRun"):
+                self.metrics["writes"] += 1
         try:
             _m, url, hdrs, _b, _p = self.api.param_serialize(method, path, header_params=headers,
                                                              auth_settings=["BearerToken"])
@@ -105,7 +108,9 @@ class Kube:
         """The REST resource of a kind; MissingKind when the cluster does not serve it."""
         key = (group, version)
         if key not in self._groups:
-            self._groups[key] = self._discover(group, version)
+            discovered = self._discover(group, version)
+            with self._lock:
+                self._groups[key] = discovered
         found = (self._groups[key] or {}).get(kind)
         if found is None:
             gv = f"{group}/{version}" if group else version
