@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import applyset_id
-from . import errors, execute, runs
+from . import errors, execute, fields, runs
 from .execute import Planned, with_owner
 from .kube import Kube, Resource
 from .ownership import comparable, group_kinds, split_group_kind, why_not_owned
@@ -165,9 +165,13 @@ class Engine:
         reason = why_not_owned(live, w.applyset, is_parent=False, parent_uid=parent_uid)
         if reason is not None:
             return _object_plan(m, "conflict", reason, live)
+        body = fields.desired_body(m, w, live)
         if parent_uid is None:
-            return _object_plan(m, "update", "the parent is re-created: new ownerReference", live, owned=True)
-        return self._dry_run(m, res, with_owner(m.body, w.parent.name, parent_uid), live)
+            found = _object_plan(m, "update", "the parent is re-created: new ownerReference", live, owned=True)
+        else:
+            found = self._dry_run(m, res, with_owner(body, w.parent.name, parent_uid), live)
+        found.body = body
+        return found
 
     def _dry_create(self, obj: DesiredObject, res: Resource) -> ObjectPlan:
         """A create, validated by the server first (a workload with an invalid object applies nothing)."""

@@ -75,7 +75,8 @@ def apply_workload(kube: Kube, p: Planned) -> None:
         for op, m in zip(member_ops, w.members):
             current = op
             if op.action in ("create", "update"):
-                applied = kube.apply(p.resources[m.group_kind], with_owner(m.body, w.parent.name, uid), force=op.owned)
+                body = op.body if op.body is not None else m.body
+                applied = kube.apply(p.resources[m.group_kind], with_owner(body, w.parent.name, uid), force=op.owned)
                 if runs.is_run(m):
                     done[runs.key(m)] = str(applied["metadata"]["uid"])
         prunes = [o for o in wp.objects[1 + len(w.members):] if o.action == "prune" and o.live is not None]

@@ -26,6 +26,8 @@ class ObjectPlan:
     #: filled when planned: the live object, and the body to apply (with ownerReference)
     live: dict[str, Any] | None = field(default=None, repr=False)
     owned: bool = False
+    #: the body to apply when it is not the bundle's (a field left to a controller)
+    body: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def group_kind(self) -> str:

@@ -362,3 +362,25 @@ def test_a_changed_job_template_fails_that_workload_and_says_why(cluster: Cluste
     assert "spec.template: field is immutable (delete-and-recreate is not built yet" in failed.message
     assert len(failed.message) < 300
     assert {w.action for w in result.workloads if w.name != "tokenizer-batch"} == {"unchanged"}
+
+
+def test_replicas_set_for_an_hpa_are_not_put_back(cluster: Cluster, base: source.Bundle, synced: kube.Kube) -> None:
+    ranker = workload(base, "ranker-serving")  # a Deployment and the HPA that scales it
+    deployment = next(m for m in ranker.members if m.kind == "Deployment")
+    assert "replicas" not in deployment.body["spec"]  # the compiler leaves them to the HPA; a bundle may not
+
+    def two_replicas(members: list[source.DesiredObject]) -> list[source.DesiredObject]:
+        for m in members:
+            if m.kind == "Deployment":
+                m.body["spec"]["replicas"] = 2
+        return members
+
+    with_replicas = edited(base, "ranker-serving", two_replicas)
+    assert make_engine(cluster).sync(with_replicas).ok
+    cluster.kubectl("scale", "deployment", "-n", ranker.namespace, deployment.name, "--replicas=5")  # as the HPA does
+    again = make_engine(cluster)
+    result = again.sync(with_replicas)
+    assert result.ok and by_name(result)["ranker-serving"].action == "unchanged", plan.render_text(result)
+    assert again.metrics["writes"] == 0
+    scaled = live(synced, deployment)
+    assert scaled is not None and scaled["spec"]["replicas"] == 5
