@@ -254,6 +254,9 @@ def _cluster_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Refuse to delete more than this share of wlc's workloads in the cluster."),
         click.option("--concurrency", type=click.IntRange(min=1, max=32), default=4, show_default=True,
                      help="Workloads synced at the same time."),
+        click.option("--namespace", "namespaces", multiple=True,
+                     help="Only workloads in these namespaces are the bundle's to delete (repeatable; "
+                     "default: every wlc workload in the cluster)."),
         click.option("--no-create-namespaces", is_flag=True,
                      help="Refuse workloads whose namespace does not exist instead of creating it."),
     ]
@@ -283,9 +286,10 @@ def _cluster_run(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None
 
 
 def _limits(allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
-            no_create_namespaces: bool) -> dict[str, Any]:
+            namespaces: tuple[str, ...], no_create_namespaces: bool) -> dict[str, Any]:
     return {"allow_mass_delete": allow_mass_delete, "max_delete": max_delete, "max_delete_share": max_delete_share,
-            "concurrency": concurrency, "create_namespaces": not no_create_namespaces}
+            "concurrency": concurrency, "namespaces": tuple(sorted(set(namespaces))),
+            "create_namespaces": not no_create_namespaces}
 
 
 @main.command(name="sync")
@@ -294,7 +298,7 @@ def _limits(allow_mass_delete: bool, max_delete: int, max_delete_share: float, c
 @guarded
 def sync_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, context: str | None, fmt: str,
              allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
-             no_create_namespaces: bool, dry_run: bool) -> int:
+             namespaces: tuple[str, ...], no_create_namespaces: bool, dry_run: bool) -> int:
     """Apply a bundle to the cluster: server-side apply (field manager wlc), parent first,
     prune what the bundle no longer has, delete workloads that left it. Only objects wlc
     owns are changed; unchanged objects are not written.
@@ -306,7 +310,8 @@ def sync_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, co
       wlc build --out build && wlc sync --bundle build --overlay base
     """
     return _cluster_run(bundle_dir, overlay, kubeconfig, context, fmt, dry_run, False,
-                        _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, no_create_namespaces))
+                        _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, namespaces,
+                                no_create_namespaces))
 
 
 @main.command(name="plan")
@@ -315,7 +320,7 @@ def sync_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, co
 @guarded
 def plan_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, context: str | None, fmt: str,
              allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
-             no_create_namespaces: bool, verbose: bool) -> int:
+             namespaces: tuple[str, ...], no_create_namespaces: bool, verbose: bool) -> int:
     """Show what `wlc sync` would do, per workload and object: create, update, unchanged,
     prune, conflict, refused, failed (from a server-side dry run; nothing is written).
 
@@ -325,7 +330,8 @@ def plan_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, co
       wlc plan --bundle build --format json
     """
     return _cluster_run(bundle_dir, overlay, kubeconfig, context, fmt, True, verbose,
-                        _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, no_create_namespaces))
+                        _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, namespaces,
+                                no_create_namespaces))
 
 
 if __name__ == "__main__":  # pragma: no cover

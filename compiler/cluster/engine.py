@@ -37,6 +37,9 @@ class Options:
     delete_timeout: float = 120.0
     #: workloads planned and applied at the same time (each one's own steps stay in order)
     concurrency: int = 4
+    #: the namespaces whose wlc workloads this bundle owns (empty: the whole cluster); a workload
+    #: outside them is never deleted as "gone from the bundle"
+    namespaces: tuple[str, ...] = ()
 
 
 class Engine:
@@ -211,7 +214,9 @@ class Engine:
     # -- workloads gone from the bundle ------------------------------------------------------------
 
     def _gone(self, bundle: Bundle, out: Plan, cm: Resource) -> list[execute.Gone]:
-        parents = self.kube.list(cm, "", f"{L.MANAGED_BY}={L.MANAGED_BY_VALUE},{L.APPLYSET_ID}")
+        selector = f"{L.MANAGED_BY}={L.MANAGED_BY_VALUE},{L.APPLYSET_ID}"
+        scope = self.options.namespaces
+        parents = [p for ns in (scope or ("",)) for p in self.kube.list(cm, ns, selector)]
         wanted = {(w.namespace, w.parent.name) for w in bundle.workloads}
         gone = [p for p in parents if (p["metadata"].get("namespace"), p["metadata"]["name"]) not in wanted]
         if not gone:

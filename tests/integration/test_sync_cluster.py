@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from controlplane import Cluster
 
+from compiler import emit
 from compiler.bundle import applyset_id
 from compiler.cluster import engine, kube, plan, source
 
@@ -25,8 +26,36 @@ pytestmark = pytest.mark.cluster
 REPO = Path(__file__).resolve().parents[2]
 
 
+PREFIX = "s17-"  # this module's namespaces: other cluster tests apply wlc objects into the examples' own
+EXTRA_NS = "sync17-new"
+
+
 def make_engine(cluster: Cluster, **options: Any) -> engine.Engine:
-    return engine.Engine(kube.Kube(kube.load_configuration(str(cluster.kubeconfig))), engine.Options(**options))
+    scope = {"namespaces": tuple(sorted({f"{PREFIX}{ns}" for ns in NAMESPACES} | {EXTRA_NS}))}
+    return engine.Engine(kube.Kube(kube.load_configuration(str(cluster.kubeconfig))),
+                         engine.Options(**(scope | options)))
+
+
+NAMESPACES = ("runai-nlp", "runai-recsys", "team-vision")
+
+
+def write_bundle(bundle: source.Bundle, folder: Path) -> Path:
+    """The bundle as `wlc build` lays it out, with index and hashes (of a Bundle value)."""
+    entries = []
+    for w in bundle.workloads:
+        docs = [emit.dump_document(o.body) for o in (w.parent, *w.members)]
+        rel = f"{w.namespace}/{w.name}.yaml"
+        (folder / bundle.overlay / w.namespace).mkdir(parents=True, exist_ok=True)
+        (folder / bundle.overlay / rel).write_text("".join(docs))
+        entries.append({"name": w.name, "namespace": w.namespace, "project": w.project, "type": w.type,
+                        "source": w.source, "file": rel, "active": w.active, "specHash": w.spec_hash,
+                        "applyset": w.applyset, "fileHash": emit.text_hash("".join(docs)),
+                        "objects": [{"group": o.group, "version": o.version, "kind": o.kind, "namespace": o.namespace,
+                                     "name": o.name, "hash": emit.text_hash(d)}
+                                    for o, d in zip((w.parent, *w.members), docs)]})
+    (folder / bundle.overlay / "index.json").write_text(json.dumps(
+        {"apiVersion": "wlc.dev/v1alpha1", "kind": "BundleIndex", "overlay": bundle.overlay, "workloads": entries}))
+    return folder
 
 
 def without(bundle: source.Bundle, *names: str) -> source.Bundle:
@@ -43,6 +72,19 @@ def edited(bundle: source.Bundle, name: str,
             w = dataclasses.replace(w, members=tuple(members))
         out.append(w)
     return dataclasses.replace(bundle, workloads=tuple(out))
+
+
+def moved(w: source.DesiredWorkload, namespace: str) -> source.DesiredWorkload:
+    """The workload as if built into another namespace (its ApplySet id follows the parent)."""
+    aid = applyset_id(w.parent.name, namespace, "ConfigMap", "")
+
+    def move(obj: source.DesiredObject, label: str) -> source.DesiredObject:
+        body = copy.deepcopy(obj.body)
+        body["metadata"]["namespace"] = namespace
+        body["metadata"]["labels"][label] = aid
+        return dataclasses.replace(obj, namespace=namespace, body=body)
+    return dataclasses.replace(w, namespace=namespace, applyset=aid, parent=move(w.parent, "applyset.kubernetes.io/id"),
+                               members=tuple(move(m, "applyset.kubernetes.io/part-of") for m in w.members))
 
 
 def workload(bundle: source.Bundle, name: str) -> source.DesiredWorkload:
@@ -74,7 +116,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def base(built: Path) -> source.Bundle:
-    return source.read_bundle(built)
+    """The base build, every workload moved into this module's own namespace."""
+    bundle = source.read_bundle(built)
+    assert {w.namespace for w in bundle.workloads} == set(NAMESPACES)
+    return dataclasses.replace(bundle, workloads=tuple(moved(w, PREFIX + w.namespace) for w in bundle.workloads))
+
+
+@pytest.fixture(scope="module")
+def on_disk(base: source.Bundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_bundle(base, tmp_path_factory.mktemp("moved"))
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +160,7 @@ def test_every_example_workload_syncs_and_a_second_sync_writes_nothing(
     assert again.metrics["requests.PATCH"] > 0  # the dry runs that showed it
 
 
-def test_plan_shows_an_update_and_writes_nothing(cluster: Cluster, base: source.Bundle, built: Path,
+def test_plan_shows_an_update_and_writes_nothing(cluster: Cluster, base: source.Bundle, on_disk: Path,
                                                  synced: kube.Kube) -> None:
     def more_replicas(members: list[source.DesiredObject]) -> list[source.DesiredObject]:
         for m in members:
@@ -127,8 +177,10 @@ def test_plan_shows_an_update_and_writes_nothing(cluster: Cluster, base: source.
     assert planner.metrics["writes"] == 0
     deployment = live(synced, workload(base, "chat-grpc").members[-1])
     assert deployment is not None and deployment["spec"]["replicas"] == 2
-    done = subprocess.run([sys.executable, "-m", "compiler.cli", "plan", "--bundle", str(built), "--kubeconfig",
-                           str(cluster.kubeconfig), "--format", "json"], check=False, capture_output=True, text=True)
+    scope = [f"--namespace={PREFIX}{ns}" for ns in NAMESPACES]
+    done = subprocess.run([sys.executable, "-m", "compiler.cli", "plan", "--bundle", str(on_disk), "--kubeconfig",
+                           str(cluster.kubeconfig), "--format", "json", *scope],
+                          check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["summary"]["unchanged"] == 19 and report["metrics"]["writes"] == 0
@@ -252,12 +304,14 @@ def test_a_missing_crd_fails_only_that_workload(cluster: Cluster, base: source.B
     assert {w.action for w in result.workloads if w.name != "chat-grpc"} == {"unchanged"}
 
 
-def test_a_tampered_bundle_applies_nothing(cluster: Cluster, built: Path, tmp_path: Path, synced: kube.Kube) -> None:
+def test_a_tampered_bundle_applies_nothing(cluster: Cluster, on_disk: Path, tmp_path: Path,
+                                          synced: kube.Kube) -> None:
     folder = tmp_path / "tampered"
-    shutil.copytree(built, folder)
-    target = folder / "base" / "runai-nlp" / "chat-grpc.yaml"
+    shutil.copytree(on_disk, folder)
+    assert source.read_bundle(folder).workloads  # as written, it reads back
+    target = folder / "base" / f"{PREFIX}runai-nlp" / "chat-grpc.yaml"
     target.write_text(target.read_text().replace("replicas: 2", "replicas: 7"))
-    (folder / "base" / "runai-nlp" / "eval-sweep.yaml").unlink()
+    (folder / "base" / f"{PREFIX}runai-nlp" / "eval-sweep.yaml").unlink()
     before = cluster.kubectl_json("get", "configmaps,deployments", "-A", "-l", "app.kubernetes.io/managed-by=wlc")
     done = subprocess.run([sys.executable, "-m", "compiler.cli", "sync", "--bundle", str(folder), "--kubeconfig",
                            str(cluster.kubeconfig)], check=False, capture_output=True, text=True)
@@ -303,38 +357,25 @@ def test_a_finished_job_deleted_by_its_ttl_is_not_run_again(cluster: Cluster, ba
     assert created is not None and created["metadata"]["uid"] != before["metadata"]["uid"]
 
 
-def moved(w: source.DesiredWorkload, namespace: str) -> source.DesiredWorkload:
-    """The workload as if built into another namespace (its ApplySet id follows the parent)."""
-    aid = applyset_id(w.parent.name, namespace, "ConfigMap", "")
-
-    def move(obj: source.DesiredObject, label: str) -> source.DesiredObject:
-        body = copy.deepcopy(obj.body)
-        body["metadata"]["namespace"] = namespace
-        body["metadata"]["labels"][label] = aid
-        return dataclasses.replace(obj, namespace=namespace, body=body)
-    return dataclasses.replace(w, namespace=namespace, applyset=aid, parent=move(w.parent, "applyset.kubernetes.io/id"),
-                               members=tuple(move(m, "applyset.kubernetes.io/part-of") for m in w.members))
-
-
 def test_missing_namespaces_are_created_first_or_refused(cluster: Cluster, base: source.Bundle,
                                                          synced: kube.Kube) -> None:
-    extra = moved(workload(base, "chat-grpc"), "sync17-new")
+    extra = moved(workload(base, "chat-grpc"), EXTRA_NS)
     bigger = dataclasses.replace(base, workloads=(*base.workloads, extra))
     namespaces = synced.resource("", "v1", "Namespace")
     refused = make_engine(cluster, create_namespaces=False).sync(bigger)
-    assert {w.action for w in refused.workloads if w.namespace != "sync17-new"} == {"unchanged"}
-    assert [w.action for w in refused.workloads if w.namespace == "sync17-new"] == ["refused"]
+    assert {w.action for w in refused.workloads if w.namespace != EXTRA_NS} == {"unchanged"}
+    assert [w.action for w in refused.workloads if w.namespace == EXTRA_NS] == ["refused"]
     planner = make_engine(cluster)
-    planned = [w for w in planner.plan(bigger).workloads if w.namespace == "sync17-new"]
+    planned = [w for w in planner.plan(bigger).workloads if w.namespace == EXTRA_NS]
     assert [w.action for w in planned] == ["create"] and planner.metrics["writes"] == 0
-    assert synced.get(namespaces, "", "sync17-new") is None
+    assert synced.get(namespaces, "", EXTRA_NS) is None
     assert make_engine(cluster).sync(bigger).ok
-    created = synced.get(namespaces, "", "sync17-new")
+    created = synced.get(namespaces, "", EXTRA_NS)
     assert created is not None and created["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "wlc"
     assert all(live(synced, o) is not None for o in (extra.parent, *extra.members))
     back = make_engine(cluster).sync(base)
-    assert [w.action for w in back.workloads if w.namespace == "sync17-new"] == ["prune"]
-    assert live(synced, extra.parent) is None and synced.get(namespaces, "", "sync17-new") is not None
+    assert [w.action for w in back.workloads if w.namespace == EXTRA_NS] == ["prune"]
+    assert live(synced, extra.parent) is None and synced.get(namespaces, "", EXTRA_NS) is not None
 
 
 def test_a_hand_edit_of_an_owned_field_is_put_back(cluster: Cluster, base: source.Bundle, synced: kube.Kube) -> None:
