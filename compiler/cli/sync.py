@@ -1,0 +1,110 @@
+"""`wlc sync` and `wlc plan` (issue 17): the cluster side, imported only when these commands run,
+so that `wlc build` never loads the kubernetes client."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path as FsPath
+from typing import Any
+
+import click
+
+from .. import report
+from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, guarded
+
+
+def _cluster_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--bundle", "bundle_dir", required=True, type=click.Path(file_okay=False, path_type=FsPath),
+                     help="A bundle folder written by `wlc build --out DIR` (DIR or DIR/<overlay>)."),
+        click.option("--overlay", default=None, help="Use DIR/<NAME> (default: DIR itself or DIR/base)."),
+        click.option("--kubeconfig", default=None, help="Kubeconfig file (default: $KUBECONFIG, "
+                     "~/.kube/config, else the in-cluster service account)."),
+        click.option("--context", default=None, help="Kubeconfig context (default: the current one)."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
+        click.option("--allow-mass-delete", is_flag=True, help="Approve deleting more workloads than the limits."),
+        click.option("--max-delete", type=click.IntRange(min=0), default=10, show_default=True,
+                     help="Refuse to delete more workloads than this in one sync."),
+        click.option("--max-delete-share", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+                     help="Refuse to delete more than this share of wlc's workloads in the cluster."),
+        click.option("--concurrency", type=click.IntRange(min=1, max=32), default=4, show_default=True,
+                     help="Workloads synced at the same time."),
+        click.option("--namespace", "namespaces", multiple=True,
+                     help="Only workloads in these namespaces are the bundle's to delete (repeatable; "
+                     "default: every wlc workload in the cluster)."),
+        click.option("--no-create-namespaces", is_flag=True,
+                     help="Refuse workloads whose namespace does not exist instead of creating it."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _cluster_run(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, context: str | None,
+                 fmt: str, dry_run: bool, verbose: bool, limits: dict[str, Any]) -> int:
+    from ..cluster import engine, kube, plan, source
+    from ..cluster.errors import ClusterError
+    try:
+        desired = source.read_bundle(bundle_dir, overlay)
+    except source.BundleRefused as refused:
+        click.echo(report.render(refused.problems, "text"), nl=False, err=True)
+        click.echo("wlc: the bundle is refused: nothing applied, nothing pruned", err=True)
+        return EXIT_PROBLEMS
+    try:
+        client = kube.Kube(kube.load_configuration(kubeconfig, context))
+        result = engine.Engine(client, engine.Options(**limits)).run(desired, dry_run=dry_run)
+    except ClusterError as err:
+        click.echo(f"wlc: cluster error: {err}", err=True)
+        return EXIT_CLUSTER
+    click.echo(plan.render_json(result) if fmt == "json" else plan.render_text(result, verbose), nl=False)
+    return EXIT_OK if result.ok else EXIT_CLUSTER
+
+
+def _limits(allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
+            namespaces: tuple[str, ...], no_create_namespaces: bool) -> dict[str, Any]:
+    return {"allow_mass_delete": allow_mass_delete, "max_delete": max_delete, "max_delete_share": max_delete_share,
+            "concurrency": concurrency, "namespaces": tuple(sorted(set(namespaces))),
+            "create_namespaces": not no_create_namespaces}
+
+
+@click.command(name="sync")
+@_cluster_options
+@click.option("--dry-run", is_flag=True, help="Plan only (server-side dry run): write nothing.")
+@guarded
+def sync_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, context: str | None, fmt: str,
+             allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
+             namespaces: tuple[str, ...], no_create_namespaces: bool, dry_run: bool) -> int:
+    """Apply a bundle to the cluster: server-side apply (field manager wlc), parent first,
+    prune what the bundle no longer has, delete workloads that left it. Only objects wlc
+    owns are changed; unchanged objects are not written.
+
+    \b
+    Exit status: 0 synced, 1 bundle refused (nothing applied), 3 cluster or sync failure
+    (conflicts, refusals, missing CRDs).
+    Example:
+      wlc build --out build && wlc sync --bundle build --overlay base
+    """
+    return _cluster_run(bundle_dir, overlay, kubeconfig, context, fmt, dry_run, False,
+                        _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, namespaces,
+                                no_create_namespaces))
+
+
+@click.command(name="plan")
+@_cluster_options
+@click.option("--all", "verbose", is_flag=True, help="List unchanged workloads and objects too.")
+@guarded
+def plan_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, context: str | None, fmt: str,
+             allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
+             namespaces: tuple[str, ...], no_create_namespaces: bool, verbose: bool) -> int:
+    """Show what `wlc sync` would do, per workload and object: create, update, unchanged,
+    prune, conflict, refused, failed (from a server-side dry run; nothing is written).
+
+    \b
+    Exit status: 0 a sync would succeed, 1 bundle refused, 3 a sync would fail or refuse.
+    Example:
+      wlc plan --bundle build --format json
+    """
+    return _cluster_run(bundle_dir, overlay, kubeconfig, context, fmt, True, verbose,
+                        _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, namespaces,
+                                no_create_namespaces))
+
+

@@ -1,0 +1,279 @@
+"""The sync engine: plan a bundle against the cluster, then apply, prune and delete.
+
+Order per workload: its namespace (created first, or refused by option), the ApplySet parent
+(group-kinds widened to old ∪ new), the members in the bundle's order with an ownerReference to
+the parent, the prune of members the bundle no longer has, and the parent narrowed to the new
+group-kinds. Workloads whose parent is in the cluster but not in the bundle are deleted as one,
+behind the empty-set and mass-delete guards. Only objects wlc provably owns are touched
+(``ownership.why_not_owned``); unchanged objects (server-side dry run equal to the live object)
+are not written.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .. import labels as L
+from ..bundle import applyset_id
+from . import errors, execute, fields, runs
+from .execute import Planned, with_owner
+from .kube import Kube, Resource
+from .ownership import comparable, group_kinds, split_group_kind, why_not_owned
+from .plan import ObjectPlan, Plan, WorkloadPlan
+from .source import Bundle, DesiredObject, DesiredWorkload
+
+
+@dataclass(frozen=True)
+class Options:
+    """What an admin may choose."""
+
+    create_namespaces: bool = True
+    allow_mass_delete: bool = False
+    #: a sync deleting more workloads than this, or more than this share of the workloads wlc
+    #: has in the cluster, is refused unless allow_mass_delete
+    max_delete: int = 10
+    max_delete_share: float = 0.5
+    delete_timeout: float = 120.0
+    #: workloads planned and applied at the same time (each one's own steps stay in order)
+    concurrency: int = 4
+    #: the namespaces whose wlc workloads this bundle owns (empty: the whole cluster); a workload
+    #: outside them is never deleted as "gone from the bundle"
+    namespaces: tuple[str, ...] = ()
+
+
+class Engine:
+    def __init__(self, kube: Kube, options: Options | None = None) -> None:
+        self.kube = kube
+        self.options = options or Options()
+
+    @property
+    def metrics(self) -> dict[str, int]:
+        """Requests sent so far: ``requests``, ``requests.<VERB>``, ``writes``."""
+        return {"requests": 0, "writes": 0, **self.kube.metrics}
+
+    def plan(self, bundle: Bundle) -> Plan:
+        return self.run(bundle, dry_run=True)
+
+    def sync(self, bundle: Bundle) -> Plan:
+        return self.run(bundle, dry_run=False)
+
+    def run(self, bundle: Bundle, dry_run: bool) -> Plan:
+        out = Plan(bundle.overlay, dry_run)
+        cm = self.kube.resource("", "v1", "ConfigMap")
+        missing, refused = self._namespaces(bundle, out, dry_run)
+        def one(w: DesiredWorkload) -> WorkloadPlan:
+            wp = WorkloadPlan(w.name, w.namespace, w.applyset)
+            if w.namespace in refused:
+                wp.fail("refused", f"namespace {w.namespace} does not exist and creating namespaces is off")
+                return wp
+            planned = self._plan_workload(w, wp, cm, w.namespace in missing and dry_run)
+            if planned is not None and not dry_run:
+                execute.apply_workload(self.kube, planned)
+            wp.settle()
+            return wp
+
+        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:  # workloads are independent
+            out.workloads.extend(pool.map(one, bundle.workloads))
+        gone = self._gone(bundle, out, cm)
+        out.workloads.extend(g.plan for g in gone)
+        doomed = [g for g in gone if g.plan.action == "prune"] if not dry_run else []
+        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
+            list(pool.map(lambda g: execute.delete_workload(self.kube, g, self.options.delete_timeout), doomed))
+        out.metrics = self.metrics
+        return out
+
+    # -- namespaces ------------------------------------------------------------------------------
+
+    def _namespaces(self, bundle: Bundle, out: Plan, dry_run: bool) -> tuple[set[str], set[str]]:
+        """(missing namespaces, refused namespaces); creates the missing ones unless dry_run."""
+        ns_res = self.kube.resource("", "v1", "Namespace")
+        missing, refused = set(), set()
+        for ns in sorted({w.namespace for w in bundle.workloads}):
+            if self.kube.get(ns_res, "", ns) is not None:
+                continue
+            if not self.options.create_namespaces:
+                refused.add(ns)
+                continue
+            missing.add(ns)
+            if not dry_run:
+                body = {"apiVersion": "v1", "kind": "Namespace",
+                        "metadata": {"name": ns, "labels": {L.MANAGED_BY: L.MANAGED_BY_VALUE}}}
+                try:
+                    self.kube.apply(ns_res, body, force=False)
+                except errors.ClusterError as err:
+                    out.messages.append(f"namespace {ns}: {err}")
+                    refused.add(ns)
+        return missing, refused
+
+    # -- one workload ----------------------------------------------------------------------------
+
+    def _plan_workload(self, w: DesiredWorkload, wp: WorkloadPlan, cm: Resource,
+                       namespace_missing: bool) -> Planned | None:
+        try:
+            resources = {o.group_kind: self.kube.resource(o.group, o.version, o.kind) for o in (w.parent, *w.members)}
+        except errors.MissingKind as err:
+            wp.fail("failed", f"{err}; nothing of this workload is applied (the others go on)")
+            return None
+        try:
+            return self._compare(w, wp, cm, resources, namespace_missing)
+        except errors.ClusterError as err:
+            wp.fail("failed", str(err))
+            return None
+
+    def _compare(self, w: DesiredWorkload, wp: WorkloadPlan, cm: Resource, resources: dict[str, Resource],
+                 namespace_missing: bool) -> Planned | None:
+        if namespace_missing:  # a dry run cannot ask the server about a namespace that is not there yet
+            wp.objects = [_object_plan(o, "create", "namespace will be created") for o in (w.parent, *w.members)]
+            return Planned(w, wp, resources, set(), None, True, w.parent.body, {})
+        live_parent = self.kube.get(cm, w.namespace, w.parent.name)
+        reason = None if live_parent is None else why_not_owned(live_parent, w.applyset, is_parent=True)
+        owned = live_parent is not None and reason is None
+        old = group_kinds(live_parent) if owned else set()
+        uid = str(live_parent["metadata"]["uid"]) if live_parent is not None and owned else None
+        live = self._live_members(w.namespace, w.applyset, old | w.group_kinds(), resources)
+        done = runs.recorded(live_parent, w.spec_hash) if owned else {}
+        for m in w.members:  # run objects wlc applied are recorded on the parent
+            obj = live.get((m.group_kind, m.name))
+            if runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None:
+                done[runs.key(m)] = str(obj["metadata"]["uid"])
+        parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done), w.group_kinds())
+        if live_parent is None:
+            wp.objects.append(self._dry_create(w.parent, cm))
+        elif reason is not None:
+            wp.objects.append(_object_plan(w.parent, "conflict", reason, live_parent))
+        else:
+            wp.objects.append(self._dry_run(w.parent, cm, parent_body, live_parent))
+        for m in w.members:
+            found = live.pop((m.group_kind, m.name), None)
+            if found is None and runs.key(m) in done and runs.is_run(m):
+                wp.objects.append(_object_plan(m, "unchanged", f"run {done[runs.key(m)]} of spec {w.spec_hash} "
+                                               "finished and was deleted: not run again"))
+                continue
+            wp.objects.append(self._member_plan(m, resources[m.group_kind], found, w, uid))
+        for (gk, name), obj in sorted(live.items()):  # labelled as ours, no longer in the bundle
+            wp.objects.append(_prune_plan(gk, name, obj, w.applyset, uid))
+        if any(o.action == "conflict" for o in wp.objects):
+            wp.fail("conflict", "objects of this name exist and wlc does not own them; nothing of this workload "
+                    "is applied")
+            return None
+        return Planned(w, wp, resources, old, uid, False, parent_body, done)
+
+    def _member_plan(self, m: DesiredObject, res: Resource, live: dict[str, Any] | None, w: DesiredWorkload,
+                     parent_uid: str | None) -> ObjectPlan:
+        if live is None:
+            live = self.kube.get(res, m.namespace, m.name)  # not labelled as ours: free, or someone else's
+            if live is None:
+                return self._dry_create(m, res)
+        reason = why_not_owned(live, w.applyset, is_parent=False, parent_uid=parent_uid)
+        if reason is not None:
+            return _object_plan(m, "conflict", reason, live)
+        body = fields.desired_body(m, w, live)
+        if parent_uid is None:
+            found = _object_plan(m, "update", "the parent is re-created: new ownerReference", live, owned=True)
+        else:
+            found = self._dry_run(m, res, with_owner(body, w.parent.name, parent_uid), live)
+        found.body = body
+        return found
+
+    def _dry_create(self, obj: DesiredObject, res: Resource) -> ObjectPlan:
+        """A create, validated by the server first (a workload with an invalid object applies nothing)."""
+        self.kube.apply(res, obj.body, force=False, dry_run=True)
+        return _object_plan(obj, "create")
+
+    def _dry_run(self, obj: DesiredObject, res: Resource, body: dict[str, Any], live: dict[str, Any]) -> ObjectPlan:
+        after = comparable(self.kube.apply(res, body, force=True, dry_run=True))
+        if after != comparable(live):  # a controller may have written in between: look again
+            again = self.kube.get(res, obj.namespace, obj.name)
+            live = again if again is not None else live
+        action = "unchanged" if after == comparable(live) else "update"
+        return _object_plan(obj, action, "", live, owned=True)
+
+    def _live_members(self, namespace: str, applyset: str, gks: set[str],
+                      resources: dict[str, Resource]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Every object labelled part-of ``applyset`` among ``gks`` in the namespace."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for gk in sorted(gks):
+            res = resources.get(gk) or self._resource_of(gk)
+            if res is None:
+                continue  # a kind the cluster no longer serves holds no objects
+            for item in self.kube.list(res, namespace, f"{L.PART_OF}={applyset}"):
+                found[(gk, str(item["metadata"]["name"]))] = item
+        return found
+
+    def _resource_of(self, gk: str) -> Resource | None:
+        group, kind = split_group_kind(gk)
+        version = self.kube.preferred_version(group)
+        if version is None:
+            return None
+        try:
+            return self.kube.resource(group, version, kind)
+        except errors.MissingKind:
+            return None
+
+    # -- workloads gone from the bundle ------------------------------------------------------------
+
+    def _gone(self, bundle: Bundle, out: Plan, cm: Resource) -> list[execute.Gone]:
+        selector = f"{L.MANAGED_BY}={L.MANAGED_BY_VALUE},{L.APPLYSET_ID}"
+        scope = self.options.namespaces
+        parents = [p for ns in (scope or ("",)) for p in self.kube.list(cm, ns, selector)]
+        wanted = {(w.namespace, w.parent.name) for w in bundle.workloads}
+        gone = [p for p in parents if (p["metadata"].get("namespace"), p["metadata"]["name"]) not in wanted]
+        if not gone:
+            return []
+        if not bundle.workloads:
+            out.messages.append(f"the bundle has no workloads: an empty desired set never prunes "
+                                f"({len(gone)} workload(s) in the cluster kept)")
+            return []
+        plans = [self._gone_plan(p) for p in gone]
+        doomed = [g for g in plans if g.plan.action == "prune"]
+        limit = self.options
+        if doomed and not limit.allow_mass_delete and (
+                len(doomed) > limit.max_delete or len(doomed) / len(parents) > limit.max_delete_share):
+            message = (f"would delete {len(doomed)} of {len(parents)} workload(s) (limit {limit.max_delete} and "
+                       f"{limit.max_delete_share:.0%}); approve with --allow-mass-delete")
+            out.messages.append(message)
+            for g in doomed:
+                g.plan.fail("refused", "mass-delete guard: " + message)
+                for o in g.plan.objects:
+                    o.action = "refused" if o.action == "prune" else o.action
+        return plans
+
+    def _gone_plan(self, parent: dict[str, Any]) -> execute.Gone:
+        meta = parent["metadata"]
+        ns, name = str(meta.get("namespace", "")), str(meta["name"])
+        aid = str((meta.get("labels") or {}).get(L.APPLYSET_ID, ""))
+        workload = str((meta.get("labels") or {}).get(L.WORKLOAD) or name.removesuffix("-applyset"))
+        wp = WorkloadPlan(workload, ns, aid, action="prune", message="no longer in the bundle")
+        reason = why_not_owned(parent, aid, is_parent=True)
+        if reason is None and aid != applyset_id(name, ns, "ConfigMap", ""):
+            reason = f"its {L.APPLYSET_ID} label is not the id of ConfigMap {ns}/{name}"
+        wp.objects.append(ObjectPlan("", "v1", "ConfigMap", ns, name, "prune" if reason is None else "refused",
+                                     reason or "", parent, owned=reason is None))
+        if reason is not None:
+            wp.fail("refused", f"parent not deleted: {reason}")
+            return execute.Gone(wp, parent, {})
+        resources: dict[str, Resource] = {}
+        for gk in sorted(group_kinds(parent)):
+            res = self._resource_of(gk)
+            if res is not None:
+                resources[gk] = res
+        for (gk, mname), obj in sorted(self._live_members(ns, aid, set(resources), resources).items()):
+            wp.objects.append(_prune_plan(gk, mname, obj, aid, str(meta["uid"])))
+        return execute.Gone(wp, parent, resources)
+
+
+def _object_plan(o: DesiredObject, action: str, message: str = "", live: dict[str, Any] | None = None,
+                 owned: bool = False) -> ObjectPlan:
+    return ObjectPlan(o.group, o.version, o.kind, o.namespace, o.name, action, message, live, owned)
+
+
+def _prune_plan(gk: str, name: str, obj: dict[str, Any], applyset: str, parent_uid: str | None) -> ObjectPlan:
+    group, kind = split_group_kind(gk)
+    meta = obj["metadata"]
+    version = str(obj.get("apiVersion", "v1")).rsplit("/", 1)[-1]
+    reason = why_not_owned(obj, applyset, is_parent=False, parent_uid=parent_uid)
+    if reason is not None:
+        return ObjectPlan(group, version, kind, str(meta.get("namespace", "")), name, "refused",
+                          f"not pruned: {reason}", obj)
+    return ObjectPlan(group, version, kind, str(meta.get("namespace", "")), name, "prune", "", obj, owned=True)

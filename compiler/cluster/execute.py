@@ -1,0 +1,128 @@
+"""Carrying out a plan: apply one workload, prune its leftovers, delete a workload as one."""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .. import labels as L
+from ..bundle import sort_key
+from . import errors, runs
+from .kube import Kube, Resource
+from .ownership import why_not_owned
+from .plan import ObjectPlan, WorkloadPlan
+from .source import DesiredWorkload
+
+POLL = 0.25
+
+
+@dataclass
+class Planned:
+    """One workload's plan with what applying it needs."""
+
+    desired: DesiredWorkload
+    plan: WorkloadPlan
+    resources: dict[str, Resource]
+    old_gks: set[str]
+    parent_uid: str | None
+    namespace_missing: bool
+    #: the parent as applied (with the run record), and the runs recorded so far
+    parent_body: dict[str, Any]
+    runs: dict[str, str]
+
+
+@dataclass
+class Gone:
+    """A workload whose parent is in the cluster but not in the bundle."""
+
+    plan: WorkloadPlan
+    parent: dict[str, Any]
+    resources: dict[str, Resource]
+
+
+def with_owner(body: dict[str, Any], parent: str, uid: str) -> dict[str, Any]:
+    """The member with an ownerReference to its ApplySet parent (for the garbage collector)."""
+    out = copy.deepcopy(body)
+    refs = [r for r in out["metadata"].get("ownerReferences") or [] if r.get("name") != parent]
+    refs.append({"apiVersion": "v1", "kind": "ConfigMap", "name": parent, "uid": uid, "blockOwnerDeletion": True})
+    out["metadata"]["ownerReferences"] = refs
+    return out
+
+
+def parent_body(body: dict[str, Any], gks: set[str]) -> dict[str, Any]:
+    out = copy.deepcopy(body)
+    out["metadata"]["annotations"][L.APPLYSET_GKS] = ",".join(sorted(gks))
+    return out
+
+
+def apply_workload(kube: Kube, p: Planned) -> None:
+    """Parent (widened), changed members in order, prune, parent (narrowed). Stops at the first
+    failure: what follows it in the bundle's order is not applied and nothing is pruned."""
+    w, wp = p.desired, p.plan
+    parent_op, member_ops = wp.objects[0], wp.objects[1:1 + len(w.members)]
+    new = w.group_kinds()
+    union = p.old_gks | new
+    cm = p.resources[w.parent.group_kind]
+    current: ObjectPlan = parent_op
+    done = dict(p.runs)
+    try:
+        uid = p.parent_uid
+        if parent_op.action != "unchanged" or union != new:
+            body = parent_body(p.parent_body, union)
+            uid = str(kube.apply(cm, body, force=parent_op.owned)["metadata"]["uid"])
+        assert uid is not None
+        for op, m in zip(member_ops, w.members):
+            current = op
+            if op.action in ("create", "update"):
+                body = op.body if op.body is not None else m.body
+                applied = kube.apply(p.resources[m.group_kind], with_owner(body, w.parent.name, uid), force=op.owned)
+                if runs.is_run(m):
+                    done[runs.key(m)] = str(applied["metadata"]["uid"])
+        prunes = [o for o in wp.objects[1 + len(w.members):] if o.action == "prune" and o.live is not None]
+        for op in sorted(prunes, key=lambda o: sort_key(o.live or {}), reverse=True):
+            current = op
+            _delete(kube, p.resources, op, "Background")
+        if union != new or done != p.runs:
+            current = parent_op
+            kube.apply(cm, parent_body(runs.annotate(w.parent.body, w.spec_hash, done), new), force=True)
+    except errors.ClusterError as err:
+        current.action, current.message = "failed", str(err)
+        wp.fail("failed", f"{current.group_kind} {current.name}: {err}")
+
+
+def _delete(kube: Kube, resources: dict[str, Resource], op: ObjectPlan, propagation: str) -> None:
+    res = resources.get(op.group_kind) or kube.resource(op.group, op.version, op.kind)
+    uid = str(((op.live or {}).get("metadata") or {}).get("uid", ""))
+    kube.delete(res, op.namespace, op.name, uid, propagation)
+
+
+def delete_workload(kube: Kube, gone: Gone, timeout: float) -> None:
+    """Delete the parent with foreground propagation (the garbage collector removes the members
+    first), wait until it is gone, then delete any owned member the collector did not take."""
+    wp, meta = gone.plan, gone.parent["metadata"]
+    ns, name, uid = str(meta.get("namespace", "")), str(meta["name"]), str(meta["uid"])
+    cm = kube.resource("", "v1", "ConfigMap")
+    try:
+        kube.delete(cm, ns, name, uid, "Foreground")
+        _wait_gone(kube, cm, ns, name, uid, timeout)
+        for res in gone.resources.values():
+            for obj in kube.list(res, ns, f"{L.PART_OF}={wp.applyset}"):
+                if why_not_owned(obj, wp.applyset, is_parent=False, parent_uid=uid) is None:
+                    kube.delete(res, ns, str(obj["metadata"]["name"]), str(obj["metadata"]["uid"]), "Background")
+    except errors.ClusterError as err:
+        wp.fail("failed", f"deleting the workload: {err}")
+
+
+def _wait_gone(kube: Kube, cm: Resource, ns: str, name: str, uid: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        live = kube.get(cm, ns, name)
+        if live is None or live["metadata"].get("uid") != uid:
+            return
+        if time.monotonic() > deadline:
+            raise errors.TemporaryError(f"ConfigMap {ns}/{name} still exists {timeout:.0f} s after its foreground "
+                                        "deletion (members waiting on finalizers?)")
+        time.sleep(POLL)
+
+

@@ -1,0 +1,180 @@
+"""The one place that talks to the API server, through the ``kubernetes`` client's transport.
+
+Paths are built from discovery (one request per group-version, cached), bodies are plain dicts,
+every response is checked here and every failure becomes a ``ClusterError``. ``Kube.metrics``
+counts requests by verb and the writes (non-dry-run POST, PATCH, PUT, DELETE).
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import urllib3
+from kubernetes import client as kclient
+from kubernetes import config as kconfig
+
+from .. import labels as L
+from . import errors
+
+APPLY_TYPE = "application/apply-patch+yaml"
+
+
+@dataclass(frozen=True)
+class Resource:
+    group: str
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+    def path(self, namespace: str = "", name: str = "") -> str:
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            base += f"/namespaces/{quote(namespace, safe='')}"
+        base += f"/{self.plural}"
+        return base + (f"/{quote(name, safe='')}" if name else "")
+
+
+def load_configuration(kubeconfig: str | None = None, context: str | None = None) -> kclient.Configuration:
+    """Like kubectl: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else in-cluster."""
+    cfg = kclient.Configuration()
+    path = kubeconfig or os.environ.get("KUBECONFIG") or ""
+    default = Path.home() / ".kube" / "config"
+    try:
+        if path or default.is_file() or not os.environ.get("KUBERNETES_SERVICE_HOST"):
+            kconfig.load_kube_config(config_file=path or str(default), context=context,
+                                     client_configuration=cfg, persist_config=False)  # type: ignore[no-untyped-call]
+        else:
+            kconfig.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
+    except (kconfig.ConfigException, OSError, ValueError, TypeError) as err:
+        raise errors.PermanentError(f"no usable kubeconfig ({path or default}) and not in a cluster: {err}") from None
+    return cfg
+
+
+def _encode(body: Any, content_type: str) -> Any:
+    """The transport JSON-encodes a body itself only for JSON content types."""
+    if body is None or content_type == "application/json":
+        return body
+    return json.dumps(body)
+
+
+class Kube:
+    """A thin, counted REST client for the API server."""
+
+    def __init__(self, configuration: kclient.Configuration, timeout: float = 30.0) -> None:
+        self.api = kclient.ApiClient(configuration)
+        self.timeout = timeout
+        self.metrics: Counter[str] = Counter()
+        self._lock = threading.Lock()  # workloads are synced from several threads
+        self._groups: dict[tuple[str, str], dict[str, Resource] | None] = {}
+
+    def close(self) -> None:
+        self.api.close()  # type: ignore[no-untyped-call]
+
+    # -- transport -----------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, what: str, query: dict[str, str] | None = None,
+                body: Any = None, content_type: str = "application/json") -> Any:
+        """Send one request; the decoded JSON answer, or a ClusterError."""
+        url_query = ("?" + urlencode(query)) if query else ""
+        headers = {"Accept": "application/json", "Content-Type": content_type}
+        with self._lock:
+            self.metrics["requests"] += 1
+            self.metrics[f"requests.{method}"] += 1
+            if method != "GET" and not (query or {}).get("dryRun"):
+                self.metrics["writes"] += 1
+        try:
+            _m, url, hdrs, _b, _p = self.api.param_serialize(method, path, header_params=headers,
+                                                             auth_settings=["BearerToken"])
+            resp = self.api.call_api(method, url + url_query, header_params=hdrs,
+                                     body=_encode(body, content_type),
+                                     _request_timeout=self.timeout)
+            data = resp.read()  # type: ignore[no-untyped-call]
+        except (urllib3.exceptions.HTTPError, kclient.ApiException, OSError) as err:  # transport failures
+            raise errors.from_exception(err, what) from None
+        if not 200 <= resp.status < 300:
+            raise errors.from_status(resp.status, data, what)
+        return json.loads(data) if data else {}
+
+    # -- discovery -----------------------------------------------------------------------------
+
+    def resource(self, group: str, version: str, kind: str) -> Resource:
+        """The REST resource of a kind; MissingKind when the cluster does not serve it."""
+        key = (group, version)
+        if key not in self._groups:
+            discovered = self._discover(group, version)
+            with self._lock:
+                self._groups[key] = discovered
+        found = (self._groups[key] or {}).get(kind)
+        if found is None:
+            gv = f"{group}/{version}" if group else version
+            raise errors.MissingKind(f"the cluster does not serve {kind} ({gv}): its CustomResourceDefinition "
+                                     "is not installed")
+        return found
+
+    def _discover(self, group: str, version: str) -> dict[str, Resource] | None:
+        path = f"/apis/{group}/{version}" if group else f"/api/{version}"
+        try:
+            data = self.request("GET", path, f"discovery of {path}")
+        except errors.NotFound:
+            return None
+        out = {}
+        for r in data.get("resources") or []:
+            if "/" not in r.get("name", ""):
+                out[str(r["kind"])] = Resource(group, version, str(r["kind"]), str(r["name"]), bool(r["namespaced"]))
+        return out
+
+    def forget(self, group: str, version: str) -> None:
+        self._groups.pop((group, version), None)
+
+    # -- verbs ---------------------------------------------------------------------------------
+
+    def get(self, res: Resource, namespace: str, name: str) -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] = self.request("GET", res.path(namespace, name), f"get {res.kind} {name}")
+        except errors.NotFound:
+            return None
+        return found
+
+    def list(self, res: Resource, namespace: str, selector: str) -> list[dict[str, Any]]:
+        data = self.request("GET", res.path(namespace), f"list {res.plural}", query={"labelSelector": selector})
+        items: list[dict[str, Any]] = data.get("items") or []
+        for item in items:  # a list's items carry no apiVersion/kind
+            item.setdefault("apiVersion", f"{res.group}/{res.version}" if res.group else res.version)
+            item.setdefault("kind", res.kind)
+        return items
+
+    def apply(self, res: Resource, body: dict[str, Any], force: bool, dry_run: bool = False) -> dict[str, Any]:
+        meta = body["metadata"]
+        query = {"fieldManager": L.FIELD_MANAGER, "force": "true" if force else "false"}
+        if dry_run:
+            query["dryRun"] = "All"
+        out: dict[str, Any] = self.request("PATCH", res.path(meta.get("namespace", ""), meta["name"]),
+                                           f"apply {res.kind} {meta['name']}", query=query, body=body,
+                                           content_type=APPLY_TYPE)
+        return out
+
+    def delete(self, res: Resource, namespace: str, name: str, uid: str, propagation: str) -> None:
+        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation,
+                "preconditions": {"uid": uid}}
+        try:
+            self.request("DELETE", res.path(namespace, name), f"delete {res.kind} {name}", body=body)
+        except errors.NotFound:
+            pass
+
+    def preferred_version(self, group: str) -> str | None:
+        """The version discovery prefers for ``group``; None when the group is not served."""
+        if not group:
+            return "v1"
+        try:
+            data = self.request("GET", f"/apis/{group}", f"discovery of {group}")
+        except errors.NotFound:
+            return None
+        version = (data.get("preferredVersion") or {}).get("version")
+        return str(version) if version else None

@@ -1,0 +1,111 @@
+"""What a sync does (or would do), per workload and object, and how it is printed."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Object and workload actions. A workload's action is its worst object's (failed > refused >
+#: conflict > prune > create > update > unchanged), or its own when the workload as a whole is
+#: created, pruned or refused.
+ACTIONS = ("create", "update", "unchanged", "prune", "conflict", "refused", "failed")
+_SEVERITY = {"unchanged": 0, "update": 1, "create": 2, "prune": 3, "conflict": 4, "refused": 5, "failed": 6}
+BAD = frozenset({"conflict", "refused", "failed"})
+
+
+@dataclass
+class ObjectPlan:
+    group: str
+    version: str
+    kind: str
+    namespace: str
+    name: str
+    action: str
+    message: str = ""
+    #: filled when planned: the live object, and the body to apply (with ownerReference)
+    live: dict[str, Any] | None = field(default=None, repr=False)
+    owned: bool = False
+    #: the body to apply when it is not the bundle's (a field left to a controller)
+    body: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def group_kind(self) -> str:
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"group": self.group, "version": self.version, "kind": self.kind, "namespace": self.namespace,
+               "name": self.name, "action": self.action}
+        return out | ({"message": self.message} if self.message else {})
+
+
+@dataclass
+class WorkloadPlan:
+    name: str
+    namespace: str
+    applyset: str
+    action: str = "unchanged"
+    message: str = ""
+    objects: list[ObjectPlan] = field(default_factory=list)
+
+    def settle(self) -> None:
+        """The workload's action from its objects (keeps prune/refused/failed set as a whole)."""
+        worst = max((o.action for o in self.objects), key=_SEVERITY.__getitem__, default="unchanged")
+        if _SEVERITY[worst] > _SEVERITY[self.action]:
+            self.action = worst
+
+    def fail(self, action: str, message: str) -> None:
+        self.action, self.message = action, message
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "namespace": self.namespace, "applyset": self.applyset,
+                               "action": self.action}
+        if self.message:
+            out["message"] = self.message
+        out["objects"] = [o.as_dict() for o in self.objects]
+        return out
+
+
+@dataclass
+class Plan:
+    overlay: str
+    dry_run: bool
+    workloads: list[WorkloadPlan] = field(default_factory=list)
+    #: problems not of one workload (namespaces, the prune guard)
+    messages: list[str] = field(default_factory=list)
+    metrics: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(w.action in BAD for w in self.workloads) and not self.messages
+
+    def counts(self) -> Counter[str]:
+        return Counter(w.action for w in self.workloads)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"overlay": self.overlay, "dryRun": self.dry_run, "ok": self.ok,
+                "summary": {a: self.counts().get(a, 0) for a in ACTIONS}, "messages": self.messages,
+                "workloads": [w.as_dict() for w in self.workloads], "metrics": dict(sorted(self.metrics.items()))}
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan.as_dict(), indent=2, sort_keys=False) + "\n"
+
+
+def render_text(plan: Plan, verbose: bool = False) -> str:
+    """Changed workloads with their objects (every workload with ``verbose``), then a summary."""
+    lines: list[str] = []
+    for w in plan.workloads:
+        if w.action == "unchanged" and not verbose:
+            continue
+        lines.append(f"{w.action:<9} workload {w.namespace}/{w.name}" + (f": {w.message}" if w.message else ""))
+        for o in w.objects:
+            if o.action != "unchanged" or verbose:
+                ref = f"{o.group_kind} {o.namespace}/{o.name}" if o.namespace else f"{o.group_kind} {o.name}"
+                lines.append(f"  {o.action:<9} {ref}" + (f": {o.message}" if o.message else ""))
+    lines.extend(f"error: {m}" for m in plan.messages)
+    counts = plan.counts()
+    summary = ", ".join(f"{counts.get(a, 0)} {a}" for a in ACTIONS)
+    verb = "plan" if plan.dry_run else "sync"
+    lines.append(f"{verb} ({plan.overlay}): {len(plan.workloads)} workload(s): {summary}")
+    return "\n".join(lines) + "\n"

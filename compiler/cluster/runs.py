@@ -1,0 +1,49 @@
+"""Finished jobs are runs, not desired state.
+
+The parent records, per spec hash, the uid of each run object (Job, PyTorchJob, TFJob, MPIJob)
+wlc created or found: annotation ``wlc.dev/run`` = ``{"specHash": ..., "jobs": {"Kind/name": uid}}``.
+A run object that is gone from the cluster (its TTL deleted it, or someone did) while the parent
+still records it for the same spec hash is not created again. A changed spec hash is a new run.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .source import DesiredObject
+
+RUN = "wlc.dev/run"
+RUN_KINDS = frozenset({("batch", "Job"), ("kubeflow.org", "PyTorchJob"), ("kubeflow.org", "TFJob"),
+                       ("kubeflow.org", "MPIJob")})
+
+
+def is_run(obj: DesiredObject) -> bool:
+    return (obj.group, obj.kind) in RUN_KINDS
+
+
+def key(obj: DesiredObject) -> str:
+    return f"{obj.kind}/{obj.name}"
+
+
+def recorded(parent: dict[str, Any] | None, spec_hash: str) -> dict[str, str]:
+    """The runs the live parent records for ``spec_hash`` (none for another hash)."""
+    if parent is None:
+        return {}
+    text = ((parent.get("metadata") or {}).get("annotations") or {}).get(RUN)
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict) or data.get("specHash") != spec_hash or not isinstance(data.get("jobs"), dict):
+        return {}
+    return {str(k): str(v) for k, v in data["jobs"].items()}
+
+
+def annotate(body: dict[str, Any], spec_hash: str, jobs: dict[str, str]) -> dict[str, Any]:
+    """The parent body with the run record (unchanged when there is nothing to record)."""
+    if not jobs:
+        return body
+    meta = body["metadata"]
+    value = json.dumps({"specHash": spec_hash, "jobs": dict(sorted(jobs.items()))}, sort_keys=True,
+                       separators=(",", ":"))
+    return {**body, "metadata": {**meta, "annotations": {**(meta.get("annotations") or {}), RUN: value}}}

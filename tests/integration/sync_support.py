@@ -1,0 +1,116 @@
+"""Helpers of the sync engine's cluster tests (test_sync_cluster.py, test_sync_safety.py): the
+base build moved into namespaces of their own, engines scoped to them, bundle edits."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from controlplane import Cluster
+
+from compiler import emit
+from compiler.bundle import applyset_id
+from compiler.cluster import engine, kube, plan, source
+
+REPO = Path(__file__).resolve().parents[2]
+
+PREFIX = "s17-"  # this module's namespaces: other cluster tests apply wlc objects into the examples' own
+EXTRA_NS = "sync17-new"
+
+
+def make_engine(cluster: Cluster, **options: Any) -> engine.Engine:
+    scope = {"namespaces": tuple(sorted({f"{PREFIX}{ns}" for ns in NAMESPACES} | {EXTRA_NS}))}
+    return engine.Engine(kube.Kube(kube.load_configuration(str(cluster.kubeconfig))),
+                         engine.Options(**(scope | options)))
+
+
+NAMESPACES = ("runai-nlp", "runai-recsys", "team-vision")
+
+
+def write_bundle(bundle: source.Bundle, folder: Path) -> Path:
+    """The bundle as `wlc build` lays it out, with index and hashes (of a Bundle value)."""
+    entries = []
+    for w in bundle.workloads:
+        docs = [emit.dump_document(o.body) for o in (w.parent, *w.members)]
+        rel = f"{w.namespace}/{w.name}.yaml"
+        (folder / bundle.overlay / w.namespace).mkdir(parents=True, exist_ok=True)
+        (folder / bundle.overlay / rel).write_text("".join(docs))
+        entries.append({"name": w.name, "namespace": w.namespace, "project": w.project, "type": w.type,
+                        "source": w.source, "file": rel, "active": w.active, "specHash": w.spec_hash,
+                        "applyset": w.applyset, "fileHash": emit.text_hash("".join(docs)),
+                        "objects": [{"group": o.group, "version": o.version, "kind": o.kind, "namespace": o.namespace,
+                                     "name": o.name, "hash": emit.text_hash(d)}
+                                    for o, d in zip((w.parent, *w.members), docs)]})
+    (folder / bundle.overlay / "index.json").write_text(json.dumps(
+        {"apiVersion": "wlc.dev/v1alpha1", "kind": "BundleIndex", "overlay": bundle.overlay, "workloads": entries}))
+    return folder
+
+
+def without(bundle: source.Bundle, *names: str) -> source.Bundle:
+    return dataclasses.replace(bundle, workloads=tuple(w for w in bundle.workloads if w.name not in names))
+
+
+def edited(bundle: source.Bundle, name: str,
+           change: Callable[[list[source.DesiredObject]], list[source.DesiredObject]]) -> source.Bundle:
+    """The bundle with workload ``name``'s members replaced by change(members)."""
+    out = []
+    for w in bundle.workloads:
+        if w.name == name:
+            members = change([dataclasses.replace(m, body=copy.deepcopy(m.body)) for m in w.members])
+            w = dataclasses.replace(w, members=tuple(members))
+        out.append(w)
+    return dataclasses.replace(bundle, workloads=tuple(out))
+
+
+def moved(w: source.DesiredWorkload, namespace: str) -> source.DesiredWorkload:
+    """The workload as if built into another namespace (its ApplySet id follows the parent)."""
+    aid = applyset_id(w.parent.name, namespace, "ConfigMap", "")
+
+    def move(obj: source.DesiredObject, label: str) -> source.DesiredObject:
+        body = copy.deepcopy(obj.body)
+        body["metadata"]["namespace"] = namespace
+        body["metadata"]["labels"][label] = aid
+        return dataclasses.replace(obj, namespace=namespace, body=body)
+    return dataclasses.replace(w, namespace=namespace, applyset=aid, parent=move(w.parent, "applyset.kubernetes.io/id"),
+                               members=tuple(move(m, "applyset.kubernetes.io/part-of") for m in w.members))
+
+
+def workload(bundle: source.Bundle, name: str) -> source.DesiredWorkload:
+    return next(w for w in bundle.workloads if w.name == name)
+
+
+def by_name(result: plan.Plan) -> dict[str, plan.WorkloadPlan]:
+    return {w.name: w for w in result.workloads}
+
+
+def live(client: kube.Kube, obj: source.DesiredObject) -> dict[str, Any] | None:
+    return client.get(client.resource(obj.group, obj.version, obj.kind), obj.namespace, obj.name)
+
+
+def wait_until(what: str, ok: Callable[[], bool], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not ok():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def build_base(out: Path) -> tuple[Path, source.Bundle]:
+    """`wlc build` of this repository into ``out``, and its workloads moved into PREFIX namespaces."""
+    subprocess.run([sys.executable, "-m", "compiler.cli", "build", "--repo", str(REPO), "--out", str(out)],
+                   check=True, capture_output=True)
+    bundle = source.read_bundle(out)
+    assert {w.namespace for w in bundle.workloads} == set(NAMESPACES)
+    return out, dataclasses.replace(bundle, workloads=tuple(moved(w, PREFIX + w.namespace) for w in bundle.workloads))
+
+
+def sync_base(cluster: Cluster, base: source.Bundle) -> kube.Kube:
+    result = make_engine(cluster).sync(base)
+    assert result.ok, plan.render_text(result)
+    return kube.Kube(kube.load_configuration(str(cluster.kubeconfig)))
+
