@@ -49,7 +49,7 @@ def _files() -> dict[str, dict[str, Any]]:
             for p in sorted(folder.glob("*" + SUFFIX))}
 
 
-def schema_file(name: str) -> dict[str, Any]:
+def schema_file(name: str) -> dict[str, object]:
     """One schema file by its name (``common.schema.json``), parsed; KeyError for no such file."""
     return _files()[name]
 
