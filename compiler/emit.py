@@ -1,4 +1,4 @@
-"""Stage 9, emit: canonical YAML files, one per workload, and index.json.
+"""Stage 11, emit: canonical YAML files, one per workload, and index.json.
 
 Serialization is an output contract (compiler/yamlout.py): map keys sorted, list order kept,
 block style, and every string written so that YAML 1.1, YAML 1.2 and Go readers all read back

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .shapes import SpecTree
+
 #: A path inside a document: keys and list indexes, e.g. ("spec", "compute", "gpuDevicesRequest").
 Path = tuple[str | int, ...]
 
@@ -18,13 +20,8 @@ Scalar = str | int | float | bool | None
 #: Plain YAML data: scalars, lists and string-keyed maps of them. Code that reads into it
 #: narrows with isinstance. (``Doc.data`` is the YAML edge itself and stays untyped.)
 Data = Scalar | list["Data"] | dict[str, "Data"]
-#: A resolved spec: plain data on the docs/spec.md field tree. Its values are ``object``:
-#: whoever reads one narrows it (isinstance) first, as lowering's ``Ctx.get`` does.
-SpecTree = dict[str, object]
 #: Where each leaf of a spec came from: leaf path (inside ``spec``) → Source.
 Provenance = dict[Path, "Source"]
-#: A Kubernetes object as lowering builds it and emit writes it (plain JSON-like data).
-K8sObject = dict[str, Any]
 
 
 @dataclass

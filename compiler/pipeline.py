@@ -32,11 +32,12 @@ from pathlib import Path as FsPath
 from . import bundle, config, inputs, load, lower, parallel, policy, validate, verify
 from .emit import WorkloadBundle, duplicate_objects, render
 from .inputs import Loaded
-from .model import K8sObject, ResolvedWorkload, Target
+from .model import ResolvedWorkload, Target
 from .overlay import Chain, Excluded, exclude_workloads, load_chain, patch_objects, patch_specs, verify_patched
 from .problems import ConfigError, Problem, sort_problems
 from .repo import Repo, WorkloadId, duplicate_workloads
 from .resolve import resolve_workload
+from .shapes import K8sObject
 
 
 @dataclass(frozen=True)

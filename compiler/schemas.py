@@ -49,6 +49,11 @@ def _files() -> dict[str, dict[str, Any]]:
             for p in sorted(folder.glob("*" + SUFFIX))}
 
 
+def schema_file(name: str) -> dict[str, object]:
+    """One schema file by its name (``common.schema.json``), parsed; KeyError for no such file."""
+    return _files()[name]
+
+
 def ecma_pattern(pattern: str) -> str:
     """``pattern`` with every ``$`` anchor (not escaped, not in a ``[...]`` set) made ``\\Z``,
     so that Python's ``re`` ends it where ECMA-262 does: at the end of the string only."""

@@ -8,9 +8,10 @@
 - ``YamlMap``: a mapping as it came from YAML (a document, its ``metadata`` or ``spec``):
   string keys, values of any type; the normalize stage reads Run:ai documents through it and
   checks every value it converts.
-- ``SpecTree``: a workload's ``spec`` field tree (or a section or item of it) as it came from
-  YAML (the input edge): its values are ``object``, so lowering checks the type of every
-  value it reads (``Ctx.get`` / ``Ctx.items``) before it uses it.
+- ``SpecTree``: a workload's ``spec`` field tree (or a section or item of it): plain data on
+  the docs/spec.md field tree, as YAML gives it and resolution merges it (``ResolvedWorkload.spec``).
+  Its values are ``object``, so whoever reads one checks its type first, as lowering does
+  (``Ctx.get`` / ``Ctx.items``).
 """
 from __future__ import annotations
 

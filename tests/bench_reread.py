@@ -42,8 +42,8 @@ def measure(n: int) -> tuple[float, float, int]:
             repo.mkdir()
             make_repo(repo, n)
             t0 = time.perf_counter()
-            res = pipeline.run(repo, jobs=1)
-            files = pipeline.build_files(res)
+            res = pipeline.build(repo, jobs=1)
+            files = res.files
             outdir.publish(out, {"base": files})
             build = time.perf_counter() - t0
             assert res.ok, [p.text() for p in res.problems][:3]

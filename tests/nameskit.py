@@ -44,7 +44,3 @@ def make_repo(root: Path, files: dict[str, str], wlc_spec: str = "", org: str = 
 def problems(root: Path, overlay: str | None = None) -> list[str]:
     """Every problem of a build, as text lines."""
     return [p.text() for p in pipeline.build(root, overlay).problems]
-
-
-def codes(root: Path, overlay: str | None = None) -> list[str]:
-    return [p.code for p in pipeline.run(root, overlay=overlay).problems]

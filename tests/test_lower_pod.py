@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from compiler.lower.pod import pod_template
 from tests.lowerkit import target, workload
+from tests.treekit import sub
 
 
 def test_section_spec_is_lowered_with_its_own_container_name_and_restart_policy() -> None:
     rw = workload("distributed", master={"image": "pytorch:2", "compute": {"gpuDevicesRequest": 1}})
-    pod = pod_template(rw, target(), spec=rw.spec["master"], container_name="pytorch",
+    pod = pod_template(rw, target(), spec=sub(rw.spec, "master"), container_name="pytorch",
                        restart_policy="OnFailure", prefix=("master",), extra_labels={"role": "master"})
     spec = pod.template["spec"]
     assert spec["containers"][0]["name"] == "pytorch" and spec["containers"][0]["image"] == "pytorch:2"
@@ -19,7 +20,7 @@ def test_section_spec_is_lowered_with_its_own_container_name_and_restart_policy(
 
 def test_problems_in_a_section_point_into_that_section() -> None:
     rw = workload("distributed", worker={"image": "x", "compute": {"gpuPortionRequest": 0.5}})
-    pod = pod_template(rw, target(), spec=rw.spec["worker"], prefix=("worker",))
+    pod = pod_template(rw, target(), spec=sub(rw.spec, "worker"), prefix=("worker",))
     [p] = pod.problems
     assert p.code == "lower.gpu-sharing" and p.field == "spec.worker.compute.gpuPortionRequest"
     assert (p.line, p.col) == rw.doc.locs[("spec", "worker", "compute", "gpuPortionRequest")]

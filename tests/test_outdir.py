@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from outdirkit import make_repo, run, tree, whole_bundle
+
+from tests.outdirkit import make_repo, run, tree, whole_bundle
 
 
 def test_out_dotdot_from_a_repo_named_base_is_refused_and_deletes_nothing(tmp_path: Path,

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from outdirkit import ROOT, make_repo, run, tree, whole_bundle
+
+from tests.outdirkit import ROOT, make_repo, run, tree, whole_bundle
 
 IMAGES = ("python:3.11", "python:3.12")
 

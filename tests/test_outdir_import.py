@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from outdirkit import run, tree
 
 from compiler.importer import import_files
+from tests.outdirkit import run, tree
 
 DOC = """apiVersion: run.ai/v1alpha1
 kind: TrainingWorkload

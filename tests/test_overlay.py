@@ -43,7 +43,7 @@ def test_base_order_later_overlay_wins_and_patches_apply_base_first(tmp_path: Pa
             """,
     })
     res = specs(tmp_path, "c")
-    assert errors(res) == []
+    assert errors(res) == [] and res.chain is not None
     assert res.chain.names == ["a", "b", "c"]  # a once (a diamond), at its first place
     assert (res.target.scheduler, res.target.ingress_class) == ("kueue", "from-b")
     assert {k: s.value for k, s in res.chain.labels.items()} == {"env": "b", "only-a": "yes"}

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from compiler import pipeline
 from compiler.cli import main
 from tests.overlaykit import make_repo
+from tests.treekit import items
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,9 +49,9 @@ def test_example_overlays_show_what_they_say() -> None:
     by_name = {b.name: b for b in prod.bundles}
     assert by_name["ranker-train"].namespace == "recsys-prod"  # namespaces
     llama = next(rw for rw in prod.workloads if rw.name == "llama-finetune")
-    assert [t["name"] for t in llama.spec["tolerations"]] == ["gpu-taint", "prod-dedicated"]  # spot removed
+    assert [t["name"] for t in items(llama.spec, "tolerations")] == ["gpu-taint", "prod-dedicated"]  # spot removed
     assert llama.spec["nodePools"] == ["h100"] and llama.prov[("nodePools",)].kind == "overlay"
-    env = {e["name"]: e.get("value") for e in llama.spec["environmentVariables"]}
+    env = {e["name"]: e.get("value") for e in items(llama.spec, "environmentVariables")}
     assert env["DEPLOY_ENV"] == "prod"  # prod overrides common's item by key
     job = next(o for o in by_name["llama-finetune"].objects if o["kind"] == "Job")
     assert job["spec"]["activeDeadlineSeconds"] == 172800  # JSON Patch

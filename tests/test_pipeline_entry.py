@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from compiler import pipeline, policy
+from tests.treekit import items
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = Path(__file__).resolve().parent / "invalid" / "_base"
@@ -97,7 +98,7 @@ def test_fill_defaults_returns_new_workloads_and_leaves_its_input_alone(tmp_path
     bare = [dataclasses.replace(rw, spec={"image": "x"}, prov={}) for rw in resolved]
     filled = policy.fill_defaults(policies, loaded.repo, bare)
     assert bare[0].spec == {"image": "x"}
-    assert [e["name"] for e in filled[0].spec["environmentVariables"]] == ["AUDIT"]
+    assert [e["name"] for e in items(filled[0].spec, "environmentVariables")] == ["AUDIT"]
 
 
 def test_an_overlay_exclusion_counts_even_when_a_later_patch_changes_the_selection(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.policykit import codes, one, policy, run, texts, workload
+from tests.treekit import dig
 
 IMAGE = "image: nvcr.io/nvidia/pytorch:24.09-py3\n"
 W = {"workloads/nlp/w.yaml": workload("w", IMAGE)}
@@ -149,7 +150,7 @@ def test_imposed_asset_is_added_and_counts_as_allowed(tmp_path: Path) -> None:
     res = run(tmp_path, {"assets/ds.yaml": DATASOURCE, "policies/p.yaml": policy("p", "cluster: true", body), **W})
     assert res.ok, texts(res)
     rw = one(res, "w")
-    assert rw.spec["storage"]["nfs"][0]["server"] == "nfs.internal"
+    assert dig(rw.spec, "storage", "nfs", 0, "server") == "nfs.internal"
     assert rw.prov[("storage", "nfs", 0, "server")].kind == "policy"
 
 

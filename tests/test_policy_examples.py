@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from compiler import pipeline
 from compiler.cli import main
 from tests.policykit import one, texts
+from tests.treekit import dig, items
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "policy-violations"
@@ -21,10 +22,10 @@ def test_examples_build_with_the_example_policies() -> None:
     resnet = one(res, "resnet-train")
     src = resnet.prov[("security", "allowPrivilegeEscalation")]
     assert (src.kind, src.name, src.file) == ("policy", "cluster-security", "policies/cluster-security.yaml")
-    names = [e["name"] for e in resnet.spec["environmentVariables"]]
+    names = [e["name"] for e in items(resnet.spec, "environmentVariables")]
     assert "ARTIFACT_STORE" in names and "TORCH_HOME" in names
     # interactive workspaces keep their host IPC / network: the batch isolation policy does not cover them
-    assert one(res, "notebook-lb").spec["security"]["hostIpc"] is True
+    assert dig(one(res, "notebook-lb").spec, "security", "hostIpc") is True
 
 
 def test_every_bad_case_is_reported_once() -> None:
@@ -38,7 +39,7 @@ def test_every_bad_case_is_reported_once() -> None:
     assert by_file == {name: [code] for name, code in expected.items()}
     assert [w.name for w in res.workloads] == ["clean"]
     clean = res.workloads[0]
-    assert clean.spec["security"]["runAsUid"] == 1000
+    assert dig(clean.spec, "security", "runAsUid") == 1000
     assert clean.prov[("labels", 0, "value")].file == "policies/lab.yaml"
 
 

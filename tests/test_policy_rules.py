@@ -9,6 +9,7 @@ import pytest
 from compiler import quantity
 from compiler.policy.rules import Subject, options, qualified_image, step
 from tests.policykit import codes, one, policy, run, texts, workload
+from tests.treekit import sub
 
 IMAGE = "image: nvcr.io/nvidia/pytorch:24.09-py3\n"
 
@@ -115,7 +116,7 @@ def test_default_from(tmp_path: Path) -> None:
     res = run(tmp_path, {"policies/p.yaml": policy("p", "cluster: true", body),
                          "workloads/nlp/w.yaml": workload("w", spec)})
     assert res.ok, texts(res)
-    compute = one(res, "w").spec["compute"]
+    compute = sub(one(res, "w").spec, "compute")
     assert compute["cpuCoreRequest"] == 4
     assert compute["cpuMemoryRequest"] == "4Gi"
     assert one(res, "w").prov[("compute", "cpuCoreRequest")].kind == "policy"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.policykit import codes, one, policy, run, texts, workload
+from tests.treekit import dig, items
 
 SECURITY = """\
 defaults:
@@ -24,10 +25,10 @@ def test_submitted_value_wins_and_unset_fields_come_from_defaults(tmp_path: Path
                          "workloads/nlp/uid.yaml": SUBMISSION})
     assert res.ok, texts(res)
     rw = one(res, "uid")
-    assert rw.spec["security"]["runAsUid"] == 501
+    assert dig(rw.spec, "security", "runAsUid") == 501
     assert rw.prov[("security", "runAsUid")].kind == "submission"
     assert rw.spec["imagePullPolicy"] == "Always"
-    assert rw.spec["security"]["runAsNonRoot"] is True
+    assert dig(rw.spec, "security", "runAsNonRoot") is True
     src = rw.prov[("imagePullPolicy",)]
     assert (src.kind, src.name, src.file, src.line) == ("policy", "sec", "policies/p.yaml", 7)
     assert rw.prov[("security", "runAsNonRoot")].line == 9
@@ -76,10 +77,10 @@ compute:
     res = run(tmp_path, {"policies/p.yaml": policy("ext", "cluster: true", EXTENDED),
                          "workloads/nlp/ext.yaml": sub})
     assert res.ok, texts(res)
-    got = {r["resource"]: r["quantity"] for r in one(res, "ext").spec["compute"]["extendedResources"]}
+    got = {r["resource"]: r["quantity"] for r in items(one(res, "ext").spec, "compute", "extendedResources")}
     assert got == {"example.com/a": "3", "example.com/c": "3", "example.com/d": "5"}
     rw = one(res, "ext")
-    i = [r["resource"] for r in rw.spec["compute"]["extendedResources"]].index("example.com/c")
+    i = [r["resource"] for r in items(rw.spec, "compute", "extendedResources")].index("example.com/c")
     src = rw.prov[("compute", "extendedResources", i, "quantity")]
     assert (src.kind, src.line) == ("policy", 14)  # the attributes default
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from compiler import pipeline
+from tests.treekit import dig
 
 BASE = Path(__file__).resolve().parent / "invalid" / "_base"
 
@@ -58,10 +59,10 @@ def test_section_assets_resolve_under_their_section(tmp_path: Path) -> None:
     assert [p.text() for p in res.problems] == []
     spec = res.workloads[0].spec
     assert spec["compute"] == {"gpuDevicesRequest": 1}
-    assert spec["master"]["compute"] == {"cpuCoreRequest": 2}
-    assert spec["worker"]["compute"] == {"gpuDevicesRequest": 4}
-    assert spec["worker"]["storage"]["nfs"][0]["server"] == "nfs.internal"
-    assert spec["worker"]["environmentVariables"] == [{"name": "ROLE", "value": "worker"}]
+    assert dig(spec, "master", "compute") == {"cpuCoreRequest": 2}
+    assert dig(spec, "worker", "compute") == {"gpuDevicesRequest": 4}
+    assert dig(spec, "worker", "storage", "nfs", 0, "server") == "nfs.internal"
+    assert dig(spec, "worker", "environmentVariables") == [{"name": "ROLE", "value": "worker"}]
     prov = res.workloads[0].prov
     assert (prov[("worker", "compute", "gpuDevicesRequest")].kind,
             prov[("worker", "compute", "gpuDevicesRequest")].name) == ("compute", "four-gpu")

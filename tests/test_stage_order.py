@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 from compiler import pipeline
+from tests.treekit import items
 
 BASE = Path(__file__).resolve().parent / "invalid" / "_base"
 
@@ -48,8 +49,9 @@ def repo(tmp_path: Path, patch: str) -> Path:
     return root
 
 
-def env_names(res: pipeline.Result) -> list[str]:
-    return [e["name"] for e in res.workloads[0].spec.get("environmentVariables", [])]
+def env_names(res: pipeline.Result) -> list[object]:
+    spec = res.workloads[0].spec
+    return [e["name"] for e in items(spec, "environmentVariables")] if "environmentVariables" in spec else []
 
 
 def test_overlay_can_remove_an_instance_that_policy_defaults_added(tmp_path: Path) -> None:
@@ -75,6 +77,6 @@ def test_rules_judge_the_value_an_overlay_set(tmp_path: Path) -> None:
 def test_overlay_value_wins_over_a_policy_default(tmp_path: Path) -> None:
     res = pipeline.specs(repo(tmp_path, "environmentVariables:\n  - name: TEAM_BUCKET\n    value: s3://prod"),
                        overlay="prod")
-    env = {e["name"]: e["value"] for e in res.workloads[0].spec["environmentVariables"]}
+    env = {e["name"]: e["value"] for e in items(res.workloads[0].spec, "environmentVariables")}
     assert env["TEAM_BUCKET"] == "s3://prod"
     assert res.workloads[0].prov[("environmentVariables", 0, "value")].kind == "overlay"

@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 from .. import labels as L
 from ..bundle import group_of
-from ..model import Data, K8sObject
+from ..model import Data
 from ..problems import Problem
+from ..shapes import K8sObject
 from .chain import Chain, OverlayValue, Patch
 from .jsonpatch import PatchError, apply_json_patch, apply_merge_patch
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 from .. import quantity
 from ..assets import data_source_spec
 from ..merge import ITEM_KEYS, SECTIONS, get_path, is_excluded, leaf_at, merge, retag, tag, untag
-from ..model import Data, Leaf, Path, Provenance, ResolvedWorkload, SpecTree, TaggedSpec, Tree
+from ..model import Data, Leaf, Path, Provenance, ResolvedWorkload, TaggedSpec, Tree
 from ..repo import Repo
+from ..shapes import SpecTree
 from .body import Setting, split_attr
 from .effective import Effective
 from .fields import FPath, field_tree

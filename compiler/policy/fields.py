@@ -67,7 +67,7 @@ def _resolve(node: SchemaNode, file: str) -> tuple[SchemaNode, str, bool]:
         target, _, pointer = ref.partition("#")
         file = target or file
         quantity = quantity or pointer.endswith("/quantity")
-        doc: object = schemas._files()[file]
+        doc: object = schemas.schema_file(file)
         for part in pointer.strip("/").split("/"):
             doc = _map(doc)[part] if part else doc
         node = _map(doc)

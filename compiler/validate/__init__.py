@@ -16,8 +16,6 @@ document is walked again by ``jsonschema`` to list its errors. The modules, by c
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from ..model import NATIVE_KINDS, Doc
 from ..problems import Problem, sort_problems
 from ..schemas import validator_for
@@ -25,15 +23,7 @@ from .checks import ENV_FORMS, SECRET_KEYS, env_forms, non_finite, secret_values
 from .text import got, problem
 from .translate import SECRET_FIELDS, translate
 
-__all__ = ["ENV_FORMS", "SECRET_FIELDS", "SECRET_KEYS", "validate_doc", "validate_docs"]
-
-
-def validate_docs(docs: Iterable[Doc]) -> list[Problem]:
-    """The problems of every document, sorted."""
-    problems: list[Problem] = []
-    for doc in docs:
-        problems.extend(validate_doc(doc))
-    return sort_problems(problems)
+__all__ = ["ENV_FORMS", "SECRET_FIELDS", "SECRET_KEYS", "validate_doc"]
 
 
 def validate_doc(doc: Doc) -> list[Problem]:

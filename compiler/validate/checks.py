@@ -20,7 +20,7 @@ from typing import Any
 from ..model import NATIVE_KINDS, Doc, Path
 from ..problems import Problem
 from ..templates import PLACEHOLDERS, template_error
-from .text import did_you_mean, dotted, problem, show
+from .text import did_you_mean, problem, quoted_path, show
 
 #: Keys that would put a secret value into git (in a Credential's spec or at its top level).
 SECRET_KEYS = frozenset({
@@ -56,7 +56,7 @@ def secret_values(doc: Doc) -> tuple[list[Problem], set[str]]:
             path = base + (key,)
             problems.append(problem(
                 doc, path, "schema.secret-value",
-                f"{dotted(path)}: secret values must never be stored in git; create the Secret "
+                f"{quoted_path(path)}: secret values must never be stored in git; create the Secret "
                 "in the cluster and reference it with spec.secretName", key=True))
     return problems, {p.field for p in problems}
 
@@ -69,12 +69,12 @@ def env_forms(doc: Doc) -> list[Problem]:
         if len(found) > 1:
             problems.append(problem(
                 doc, path + (found[1],), "schema.exclusive",
-                f"{dotted(path)}: set only one of {', '.join(ENV_FORMS)} "
-                f"(found {' and '.join(found)})", key=True, field=dotted(path)))
+                f"{quoted_path(path)}: set only one of {', '.join(ENV_FORMS)} "
+                f"(found {' and '.join(found)})", key=True, field=quoted_path(path)))
         value = item.get("value")
         if isinstance(value, str) and value.startswith("SECRET:") and not _SECRET_REF.match(value):
             problems.append(problem(doc, path + ("value",), "schema.pattern",
-                                    f"{dotted(path + ('value',))}: {show(value)} must have the "
+                                    f"{quoted_path(path + ('value',))}: {show(value)} must have the "
                                     "form SECRET:<secret>,<key>"))
         problems.extend(_literal_secret(doc, path, item))
     return problems
@@ -88,7 +88,7 @@ def _literal_secret(doc: Doc, path: Path, item: dict[str, Any]) -> list[Problem]
             and value and not value.startswith("SECRET:")):
         return []
     found = problem(doc, path + ("value",), "schema.secret-literal",
-                    f"{dotted(path + ('value',))}: {name} looks like a secret but has a literal "
+                    f"{quoted_path(path + ('value',))}: {name} looks like a secret but has a literal "
                     "value in git; create the Secret in the cluster, describe it with a Credential "
                     "asset and use credential: {name: <credential>, key: <key>} "
                     "(or secret: {name, key})")
@@ -99,7 +99,7 @@ def non_finite(doc: Doc) -> list[Problem]:
     """Infinite and NaN numbers (YAML's ``.inf``, ``.nan``) anywhere in a document: no field
     of wlc takes one, and the schema's ``type: number`` would let them through."""
     return [problem(doc, path, "schema.number",
-                    f"{dotted(path)}: {_yaml_number(value)} is not a number wlc accepts "
+                    f"{quoted_path(path)}: {_yaml_number(value)} is not a number wlc accepts "
                     "(infinite and NaN values are not allowed)")
             for path, value in _floats(doc.data, ()) if not math.isfinite(value)]
 
@@ -132,7 +132,7 @@ def target_templates(doc: Doc) -> list[Problem]:
         if error is not None:
             path = ("spec", "target", setting)
             problems.append(problem(doc, path, "schema.template",
-                                    f"{dotted(path)}: {show(value)} {error}"))
+                                    f"{quoted_path(path)}: {show(value)} {error}"))
     return problems
 
 

@@ -1,7 +1,7 @@
 """Problems located in a document, and values put into words for their messages.
 
 ``problem`` places a problem at a path of its document (at the key for an unknown field);
-``dotted``, ``show`` and ``got`` write paths and values as a user reads them; ``did_you_mean``
+``quoted_path``, ``show`` and ``got`` write paths and values as a user reads them; ``did_you_mean``
 suggests a close spelling.
 """
 from __future__ import annotations
@@ -19,14 +19,18 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 def problem(doc: Doc, path: Path, code: str, message: str, key: bool = False,
             field: str | None = None) -> Problem:
-    """A problem at ``path`` (its key with ``key``); ``field`` defaults to the dotted path."""
+    """A problem at ``path`` (its key with ``key``); ``field`` defaults to ``quoted_path(path)``."""
     line, col = doc.loc(path, key=key)
     return Problem(doc.file, line, col, code, message,
-                   field=field if field is not None else dotted(path))
+                   field=field if field is not None else quoted_path(path))
 
 
-def dotted(path: Iterable[str | int]) -> str:
-    """spec.storage.pvc[0].claimName; odd keys as ["app.kubernetes.io/name"]."""
+def quoted_path(path: Iterable[str | int]) -> str:
+    """spec.storage.pvc[0].claimName; odd keys as ["app.kubernetes.io/name"].
+
+    Unlike ``merge.dotted`` (a spec field path, whose keys are always field names), a document
+    path can hold any key (a label, an annotation), so keys that are not identifiers are quoted.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):

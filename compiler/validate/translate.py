@@ -18,7 +18,7 @@ from ..model import WORKLOAD_KINDS, Doc, Path
 from ..problems import Problem
 from ..schemas import common_defs, schema_for
 from ..shapes import YamlMap
-from .text import closest, did_you_mean, dotted, got, problem, show
+from .text import closest, did_you_mean, got, problem, quoted_path, show
 
 #: Unknown fields anywhere that can only be secret values (a storage item's password, say).
 SECRET_FIELDS = frozenset({
@@ -49,12 +49,12 @@ def _path(err: ValidationError) -> Path:
 
 def _unknown_fields(doc: Doc, err: ValidationError) -> list[Problem]:
     path, known = _path(err), list(err.schema.get("properties", {}))
-    where = f" in {dotted(path)}" if path else ""
+    where = f" in {quoted_path(path)}" if path else ""
     problems = []
     for name in [k for k in err.instance if k not in known]:
         if name in SECRET_FIELDS:
             problems.append(problem(doc, path + (name,), "schema.secret-value",
-                                    f"{dotted(path + (name,))}: secret values must never be "
+                                    f"{quoted_path(path + (name,))}: secret values must never be "
                                     "stored in git; keep them in a Secret and reference it by "
                                     "name", key=True))
             continue
@@ -79,11 +79,11 @@ def _spec_fields(kind: str) -> frozenset[str]:
 def _required(doc: Doc, err: ValidationError) -> list[Problem]:
     """Missing fields, except one an unknown field already misspells (it says so)."""
     path = _path(err)
-    where = f" in {dotted(path)}" if path else ""
+    where = f" in {quoted_path(path)}" if path else ""
     known = err.schema.get("properties", {})
     typos = {closest(k, list(known)) or "" for k in err.instance if k not in known}
     return [problem(doc, path, "schema.required", f'missing required field "{name}"{where}',
-                    field=dotted(path + (name,)))
+                    field=quoted_path(path + (name,)))
             for name in err.validator_value if name not in err.instance and name not in typos]
 
 
@@ -177,8 +177,8 @@ def _unique(doc: Doc, err: ValidationError) -> list[Problem]:
         if item in seen:
             path = _path(err) + (i,)
             return [problem(doc, path, "schema.unique",
-                            f"{dotted(_path(err))}: {show(item)} appears more than once",
-                            field=dotted(_path(err)))]
+                            f"{quoted_path(_path(err))}: {show(item)} appears more than once",
+                            field=quoted_path(_path(err)))]
         seen.append(item)
     return _generic(doc, err)
 
@@ -221,8 +221,8 @@ def _exactly_one(doc: Doc, err: ValidationError, keys: list[str]) -> list[Proble
     if not found:
         return [_value_problem(doc, err, "schema.one-of", f"set one of: {names}")]
     return [problem(doc, path + (found[1],), "schema.one-of",
-                    f"{dotted(path)}: set only one of: {names} (found {' and '.join(found)})",
-                    key=True, field=dotted(path))]
+                    f"{quoted_path(path)}: set only one of: {names} (found {' and '.join(found)})",
+                    key=True, field=quoted_path(path))]
 
 
 def _bad_key(doc: Doc, err: ValidationError) -> Problem:
@@ -230,7 +230,7 @@ def _bad_key(doc: Doc, err: ValidationError) -> Problem:
     code, message = _pattern_message(err.schema) if "pattern" in err.schema else (
         "schema.pattern", "is not an allowed key")
     return problem(doc, path + (key,), code,
-                   f"{dotted(path)}: key {show(key)} {message}", key=True)
+                   f"{quoted_path(path)}: key {show(key)} {message}", key=True)
 
 
 def _generic(doc: Doc, err: ValidationError) -> list[Problem]:
@@ -248,5 +248,5 @@ _HANDLERS: dict[str, Handler] = {
 
 def _value_problem(doc: Doc, err: ValidationError, code: str, text: str) -> Problem:
     path = _path(err)
-    label = dotted(path) or "document"
+    label = quoted_path(path) or "document"
     return problem(doc, path, code, f"{label}: {text}")
