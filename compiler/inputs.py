@@ -19,6 +19,10 @@ class Loaded:
     repo: Repo | None
     target: Target
     problems: list[Problem]
+    #: workload documents in workload files (a workload file that did not parse counts as one)
+    counted: int = 0
+    #: workload documents in other files (every partition of a parallel run reads those)
+    strays: int = 0
 
 
 def _errors(problems: list[Problem]) -> bool:
