@@ -91,9 +91,9 @@ def main() -> None:
 
     \b
     Start here, at the root of a wlc repository:
-      wlc validate            check every spec, print every problem
-      wlc build               compile into build/base/<namespace>/<workload>.yaml
-      wlc explain my-train    show each field of a workload and where it came from
+      wlc validate              check every spec, print every problem
+      wlc build                 compile into build/base/<namespace>/<workload>.yaml
+      wlc explain resnet-train  show each field of a workload and where it came from
     """
 
 
@@ -179,6 +179,7 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
     Writes OUT/<overlay>/<namespace>/<workload>.yaml and OUT/<overlay>/index.json
     (the folder is "base" without --overlay and without wlc.yaml's defaultOverlay).
     Nothing is written when there are errors. Exit status as for validate.
+    With --all-overlays, a problem only some builds find ends with [overlay NAME].
     Example:
       wlc build --repo . --out build
       wlc build --all-overlays     build/base, build/dev, build/prod, ...
