@@ -32,10 +32,10 @@ from pathlib import Path as FsPath
 from . import bundle, config, inputs, load, lower, parallel, policy, validate, verify
 from .emit import WorkloadBundle, duplicate_objects, render
 from .inputs import Loaded
-from .model import WORKLOAD_KINDS, Doc, K8sObject, ResolvedWorkload, Target
+from .model import K8sObject, ResolvedWorkload, Target
 from .overlay import Chain, Excluded, exclude_workloads, load_chain, patch_objects, patch_specs, verify_patched
 from .problems import ConfigError, Problem, sort_problems
-from .repo import Repo, WorkloadId, duplicate_workloads, workload_project
+from .repo import Repo, WorkloadId, duplicate_workloads
 from .resolve import resolve_workload
 
 
@@ -51,7 +51,7 @@ class Result:
     #: the final specs (empty after a parallel check: they stay in the workers)
     workloads: list[ResolvedWorkload] = field(default_factory=list)
     bundles: list[WorkloadBundle] = field(default_factory=list)
-    #: how many workload documents the repository has (valid or not; compiler.pipeline._count_workloads)
+    #: how many workload documents the repository has (valid or not; compiler.inputs.count_workloads)
     counted: int = 0
     #: workloads the overlay's excludeWorkloads left out (listed in index.json)
     excluded: list[Excluded] = field(default_factory=list)
@@ -163,19 +163,8 @@ def _load(root: FsPath, part: Collection[str] | None) -> Loaded:
     docs, normalized = inputs.normalize_docs(docs)         # 2 normalize
     good, invalid = inputs.check_schemas(docs)             # 3 validate
     repo, classified = inputs.classify_docs(cfg, docs, good)
-    counted, strays = _count_workloads(cfg, docs, loaded)
+    counted, strays = inputs.count_workloads(cfg, docs, loaded)
     return Loaded(repo, cfg.target, problems + loaded + normalized + invalid + classified, counted, strays)
-
-
-def _count_workloads(cfg: config.RepoConfig, docs: list[Doc], loaded: list[Problem]) -> tuple[int, int]:
-    """The workload documents the user has, valid or not: (in workload files, elsewhere); a
-    workload file that yields no workload document because it does not parse counts as one."""
-    workloads = [d for d in docs if d.kind in WORKLOAD_KINDS]
-    files = {d.file for d in workloads}
-    in_roots = sum(1 for d in workloads if workload_project(cfg, d.file) is not None)
-    unread = {p.file for p in loaded if p.severity == "error" and p.file not in files
-              and workload_project(cfg, p.file) is not None}
-    return in_roots + len(unread), len(workloads) - in_roots
 
 
 def _specs(loaded: Loaded, overlay: str | None, only: str | None) -> Specs:

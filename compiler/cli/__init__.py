@@ -7,7 +7,6 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -27,6 +26,9 @@ BUG_NOTE = ("this is a bug in wlc, not a mistake in your input: please report it
 repo_option = click.option("--repo", "repo", type=click.Path(file_okay=False, path_type=FsPath),
                            default=".", show_default=True, callback=outcome.repo_callback,
                            help="The GitOps repository's root folder (where wlc.yaml is).")
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                           help="Worker processes for large repositories (default: WLC_JOBS or the CPU "
+                                "count; never more than the CPUs wlc may use).")
 format_option = click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text",
                              show_default=True, help="How problems are printed (github = workflow annotations).")
 
@@ -131,18 +133,10 @@ def _print_problems(problems: list[Problem], results: list[pipeline.Result], fmt
                    err=True)
 
 
-def _checked(repo: FsPath, res: pipeline.Result) -> pipeline.Result:
-    """``res`` with a problem when the folder holds no wlc document at all."""
-    empty = outcome.nothing_there(repo, res)
-    return replace(res, problems=res.problems + empty) if empty else res
-
-
 @main.command()
 @repo_option
 @click.option("--overlay", default=None, help="Validate as this overlay (overlays/<name>) would build.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count; "
-                   "never more than the CPUs wlc may use).")
+@jobs_option
 @format_option
 @guarded
 def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> int:
@@ -155,7 +149,7 @@ def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> i
     Example (in CI, with annotations on the pull request):
       wlc validate --repo . --format github
     """
-    res = _checked(repo, pipeline.check(repo, _overlay(repo, overlay), _jobs(jobs)))
+    res = outcome.checked(repo, pipeline.check(repo, _overlay(repo, overlay), _jobs(jobs)))
     _print_problems(res.problems, [res], fmt)
     return exit_code(res.problems)
 
@@ -165,9 +159,7 @@ def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> i
 @click.option("--overlay", default=None, help="Build for overlays/<NAME> (its target and patches).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, callback=_out_path,
               help="Output folder (default: build/ under the repository).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count; "
-                   "never more than the CPUs wlc may use).")
+@jobs_option
 @click.option("--all-overlays", is_flag=True, help="Build the base and every overlay, each into OUT/<name>/.")
 @format_option
 @guarded
@@ -188,7 +180,7 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
         if overlay is not None:
             raise ConfigError("--overlay and --all-overlays cannot be used together")
         return _build_all(repo, out, jobs, fmt)
-    res = _checked(repo, pipeline.build(repo, _overlay(repo, overlay), _jobs(jobs)))
+    res = outcome.checked(repo, pipeline.build(repo, _overlay(repo, overlay), _jobs(jobs)))
     _print_problems(res.problems, [res], fmt, quiet=True)
     if not res.ok:
         return exit_code(res.problems)
@@ -200,7 +192,7 @@ def _build_all(repo: FsPath, out: FsPath | None, jobs: int | None, fmt: str) -> 
     """Every build of ``wlc build --all-overlays``; nothing is written unless all succeed."""
     probe = pipeline.repository(repo).repo
     names = [None] + (probe.names("Overlay") if probe is not None else [])
-    results = [_checked(repo, pipeline.build(repo, name, _jobs(jobs))) for name in names]
+    results = [outcome.checked(repo, pipeline.build(repo, name, _jobs(jobs))) for name in names]
     problems = sort_problems(outcome.merge_builds(results))
     _print_problems(problems, results, fmt, quiet=True)
     if not all(res.ok for res in results):

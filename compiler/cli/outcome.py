@@ -9,7 +9,7 @@ from pathlib import Path as FsPath
 
 import click
 
-from .. import config, pipeline
+from .. import config, inputs, load, pipeline
 from ..problems import Problem
 
 EMPTY_CODE = "repo.empty"
@@ -39,6 +39,12 @@ def merge_builds(results: list[pipeline.Result]) -> list[Problem]:
     return list(common) + tagged
 
 
+def checked(repo: FsPath, res: pipeline.Result) -> pipeline.Result:
+    """``res`` with a problem when the folder holds no wlc document at all."""
+    empty = nothing_there(repo, res)
+    return replace(res, problems=res.problems + empty) if empty else res
+
+
 def nothing_there(repo: FsPath, res: pipeline.Result) -> list[Problem]:
     """A folder with no wlc.yaml and no wlc or Run:ai document at all is a mistake (a mistyped
     ``--repo``), not an empty success."""
@@ -66,7 +72,13 @@ def repo_callback(ctx: click.Context, param: click.Parameter, value: FsPath) -> 
 
 
 def _root_above(folder: FsPath) -> FsPath | None:
-    for parent in folder.resolve().parents:
-        if (parent / config.CONFIG_FILE).is_file():
-            return parent
-    return None
+    """The nearest folder above ``folder`` with a wlc.yaml, when that repository reads files of
+    ``folder`` (a folder its ``exclude`` leaves out, such as a test fixture, is not part of it)."""
+    here = folder.resolve()
+    parent = next((p for p in here.parents if (p / config.CONFIG_FILE).is_file()), None)
+    if parent is None:
+        return None
+    cfg, _ = inputs.read_config(parent)
+    prefix = here.relative_to(parent).as_posix() + "/"
+    files = load.find_yaml_files(parent, cfg.exclude if cfg is not None else [])
+    return parent if any(rel.startswith(prefix) for rel in files) else None
