@@ -247,3 +247,10 @@ def test_the_command_scan_catches_a_verb_that_does_not_exist() -> None:
 def test_repo_that_the_parent_repository_excludes_gets_no_warning() -> None:
     _, _, err = run("validate", "--repo", str(ROOT / "tests" / "invalid" / "several-problems-one-file"))
     assert "did you mean --repo" not in err
+
+
+def test_a_workload_file_that_does_not_parse_counts_as_one_failed_workload(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, 2, 0)
+    (repo / "workloads" / "vision" / "torn.yaml").write_text("apiVersion: wlc.dev/v1alpha1\nkind: [\n")
+    code, _, err = run("validate", "--repo", str(repo))
+    assert code == 1 and err.splitlines()[-1] == "1 error in 3 workload(s) (1 failed)"
