@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from .merge import dotted, get_path
-from .model import Path, ResolvedWorkload
+from .model import WORKLOAD_KINDS, Path, ResolvedWorkload
+from .pipeline import Result
+from .repo import suggest
 
 
 class Row(TypedDict):
@@ -50,3 +52,26 @@ def render_json(rw: ResolvedWorkload) -> str:
     body = {"kind": rw.kind, "name": rw.name, "project": rw.project.name, "namespace": rw.namespace,
             "department": rw.project.department, "source": rw.file, "spec": rw.spec, "fields": rows(rw)}
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+class Missing(NamedTuple):
+    """Why ``wlc explain NAME`` has nothing to show; ``shows_problems``: the run's problems say more."""
+
+    message: str
+    shows_problems: bool
+
+
+def why_missing(name: str, res: Result) -> Missing:
+    """The overlay excludes it (which entry), it has problems, or no workload has that name (the
+    closest other name)."""
+    for entry in res.excluded:
+        if entry["name"] == name:
+            return Missing(f'overlay {res.overlay} excludes workload "{name}" ({entry["source"]}): '
+                           f'excludeWorkloads entry at {entry["excludedBy"]}', False)
+    repo = res.repo
+    names = sorted({d.name for d, _ in repo.workloads}) if repo is not None else []
+    broken = {n for kind, n in repo.broken if kind in WORKLOAD_KINDS} if repo is not None else set()
+    if name in names or name in broken:
+        return Missing(f'workload "{name}" has problems (above) that stop it from resolving', True)
+    others = [n for n in names if n != name]
+    return Missing(f'no workload named "{name}"' + suggest(name, others), True)

@@ -5,6 +5,10 @@ Each Run:ai document goes through the normalize stage; the native result is writ
 ``OUT/policies/<name>.yaml``), or printed to stdout, documents separated by ``---``, when no
 output folder is given. The output is deterministic: keys in the order apiVersion, kind,
 metadata, spec, and the spec in the documented field order.
+
+Writing is all or nothing: every document is converted first, and files are written only when
+no error was found; a file that exists with other content is replaced only with ``force``
+(without it, a problem names the file and nothing is written).
 """
 from __future__ import annotations
 
@@ -36,8 +40,10 @@ class Imported:
     doc: Doc
 
 
-def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = None) -> list[Problem]:
-    """Convert every Run:ai document of ``paths``; write or print the results; return problems."""
+def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = None,
+                 force: bool = False) -> list[Problem]:
+    """Convert every Run:ai document of ``paths``; print the results, or write them into
+    ``out_dir`` when there is no error (``force``: replace files that differ); return problems."""
     results: list[Imported] = []
     problems: list[Problem] = []
     for path in paths:
@@ -48,8 +54,8 @@ def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = 
     problems.extend(_replaced_policies(results))
     if out_dir is None:
         _print(results, stdout or sys.stdout)
-    elif not any(p.code == "runai.unsafe-name" for p in problems):  # a bad name: nothing is written
-        problems.extend(_write(results, FsPath(out_dir)))
+    elif not any(p.severity == "error" for p in problems):  # an error: nothing is written
+        problems.extend(_write(results, FsPath(out_dir), force))
     return sort_problems(problems)
 
 
@@ -182,8 +188,9 @@ def _print(results: list[Imported], stream: TextIO) -> None:
     stream.write("---\n".join(r.text for r in results))
 
 
-def _write(results: list[Imported], out_dir: FsPath) -> list[Problem]:
-    """Write every result, or nothing when one would land outside ``out_dir`` (a symlink)."""
+def _write(results: list[Imported], out_dir: FsPath, force: bool) -> list[Problem]:
+    """Write every result, or nothing when one would land outside ``out_dir`` (a symlink) or,
+    without ``force``, replace a file with other content."""
     targets: list[tuple[Imported, FsPath]] = []
     problems: list[Problem] = []
     for result in {r.relpath: r for r in reversed(results)}.values():  # the first of duplicates
@@ -192,6 +199,8 @@ def _write(results: list[Imported], out_dir: FsPath) -> list[Problem]:
             problems.append(Problem(result.source, 0, 0, "runai.unsafe-path",
                                     f"{out_dir / result.relpath} leads outside {out_dir} (a symbolic "
                                     "link?); nothing was written"))
+        elif not force:
+            problems.extend(_replaces(result, out_dir / result.relpath, target))
         targets.append((result, target or out_dir))
     if problems:
         return problems
@@ -201,6 +210,21 @@ def _write(results: list[Imported], out_dir: FsPath) -> list[Problem]:
         except OSError as err:
             problems.append(Problem(result.source, 0, 0, "file.write", f"cannot write {target}: {err.strerror}"))
     return problems
+
+
+def _replaces(result: Imported, shown: FsPath, target: FsPath) -> list[Problem]:
+    """A problem when writing ``result`` would replace a file (or folder) with other content."""
+    if not target.exists() and not target.is_symlink():
+        return []
+    try:
+        if not target.is_symlink() and target.is_file() and target.read_text(encoding="utf-8") == result.text:
+            return []
+    except (OSError, UnicodeDecodeError):
+        pass
+    line, col = result.doc.loc(("metadata", "name"))
+    return [Problem(result.source, line, col, "runai.exists",
+                    f"{shown} exists and differs from what this document converts to; nothing was "
+                    "written (--force replaces it)", field="metadata.name")]
 
 
 def _write_file(target: FsPath, text: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 
 from . import config, load, normalize, validate
-from .model import Doc, Target
+from .model import WORKLOAD_KINDS, Doc, Target
 from .problems import Problem
 from .repo import Repo, classify, workload_project
 
@@ -19,6 +19,10 @@ class Loaded:
     repo: Repo | None
     target: Target
     problems: list[Problem]
+    #: workload documents in workload files (a workload file that did not parse counts as one)
+    counted: int = 0
+    #: workload documents in other files (every partition of a parallel run reads those)
+    strays: int = 0
 
 
 def _errors(problems: list[Problem]) -> bool:
@@ -79,6 +83,18 @@ def _ours(doc: Doc, cfg: config.RepoConfig) -> tuple[bool, list[Problem]]:
     return False, [Problem(doc.file, line, col, "repo.unknown-document",
                            f'not a wlc document (apiVersion "{api}"); expected wlc.dev/v1alpha1 '
                            "or a Run:ai run.ai/v2alpha1 document")]
+
+
+def count_workloads(cfg: config.RepoConfig, docs: list[Doc], loaded: list[Problem]) -> tuple[int, int]:
+    """The workload documents the user has, valid or not (``docs`` after normalize, ``loaded``
+    the load stage's problems): (in workload files, elsewhere); a workload file that yields no
+    workload document because it does not parse counts as one."""
+    workloads = [d for d in docs if d.kind in WORKLOAD_KINDS]
+    files = {d.file for d in workloads}
+    in_roots = sum(1 for d in workloads if workload_project(cfg, d.file) is not None)
+    unread = {p.file for p in loaded if p.severity == "error" and p.file not in files
+              and workload_project(cfg, p.file) is not None}
+    return in_roots + len(unread), len(workloads) - in_roots
 
 
 def normalize_docs(docs: list[Doc]) -> tuple[list[Doc], list[Problem]]:

@@ -52,7 +52,7 @@ class Result:
     #: the final specs (empty after a parallel check: they stay in the workers)
     workloads: list[ResolvedWorkload] = field(default_factory=list)
     bundles: list[WorkloadBundle] = field(default_factory=list)
-    #: how many workloads were resolved
+    #: how many workload documents the repository has (valid or not; compiler.inputs.count_workloads)
     counted: int = 0
     #: workloads the overlay's excludeWorkloads left out (listed in index.json)
     excluded: list[Excluded] = field(default_factory=list)
@@ -79,6 +79,9 @@ class Specs:
     workloads: list[ResolvedWorkload]
     excluded: list[Excluded]
     problems: list[Problem]
+    #: workload documents in the workload files read, and in the other files
+    counted: int = 0
+    strays: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class Part:
     bundles: list[WorkloadBundle]
     ids: list[WorkloadId]
     excluded: list[Excluded]
+    counted: int = 0
 
 
 def default_overlay(root: FsPath) -> str | None:
@@ -160,14 +164,15 @@ def _load(root: FsPath, part: Collection[str] | None) -> Loaded:
     docs, normalized = inputs.normalize_docs(docs)         # 2 normalize
     good, invalid = inputs.check_schemas(docs)             # 3 validate
     repo, classified = inputs.classify_docs(cfg, docs, good)
-    return Loaded(repo, cfg.target, problems + loaded + normalized + invalid + classified)
+    counted, strays = inputs.count_workloads(cfg, docs, loaded)
+    return Loaded(repo, cfg.target, problems + loaded + normalized + invalid + classified, counted, strays)
 
 
 def _specs(loaded: Loaded, overlay: str | None, only: str | None) -> Specs:
     """Stages 4-7 on a loaded repo."""
     repo, name = loaded.repo, overlay or "base"
     if repo is None:
-        return Specs(None, name, loaded.target, None, [], [], [], loaded.problems)
+        return Specs(None, name, loaded.target, None, [], [], [], loaded.problems, loaded.counted, loaded.strays)
     resolved, unresolved = _resolve(repo, only)                                         # 4
     chain, target, unchained = _chain(repo, overlay, loaded.target)
     kept, excluded = _excluded(chain, overlay, resolved)
@@ -178,7 +183,7 @@ def _specs(loaded: Loaded, overlay: str | None, only: str | None) -> Specs:
     ids = [_identity(rw) for rw in resolved]
     problems = (loaded.problems + unresolved + duplicate_workloads(ids) + unchained + unread
                 + unpatched + violations)
-    return Specs(repo, name, target, chain, ids, final, excluded, problems)
+    return Specs(repo, name, target, chain, ids, final, excluded, problems, loaded.counted, loaded.strays)
 
 
 def _resolve(repo: Repo, only: str | None) -> tuple[list[ResolvedWorkload], list[Problem]]:
@@ -261,7 +266,7 @@ def _lower(rw: ResolvedWorkload, target: Target) -> tuple[list[K8sObject], list[
 
 def _result(root: FsPath, s: Specs, bundles: list[WorkloadBundle], problems: list[Problem]) -> Result:
     return Result(root, s.overlay, s.target, sort_problems(problems), s.repo, s.workloads, bundles,
-                  len(s.ids), s.excluded, chain=s.chain)
+                  s.counted + s.strays, s.excluded, chain=s.chain)
 
 
 def _check_parallel(root: FsPath, overlay: str | None, files: list[str], jobs: int) -> Result:
@@ -272,7 +277,8 @@ def _check_parallel(root: FsPath, overlay: str | None, files: list[str], jobs: i
     ids = s.ids + [i for p in parts for i in p.ids]
     problems = (first_problems + [q for p in parts for q in p.problems] + duplicate_workloads(ids)
                 + duplicate_objects(bundles))
-    merged = replace(s, ids=ids, workloads=[], excluded=s.excluded + [e for p in parts for e in p.excluded])
+    merged = replace(s, ids=ids, workloads=[], excluded=s.excluded + [e for p in parts for e in p.excluded],
+                     counted=s.counted + sum(p.counted for p in parts))
     return _result(root, merged, bundles, problems)
 
 
@@ -281,7 +287,7 @@ def _part(root: FsPath, overlay: str | None, files: list[str]) -> Part:
     s, bundles, problems = _check(root, overlay, frozenset(files))
     for b in bundles:
         b.seal(drop_objects=True)
-    return Part(problems, bundles, s.ids, s.excluded)
+    return Part(problems, bundles, s.ids, s.excluded, s.counted)
 
 
 __all__ = ["Result", "Specs", "build", "check", "repository", "specs"]

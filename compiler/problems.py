@@ -14,6 +14,8 @@ class Problem:
 
     ``line`` and ``col`` count from 1; 0 means "the whole file".
     ``field`` is the dotted field path inside the document (``spec.compute.gpuDevicesRequest``).
+    ``overlay`` names the build that found it when several are reported together
+    (``wlc build --all-overlays``); empty otherwise.
     """
 
     file: str
@@ -23,9 +25,14 @@ class Problem:
     message: str
     severity: str = "error"
     field: str = ""
+    overlay: str = ""
 
     def text(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+        return f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}{self.tag()}"
+
+    def tag(self) -> str:
+        """`` [overlay NAME]`` when the problem belongs to one build of several, else ``""``."""
+        return f" [overlay {self.overlay}]" if self.overlay else ""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -36,12 +43,12 @@ class Problem:
             "code": self.code,
             "message": self.message,
             "field": self.field,
-        }
+        } | ({"overlay": self.overlay} if self.overlay else {})
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:
     """Problems in file, then position order; exact duplicates dropped."""
-    return sorted(set(problems), key=lambda p: (p.file, p.line, p.col, p.code, p.message))
+    return sorted(set(problems), key=lambda p: (p.file, p.line, p.col, p.code, p.message, p.overlay))
 
 
 class WlcError(Exception):

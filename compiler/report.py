@@ -69,4 +69,4 @@ def _escape(text: str, prop: bool = False) -> str:
 def _github(p: Problem) -> str:
     level = "error" if p.severity == "error" else "warning"
     props = f"file={_escape(p.file, True)},line={p.line},col={p.col},title={_escape(p.code, True)}"
-    return f"::{level} {props}::{_escape(p.message)}"
+    return f"::{level} {props}::{_escape(p.message + p.tag())}"

@@ -65,7 +65,7 @@ def test_a_file_symlink_is_replaced_not_written_through(tmp_path: Path) -> None:
     (out / "workloads" / "team-a").mkdir(parents=True)
     (out / "workloads" / "team-a" / "job-1.yaml").symlink_to(out / "inside.txt")
     (out / "inside.txt").write_text("old\n")
-    assert import_files([_file(tmp_path, "job-1")], str(out)) == []
+    assert import_files([_file(tmp_path, "job-1")], str(out), force=True) == []
     assert not (out / "workloads" / "team-a" / "job-1.yaml").is_symlink()
     assert (out / "inside.txt").read_text() == "old\n" and victim.read_text() == "keep\n"
 

@@ -3,14 +3,15 @@
 4 internal error (a bug in wlc)."""
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path as FsPath
 
 import click
 
-from .. import __version__, explain, outdir, pipeline, report
-from ..problems import ConfigError, sort_problems
-from . import sync
+from .. import __version__, explain, importer, outdir, pipeline, report
+from ..model import WORKLOAD_KINDS
+from ..policy import render as policy_render
+from ..problems import ConfigError, Problem, sort_problems
+from . import outcome, sync
 from .common import (
     BUG_NOTE,
     EXIT_BUG,
@@ -21,13 +22,14 @@ from .common import (
     exit_code,
     format_option,
     guarded,
+    jobs_option,
     repo_option,
 )
 from .common import jobs_for as _jobs
 from .common import overlay_for as _overlay
 
 __all__ = ["BUG_NOTE", "EXIT_BUG", "EXIT_CLUSTER", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "exit_code",
-           "format_option", "guarded", "main", "repo_option", "sync"]
+           "format_option", "guarded", "jobs_option", "main", "repo_option", "sync"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -38,9 +40,9 @@ def main() -> None:
 
     \b
     Start here, at the root of a wlc repository:
-      wlc validate            check every spec, print every problem
-      wlc build               compile into build/base/<namespace>/<workload>.yaml
-      wlc explain my-train    show each field of a workload and where it came from
+      wlc validate              check every spec, print every problem
+      wlc build                 compile into build/base/<namespace>/<workload>.yaml
+      wlc explain resnet-train  show each field of a workload and where it came from
     """
 
 
@@ -67,20 +69,21 @@ def _publish(repo: FsPath, out: FsPath | None, results: list[pipeline.Result], p
         click.echo(f"removed {given / name} (overlay {name} no longer exists)", err=True)
 
 
-def _print_problems(res: pipeline.Result, fmt: str) -> None:
-    text = report.render(res.problems, fmt)
+def _print_problems(problems: list[Problem], results: list[pipeline.Result], fmt: str, quiet: bool = False) -> None:
+    """Every problem, then (text) the summary line; ``quiet``: no summary when there is no problem
+    (a successful build says what it wrote instead)."""
+    text = report.render(problems, fmt)
     if text:
         click.echo(text, nl=False)
-    if fmt == "text":
-        click.echo(f"{report.summary(res.problems)} in {res.counted} workload(s)", err=True)
+    if fmt == "text" and (problems or not quiet):
+        click.echo(outcome.summary_line(report.summary(problems), results[0].counted, outcome.failed(results)),
+                   err=True)
 
 
 @main.command()
 @repo_option
 @click.option("--overlay", default=None, help="Validate as this overlay (overlays/<name>) would build.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count; "
-                   "never more than the CPUs wlc may use).")
+@jobs_option
 @format_option
 @guarded
 def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> int:
@@ -93,8 +96,8 @@ def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> i
     Example (in CI, with annotations on the pull request):
       wlc validate --repo . --format github
     """
-    res = pipeline.check(repo, _overlay(repo, overlay), _jobs(jobs))
-    _print_problems(res, fmt)
+    res = outcome.checked(repo, pipeline.check(repo, _overlay(repo, overlay), _jobs(jobs)))
+    _print_problems(res.problems, [res], fmt)
     return exit_code(res.problems)
 
 
@@ -103,9 +106,7 @@ def validate(repo: FsPath, overlay: str | None, fmt: str, jobs: int | None) -> i
 @click.option("--overlay", default=None, help="Build for overlays/<NAME> (its target and patches).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, callback=_out_path,
               help="Output folder (default: build/ under the repository).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large repositories (default: WLC_JOBS or the CPU count; "
-                   "never more than the CPUs wlc may use).")
+@jobs_option
 @click.option("--all-overlays", is_flag=True, help="Build the base and every overlay, each into OUT/<name>/.")
 @format_option
 @guarded
@@ -117,6 +118,7 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
     Writes OUT/<overlay>/<namespace>/<workload>.yaml and OUT/<overlay>/index.json
     (the folder is "base" without --overlay and without wlc.yaml's defaultOverlay).
     Nothing is written when there are errors. Exit status as for validate.
+    With --all-overlays, a problem only some builds find ends with [overlay NAME].
     Example:
       wlc build --repo . --out build
       wlc build --all-overlays     build/base, build/dev, build/prod, ...
@@ -125,8 +127,8 @@ def build(repo: FsPath, overlay: str | None, out: FsPath | None, jobs: int | Non
         if overlay is not None:
             raise ConfigError("--overlay and --all-overlays cannot be used together")
         return _build_all(repo, out, jobs, fmt)
-    res = pipeline.build(repo, _overlay(repo, overlay), _jobs(jobs))
-    _print_problems(res, fmt)
+    res = outcome.checked(repo, pipeline.build(repo, _overlay(repo, overlay), _jobs(jobs)))
+    _print_problems(res.problems, [res], fmt, quiet=True)
     if not res.ok:
         return exit_code(res.problems)
     _publish(repo, out, [res], prune=False)
@@ -137,12 +139,11 @@ def _build_all(repo: FsPath, out: FsPath | None, jobs: int | None, fmt: str) -> 
     """Every build of ``wlc build --all-overlays``; nothing is written unless all succeed."""
     probe = pipeline.repository(repo).repo
     names = [None] + (probe.names("Overlay") if probe is not None else [])
-    results = [pipeline.build(repo, name, _jobs(jobs)) for name in names]
-    # the base build's counts, every build's problems (once each)
-    merged = replace(results[0], problems=sort_problems([p for r in results for p in r.problems]))
-    _print_problems(merged, fmt)
-    if not merged.ok:
-        return exit_code(merged.problems)
+    results = [outcome.checked(repo, pipeline.build(repo, name, _jobs(jobs))) for name in names]
+    problems = sort_problems(outcome.merge_builds(results))
+    _print_problems(problems, results, fmt, quiet=True)
+    if not all(res.ok for res in results):
+        return exit_code(problems)
     _publish(repo, out, results, prune=True)
     return EXIT_OK
 
@@ -158,17 +159,18 @@ def explain_cmd(workload: str, repo: FsPath, overlay: str | None, fmt: str) -> i
     (submission, template, environment / compute / data-source asset, policy, overlay).
 
     \b
-    Example:
-      wlc explain llama-finetune --repo examples
+    Exit status: 0, or 2 when no workload of that name resolves (the message says why).
+    Example (at the repository's root, where wlc.yaml is):
+      wlc explain llama-finetune
+      wlc explain llama-finetune --overlay prod --format json
     """
     res = pipeline.specs(repo, _overlay(repo, overlay), only=workload)
     found = [rw for rw in res.workloads if rw.name == workload]
     if not found:
-        if res.problems:
+        why = explain.why_missing(workload, res)
+        if res.problems and why.shows_problems:
             click.echo(report.render(res.problems, "text"), nl=False, err=True)
-        names = sorted(d.name for d, _ in (res.repo.workloads if res.repo else []))
-        from ..repo import suggest
-        raise ConfigError(f'no valid workload named "{workload}"' + suggest(workload, names))
+        raise ConfigError(why.message)
     for rw in found:
         click.echo(explain.render_json(rw) if fmt == "json" else explain.render_text(rw), nl=False)
     return EXIT_OK
@@ -183,22 +185,26 @@ def import_group() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=FsPath))
 @click.option("--out", type=click.Path(file_okay=False), default=None, callback=_out_path,
               help="Write into this repository folder (workloads/<project>/<name>.yaml); default: stdout.")
+@click.option("--force", is_flag=True, help="Replace files in --out that exist and differ.")
 @format_option
 @guarded
-def import_runai(files: tuple[FsPath, ...], out: FsPath | None, fmt: str) -> int:
+def import_runai(files: tuple[FsPath, ...], out: FsPath | None, force: bool, fmt: str) -> int:
     """Convert Run:ai Cluster API documents (run.ai/v2alpha1, v1alpha1) into native specs.
 
     \b
     Handles {value: ...} wrappers, items: maps (deleted: true removes an inherited item),
-    usage: Template, baseWorkload and the old per-kind policies.
+    usage: Template, baseWorkload and the old per-kind policies. With --out, nothing is written
+    when there are errors, and no existing file is replaced without --force.
+    Exit status: 0 converted (warnings allowed), 1 problems found, 2 usage error.
     Example:
       wlc import runai exported/train.yaml --out .
     """
-    from .. import importer
-    problems = importer.import_files([str(f) for f in files], str(out) if out else None)
+    problems = importer.import_files([str(f) for f in files], str(out) if out else None, force=force)
     text = report.render(problems, fmt)
     if text:
         click.echo(text, nl=False, err=fmt == "text")
+    if out is not None and any(p.severity == "error" for p in problems):
+        click.echo(f"wlc: nothing was written into {out} (fix the errors above first)", err=True)
     return exit_code(problems)
 
 
@@ -222,20 +228,18 @@ def policy_effective(project: str, kind: str, repo: FsPath, fmt: str) -> int:
     Example:
       wlc policy effective --project nlp --type TrainingWorkload
     """
-    from ..model import WORKLOAD_KINDS
-    from ..policy import render
     kinds = {k.lower(): k for k in WORKLOAD_KINDS} | {k[:-len("Workload")].lower(): k for k in WORKLOAD_KINDS}
     if kind.lower() not in kinds:
         raise ConfigError(f'unknown workload type "{kind}" (one of {", ".join(WORKLOAD_KINDS)})')
     loaded = pipeline.repository(repo).repo
     if loaded is None:
         raise ConfigError(f"cannot read the repository at {repo}")
-    eff, problems = render.effective_for(loaded, project, kinds[kind.lower()])
+    eff, problems = policy_render.effective_for(loaded, project, kinds[kind.lower()])
     if problems:
         click.echo(report.render(problems, "text"), nl=False, err=True)
     department = loaded.projects[project].department
-    click.echo(render.render_json(eff, department) if fmt == "json" else render.render_text(eff, department),
-               nl=False)
+    click.echo(policy_render.render_json(eff, department) if fmt == "json"
+               else policy_render.render_text(eff, department), nl=False)
     return exit_code(problems)
 
 

@@ -13,6 +13,7 @@ import click
 
 from .. import parallel, pipeline, report
 from ..problems import CompilerBug, Problem, WlcError
+from . import outcome
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CLUSTER, EXIT_BUG = 0, 1, 2, 3, 4
 BUG_NOTE = ("this is a bug in wlc, not a mistake in your input: please report it on the wlc issue "
@@ -20,7 +21,11 @@ BUG_NOTE = ("this is a bug in wlc, not a mistake in your input: please report it
             "that shows it (WLC_DEBUG=1 prints the traceback)")
 
 repo_option = click.option("--repo", "repo", type=click.Path(file_okay=False, path_type=FsPath),
-                           default=".", show_default=True, help="The GitOps repository's root folder.")
+                           default=".", show_default=True, callback=outcome.repo_callback,
+                           help="The GitOps repository's root folder (where wlc.yaml is).")
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                           help="Worker processes for large repositories (default: WLC_JOBS or the CPU "
+                                "count; never more than the CPUs wlc may use).")
 format_option = click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text",
                              show_default=True, help="How problems are printed (github = workflow annotations).")
 

@@ -102,7 +102,7 @@ TOGETHER = GPU_FIELDS + IDENTITY_FIELDS + ("usage", "name", "namePrefix", "baseW
 
 #: Fields that only say something about Run:ai's own bookkeeping or terminal: warned and dropped.
 DROPPED = {
-    "tty": "wlc workloads run without a terminal (use `wlc logs`)",
+    "tty": "wlc workloads run without a terminal (read their output with `kubectl logs`)",
     "stdin": "wlc workloads run without an attached stdin",
     "username": "a display-only owner name; git history records who submitted it",
     "userId": "Run:ai's user id has no meaning outside Run:ai",

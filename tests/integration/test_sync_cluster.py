@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from controlplane import Cluster
-from sync_support import (
+from tests.integration.sync_support import (
     EXTRA_NS,
     NAMESPACES,
     PREFIX,

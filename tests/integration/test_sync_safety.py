@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from controlplane import Cluster
-from sync_support import (
+from tests.integration.sync_support import (
     PREFIX,
     build_base,
     by_name,
