@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path as FsPath
 from typing import Any
 
+from .discover import DEFAULT_MAX_FILE_BYTES
 from .model import Doc, Target
 from .problems import ConfigError
 
@@ -35,6 +36,7 @@ class RepoConfig:
     target: Target = field(default_factory=Target)
     default_overlay: str = ""
     doc: Doc | None = None
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # spec.limits.maxFileBytes
 
 
 def apply_target(base: Target, settings: dict[str, Any]) -> Target:
@@ -75,4 +77,5 @@ def config_from_doc(root: FsPath, doc: Doc | None) -> RepoConfig:
     cfg.exclude = [str(g) for g in spec.get("exclude", [])]
     cfg.target = apply_target(cfg.target, spec.get("target") or {})
     cfg.default_overlay = str(spec.get("defaultOverlay", ""))
+    cfg.max_file_bytes = int((spec.get("limits") or {}).get("maxFileBytes", DEFAULT_MAX_FILE_BYTES))
     return cfg

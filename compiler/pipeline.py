@@ -6,6 +6,7 @@ Stages in the middle are pure; only load (reading) and the CLI's emit (writing) 
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -111,7 +112,7 @@ def _done(res: Result) -> Result:
 def _load_config(res: Result) -> tuple[list[Doc], config.RepoConfig | None]:
     """wlc.yaml (optional); None when it is broken: nothing else can be read the way it means."""
     cfg_doc = None
-    if (res.root / config.CONFIG_FILE).is_file():
+    if os.path.lexists(res.root / config.CONFIG_FILE):  # not only a regular file: a FIFO is refused
         cdocs, cprobs = load.read_file(res.root, config.CONFIG_FILE)
         res.problems.extend(cprobs)
         cdocs = [d for d in cdocs if d.kind == "Repository"]
@@ -128,10 +129,12 @@ def _load(res: Result) -> tuple[list[Doc], config.RepoConfig | None]:
     if cfg is None:
         return [], None
     docs: list[Doc] = []
-    for rel in load.find_yaml_files(res.root, cfg.exclude):
+    files, found = load.discover(res.root, cfg.exclude)
+    res.problems.extend(found)
+    for rel in files:
         if rel == config.CONFIG_FILE or not _wanted(res, cfg, rel):
             continue
-        fdocs, fprobs = load.read_file(res.root, rel)
+        fdocs, fprobs = load.read_file(res.root, rel, cfg.max_file_bytes)
         res.problems.extend(fprobs)
         docs.extend(d for d in fdocs if _ours(d, cfg, res))
     return docs, cfg

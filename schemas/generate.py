@@ -708,7 +708,10 @@ def org_kinds() -> dict[str, Schema]:
                                                unique=True), ["workloads"]),
                 "exclude": ref("globList", "Paths to skip."),
                 "target": ref("target", "Default cluster target settings."),
-                "defaultOverlay": ref("dnsLabel", "Overlay used when none is given.")}),
+                "defaultOverlay": ref("dnsLabel", "Overlay used when none is given."),
+                "limits": obj("Bounds on what wlc reads (docs/trust.md).", {
+                    "maxFileBytes": default(integer("Largest input file read, in bytes (default 4 MiB,"
+                                                    " at most 64 MiB).", 1, 64 << 20), 4 << 20)})}),
             spec_required=False),
     }
 
