@@ -17,8 +17,9 @@ from pathlib import Path as FsPath
 from .problems import Problem
 from .yamltree import shown
 
-#: the per-file limit when wlc.yaml sets no spec.limits.maxFileBytes (4 MiB)
-DEFAULT_MAX_FILE_BYTES = 4 << 20
+#: the per-file limit when wlc.yaml sets no spec.limits.maxFileBytes (1 MiB: ConfigMaps hold
+#: at most that much, and any one Kubernetes object about 1.5 MiB)
+DEFAULT_MAX_FILE_BYTES = 1 << 20
 ALWAYS_IGNORED = ("build", ".github")
 _SUFFIXES = (".yaml", ".yml")
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)

@@ -16,9 +16,9 @@ import yaml
 from .discover import DEFAULT_MAX_FILE_BYTES, discover, find_yaml_files, read_bytes
 from .model import Doc
 from .problems import Problem
-from .yamltree import ALIAS_MIN, MAX_DEPTH, Builder, Refused
+from .yamltree import ALIAS_MIN, MAX_DEPTH, MAX_PROBLEMS, Builder, Refused
 
-__all__ = ["ALIAS_MIN", "DEFAULT_MAX_FILE_BYTES", "MAX_DEPTH", "MEMORY_PER_BYTE", "discover",
+__all__ = ["ALIAS_MIN", "DEFAULT_MAX_FILE_BYTES", "MAX_DEPTH", "MAX_PROBLEMS", "MEMORY_PER_BYTE", "discover",
            "find_yaml_files", "parse_documents", "read_file"]
 
 try:  # the C loader is much faster and keeps marks just the same
@@ -28,8 +28,8 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
     _BYTE_OFFSETS = False
 
-#: loading a file holds at most this many bytes of memory per byte of the file (tested)
-MEMORY_PER_BYTE = 600
+#: parsing a file needs at most this many bytes of memory per byte of it (docs/trust.md; tested)
+MEMORY_PER_BYTE = 400
 
 
 def parse_documents(text: str, file: str) -> tuple[list[Doc], list[Problem]]:
@@ -43,22 +43,22 @@ def parse_documents(text: str, file: str) -> tuple[list[Doc], list[Problem]]:
             try:
                 data = builder.document(node)
             except Refused as refused:
-                builder.problems.append(refused.problem)
+                builder.report(refused.problem)
                 continue
             if data is not None:
                 docs.append(Doc(file, index, data, builder.locs, builder.key_locs))
     except yaml.MarkedYAMLError as err:
-        builder.problems.append(_syntax_problem(err, file))
+        builder.report(_syntax_problem(err, file))
     except yaml.reader.ReaderError as err:  # a character YAML does not allow
         line, col = _position(text, err.position)
-        builder.problems.append(Problem(file, line, col, "yaml.syntax",
+        builder.report(Problem(file, line, col, "yaml.syntax",
                                         f"YAML error: character {_char(err.character)} is not allowed"
                                         f" ({_one_line(str(err.reason))})"))
     except yaml.YAMLError as err:  # pragma: no cover - other errors carry no position
-        builder.problems.append(Problem(file, 1, 1, "yaml.syntax", f"YAML error: {_one_line(str(err))}"))
+        builder.report(Problem(file, 1, 1, "yaml.syntax", f"YAML error: {_one_line(str(err))}"))
     except RecursionError:  # pragma: no cover - the pure-Python composer without libyaml's limit
-        builder.problems.append(Problem(file, 1, 1, "yaml.depth", f"nested deeper than {MAX_DEPTH} levels"))
-    return docs, builder.problems
+        builder.report(Problem(file, 1, 1, "yaml.depth", f"nested deeper than {MAX_DEPTH} levels"))
+    return docs, builder.finish()
 
 
 def _syntax_problem(err: yaml.MarkedYAMLError, file: str) -> Problem:

@@ -21,6 +21,8 @@ from .problems import Problem
 MAX_DEPTH = 64
 #: values that aliases may add to one file (or as many as the file writes out, if more)
 ALIAS_MIN = 10_000
+#: problems kept per file (then one line says how many more)
+MAX_PROBLEMS = 100
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 #: longest integer text read ("0b" and 64 binary digits, a sign): longer is out of range
 _INT_TEXT_MAX = 70
@@ -65,6 +67,7 @@ class Builder:
     problems: list[Problem] = field(default_factory=list)
     written: int = 0   # values built where they are written
     expanded: int = 0  # values built again through an alias
+    dropped: int = 0   # problems past MAX_PROBLEMS
     _state: dict[int, int] = field(default_factory=dict)  # id(collection node) → _OPEN / _DONE
     _in_alias: int = 0
     _alias_at: yaml.Mark | None = None  # where the outermost alias being expanded is used
@@ -73,6 +76,7 @@ class Builder:
     def document(self, node: yaml.Node) -> Any:
         """The data of one document (fresh position tables); raises Refused."""
         self.locs, self.key_locs = {}, {}
+        self._state = {}  # node ids are only unique while one document's tree is alive
         return self.build(node, (), node.start_mark)
 
     def build(self, node: yaml.Node, path: Path, at: yaml.Mark) -> Any:
@@ -123,7 +127,7 @@ class Builder:
             kmark = knode.start_mark
             if key in out:
                 first = self.key_locs.get(path + (key,), (0, 0))
-                self.problems.append(self._at(kmark, "yaml.duplicate-key",
+                self.report(self._at(kmark, "yaml.duplicate-key",
                                               f'duplicate key "{key}" (first defined at line {first[0]})'))
                 continue
             self.key_locs[path + (key,)] = (kmark.line + 1, kmark.column + 1)
@@ -135,15 +139,15 @@ class Builder:
         if knode.tag == _STR and isinstance(knode, yaml.ScalarNode):
             return str(knode.value)
         if knode.tag == _MERGE:
-            self.problems.append(self._at(knode.start_mark, "yaml.merge-key",
+            self.report(self._at(knode.start_mark, "yaml.merge-key",
                                           "YAML merge keys (<<) are not supported; write the fields out"))
             return None
         kind = _KEY_KINDS.get(knode.tag)
         if kind is None or not isinstance(knode, yaml.ScalarNode):
-            self.problems.append(self._at(knode.start_mark, "yaml.key", "mapping keys must be plain strings"))
+            self.report(self._at(knode.start_mark, "yaml.key", "mapping keys must be plain strings"))
             return None
         written = shown(str(knode.value))
-        self.problems.append(self._at(knode.start_mark, "yaml.key-type",
+        self.report(self._at(knode.start_mark, "yaml.key-type",
                                       f'key {written} is not a string: YAML 1.1 reads it as {kind};'
                                       f' quote it ("{written}") to use it as a key'))
         return str(knode.value)
@@ -165,11 +169,27 @@ class Builder:
         if len(text.replace("_", "")) <= _INT_TEXT_MAX:
             value = _CTOR.construct_yaml_int(node)
         if value is None or not INT_MIN <= value <= INT_MAX:
-            self.problems.append(self._at(node.start_mark, "yaml.int-range",
+            self.report(self._at(node.start_mark, "yaml.int-range",
                                           f"integer {shown(text)} is out of range: wlc reads 64-bit integers"
                                           " (-2^63 to 2^63-1); quote it if it is text"))
             return text
         return value
+
+    def report(self, problem: Problem) -> None:
+        """Keep at most MAX_PROBLEMS of a file: a flood of them would cost more memory than the file."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.dropped += 1
+
+    def finish(self) -> list[Problem]:
+        """The file's problems, the last one counting those left out."""
+        if self.dropped:
+            last = self.problems[-1]
+            self.problems.append(Problem(self.file, last.line, last.col, "yaml.more-problems",
+                                         f"{self.dropped:,} more problems in this file are not shown"))
+            self.dropped = 0
+        return self.problems
 
     def _at(self, mark: yaml.Mark, code: str, message: str) -> Problem:
         return Problem(self.file, mark.line + 1, mark.column + 1, code, message)

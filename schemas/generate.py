@@ -710,8 +710,8 @@ def org_kinds() -> dict[str, Schema]:
                 "target": ref("target", "Default cluster target settings."),
                 "defaultOverlay": ref("dnsLabel", "Overlay used when none is given."),
                 "limits": obj("Bounds on what wlc reads (docs/trust.md).", {
-                    "maxFileBytes": default(integer("Largest input file read, in bytes (default 4 MiB,"
-                                                    " at most 64 MiB).", 1, 64 << 20), 4 << 20)})}),
+                    "maxFileBytes": default(integer("Largest input file read, in bytes (default 1 MiB,"
+                                                    " at most 64 MiB).", 1, 64 << 20), 1 << 20)})}),
             spec_required=False),
     }
 

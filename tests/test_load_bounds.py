@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def wlc(repo: Path, *args: str, timeout: float = 20, stdin: int | None = subproc
     cmd = [*prefix, sys.executable, "-c", "from compiler.cli import main; main()",
            "validate", "--repo", str(repo), *args]
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=stdin,
+        return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout, stdin=stdin,
                               preexec_fn=_limit_memory, cwd=ROOT)
     except subprocess.TimeoutExpired:
         pytest.fail(f"wlc validate did not finish within {timeout} s")
@@ -95,7 +96,7 @@ def test_alias_bomb_parse_takes_well_under_a_second() -> None:
             "docs, found = parse_documents(sys.stdin.read(), 'b.yaml'); "
             "print(time.perf_counter() - t, len(docs), *[(p.line, p.col, p.code) for p in found])")
     try:
-        run = subprocess.run([sys.executable, "-c", code], input=BOMB, capture_output=True, text=True,
+        run = subprocess.run([sys.executable, "-c", code], check=False, input=BOMB, capture_output=True, text=True,
                              timeout=10, preexec_fn=_limit_memory, cwd=ROOT)
     except subprocess.TimeoutExpired:
         pytest.fail("parsing the alias bomb did not end within 10 s")
@@ -119,6 +120,12 @@ def test_aliases_may_expand_as_much_as_the_file_writes_out() -> None:
     assert found == [] and len(docs[0].data["b"]) == 12_000
     _, found = parse_documents(text + "c: *a\n", "a.yaml")
     assert [(p.line, p.col, p.code) for p in found] == [(3, 1, "yaml.aliases")]
+
+
+def test_many_documents_without_aliases_never_count_as_aliases() -> None:
+    # a freed document's node ids are reused by the next one's: not an alias
+    _, found = parse_documents("[[[[[[[[[[]]]]]]]]]]\n---\n" * 2_000, "m.yaml")
+    assert found == []
 
 
 def test_recursive_alias_is_a_problem_not_a_crash() -> None:
@@ -152,7 +159,7 @@ def test_libyaml_nesting_limit_is_one_line_at_its_position() -> None:
 
 
 def test_integer_of_more_than_4300_digits_is_a_located_problem() -> None:
-    docs, found = parse_documents("a: 1\nn: " + "9" * 5000 + "\n", "i.yaml")
+    _, found = parse_documents("a: 1\nn: " + "9" * 5000 + "\n", "i.yaml")
     assert [(p.line, p.col, p.code) for p in found] == [(2, 4, "yaml.int-range")]
     assert len(found[0].message) < 200
 
@@ -215,8 +222,8 @@ def test_symlink_to_dev_zero_is_not_read(tmp_path: Path) -> None:
     (repo / "workloads" / "vision" / "zero.yaml").symlink_to("/dev/zero")
     run = wlc(repo, timeout=10)
     assert output_lines(run) == [
-        "workloads/vision/zero.yaml:0:0: error[file.symlink-outside]: a symbolic link to /dev/zero, "
-        "outside the repository: not followed"], run.stdout + run.stderr
+        ("workloads/vision/zero.yaml:0:0: error[file.symlink-outside]: a symbolic link to /dev/zero, "
+         "outside the repository: not followed")], run.stdout + run.stderr
     assert run.returncode == 1
 
 
@@ -225,8 +232,8 @@ def test_fifo_named_yaml_does_not_hang(tmp_path: Path) -> None:
     os.mkfifo(repo / "workloads" / "vision" / "x.yaml")
     run = wlc(repo, timeout=10)
     assert output_lines(run) == [
-        "workloads/vision/x.yaml:0:0: error[file.not-regular]: a named pipe (FIFO), not a regular file:"
-        " wlc reads only regular files"], run.stdout + run.stderr
+        ("workloads/vision/x.yaml:0:0: error[file.not-regular]: a named pipe (FIFO), not a regular file:"
+         " wlc reads only regular files")], run.stdout + run.stderr
 
 
 def test_symlink_to_dev_stdin_does_not_hang(tmp_path: Path) -> None:
@@ -250,8 +257,8 @@ def test_symlink_inside_the_repo_is_a_warning_and_not_followed(tmp_path: Path) -
     (repo / "workloads" / "nlp").mkdir()
     (repo / "workloads" / "nlp" / "ok.yaml").symlink_to("../vision/ok.yaml")
     assert problems(repo) == [
-        "workloads/nlp/ok.yaml:0:0: warning[file.symlink]: a symbolic link to ../vision/ok.yaml:"
-        " not followed (wlc reads every file where it lives)"]
+        ("workloads/nlp/ok.yaml:0:0: warning[file.symlink]: a symbolic link to ../vision/ok.yaml:"
+         " not followed (wlc reads every file where it lives)")]
 
 
 def test_symlinked_folder_outside_the_repo_is_an_error(tmp_path: Path) -> None:
@@ -300,11 +307,11 @@ def test_file_over_the_default_limit_is_refused_without_reading_it(tmp_path: Pat
             "r = pipeline.run(Path(sys.argv[1]), until='validate'); "
             "print(*[p.text() for p in r.problems], sep='\\n'); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
-    run = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-c", code, str(repo)], check=False, capture_output=True, text=True,
                          timeout=20, preexec_fn=_limit_memory, cwd=ROOT)
     *lines, rss = run.stdout.splitlines()
-    assert lines == ["notes/big.yaml:0:0: error[file.too-large]: 200,000,000 bytes, over the limit of "
-                     "4,194,304 (spec.limits.maxFileBytes in wlc.yaml)"], run.stderr
+    assert lines == [("notes/big.yaml:0:0: error[file.too-large]: 200,000,000 bytes, over the limit of "
+                      "1,048,576 (spec.limits.maxFileBytes in wlc.yaml)")], run.stderr
     assert int(rss) < 200_000  # KiB: the file was never read
 
 
@@ -337,8 +344,8 @@ def test_folder_that_cannot_be_listed_is_an_error(tmp_path: Path, monkeypatch: p
         return real(path)
     monkeypatch.setattr(os, "scandir", scandir)
     assert problems(repo) == [
-        "workloads/vision:0:0: error[file.unreadable-folder]: cannot list this folder (Permission denied):"
-        " its files would be missing"]
+        ("workloads/vision:0:0: error[file.unreadable-folder]: cannot list this folder (Permission denied):"
+         " its files would be missing")]
 
 
 def test_find_yaml_files_reports_what_it_could_not_list(tmp_path: Path,
@@ -354,8 +361,8 @@ def test_find_yaml_files_reports_what_it_could_not_list(tmp_path: Path,
     monkeypatch.setattr(os, "scandir", scandir)
     files, found = load.discover(tmp_path, [])
     assert files == ["b.yaml"] and [p.text() for p in found] == [
-        "a:0:0: error[file.unreadable-folder]: cannot list this folder (Input/output error):"
-        " its files would be missing"]
+        ("a:0:0: error[file.unreadable-folder]: cannot list this folder (Input/output error):"
+         " its files would be missing")]
     assert find_yaml_files(tmp_path, []) == ["b.yaml"]
 
 
@@ -370,14 +377,15 @@ def test_chmod_000_folder_is_an_error_for_real(tmp_path: Path) -> None:
     finally:
         locked.chmod(0o755)
     assert output_lines(run) == [
-        "workloads/vision:0:0: error[file.unreadable-folder]: cannot list this folder (Permission denied):"
-        " its files would be missing"], run.stdout + run.stderr
+        ("workloads/vision:0:0: error[file.unreadable-folder]: cannot list this folder (Permission denied):"
+         " its files would be missing")], run.stdout + run.stderr
 
 
 # --- memory proportional to the input -----------------------------------------------------------
 
 MEMORY_PROBE = """
 import gc, resource, sys
+from collections.abc import Callable
 from pathlib import Path
 from compiler import load
 gc.disable()  # as in a build (compiler.pipeline): the worst case
@@ -390,21 +398,31 @@ print(len(found), (after - before) * 1024)
 """
 
 
-@pytest.mark.parametrize("shape", ["flow-list", "block-map", "aliases", "deep"])
+SHAPES: dict[str, tuple[Callable[[int], str], int]] = {  # name: (text of about `size` bytes, problems)
+    "flow-list": (lambda size: "a: [" + "0," * (size // 2) + "]\n", 0),  # densest: a value per 2 bytes
+    "block-map": (lambda size: "".join(f"k{i}: {i}\n" for i in range(size // 14)), 0),
+    "aliases": (lambda size: "a: &a [" + "0," * (size // 4) + "]\nb: *a\nc: *a\n", 1),  # c: over budget
+    "deep": (lambda size: ("[" * load.MAX_DEPTH + "]" * load.MAX_DEPTH + "\n---\n") * (size // 134), 0),
+    "duplicate-keys": (lambda size: "{" + "a," * (size // 2) + "}\n", load.MAX_PROBLEMS + 1),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_parsing_memory_stays_within_the_documented_bound(tmp_path: Path, shape: str) -> None:
-    size = 1 << 20
-    if shape == "flow-list":  # the densest values: one per two bytes
-        text = "a: [" + "0," * (size // 2) + "]\n"
-    elif shape == "block-map":
-        text = "".join(f"k{i}: {i}\n" for i in range(size // 12))
-    elif shape == "aliases":
-        text = "a: &a [" + "0," * (size // 4) + "]\nb: *a\nc: *a\n"
-    else:
-        text = "".join("[" * load.MAX_DEPTH + "]" * load.MAX_DEPTH + "\n---\n" for _ in range(size // 140))
+    make, expected = SHAPES[shape]
+    text = make(512 << 10)
+    assert len(text) <= load.DEFAULT_MAX_FILE_BYTES
     (tmp_path / "in.yaml").write_text(text)
     (tmp_path / "warm.yaml").write_text("a: [1, {b: c}]\n")
-    run = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(tmp_path), "in.yaml"], capture_output=True,
-                         text=True, timeout=60, preexec_fn=_limit_memory, cwd=ROOT)
+    run = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(tmp_path), "in.yaml"], check=False,
+                         capture_output=True, text=True, timeout=60, preexec_fn=_limit_memory, cwd=ROOT)
     assert run.returncode == 0, run.stderr
-    _, grown = map(int, run.stdout.split())
+    found, grown = map(int, run.stdout.split())
+    assert found == expected
     assert grown <= load.MEMORY_PER_BYTE * len(text.encode()), f"{grown / len(text):.0f} bytes per input byte"
+
+
+def test_problems_of_one_file_are_capped_with_a_count_of_the_rest() -> None:
+    _, found = parse_documents("{" + "a," * 500 + "}\n", "f.yaml")
+    assert len(found) == load.MAX_PROBLEMS + 1
+    assert found[-1].text() == "f.yaml:1:202: error[yaml.more-problems]: 399 more problems in this file are not shown"
