@@ -31,13 +31,15 @@ _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
+_FLOAT = "tag:yaml.org,2002:float"
+#: most ":" parts of a YAML 1.1 base-60 number (1:30:00.5), beyond which its value overflows
+_SEXAGESIMAL_MAX = 20
 #: what YAML 1.1 makes of a plain key that is not a string
 _KEY_KINDS = {"tag:yaml.org,2002:bool": "a boolean", _INT: "an integer",
-              "tag:yaml.org,2002:float": "a number", "tag:yaml.org,2002:null": "null",
+              _FLOAT: "a number", "tag:yaml.org,2002:null": "null",
               _TIMESTAMP: "a date"}
 _CTOR = yaml.constructor.SafeConstructor()
 _PLAIN = {"tag:yaml.org,2002:bool": _CTOR.construct_yaml_bool,
-          "tag:yaml.org,2002:float": _CTOR.construct_yaml_float,
           "tag:yaml.org,2002:null": _CTOR.construct_yaml_null}
 _OPEN, _DONE = 1, 2
 
@@ -158,6 +160,8 @@ class Builder:
             return node.value  # dates stay strings: nothing in a spec is a date
         if tag == _INT:
             return self._int(node)
+        if tag == _FLOAT:
+            return self._float(node)
         plain = _PLAIN.get(tag)
         if plain is not None:
             return plain(node)
@@ -174,6 +178,17 @@ class Builder:
                                           " (-2^63 to 2^63-1); quote it if it is text"))
             return text
         return value
+
+    def _float(self, node: yaml.ScalarNode) -> Any:
+        text = str(node.value)
+        if text.count(":") <= _SEXAGESIMAL_MAX:
+            try:
+                return _CTOR.construct_yaml_float(node)
+            except OverflowError:
+                pass
+        self.report(self._at(node.start_mark, "yaml.number-range",
+                             f"number {shown(text)} is out of range; quote it if it is text"))
+        return text
 
     def report(self, problem: Problem) -> None:
         """Keep at most MAX_PROBLEMS of a file: a flood of them would cost more memory than the file."""

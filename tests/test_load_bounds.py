@@ -171,6 +171,11 @@ def test_integers_beyond_64_bits_are_problems(text: str) -> None:
     assert [(p.line, p.col, p.code) for p in found] == [(1, 4, "yaml.int-range")]
 
 
+def test_base_60_float_that_overflows_is_a_problem_not_a_crash() -> None:
+    _, found = parse_documents("a: 190:20:30.15\nb: " + "1:" * 300_000 + "1.5\nc: " + "59:" * 200 + "1.5\n", "f.yaml")
+    assert [(p.line, p.col, p.code) for p in found] == [(2, 4, "yaml.number-range"), (3, 4, "yaml.number-range")]
+
+
 def test_64_bit_integers_and_inf_nan_parse() -> None:
     docs, found = parse_documents("a: 9223372036854775807\nb: -9223372036854775808\nc: .inf\nd: .nan\n",
                                   "i.yaml")
