@@ -276,6 +276,14 @@ def test_symlinked_folder_outside_the_repo_is_an_error(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("workloads/nlp:0:0: error[file.symlink-outside]")
 
 
+def test_symlinked_folder_inside_the_repo_is_a_warning_and_not_followed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    (repo / "workloads" / "nlp").symlink_to("vision")
+    assert problems(repo) == [
+        ("workloads/nlp:0:0: warning[file.symlink]: a symbolic link to vision: not followed (wlc reads every file"
+         " where it lives)")]
+
+
 def test_dangling_symlink_is_an_error(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     (repo / "workloads" / "vision" / "gone.yaml").symlink_to("/nonexistent/gone.yaml")
