@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path as FsPath
 from typing import Any
 
+from .discover import DEFAULT_MAX_FILE_BYTES
 from .model import Doc, Target
 from .problems import ConfigError, Problem
 from .templates import namespace_error
@@ -38,6 +39,7 @@ class RepoConfig:
     #: system namespaces (kube-system, default...) that projects may use (spec.allowSystemNamespaces)
     allow_system_namespaces: list[str] = field(default_factory=list)
     doc: Doc | None = None
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # spec.limits.maxFileBytes
 
 
 def apply_target(base: Target, settings: dict[str, Any]) -> Target:
@@ -79,6 +81,7 @@ def config_from_doc(root: FsPath, doc: Doc | None) -> RepoConfig:
     cfg.target = apply_target(cfg.target, spec.get("target") or {})
     cfg.default_overlay = str(spec.get("defaultOverlay", ""))
     cfg.allow_system_namespaces = [str(n) for n in spec.get("allowSystemNamespaces", [])]
+    cfg.max_file_bytes = int((spec.get("limits") or {}).get("maxFileBytes", DEFAULT_MAX_FILE_BYTES))
     return cfg
 
 

@@ -2,6 +2,7 @@
 classification of what passed). compiler.pipeline calls them in that order."""
 from __future__ import annotations
 
+import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path as FsPath
@@ -33,7 +34,7 @@ def read_config(root: FsPath) -> tuple[config.RepoConfig | None, list[Problem]]:
     """wlc.yaml (optional); None when it is broken: nothing else can be read the way it means."""
     cfg_doc = None
     problems: list[Problem] = []
-    if (root / config.CONFIG_FILE).is_file():
+    if os.path.lexists(root / config.CONFIG_FILE):  # not only a regular file: a FIFO is refused, not skipped
         docs, problems = load.read_file(root, config.CONFIG_FILE)
         docs = [d for d in docs if d.kind == "Repository"]
         for d in docs:
@@ -57,12 +58,12 @@ def load_docs(root: FsPath, cfg: config.RepoConfig, part: Collection[str] | None
     """Stage 1: every wlc or Run:ai document; ``part`` limits the workload files read (shared
     documents are always read)."""
     docs: list[Doc] = []
-    problems: list[Problem] = []
-    for rel in load.find_yaml_files(root, cfg.exclude):
+    files, problems = load.discover(root, cfg.exclude)
+    for rel in files:
         if rel == config.CONFIG_FILE or (part is not None and rel not in part
                                          and workload_project(cfg, rel) is not None):
             continue
-        fdocs, fprobs = load.read_file(root, rel)
+        fdocs, fprobs = load.read_file(root, rel, cfg.max_file_bytes)
         problems.extend(fprobs)
         for doc in fdocs:
             ours, why = _ours(doc, cfg)

@@ -1,141 +1,101 @@
 """Stage 1, load: read every input file into documents that remember positions.
 
-libyaml's C parser composes node trees (which carry line and column); we build plain
-Python data from them and a side table path → position. A syntax error or duplicate key is
-a problem, never an exception, and one bad file never hides the others.
+Only regular files are read, each up to a size limit (compiler.discover); libyaml's C parser
+composes node trees (which carry line and column) and compiler.yamltree builds plain Python
+data from them, within bounds on aliases, depth and integers, plus a side table path →
+position. A syntax error or a crossed bound is a problem, never an exception, and one bad file
+never hides the others. docs/trust.md states what is read and the limits.
 """
 from __future__ import annotations
 
-import fnmatch
-import os
-from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
 
-from .model import Doc, Path
+from .discover import DEFAULT_MAX_FILE_BYTES, discover, find_yaml_files, read_bytes
+from .model import Doc
 from .problems import Problem
+from .yamltree import ALIAS_MIN, MAX_DEPTH, MAX_PROBLEMS, Builder, Refused
+
+__all__ = ["ALIAS_MIN", "DEFAULT_MAX_FILE_BYTES", "MAX_DEPTH", "MAX_PROBLEMS", "MEMORY_PER_BYTE", "discover",
+           "find_yaml_files", "parse_documents", "read_file"]
 
 try:  # the C loader is much faster and keeps marks just the same
     _Loader: Any = yaml.CSafeLoader
+    _BYTE_OFFSETS = True  # libyaml reports reader errors at a UTF-8 byte offset
 except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
+    _BYTE_OFFSETS = False
 
-_SCALARS = yaml.constructor.SafeConstructor()
-_STR = "tag:yaml.org,2002:str"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_MAP = "tag:yaml.org,2002:map"
-ALWAYS_IGNORED = ("build", ".github")
-
-
-@dataclass
-class _Builder:
-    """Turns one composed node tree into data plus positions."""
-
-    file: str
-    locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-    def build(self, node: yaml.Node, path: Path) -> Any:
-        mark = node.start_mark
-        self.locs[path] = (mark.line + 1, mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return _scalar(node)
-
-    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for knode, vnode in node.value:
-            if knode.tag == "tag:yaml.org,2002:merge":
-                self._problem(knode, "yaml.merge-key", "YAML merge keys (<<) are not supported; write the fields out")
-                continue
-            key = _scalar(knode) if isinstance(knode, yaml.ScalarNode) else None
-            if not isinstance(key, (str, int, float, bool)):
-                self._problem(knode, "yaml.key", "mapping keys must be plain strings")
-                continue
-            skey = str(key) if not isinstance(key, str) else key
-            if skey in out:
-                first = self.key_locs.get(path + (skey,), (0, 0))
-                self._problem(knode, "yaml.duplicate-key",
-                              f'duplicate key "{skey}" (first defined at line {first[0]})')
-                continue
-            self.key_locs[path + (skey,)] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
-            out[skey] = self.build(vnode, path + (skey,))
-        return out
-
-    def _problem(self, node: yaml.Node, code: str, message: str) -> None:
-        m = node.start_mark
-        self.problems.append(Problem(self.file, m.line + 1, m.column + 1, code, message))
-
-
-def _scalar(node: yaml.Node) -> Any:
-    if node.tag in (_STR, _TIMESTAMP):
-        return node.value  # dates stay strings: nothing in a spec is a date
-    return _SCALARS.construct_object(node, deep=True)
+#: parsing a file needs at most this many bytes of memory per byte of it (docs/trust.md; tested)
+MEMORY_PER_BYTE = 400
 
 
 def parse_documents(text: str, file: str) -> tuple[list[Doc], list[Problem]]:
     """Every document of one YAML text; a syntax error ends the file but keeps earlier docs."""
     docs: list[Doc] = []
-    problems: list[Problem] = []
+    builder = Builder(file)
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
             if node is None:
                 continue
-            b = _Builder(file)
-            data = b.build(node, ())
-            problems.extend(b.problems)
-            if data is None:
+            try:
+                data = builder.document(node)
+            except Refused as refused:
+                builder.report(refused.problem)
                 continue
-            docs.append(Doc(file, index, data, b.locs, b.key_locs))
+            if data is not None:
+                docs.append(Doc(file, index, data, builder.locs, builder.key_locs))
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        msg = f"YAML syntax error: {err.problem or err}"
-        if err.context:
-            msg += f" ({err.context})"
-        problems.append(Problem(file, line, col, "yaml.syntax", msg))
-    except yaml.YAMLError as err:  # reader errors: bad bytes, control characters
-        problems.append(Problem(file, 1, 1, "yaml.syntax", f"YAML error: {err}"))
-    return docs, problems
+        builder.report(_syntax_problem(err, file))
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow
+        line, col = _position(text, err.position)
+        builder.report(Problem(file, line, col, "yaml.syntax",
+                                        f"YAML error: character {_char(err.character)} is not allowed"
+                                        f" ({_one_line(str(err.reason))})"))
+    except yaml.YAMLError as err:  # pragma: no cover - other errors carry no position
+        builder.report(Problem(file, 1, 1, "yaml.syntax", f"YAML error: {_one_line(str(err))}"))
+    except RecursionError:  # pragma: no cover - the pure-Python composer without libyaml's limit
+        builder.report(Problem(file, 1, 1, "yaml.depth", f"nested deeper than {MAX_DEPTH} levels"))
+    return docs, builder.finish()
 
 
-def read_file(root: FsPath, rel: str) -> tuple[list[Doc], list[Problem]]:
-    """Parse one repo file; unreadable or non-UTF-8 files are problems."""
+def _syntax_problem(err: yaml.MarkedYAMLError, file: str) -> Problem:
+    mark = err.problem_mark or err.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    msg = f"YAML syntax error: {err.problem or err}"
+    if err.context:
+        msg += f" ({err.context})"
+    return Problem(file, line, col, "yaml.syntax", _one_line(msg))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _char(character: object) -> str:
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "?")
+    return f"U+{code:04X}"
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """Line and column (from 1) of a reader error's offset into ``text``."""
+    prefix = text.encode("utf-8")[:offset].decode("utf-8", "replace") if _BYTE_OFFSETS else text[:offset]
+    start = prefix.rfind("\n") + 1
+    return prefix.count("\n") + 1, len(prefix) - start + 1
+
+
+def read_file(root: FsPath, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> tuple[list[Doc], list[Problem]]:
+    """Parse one repo file; what is not a regular UTF-8 file within the size limit is a problem."""
+    data = read_bytes(root, rel, max_bytes)
+    if isinstance(data, Problem):
+        return [], [data]
     try:
-        text = (root / rel).read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        return [], [Problem(rel, 1, 1, "file.encoding", f"not UTF-8 text: {err.reason}")]
-    except OSError as err:
-        return [], [Problem(rel, 1, 1, "file.read", f"cannot read: {err.strerror}")]
+        start = data.rfind(b"\n", 0, err.start) + 1
+        col = len(data[start:err.start].decode("utf-8", "replace")) + 1
+        return [], [Problem(rel, data.count(b"\n", 0, err.start) + 1, col, "file.encoding",
+                            f"not UTF-8 text: {err.reason}")]
     return parse_documents(text, rel)
-
-
-def find_yaml_files(root: FsPath, exclude: list[str]) -> list[str]:
-    """Repo-relative YAML paths under root, sorted; hidden folders, build/ and .github/ skipped."""
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        reldir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        reldir = "" if reldir == "." else reldir
-        dirnames[:] = sorted(d for d in dirnames if _keep_dir(reldir, d, exclude))
-        for name in filenames:
-            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
-                rel = f"{reldir}/{name}" if reldir else name
-                if not _excluded(rel, exclude):
-                    found.append(rel)
-    return sorted(found)
-
-
-def _keep_dir(reldir: str, name: str, exclude: list[str]) -> bool:
-    if name.startswith(".") or (not reldir and name in ALWAYS_IGNORED):
-        return False
-    rel = f"{reldir}/{name}" if reldir else name
-    return not _excluded(rel, exclude) and not _excluded(rel + "/", exclude)
-
-
-def _excluded(rel: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(rel, p.rstrip("/")) for p in patterns)

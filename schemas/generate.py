@@ -712,7 +712,10 @@ def org_kinds() -> dict[str, Schema]:
                 "allowSystemNamespaces": array(
                     "Kubernetes system namespaces that projects may use (refused otherwise).",
                     enum("A system namespace.", ["default", "kube-node-lease", "kube-public",
-                                                 "kube-system"]), unique=True)}),
+                                                 "kube-system"]), unique=True),
+                "limits": obj("Bounds on what wlc reads (docs/trust.md).", {
+                    "maxFileBytes": default(integer("Largest input file read, in bytes (default 1 MiB,"
+                                                    " at most 64 MiB).", 1, 64 << 20), 1 << 20)})}),
             spec_required=False),
     }
 

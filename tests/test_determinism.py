@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from compiler import load, pipeline
+from compiler.problems import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,12 +47,12 @@ def test_hash_seed_locale_timezone_and_location_do_not_change_bytes(tmp_path: Pa
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_file_order_does_not_change_bytes(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
     reference = pipeline.build(ROOT).files
-    real = load.find_yaml_files
+    real = load.discover
 
-    def shuffled(root: Path, exclude: list[str]) -> list[str]:
-        files = real(root, exclude)
+    def shuffled(root: Path, exclude: list[str]) -> tuple[list[str], list[Problem]]:
+        files, problems = real(root, exclude)
         random.Random(seed).shuffle(files)
-        return files
+        return files, problems
 
     monkeypatch.setattr(load, "find_yaml_files", shuffled)
     assert pipeline.build(ROOT).files == reference

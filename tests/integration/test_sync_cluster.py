@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from controlplane import Cluster
+
+from compiler.cluster import kube, plan, source
 from tests.integration.sync_support import (
     EXTRA_NS,
     NAMESPACES,
@@ -28,8 +30,6 @@ from tests.integration.sync_support import (
     workload,
     write_bundle,
 )
-
-from compiler.cluster import kube, plan, source
 
 pytestmark = pytest.mark.cluster
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from controlplane import Cluster
+
+from compiler.cluster import kube, source
 from tests.integration.sync_support import (
     PREFIX,
     build_base,
@@ -26,8 +28,6 @@ from tests.integration.sync_support import (
     workload,
     write_bundle,
 )
-
-from compiler.cluster import kube, source
 
 pytestmark = pytest.mark.cluster
 
