@@ -75,7 +75,7 @@ build_kube() {
   done
   tmp=$(mktemp -d "$BIN_DIR/.build.XXXXXX")
   gobuild controlplane "$tmp" "$ld" k8s.io/kubernetes/cmd/kube-apiserver \
-    k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+    k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler || return
   install_built "$tmp"
 }
 
@@ -83,7 +83,7 @@ build_etcd() {
   local tmp
   tmp=$(mktemp -d "$BIN_DIR/.build.XXXXXX")
   gobuild etcd "$tmp" "-X go.etcd.io/etcd/api/v3/version.GitSHA=module-$ETCD_VERSION" \
-    go.etcd.io/etcd/server/v3
+    go.etcd.io/etcd/server/v3 || return
   mv "$tmp/server" "$tmp/etcd"
   install_built "$tmp"
 }
@@ -92,13 +92,13 @@ build_kwok() {
   local tmp
   tmp=$(mktemp -d "$BIN_DIR/.build.XXXXXX")
   gobuild kwok "$tmp" "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
-    sigs.k8s.io/kwok/cmd/kwok ./kwokstages
+    sigs.k8s.io/kwok/cmd/kwok ./kwokstages || return
   install_built "$tmp"
 }
 
 download() {
   local d
-  for d in controlplane etcd kwok; do (cd "$here/go/$d" && go mod download); done
+  for d in controlplane etcd kwok; do (cd "$here/go/$d" && go mod download) || return; done
 }
 
 total_start=$(date +%s)
@@ -111,6 +111,13 @@ else
   have kwok kwokstages || step "build kwok $KWOK_VERSION" build_kwok
   have kube-apiserver kube-controller-manager kube-scheduler ||
     step "build kube-apiserver, kube-controller-manager, kube-scheduler $K8S_VERSION" build_kube
+fi
+# Functions called as `a || step ...` run without errexit, so check the result itself: a step
+# that failed must never end in the bin-dir line that callers wait for.
+force=0
+if ! have etcd kube-apiserver kube-controller-manager kube-scheduler kwok kwokstages; then
+  echo "build.sh: a build step failed: binaries are missing in $BIN_DIR (see the lines above)" >&2
+  exit 1
 fi
 for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
   printf 'build.sh: %-24s %s\n' "$b" "$("$BIN_DIR/$b" --version 2>&1 | head -1)"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -71,3 +72,15 @@ def test_build_sh_removes_the_leftovers_of_a_killed_build(cluster_bin_dir: Path,
     assert done.returncode == 0, done.stdout + done.stderr
     assert "all binaries present, reusing" in done.stdout
     assert sorted(p.name for p in bin_dir.iterdir() if p.name.startswith(".build.")) == []
+
+
+def test_a_failed_build_step_fails_build_sh_and_never_prints_the_bin_dir(tmp_path: Path) -> None:
+    if shutil.which("go") is None:
+        pytest.skip("no Go toolchain")
+    env = {**os.environ, "WLC_CONTROLPLANE_BIN": str(tmp_path / "bin"), "GOPROXY": "off",
+           "GOMODCACHE": str(tmp_path / "empty-modcache"), "GOFLAGS": "-mod=mod"}
+    done = subprocess.run(["bash", str(controlplane.BUILD_SH)], env=env, capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert done.returncode != 0
+    assert str(tmp_path / "bin") not in done.stdout.strip().splitlines()[-1]
+    assert sorted(p.name for p in (tmp_path / "bin").iterdir() if p.name.startswith(".build.")) == []
