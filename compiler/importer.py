@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
 from typing import Any, TextIO
 
 import yaml
 
 from . import outdir
-from .load import parse_documents
+from .load import read_file
 from .model import Doc, Path
 from .normalize import POLICY_NOTE, is_runai, normalize, project_of_namespace
 from .problems import Problem, sort_problems
@@ -61,13 +61,10 @@ def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = 
 
 def convert_file(path: str) -> tuple[list[Imported], list[Problem]]:
     """The native documents made from one file, and the problems found."""
-    try:
-        text = FsPath(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        return [], [Problem(path, 1, 1, "file.encoding", f"not UTF-8 text: {err.reason}")]
-    except OSError as err:
-        return [], [Problem(path, 0, 0, "file.read", f"cannot read: {err.strerror}")]
-    docs, problems = parse_documents(text, path)
+    real = os.path.realpath(path)  # a file named on the command line may be a link; its target is read
+    docs, problems = read_file(FsPath(os.path.dirname(real)), os.path.basename(real))
+    docs = [replace(d, file=path) for d in docs]
+    problems = [replace(p, file=path) for p in problems]
     results: list[Imported] = []
     for doc in docs:
         if not is_runai(doc):

@@ -1,10 +1,12 @@
 """``wlc import runai --out DIR`` writes only validated names, only inside DIR, all or nothing."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from compiler import importer
 from compiler.importer import import_files
 from tests.outdirkit import run, tree
 
@@ -73,3 +75,16 @@ def test_a_file_symlink_is_replaced_not_written_through(tmp_path: Path) -> None:
 def test_empty_import_out_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run("import", "runai", _file(tmp_path, "job-1"), "--out", "")
     assert code == 2 and "must not be empty" in err
+
+
+def test_import_reads_its_input_within_the_same_bounds_as_a_build(tmp_path: Path) -> None:
+    fifo, big = tmp_path / "pipe.yaml", tmp_path / "big.yaml"
+    os.mkfifo(fifo)  # reading it would block forever
+    with big.open("wb") as fh:  # sparse, over the 1 MiB default
+        fh.write(b"a: 1\n")
+        fh.truncate(5 << 20)
+    codes = {}
+    for path in (fifo, big):
+        _, problems = importer.convert_file(str(path))
+        codes[path.name] = [(p.file, p.code) for p in problems]
+    assert codes == {"pipe.yaml": [(str(fifo), "file.not-regular")], "big.yaml": [(str(big), "file.too-large")]}
