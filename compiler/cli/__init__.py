@@ -288,5 +288,11 @@ def policy_effective(project: str, kind: str, repo: FsPath, fmt: str) -> int:
     return exit_code(problems)
 
 
+from . import new as _new  # the verbs import the helpers above
+from . import workloads as _workloads
+
+_new.register(main)
+_workloads.register(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

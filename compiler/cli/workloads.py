@@ -1,0 +1,203 @@
+"""``wlc stop``, ``wlc activate`` (alias ``run``), ``wlc copy`` and ``wlc delete``: edits of the
+workload files in place (compiler/edit/), checked with everything ``wlc validate`` checks before
+anything is written. A workload is named ``NAME`` or ``PROJECT/NAME``."""
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+
+import click
+
+from .. import inputs, pipeline
+from ..config import RepoConfig
+from ..edit.active import set_active
+from ..edit.copy import copied, remove
+from ..edit.documents import chunks, scalar
+from ..model import WORKLOAD_KINDS
+from ..problems import ConfigError
+from ..repo import workload_project
+from . import EXIT_OK, edits, guarded, repo_option
+
+overlay_option = click.option("--overlay", default=None, help="Check as this overlay would build.")
+dry_run_option = click.option("--dry-run", is_flag=True, help="Check and print what would change; write nothing.")
+project_option = click.option("-p", "--project", default=None, help="The project of the workloads.")
+
+
+def _split(ref: str, project: str | None) -> tuple[str, str | None]:
+    """``PROJECT/NAME`` or ``NAME`` (with ``-p``), both checked as DNS-1123 labels."""
+    proj, sep, name = ref.rpartition("/")
+    if sep and project is not None and proj != project:
+        raise ConfigError(f"{ref} names project {proj}, -p names {project}")
+    project = proj if sep else project
+    return edits.label(name, "name"), edits.label(project, "project") if project is not None else None
+
+
+def _targets(repo: FsPath, cfg: RepoConfig, refs: tuple[str, ...], project: str | None,
+             every: bool) -> list[tuple[str, str | None]]:
+    if every:
+        if project is None or refs:
+            raise ConfigError("--all needs -p PROJECT and no workload names")
+        return [(name, project) for name in _names_in(repo, cfg, edits.label(project, "project"))]
+    if not refs:
+        raise ConfigError("name at least one workload (or --all -p PROJECT)")
+    return [_split(ref, project) for ref in refs]
+
+
+def _names_in(repo: FsPath, cfg: RepoConfig, project: str) -> list[str]:
+    """Every workload name of a project's files."""
+    names: list[str] = []
+    for rel in inputs.workload_files(repo) or []:
+        if workload_project(cfg, rel) == project:
+            for chunk in chunks(edits.read(repo, rel, {})):
+                name = scalar(chunk.node, "metadata", "name")
+                if scalar(chunk.node, "kind") in WORKLOAD_KINDS and name:
+                    names.append(name)
+    return sorted(names)
+
+
+def _current(repo: FsPath, overlay: str | None) -> dict[tuple[str, str], tuple[bool, str]]:
+    """(file, name) → the resolved ``active`` and, when not the file's own, where it comes from."""
+    out: dict[tuple[str, str], tuple[bool, str]] = {}
+    for rw in pipeline.specs(repo, overlay).workloads:
+        source = rw.prov.get(("active",))
+        why = f" (active from {source.label()})" if source is not None and source.kind != "submission" else ""
+        out[(rw.file, rw.name)] = (rw.active, why)
+    return out
+
+
+def _set(repo: FsPath, refs: tuple[str, ...], project: str | None, every: bool, overlay: str | None,
+         dry_run: bool, value: bool) -> int:
+    cfg = edits.config(repo)
+    state, verb = ("active", "activated") if value else ("stopped", "stopped")
+    current = _current(repo, overlay)
+    changes: edits.Changes = {}
+    done: list[tuple[str, str]] = []
+    for name, proj in _targets(repo, cfg, refs, project, every):
+        loc = edits.locate(repo, cfg, name, proj, changes)
+        now, why = current.get((loc.rel, name), (None, ""))
+        if now == value:
+            click.echo(f"{loc.project}/{name} is already {state}{why}; nothing changed", err=True)
+            continue
+        edit = set_active(edits.read(repo, loc.rel, changes), loc.found, value)
+        changes[loc.rel] = edit.text
+        done.append((f"{loc.project}/{name}", f"{loc.rel}:{edit.line}: {edit.text.splitlines()[edit.line - 1]}"))
+    return _finish(repo, overlay, changes, done, dry_run, verb)
+
+
+def _finish(repo: FsPath, overlay: str | None, changes: edits.Changes, done: list[tuple[str, str]],
+            dry_run: bool, verb: str) -> int:
+    if not changes:
+        return EXIT_OK
+    problems = edits.check(repo, overlay, changes)
+    if problems:
+        return edits.refuse(problems)
+    if not dry_run:
+        edits.write(repo, changes)
+    for what, where in done:
+        click.echo(f"{'would have ' if dry_run else ''}{verb} {what}: {where}", err=True)
+    if not dry_run:
+        edits.next_steps(changes, f"wlc {_verb(verb)} " + ", ".join(w for w, _ in done))
+    return EXIT_OK
+
+
+def _verb(done: str) -> str:
+    return {"stopped": "stop", "activated": "activate", "deleted": "delete", "copied": "copy"}[done]
+
+
+@click.command()
+@click.argument("workloads", nargs=-1)
+@project_option
+@click.option("--all", "every", is_flag=True, help="Every workload of the project (-p).")
+@overlay_option
+@dry_run_option
+@repo_option
+@guarded
+def stop(workloads: tuple[str, ...], project: str | None, every: bool, overlay: str | None, dry_run: bool,
+         repo: FsPath) -> int:
+    """Stop workloads (spec.active: false): a Job is suspended, a workspace scaled to 0.
+    Only that line of the file changes. Run:ai: the Stop button, runai training stop NAME.
+
+    \b
+    Example:
+      wlc stop nlp/llama-finetune
+    """
+    return _set(repo, workloads, project, every, overlay, dry_run, False)
+
+
+@click.command()
+@click.argument("workloads", nargs=-1)
+@project_option
+@click.option("--all", "every", is_flag=True, help="Every workload of the project (-p).")
+@overlay_option
+@dry_run_option
+@repo_option
+@guarded
+def activate(workloads: tuple[str, ...], project: str | None, every: bool, overlay: str | None, dry_run: bool,
+             repo: FsPath) -> int:
+    """Activate stopped workloads again (spec.active: true). Run:ai: runai training resume NAME.
+
+    \b
+    Example:
+      wlc activate vision/stopped-notebook
+    """
+    return _set(repo, workloads, project, every, overlay, dry_run, True)
+
+
+@click.command()
+@click.argument("workload")
+@click.argument("new")
+@click.option("-p", "--project", default=None, help="The project of the copy (default: the original's).")
+@overlay_option
+@dry_run_option
+@repo_option
+@guarded
+def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_run: bool, repo: FsPath) -> int:
+    """Copy WORKLOAD (NAME or PROJECT/NAME) to a new file named NEW, comments kept.
+
+    \b
+    Example:
+      wlc copy nlp/llama-finetune llama-finetune-2
+    """
+    cfg = edits.config(repo)
+    name, source = _split(workload, None)
+    edits.label(new, "name")
+    loc = edits.locate(repo, cfg, name, source, {})
+    dest = edits.label(project, "project") if project is not None else loc.project
+    rel = edits.new_path(repo, cfg, dest, new)
+    if edits.inside(repo, rel).exists():
+        raise ConfigError(f"{rel} exists already: wlc copy never overwrites a file")
+    text = copied(loc.found, new, dest if dest != loc.project else None)
+    return _finish(repo, overlay, {rel: text}, [(f"{loc.project}/{name}", f"to {rel}")], dry_run, "copied")
+
+
+@click.command()
+@click.argument("workloads", nargs=-1, required=True)
+@project_option
+@overlay_option
+@dry_run_option
+@repo_option
+@guarded
+def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None, dry_run: bool,
+           repo: FsPath) -> int:
+    """Delete workloads: the file, or only the workload's document of a file with several.
+    The sync agent then prunes its objects. Run:ai: runai training delete NAME.
+
+    \b
+    Example:
+      wlc delete nlp/eval-sweep
+    """
+    cfg = edits.config(repo)
+    changes: edits.Changes = {}
+    done: list[tuple[str, str]] = []
+    for name, proj in _targets(repo, cfg, workloads, project, False):
+        loc = edits.locate(repo, cfg, name, proj, changes)
+        rest = remove(edits.read(repo, loc.rel, changes), loc.found)
+        changes[loc.rel] = rest
+        done.append((f"{loc.project}/{name}", f"{loc.rel} removed" if rest is None
+                     else f"its document removed from {loc.rel}"))
+    return _finish(repo, overlay, changes, done, dry_run, "deleted")
+
+
+def register(main: click.Group) -> None:
+    for cmd in (stop, activate, copy, delete):
+        main.add_command(cmd)
+    main.add_command(activate, name="run")

@@ -1,0 +1,238 @@
+"""The flags of ``wlc new``: Run:ai CLI v2 names (``runai training submit`` ...) → wlc spec
+fields. One row per flag; ``wlc new TYPE --help``, docs/verbs.md and the tests are made from
+this table, so a flag cannot be documented without being mapped or mapped without a test."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import parse as p
+from .documents import EditError
+
+#: `wlc new TYPE` → workload kind (Run:ai's submit command of the same type)
+TYPES = {"training": "TrainingWorkload", "workspace": "InteractiveWorkload",
+         "distributed": "DistributedWorkload", "inference": "InferenceWorkload"}
+ALL = frozenset(TYPES)
+JOBS = frozenset({"training", "distributed"})
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flag: its names, the spec field it sets, how its value is read, and for which types.
+
+    ``mode``: ``set`` (one value), ``append`` (repeatable; each value one list item),
+    ``merge`` (repeatable KEY=VALUE into a map), ``switch`` (no value: sets true)."""
+
+    names: tuple[str, ...]
+    path: tuple[str, ...]
+    parse: p.Parser | None
+    help: str
+    types: frozenset[str] = ALL
+    mode: str = "set"
+    metavar: str = "VALUE"
+
+    @property
+    def long(self) -> str:
+        return next(n for n in self.names if n.startswith("--"))
+
+    @property
+    def dest(self) -> str:
+        return self.long[2:].replace("-", "_")
+
+    @property
+    def field(self) -> str:
+        return "spec." + ".".join(self.path)
+
+
+def _f(*names: str, path: str, parse: p.Parser | None = p.text, help: str, types: frozenset[str] = ALL,
+       mode: str = "set", metavar: str = "VALUE") -> Flag:
+    return Flag(names, tuple(path.split(".")), parse, help, types, mode, metavar)
+
+
+_RO: p.Field = (("readOnly",), None, True)
+_PVC_EXISTING = p.fields({"claimname": (("claimName",), p.text, None), "path": (("path",), p.text, None),
+                          "ro": _RO, "readonly": _RO}, fixed={"existingPvc": True})
+_PVC_NEW = p.fields({
+    "claimname": (("claimName",), p.text, None), "path": (("path",), p.text, None),
+    "size": (("claimInfo", "size"), p.text, None), "storageclass": (("claimInfo", "storageClass"), p.text, None),
+    "accessmode-rwo": (("claimInfo", "accessModes", "readWriteOnce"), None, True),
+    "accessmode-rom": (("claimInfo", "accessModes", "readOnlyMany"), None, True),
+    "accessmode-rwm": (("claimInfo", "accessModes", "readWriteMany"), None, True),
+    "ro": _RO, "ephemeral": (("ephemeral",), None, True)})
+_HOST_PATH = p.fields({"name": (("name",), p.text, None), "path": (("path",), p.text, None),
+                       "mount": (("mountPath",), p.text, None),
+                       "mount-propagation": (("mountPropagation",), p.text, None),
+                       "readwrite": (("readOnly",), p.negate, None)}, fixed={"readOnly": True})
+_NFS = p.fields({"name": (("name",), p.text, None), "server": (("server",), p.text, None),
+                 "path": (("path",), p.text, None), "mountpath": (("mountPath",), p.text, None),
+                 "readwrite": (("readOnly",), p.negate, None)}, fixed={"readOnly": True})
+_GIT = p.fields({"name": (("name",), p.text, None), "repository": (("repository",), p.text, None),
+                 "path": (("path",), p.text, None), "secret": (("secretName",), p.text, None),
+                 "rev": (("revision",), p.text, None), "branch": (("branch",), p.text, None)})
+_CONFIGMAP = p.fields({"name": (("configMap",), p.text, None), "path": (("mountPath",), p.text, None),
+                       "volume": (("name",), p.text, None)})
+_SECRET = p.fields({"name": (("secret",), p.text, None), "path": (("mountPath",), p.text, None),
+                    "volume": (("name",), p.text, None)})
+_PORT = p.fields({"container": (("container",), p.integer, None), "external": (("external",), p.integer, None),
+                  "service-type": (("serviceType",), p.text, None), "name": (("name",), p.text, None)},
+                 bare="container")
+_URL = p.fields({"container": (("container",), p.integer, None), "url": (("url",), p.text, None),
+                 "authusers": (("authorizedUsers",), p.semicolons, None),
+                 "authgroups": (("authorizedGroups",), p.semicolons, None), "name": (("name",), p.text, None)})
+_TOLERATION = p.fields({"name": (("name",), p.text, None), "operator": (("operator",), p.text, None),
+                        "key": (("key",), p.text, None), "value": (("value",), p.text, None),
+                        "effect": (("effect",), p.text, None), "seconds": (("seconds",), p.integer, None)})
+_SERVING = p.fields({"container": (("container",), p.integer, None), "protocol": (("protocol",), p.text, None),
+                     "authorization-type": (("authorizationType",), p.text, None),
+                     "authorized-users": (("authorizedUsers",), p.semicolons, None),
+                     "authorized-groups": (("authorizedGroups",), p.semicolons, None)}, bare="container")
+_D, _I, _W = frozenset({"distributed"}), frozenset({"inference"}), frozenset({"workspace"})
+
+FLAGS: tuple[Flag, ...] = (
+    _f("-i", "--image", path="image", help="Container image."),
+    _f("--image-pull-policy", path="imagePullPolicy", parse=p.choice("Always", "IfNotPresent", "Never"),
+       help="Always, IfNotPresent or Never."),
+    _f("--working-dir", path="workingDir", help="Working directory of the container."),
+    _f("-e", "--environment", path="environmentVariables", parse=p.env, mode="append", metavar="KEY=VALUE",
+       help="Environment variable (repeat); VALUE may be SECRET:<secret>,<key>."),
+    _f("--template", path="template", help="Template asset merged under the spec."),
+    _f("--environment-asset", path="environment", help="Environment asset (image, command, ports...)."),
+    _f("--compute", path="compute", help="ComputeResource asset (instead of the compute flags)."),
+    _f("--data-source", path="dataSources", mode="append", metavar="NAME", help="DataSource asset (repeat)."),
+    _f("-g", "--gpu-devices-request", path="compute.gpuDevicesRequest", parse=p.integer, metavar="N",
+       help="GPU devices per pod."),
+    _f("--gpu-request-type", path="compute.gpuRequestType", parse=p.choice("portion", "memory", "migProfile"),
+       help="portion, memory or migProfile."),
+    _f("--gpu-portion-request", path="compute.gpuPortionRequest", parse=p.number, metavar="FRACTION",
+       help="Part of a GPU per device, e.g. 0.5."),
+    _f("--gpu-portion-limit", path="compute.gpuPortionLimit", parse=p.number, metavar="FRACTION",
+       help="Upper limit of the GPU part."),
+    _f("--gpu-memory-request", path="compute.gpuMemoryRequest", metavar="QUANTITY", help="GPU memory, e.g. 10Gi."),
+    _f("--gpu-memory-limit", path="compute.gpuMemoryLimit", metavar="QUANTITY", help="GPU memory limit."),
+    _f("--mig-profile", path="compute.migProfile", help="NVIDIA MIG profile, e.g. 1g.10gb."),
+    _f("--cpu-core-request", path="compute.cpuCoreRequest", parse=p.number, metavar="CORES",
+       help="CPU cores, e.g. 0.5."),
+    _f("--cpu-core-limit", path="compute.cpuCoreLimit", parse=p.number, metavar="CORES", help="CPU core limit."),
+    _f("--cpu-memory-request", path="compute.cpuMemoryRequest", metavar="QUANTITY", help="Memory, e.g. 16Gi."),
+    _f("--cpu-memory-limit", path="compute.cpuMemoryLimit", metavar="QUANTITY", help="Memory limit."),
+    _f("--large-shm", path="compute.largeShmRequest", parse=None, mode="switch", help="A large /dev/shm."),
+    _f("--existing-pvc", path="storage.pvc", parse=_PVC_EXISTING, mode="append", metavar="claimname=C,path=P",
+       help="Mount an existing claim (repeat); add ro for read-only."),
+    _f("--new-pvc", path="storage.pvc", parse=_PVC_NEW, mode="append",
+       metavar="claimname=C,size=S,path=P[,storageclass=SC,accessmode-rwo,ro,ephemeral]",
+       help="A claim wlc creates (repeat)."),
+    _f("--host-path", path="storage.hostPath", parse=_HOST_PATH, mode="append",
+       metavar="name=N,path=P,mount=M[,mount-propagation=X,readwrite]", help="A node folder (repeat)."),
+    _f("--nfs", path="storage.nfs", parse=_NFS, mode="append",
+       metavar="name=N,server=S,path=P,mountpath=M[,readwrite]", help="An NFS export (repeat)."),
+    _f("--git-sync", path="storage.git", parse=_GIT, mode="append",
+       metavar="name=N,repository=R,path=P[,rev=X,branch=B,secret=S]", help="A git checkout (repeat)."),
+    _f("--configmap-map-volume", path="storage.configMapVolumes", parse=_CONFIGMAP, mode="append",
+       metavar="volume=V,name=CM,path=P", help="Mount a ConfigMap (repeat)."),
+    _f("--secret-volume", path="storage.secretVolume", parse=_SECRET, mode="append",
+       metavar="volume=V,name=S,path=P", help="Mount a Secret (repeat)."),
+    _f("--port", path="ports", parse=_PORT, mode="append", metavar="container=N[,external=N,service-type=T]",
+       help="Expose a container port (repeat)."),
+    _f("--external-url", path="exposedUrls", parse=_URL, mode="append",
+       metavar="container=N,url=U[,authusers=a;b,authgroups=g]", help="An external URL (repeat)."),
+    _f("--node-pools", path="nodePools", parse=p.words, metavar="A,B", help="Node pools in preference order."),
+    _f("--node-type", path="nodeType", help="Node type (node label run.ai/type)."),
+    _f("--toleration", path="tolerations", parse=_TOLERATION, mode="append",
+       metavar="name=N,operator=O,key=K[,value=V,effect=E,seconds=S]", help="A toleration (repeat)."),
+    _f("--priority-class", path="priorityClass", help="Priority class name."),
+    _f("-l", "--label", path="labels", parse=p.pair, mode="merge", metavar="KEY=VALUE", help="Pod label (repeat)."),
+    _f("-a", "--annotation", path="annotations", parse=p.pair, mode="merge", metavar="KEY=VALUE",
+       help="Pod annotation (repeat)."),
+    _f("--create-home-dir", path="createHomeDir", parse=None, mode="switch", help="A home directory for the user."),
+    _f("--capability", path="security.capabilities", mode="append", metavar="CAP",
+       help="Linux capability to add (repeat)."),
+    _f("--user-group-source", path="security.uidGidSource", parse=p.choice("fromTheImage", "fromIdpToken", "custom"),
+       help="fromTheImage, fromIdpToken or custom."),
+    _f("--run-as-uid", path="security.runAsUid", parse=p.integer, metavar="UID", help="User id (custom)."),
+    _f("--run-as-gid", path="security.runAsGid", parse=p.integer, metavar="GID", help="Group id (custom)."),
+    _f("--supplemental-groups", path="security.supplementalGroups", parse=p.integers, metavar="G1,G2",
+       help="Extra group ids."),
+    _f("--seccomp-profile", path="security.seccompProfileType", help="RuntimeDefault or Unconfined."),
+    _f("--preemptible", path="preemptible", parse=None, mode="switch", types=_W,
+       help="May use over-quota GPUs and be preempted."),
+    _f("--backoff-limit", path="backoffLimit", parse=p.integer, types=JOBS, metavar="N", help="Retries."),
+    _f("--auto-deletion-time-after-completion", path="autoDeletionTimeAfterCompletionSeconds", parse=p.duration,
+       types=JOBS, metavar="DURATION", help="Delete the finished job after 90s, 5m, 3h, 1d."),
+    _f("--runs", path="completions", parse=p.integer, types=frozenset({"training"}), metavar="N",
+       help="Successful runs required (completions)."),
+    _f("--parallelism", path="parallelism", parse=p.integer, types=frozenset({"training"}), metavar="N",
+       help="Pods running in parallel."),
+    _f("--framework", path="framework", parse=p.choice("PyTorch", "TF", "MPI", "XGBoost"), types=_D,
+       help="PyTorch, TF or MPI (runai pytorch|tensorflow|mpi submit)."),
+    _f("--workers", path="workers", parse=p.integer, types=_D, metavar="N", help="Worker replicas."),
+    _f("--no-master", path="noMaster", parse=None, mode="switch", types=_D, help="Workers only (PyTorch, TF)."),
+    _f("--clean-pod-policy", path="cleanPodPolicy", parse=p.choice("Running", "All", "None"), types=_D,
+       help="Running, All or None."),
+    _f("--slots-per-worker", path="slotsPerWorker", parse=p.integer, types=_D, metavar="N", help="MPI slots."),
+    _f("--min-replicas", path="minReplicas", parse=p.integer, types=_D, metavar="N", help="Elastic: fewest workers."),
+    _f("--max-replicas", path="maxReplicas", parse=p.integer, types=_D, metavar="N", help="Elastic: most workers."),
+    _f("--master-command", path="master.command", types=_D, help="Command of the master pod."),
+    _f("--master-args", path="master.args", types=_D, help="Arguments of the master pod."),
+    _f("--master-environment", path="master.environmentVariables", parse=p.env, mode="append", types=_D,
+       metavar="KEY=VALUE", help="Environment variable of the master (repeat)."),
+    _f("--master-gpu-devices-request", path="master.compute.gpuDevicesRequest", parse=p.integer, types=_D,
+       metavar="N", help="GPU devices of the master."),
+    _f("--serving-port", path="servingPort", parse=_SERVING, types=_I,
+       metavar="container=N[,protocol=http|grpc,authorization-type=T]", help="The port that serves requests."),
+    _f("--min-replicas", path="autoscaling.minReplicas", parse=p.integer, types=_I, metavar="N",
+       help="Fewest replicas (0: scale to zero, knative)."),
+    _f("--max-replicas", path="autoscaling.maxReplicas", parse=p.integer, types=_I, metavar="N",
+       help="Most replicas."),
+    _f("--metric", path="autoscaling.metric", types=_I, help="throughput, concurrency, latency, cpu-utilization..."),
+    _f("--metric-threshold", path="autoscaling.threshold", parse=p.number, types=_I, metavar="N",
+       help="Target value of the metric per replica."),
+)
+
+
+def flags_for(wtype: str) -> list[Flag]:
+    """The flags of ``wlc new TYPE``, in table order."""
+    return [f for f in FLAGS if wtype in f.types]
+
+
+def spec_from(wtype: str, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The spec the flag values (click's ``dest`` → value) set, and field → flag that set it."""
+    spec: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for flag in flags_for(wtype):
+        raw = given.get(flag.dest)
+        if raw is None or raw is False or raw == ():
+            continue
+        _apply(spec, flag, raw)
+        sources[flag.field] = " / ".join(filter(None, (sources.get(flag.field), flag.long)))
+    if isinstance(spec.get("compute"), str) and any(k.startswith("spec.compute.") for k in sources):
+        raise EditError("--compute names a ComputeResource asset; it cannot be combined with the "
+                        "compute flags (--gpu-devices-request...): use one or the other")
+    return spec, sources
+
+
+def _apply(spec: dict[str, Any], flag: Flag, raw: Any) -> None:
+    try:
+        value = _value(flag, raw)
+    except EditError as err:
+        raise EditError(f"{flag.long}: {err}") from None
+    node = spec
+    for key in flag.path[:-1]:
+        node = node.setdefault(key, {})
+    last = flag.path[-1]
+    if flag.mode == "append":
+        node.setdefault(last, []).extend(value)
+    elif flag.mode == "merge":
+        node.setdefault(last, {}).update(value)
+    else:
+        node[last] = value
+
+
+def _value(flag: Flag, raw: Any) -> Any:
+    if flag.mode == "switch":
+        return True
+    assert flag.parse is not None
+    if flag.mode == "append":
+        return [flag.parse(r) for r in raw]
+    if flag.mode == "merge":
+        return dict(flag.parse(r) for r in raw)
+    return flag.parse(raw)
