@@ -79,7 +79,7 @@ def _set(repo: FsPath, refs: tuple[str, ...], project: str | None, every: bool, 
             continue
         edit = set_active(edits.read(repo, loc.rel, changes), loc.found, value)
         changes[loc.rel] = edit.text
-        done.append((f"{loc.project}/{name}", f"{loc.rel}:{edit.line}: {edit.text.splitlines()[edit.line - 1]}"))
+        done.append((f"{loc.project}/{name}", f"{loc.rel}:{edit.line}: {edit.text.splitlines()[edit.line - 1].strip()}"))
     return _finish(repo, overlay, changes, done, dry_run, verb)
 
 

@@ -50,7 +50,8 @@ def _value_node(node: yaml.Node, runai: bool) -> yaml.ScalarNode:
 
 
 def _insert(chunk: str, spec: tuple[yaml.ScalarNode, yaml.Node], word: str, runai: bool) -> tuple[str, int]:
-    """``active`` inserted as the first field of the spec mapping; (new chunk, where)."""
+    """``active`` inserted as the first field of the spec mapping, on the line after ``spec:``
+    at the indentation of its fields; (new chunk, where)."""
     key, body = spec
     assert isinstance(body, yaml.MappingNode)
     if body.flow_style:  # spec: {image: x, ...}
@@ -60,8 +61,8 @@ def _insert(chunk: str, spec: tuple[yaml.ScalarNode, yaml.Node], word: str, runa
         return chunk[:at] + field + sep + chunk[at:], at
     first = body.value[0][0]
     col = first.start_mark.column
-    at = first.start_mark.index - col
-    if chunk[at:first.start_mark.index].strip(" ") or col <= key.start_mark.column:
+    at = chunk.find("\n", key.end_mark.index) + 1  # the line after "spec:"
+    if at == 0 or at > first.start_mark.index or col <= key.start_mark.column:
         raise EditError("cannot place a new line in this spec (unusual layout); add active by hand")
     nl, pad = newline(chunk), " " * col
     if runai:
