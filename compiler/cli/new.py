@@ -114,9 +114,9 @@ def _option(flag: table.Flag) -> click.Option:
     text = f"{flag.help} [{flag.field}]"
     if flag.mode == "switch":
         return click.Option([*flag.names, flag.dest], is_flag=True, default=False, help=text)
-    multiple = flag.mode in ("append", "merge")
+    multiple = flag.mode == "append"
     return click.Option([*flag.names, flag.dest], multiple=multiple, default=None, metavar=flag.metavar,
-                        help=text)
+                        help=text, required=flag.required)
 
 
 def register(main: click.Group) -> None:

@@ -21,7 +21,7 @@ class Flag:
     """One flag: its names, the spec field it sets, how its value is read, and for which types.
 
     ``mode``: ``set`` (one value), ``append`` (repeatable; each value one list item),
-    ``merge`` (repeatable KEY=VALUE into a map), ``switch`` (no value: sets true)."""
+    ``switch`` (no value: sets true)."""
 
     names: tuple[str, ...]
     path: tuple[str, ...]
@@ -32,6 +32,7 @@ class Flag:
     metavar: str = "VALUE"
     #: a value as a user types it (docs/verbs.md and the tests use it)
     example: str = ""
+    required: bool = False
 
     @property
     def long(self) -> str:
@@ -47,13 +48,13 @@ class Flag:
 
 
 _EXAMPLES: dict[object, str] = {p.text: "x", p.integer: "2", p.number: "0.5", p.duration: "2h", p.words: "a100,default",
-                                p.integers: "100,200", p.env: "WANDB_MODE=offline", p.pair: "team=nlp", None: ""}
+                                p.integers: "100,200", p.env: "WANDB_MODE=offline", p.name_value: "team=nlp", None: ""}
 
 
 def _f(*names: str, path: str, parse: p.Parser | None = p.text, help: str, types: frozenset[str] = ALL,
-       mode: str = "set", metavar: str = "VALUE", example: str = "") -> Flag:
+       mode: str = "set", metavar: str = "VALUE", example: str = "", required: bool = False) -> Flag:
     return Flag(names, tuple(path.split(".")), parse, help, types, mode, metavar,
-                example or _EXAMPLES.get(parse, ""))
+                example or _EXAMPLES.get(parse, ""), required)
 
 
 _RO: p.Field = (("readOnly",), None, True)
@@ -147,9 +148,10 @@ FLAGS: tuple[Flag, ...] = (
     _f("--toleration", path="tolerations", parse=_TOLERATION, mode="append",
        metavar="name=N,operator=O,key=K[,value=V,effect=E,seconds=S]", help="A toleration (repeat).", example="name=gpu,operator=Exists,key=nvidia.com/gpu,effect=NoSchedule"),
     _f("--priority-class", path="priorityClass", help="Priority class name.", example="high"),
-    _f("-l", "--label", path="labels", parse=p.pair, mode="merge", metavar="KEY=VALUE", help="Pod label (repeat)."),
-    _f("-a", "--annotation", path="annotations", parse=p.pair, mode="merge", metavar="KEY=VALUE",
-       help="Pod annotation (repeat)."),
+    _f("-l", "--label", path="labels", parse=p.name_value, mode="append", metavar="KEY=VALUE",
+       help="Label of every object and the pod (repeat)."),
+    _f("-a", "--annotation", path="annotations", parse=p.name_value, mode="append", metavar="KEY=VALUE",
+       help="Annotation of every object and the pod (repeat)."),
     _f("--create-home-dir", path="createHomeDir", parse=None, mode="switch", help="A home directory for the user."),
     _f("--capability", path="security.capabilities", mode="append", metavar="CAP",
        help="Linux capability to add (repeat).", example="SYS_PTRACE"),
@@ -169,7 +171,7 @@ FLAGS: tuple[Flag, ...] = (
        help="Successful runs required (completions)."),
     _f("--parallelism", path="parallelism", parse=p.integer, types=frozenset({"training"}), metavar="N",
        help="Pods running in parallel."),
-    _f("--framework", path="framework", parse=p.choice("PyTorch", "TF", "MPI", "XGBoost"), types=_D,
+    _f("--framework", path="framework", parse=p.choice("PyTorch", "TF", "MPI", "XGBoost"), types=_D, required=True,
        help="PyTorch, TF or MPI (runai pytorch|tensorflow|mpi submit).", example="PyTorch"),
     _f("--workers", path="workers", parse=p.integer, types=_D, metavar="N", help="Worker replicas."),
     _f("--no-master", path="noMaster", parse=None, mode="switch", types=_D, help="Workers only (PyTorch, TF)."),
@@ -205,15 +207,13 @@ def spec_from(wtype: str, given: dict[str, Any]) -> tuple[dict[str, Any], dict[s
     """The spec the flag values (click's ``dest`` → value) set, and field → flag that set it."""
     spec: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for flag in flags_for(wtype):
-        raw = given.get(flag.dest)
-        if raw is None or raw is False or raw == ():
-            continue
-        _apply(spec, flag, raw)
-        sources[flag.field] = " / ".join(filter(None, (sources.get(flag.field), flag.long)))
-    if isinstance(spec.get("compute"), str) and any(k.startswith("spec.compute.") for k in sources):
+    chosen = [f for f in flags_for(wtype) if given.get(f.dest) not in (None, False, ())]
+    if "compute" in {f.dest for f in chosen} and any(f.path[:1] == ("compute",) and len(f.path) > 1 for f in chosen):
         raise EditError("--compute names a ComputeResource asset; it cannot be combined with the "
                         "compute flags (--gpu-devices-request...): use one or the other")
+    for flag in chosen:
+        _apply(spec, flag, given[flag.dest])
+        sources[flag.field] = " / ".join(filter(None, (sources.get(flag.field), flag.long)))
     return spec, sources
 
 
@@ -228,8 +228,6 @@ def _apply(spec: dict[str, Any], flag: Flag, raw: Any) -> None:
     last = flag.path[-1]
     if flag.mode == "append":
         node.setdefault(last, []).extend(value)
-    elif flag.mode == "merge":
-        node.setdefault(last, {}).update(value)
     else:
         node[last] = value
 
@@ -240,6 +238,4 @@ def _value(flag: Flag, raw: Any) -> Any:
     assert flag.parse is not None
     if flag.mode == "append":
         return [flag.parse(r) for r in raw]
-    if flag.mode == "merge":
-        return dict(flag.parse(r) for r in raw)
     return flag.parse(raw)

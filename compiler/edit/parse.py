@@ -69,6 +69,12 @@ def pair(raw: str) -> tuple[str, str]:
     return key.strip(), value
 
 
+def name_value(raw: str) -> dict[str, str]:
+    """``-l KEY=VALUE`` → ``{name: KEY, value: VALUE}`` (labels and annotations are lists)."""
+    key, value = pair(raw)
+    return {"name": key, "value": value}
+
+
 def env(raw: str) -> dict[str, str]:
     """``-e KEY=VALUE`` → ``{name: KEY, value: VALUE}`` (``SECRET:name,key`` values are kept)."""
     key, value = pair(raw)
