@@ -115,7 +115,7 @@ def _option(flag: table.Flag) -> click.Option:
     if flag.mode == "switch":
         return click.Option([*flag.names, flag.dest], is_flag=True, default=False, help=text)
     multiple = flag.mode == "append"
-    return click.Option([*flag.names, flag.dest], multiple=multiple, default=None, metavar=flag.metavar,
+    return click.Option([*flag.names, flag.dest], multiple=multiple, metavar=flag.metavar,
                         help=text, required=flag.required)
 
 
