@@ -47,7 +47,7 @@ def _containers(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_new_training_writes_the_file_and_its_flags_reach_the_job(repo: Path) -> None:
-    code, out, err = wlc(repo, "new", "training", "ft-1", "-p", "nlp", "-i", IMAGE, "-g", "2",
+    code, _, err = wlc(repo, "new", "training", "ft-1", "-p", "nlp", "-i", IMAGE, "-g", "2",
                          "-e", "WANDB_MODE=offline", "--backoff-limit", "3",
                          "--auto-deletion-time-after-completion", "1h", "--node-pools", "h100,a100",
                          "--", "python", "train.py", "--lr", "1e-4")
