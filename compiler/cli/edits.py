@@ -16,6 +16,7 @@ from ..edit.documents import Found, find
 from ..model import WORKLOAD_KINDS
 from ..problems import ConfigError, Problem, sort_problems
 from ..repo import workload_project
+from .gitcommit import Git, commit, preflight
 
 #: a changed file (repo-relative) → its new text, or None when the edit deletes it
 Changes = dict[str, str | None]
@@ -162,6 +163,19 @@ def write(repo: FsPath, changes: Changes) -> None:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, target)
+
+
+def publish(repo: FsPath, changes: Changes, message: str, git: Git, said: list[str]) -> None:
+    """Write the checked changes, print what changed (``said``); commit (and push) them when
+    asked, else say how."""
+    preflight(repo, changes, git)
+    write(repo, changes)
+    for line in said:
+        click.echo(line, err=True)
+    if git.commit:
+        commit(repo, changes, message, git)
+    else:
+        next_steps(changes, message)
 
 
 def next_steps(changes: Changes, message: str) -> None:

@@ -13,6 +13,7 @@ from ..edit import flags as table
 from ..edit import new as newdoc
 from ..problems import ConfigError
 from . import EXIT_OK, EXIT_USAGE, edits, guarded, repo_option
+from .gitcommit import Git, commit_option, preflight, push_option
 
 RUNAI = {"training": "runai training submit", "workspace": "runai workspace submit",
          "distributed": "runai pytorch|tensorflow|mpi submit", "inference": "runai inference submit"}
@@ -25,9 +26,11 @@ RUNAI = {"training": "runai training submit", "workspace": "runai workspace subm
 @click.option("--dry-run", is_flag=True, help="Print the file instead of writing it.")
 @click.option("--overlay", default=None, help="Check as this overlay would build (default: as wlc validate).")
 @repo_option
+@commit_option
+@push_option
 @click.pass_context
 def new_group(ctx: click.Context, from_runai: FsPath | None, project: str | None, dry_run: bool,
-              overlay: str | None, repo: FsPath) -> None:
+              overlay: str | None, repo: FsPath, commit: bool, push: bool) -> None:
     """Write a new workload spec, <workload root>/<project>/<name>.yaml, with the flags of
     Run:ai's CLI v2; it is checked (schemas, policies, lowering) before it is written.
 
@@ -41,11 +44,12 @@ def new_group(ctx: click.Context, from_runai: FsPath | None, project: str | None
     if from_runai is None:
         click.echo(ctx.get_help())
         ctx.exit(EXIT_USAGE)
-    _from_runai(from_runai, project, dry_run, overlay, repo)
+    _from_runai(from_runai, project, dry_run, overlay, repo, Git(commit, push))
 
 
 @guarded
-def _from_runai(path: FsPath, project: str | None, dry_run: bool, overlay: str | None, repo: FsPath) -> int:
+def _from_runai(path: FsPath, project: str | None, dry_run: bool, overlay: str | None, repo: FsPath,
+                git: Git) -> int:
     imported, problems = importer.convert_file(str(path))
     errors = [p for p in problems if p.severity == "error"]
     workloads = [i for i in imported if i.doc.kind in table.TYPES.values()]
@@ -59,12 +63,14 @@ def _from_runai(path: FsPath, project: str | None, dry_run: bool, overlay: str |
     proj = project or item.relpath.split("/")[1]
     if proj == importer.NO_PROJECT:
         raise ConfigError(f"{path}: the document names no project (metadata.namespace): give -p PROJECT")
-    return _create(repo, proj, item.doc.name, item.text, {}, dry_run, overlay, f"wlc new --from-runai {path.name}")
+    return _create(repo, proj, item.doc.name, item.text, {}, dry_run, overlay, f"wlc new --from-runai {path.name}",
+                   git)
 
 
 def _create(repo: FsPath, project: str, name: str, text: str, sources: dict[str, str], dry_run: bool,
-            overlay: str | None, verb: str) -> int:
+            overlay: str | None, verb: str, git: Git) -> int:
     cfg = edits.config(repo)
+    preflight(repo, [], git)
     rel = edits.new_path(repo, cfg, project, name)
     target = edits.inside(repo, rel)
     if target.exists() or target.is_symlink():
@@ -77,20 +83,18 @@ def _create(repo: FsPath, project: str, name: str, text: str, sources: dict[str,
         click.echo(text, nl=False)
         click.echo(f"(dry run: {rel} checked, not written)", err=True)
         return EXIT_OK
-    edits.write(repo, {rel: text})
-    click.echo(f"created {rel}", err=True)
-    edits.next_steps({rel: text}, f"{verb}: {project}/{name}")
+    edits.publish(repo, {rel: text}, f"{verb}: {project}/{name}", git, [f"created {rel}"])
     return EXIT_OK
 
 
 def _subcommand(wtype: str) -> click.Command:
     def run(name: str, project: str, words: tuple[str, ...], command: bool, dry_run: bool,
-            overlay: str | None, repo: FsPath, **given: Any) -> int:
+            overlay: str | None, repo: FsPath, commit: bool, push: bool, **given: Any) -> int:
         edits.label(name, "name")
         edits.label(project, "project")
         spec, sources = table.spec_from(wtype, given)
         text = newdoc.document(wtype, name, spec, words, command)
-        return _create(repo, project, name, text, sources, dry_run, overlay, f"wlc new {wtype}")
+        return _create(repo, project, name, text, sources, dry_run, overlay, f"wlc new {wtype}", Git(commit, push))
     run.__doc__ = (f"A new {table.TYPES[wtype]} NAME in PROJECT (Run:ai: {RUNAI[wtype]}).\n\n"
                    "Words after -- are the container's arguments (with --command: its command).")
     params: list[click.Parameter] = [
@@ -103,6 +107,8 @@ def _subcommand(wtype: str) -> click.Command:
         click.Option(["--overlay"], default=None, help="Check as this overlay would build."),
         click.Option(["--repo", "repo"], type=click.Path(file_okay=False, path_type=FsPath), default=".",
                      show_default=True, help="The GitOps repository's root folder."),
+        click.Option(["--commit"], is_flag=True, help="Commit the new file (only it) with git."),
+        click.Option(["--push"], is_flag=True, help="With --commit: push the commit to the branch's upstream."),
         click.Argument(["words"], nargs=-1, metavar="[-- ARGS...]"),
     ]
     return click.Command(wtype, callback=guarded(run), params=params, help=run.__doc__,

@@ -16,6 +16,7 @@ from ..model import WORKLOAD_KINDS
 from ..problems import ConfigError
 from ..repo import workload_project
 from . import EXIT_OK, edits, guarded, repo_option
+from .gitcommit import Git, commit_option, preflight, push_option
 
 overlay_option = click.option("--overlay", default=None, help="Check as this overlay would build.")
 dry_run_option = click.option("--dry-run", is_flag=True, help="Check and print what would change; write nothing.")
@@ -65,8 +66,9 @@ def _current(repo: FsPath, overlay: str | None) -> dict[tuple[str, str], tuple[b
 
 
 def _set(repo: FsPath, refs: tuple[str, ...], project: str | None, every: bool, overlay: str | None,
-         dry_run: bool, value: bool) -> int:
+         dry_run: bool, value: bool, git: Git) -> int:
     cfg = edits.config(repo)
+    preflight(repo, [], git)
     state, verb = ("active", "activated") if value else ("stopped", "stopped")
     current = _current(repo, overlay)
     changes: edits.Changes = {}
@@ -80,22 +82,21 @@ def _set(repo: FsPath, refs: tuple[str, ...], project: str | None, every: bool, 
         edit = set_active(edits.read(repo, loc.rel, changes), loc.found, value)
         changes[loc.rel] = edit.text
         done.append((f"{loc.project}/{name}", f"{loc.rel}:{edit.line}: {edit.text.splitlines()[edit.line - 1].strip()}"))
-    return _finish(repo, overlay, changes, done, dry_run, verb)
+    return _finish(repo, overlay, changes, done, dry_run, verb, git)
 
 
 def _finish(repo: FsPath, overlay: str | None, changes: edits.Changes, done: list[tuple[str, str]],
-            dry_run: bool, verb: str) -> int:
+            dry_run: bool, verb: str, git: Git) -> int:
     if not changes:
         return EXIT_OK
     problems = edits.check(repo, overlay, changes)
     if problems:
         return edits.refuse(problems)
-    if not dry_run:
-        edits.write(repo, changes)
-    for what, where in done:
-        click.echo(f"{'would have ' if dry_run else ''}{verb} {what}: {where}", err=True)
-    if not dry_run:
-        edits.next_steps(changes, f"wlc {_verb(verb)} " + ", ".join(w for w, _ in done))
+    said = [f"{'would have ' if dry_run else ''}{verb} {what}: {where}" for what, where in done]
+    if dry_run:
+        click.echo("\n".join(said), err=True)
+    else:
+        edits.publish(repo, changes, f"wlc {_verb(verb)} " + ", ".join(w for w, _ in done), git, said)
     return EXIT_OK
 
 
@@ -110,9 +111,11 @@ def _verb(done: str) -> str:
 @overlay_option
 @dry_run_option
 @repo_option
+@commit_option
+@push_option
 @guarded
 def stop(workloads: tuple[str, ...], project: str | None, every: bool, overlay: str | None, dry_run: bool,
-         repo: FsPath) -> int:
+         repo: FsPath, commit: bool, push: bool) -> int:
     """Stop workloads (spec.active: false): a Job is suspended, a workspace scaled to 0.
     Only that line of the file changes. Run:ai: the Stop button, runai training stop NAME.
 
@@ -120,7 +123,7 @@ def stop(workloads: tuple[str, ...], project: str | None, every: bool, overlay: 
     Example:
       wlc stop nlp/llama-finetune
     """
-    return _set(repo, workloads, project, every, overlay, dry_run, False)
+    return _set(repo, workloads, project, every, overlay, dry_run, False, Git(commit, push))
 
 
 @click.command()
@@ -130,16 +133,18 @@ def stop(workloads: tuple[str, ...], project: str | None, every: bool, overlay: 
 @overlay_option
 @dry_run_option
 @repo_option
+@commit_option
+@push_option
 @guarded
 def activate(workloads: tuple[str, ...], project: str | None, every: bool, overlay: str | None, dry_run: bool,
-             repo: FsPath) -> int:
+             repo: FsPath, commit: bool, push: bool) -> int:
     """Activate stopped workloads again (spec.active: true). Run:ai: runai training resume NAME.
 
     \b
     Example:
       wlc activate vision/stopped-notebook
     """
-    return _set(repo, workloads, project, every, overlay, dry_run, True)
+    return _set(repo, workloads, project, every, overlay, dry_run, True, Git(commit, push))
 
 
 @click.command()
@@ -149,8 +154,11 @@ def activate(workloads: tuple[str, ...], project: str | None, every: bool, overl
 @overlay_option
 @dry_run_option
 @repo_option
+@commit_option
+@push_option
 @guarded
-def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_run: bool, repo: FsPath) -> int:
+def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_run: bool, repo: FsPath,
+         commit: bool, push: bool) -> int:
     """Copy WORKLOAD (NAME or PROJECT/NAME) to a new file named NEW, comments kept.
 
     \b
@@ -158,6 +166,7 @@ def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_
       wlc copy nlp/llama-finetune llama-finetune-2
     """
     cfg = edits.config(repo)
+    preflight(repo, [], Git(commit, push))
     name, source = _split(workload, None)
     edits.label(new, "name")
     loc = edits.locate(repo, cfg, name, source, {})
@@ -166,7 +175,8 @@ def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_
     if edits.inside(repo, rel).exists():
         raise ConfigError(f"{rel} exists already: wlc copy never overwrites a file")
     text = copied(loc.found, new, dest if dest != loc.project else None)
-    return _finish(repo, overlay, {rel: text}, [(f"{loc.project}/{name}", f"to {rel}")], dry_run, "copied")
+    return _finish(repo, overlay, {rel: text}, [(f"{loc.project}/{name}", f"to {rel}")], dry_run, "copied",
+                   Git(commit, push))
 
 
 @click.command()
@@ -175,9 +185,11 @@ def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_
 @overlay_option
 @dry_run_option
 @repo_option
+@commit_option
+@push_option
 @guarded
 def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None, dry_run: bool,
-           repo: FsPath) -> int:
+           repo: FsPath, commit: bool, push: bool) -> int:
     """Delete workloads: the file, or only the workload's document of a file with several.
     The sync agent then prunes its objects. Run:ai: runai training delete NAME.
 
@@ -186,6 +198,7 @@ def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None,
       wlc delete nlp/eval-sweep
     """
     cfg = edits.config(repo)
+    preflight(repo, [], Git(commit, push))
     changes: edits.Changes = {}
     done: list[tuple[str, str]] = []
     for name, proj in _targets(repo, cfg, workloads, project, False):
@@ -194,7 +207,7 @@ def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None,
         changes[loc.rel] = rest
         done.append((f"{loc.project}/{name}", f"{loc.rel} removed" if rest is None
                      else f"its document removed from {loc.rel}"))
-    return _finish(repo, overlay, changes, done, dry_run, "deleted")
+    return _finish(repo, overlay, changes, done, dry_run, "deleted", Git(commit, push))
 
 
 def register(main: click.Group) -> None:
