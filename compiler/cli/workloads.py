@@ -175,7 +175,7 @@ def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_
     if edits.inside(repo, rel).exists():
         raise ConfigError(f"{rel} exists already: wlc copy never overwrites a file")
     text = copied(loc.found, new, dest if dest != loc.project else None)
-    return _finish(repo, overlay, {rel: text}, [(f"{loc.project}/{name}", f"to {rel}")], dry_run, "copied",
+    return _finish(repo, overlay, {rel: text}, [(f"{loc.project}/{name} as {dest}/{new}", f"{rel} created")], dry_run, "copied",
                    Git(commit, push))
 
 
