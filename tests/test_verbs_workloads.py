@@ -169,3 +169,36 @@ def test_a_workload_file_that_is_a_symlink_is_not_edited(repo: Path, tmp_path: P
     (repo / "examples/workloads/nlp/linked.yaml").symlink_to(outside)
     code, _, err = wlc(repo, "stop", "job-a")
     assert code == 2 and "symbolic link" in err and outside.read_text() == SEVERAL
+
+
+def test_active_from_a_template_is_what_stop_and_activate_compare(repo: Path) -> None:
+    template = repo / "examples/templates/pytorch-train.yaml"
+    text = template.read_text()
+    template.write_text(text.replace("  environment: pytorch\n", "  active: false\n  environment: pytorch\n"))
+    before = (repo / LLAMA).read_bytes()
+    code, _, err = wlc(repo, "stop", "llama-finetune")
+    assert code == 0 and (repo / LLAMA).read_bytes() == before
+    assert "already stopped (active from template:pytorch-train (examples/templates/pytorch-train.yaml:8))" in err
+    assert wlc(repo, "activate", "llama-finetune")[0] == 0
+    assert _diff(before, (repo / LLAMA).read_bytes()) == ["+  active: true\n"]
+
+
+RUNAI = """\
+apiVersion: run.ai/v2alpha1
+kind: TrainingWorkload
+metadata:
+  name: from-runai
+  namespace: runai-nlp
+spec:
+  image:
+    value: nvcr.io/nvidia/pytorch:24.10-py3   # kept
+"""
+
+
+def test_stop_a_runai_document_in_place(repo: Path) -> None:
+    path = repo / "examples/workloads/nlp/from-runai.yaml"
+    path.write_text(RUNAI)
+    code, _, err = wlc(repo, "stop", "from-runai")
+    assert code == 0, err
+    assert path.read_text() == RUNAI.replace("spec:\n", "spec:\n  active:\n    value: false\n")
+    assert not next(b for b in pipeline.build(repo).bundles if b.name == "from-runai").active
