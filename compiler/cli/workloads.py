@@ -81,7 +81,8 @@ def _set(repo: FsPath, refs: tuple[str, ...], project: str | None, every: bool, 
             continue
         edit = set_active(edits.read(repo, loc.rel, changes), loc.found, value)
         changes[loc.rel] = edit.text
-        done.append((f"{loc.project}/{name}", f"{loc.rel}:{edit.line}: {edit.text.splitlines()[edit.line - 1].strip()}"))
+        line = edit.text.splitlines()[edit.line - 1].strip()
+        done.append((f"{loc.project}/{name}", f"{loc.rel}:{edit.line}: {line}"))
     return _finish(repo, overlay, changes, done, dry_run, verb, git)
 
 
@@ -175,8 +176,8 @@ def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_
     if edits.inside(repo, rel).exists():
         raise ConfigError(f"{rel} exists already: wlc copy never overwrites a file")
     text = copied(loc.found, new, dest if dest != loc.project else None)
-    return _finish(repo, overlay, {rel: text}, [(f"{loc.project}/{name} as {dest}/{new}", f"{rel} created")], dry_run, "copied",
-                   Git(commit, push))
+    done = [(f"{loc.project}/{name} as {dest}/{new}", f"{rel} created")]
+    return _finish(repo, overlay, {rel: text}, done, dry_run, "copied", Git(commit, push))
 
 
 @click.command()
