@@ -202,3 +202,12 @@ def test_stop_a_runai_document_in_place(repo: Path) -> None:
     assert code == 0, err
     assert path.read_text() == RUNAI.replace("spec:\n", "spec:\n  active:\n    value: false\n")
     assert not next(b for b in pipeline.build(repo).bundles if b.name == "from-runai").active
+
+
+def test_shell_completion_offers_project_slash_name(repo: Path) -> None:
+    from click.shell_completion import ShellComplete
+
+    from compiler.cli import main
+    complete = ShellComplete(main, {}, "wlc", "_WLC_COMPLETE")
+    found = [c.value for c in complete.get_completions(["stop", "--repo", str(repo)], "llama")]
+    assert found == ["nlp/llama-finetune"]

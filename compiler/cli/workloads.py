@@ -55,6 +55,18 @@ def _names_in(repo: FsPath, cfg: RepoConfig, project: str) -> list[str]:
     return sorted(names)
 
 
+def _complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of workload arguments: PROJECT/NAME of every workload of the repository."""
+    repo = FsPath(ctx.params.get("repo") or ".")
+    try:
+        cfg = edits.config(repo)
+        projects = sorted({p for rel in inputs.workload_files(repo) or [] if (p := workload_project(cfg, rel))})
+        refs = [f"{p}/{n}" for p in projects for n in _names_in(repo, cfg, p)]
+    except Exception:  # noqa: BLE001 - completion must never fail the shell
+        return []
+    return [r for r in refs if r.startswith(incomplete) or r.split("/", 1)[1].startswith(incomplete)]
+
+
 def _current(repo: FsPath, overlay: str | None) -> dict[tuple[str, str], tuple[bool, str]]:
     """(file, name) → the resolved ``active`` and, when not the file's own, where it comes from."""
     out: dict[tuple[str, str], tuple[bool, str]] = {}
@@ -106,7 +118,7 @@ def _verb(done: str) -> str:
 
 
 @click.command()
-@click.argument("workloads", nargs=-1)
+@click.argument("workloads", nargs=-1, shell_complete=_complete)
 @project_option
 @click.option("--all", "every", is_flag=True, help="Every workload of the project (-p).")
 @overlay_option
@@ -128,7 +140,7 @@ def stop(workloads: tuple[str, ...], project: str | None, every: bool, overlay: 
 
 
 @click.command()
-@click.argument("workloads", nargs=-1)
+@click.argument("workloads", nargs=-1, shell_complete=_complete)
 @project_option
 @click.option("--all", "every", is_flag=True, help="Every workload of the project (-p).")
 @overlay_option
@@ -149,7 +161,7 @@ def activate(workloads: tuple[str, ...], project: str | None, every: bool, overl
 
 
 @click.command()
-@click.argument("workload")
+@click.argument("workload", shell_complete=_complete)
 @click.argument("new")
 @click.option("-p", "--project", default=None, help="The project of the copy (default: the original's).")
 @overlay_option
@@ -181,7 +193,7 @@ def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_
 
 
 @click.command()
-@click.argument("workloads", nargs=-1, required=True)
+@click.argument("workloads", nargs=-1, required=True, shell_complete=_complete)
 @project_option
 @overlay_option
 @dry_run_option

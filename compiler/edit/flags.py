@@ -261,3 +261,14 @@ def _value(flag: Flag, raw: Any) -> Any:
     if flag.mode == "append":
         return [flag.parse(r) for r in raw]
     return flag.parse(raw)
+
+
+def markdown() -> str:
+    """The flag table of docs/verbs.md (a test keeps the page equal to this)."""
+    rows = ["| flag | wlc field | types | example |", "|---|---|---|---|"]
+    for flag in FLAGS:
+        types = "all" if flag.types == ALL else ", ".join(t for t in TYPES if t in flag.types)
+        names = ", ".join(f"`{n}`" for n in flag.names)
+        example = (f"`{flag.long} {flag.example}`" if flag.example else f"`{flag.long}`").replace("|", r"\|")
+        rows.append(f"| {names} | `{flag.field}` | {types} | {example} |")
+    return "\n".join(rows) + "\n"
