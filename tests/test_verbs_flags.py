@@ -114,3 +114,10 @@ def test_durations_and_numbers_are_converted() -> None:
                                            "gpu_portion_request": "0.5"})
     assert spec["autoDeletionTimeAfterCompletionSeconds"] == 10800
     assert spec["compute"] == {"cpuCoreRequest": 2, "gpuPortionRequest": 0.5}
+
+
+def test_docs_verbs_md_flag_table_is_the_table() -> None:
+    from pathlib import Path
+    page = (Path(__file__).resolve().parent.parent / "docs" / "verbs.md").read_text()
+    block = page.split("<!-- flags:begin -->\n", 1)[1].split("<!-- flags:end -->", 1)[0]
+    assert block == table.markdown(), "regenerate it: python -c 'from compiler.edit.flags import markdown; ...'"

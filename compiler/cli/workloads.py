@@ -130,7 +130,7 @@ def _verb(done: str) -> str:
 def stop(workloads: tuple[str, ...], project: str | None, every: bool, overlay: str | None, dry_run: bool,
          repo: FsPath, commit: bool, push: bool) -> int:
     """Stop workloads (spec.active: false): a Job is suspended, a workspace scaled to 0.
-    Only that line of the file changes. Run:ai: the Stop button, runai training stop NAME.
+    Only that line of the file changes. Run:ai: the Stop button, runai training suspend NAME.
 
     \b
     Example:
