@@ -166,3 +166,22 @@ def test_usage_errors_exit_2_without_a_traceback(repo: Path) -> None:
     assert code == 2 and "--gpu-devices-request: 'two' is not a whole number" in err and "Traceback" not in err
     code, _, err = wlc(repo, "new", "distributed", "x", "-p", "nlp")
     assert code == 2 and "--framework" in err
+
+
+def test_pipeline_check_sees_changes_that_are_not_written(repo: Path) -> None:
+    rel = "examples/workloads/nlp/unwritten.yaml"
+    text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  name: unwritten\nspec:\n  image: busybox\n"
+    res = pipeline.check(repo, None, 1, {rel: text})
+    assert [p.code for p in res.problems if p.file == rel] == ["policy.options"]
+    assert not (repo / rel).exists()
+    gone = pipeline.check(repo, None, 1, {"examples/workloads/nlp/llama-finetune.yaml": None})
+    assert gone.counted == pipeline.check(repo).counted - 1
+
+
+def test_problems_the_repository_had_already_do_not_block_new(repo: Path) -> None:
+    broken = repo / "examples/workloads/vision/broken.yaml"
+    broken.write_text("apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  name: broken\nspec:\n"
+                      "  image: 3\n")
+    code, _, err = wlc(repo, "new", "training", "fine", "-p", "nlp", "-i", IMAGE)
+    assert code == 0, err
+    assert (repo / "examples/workloads/nlp/fine.yaml").exists()
