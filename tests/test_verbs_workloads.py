@@ -211,3 +211,14 @@ def test_shell_completion_offers_project_slash_name(repo: Path) -> None:
     complete = ShellComplete(main, {}, "wlc", "_WLC_COMPLETE")
     found = [c.value for c in complete.get_completions(["stop", "--repo", str(repo)], "llama")]
     assert found == ["nlp/llama-finetune"]
+
+
+def test_stop_of_a_workload_that_does_not_resolve_still_edits_its_file(repo: Path) -> None:
+    path = repo / "examples/workloads/nlp/broken.yaml"
+    text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  name: broken\nspec:\n  image: 3\n"
+    path.write_text(text)
+    code, _, err = wlc(repo, "stop", "broken")
+    assert code == 0, err
+    assert path.read_text() == text.replace("spec:\n", "spec:\n  active: false\n")
+    code, _, err = wlc(repo, "stop", "broken")
+    assert code == 0 and "already stopped in examples/workloads/nlp/broken.yaml" in err

@@ -121,9 +121,15 @@ def read(repo: FsPath, rel: str, changes: Changes) -> str:
     return text
 
 
+def overlay_of(repo: FsPath, overlay: str | None) -> str | None:
+    """``--overlay``, else wlc.yaml's ``defaultOverlay``: the build ``wlc validate`` checks."""
+    return overlay if overlay is not None else pipeline.default_overlay(repo)
+
+
 def check(repo: FsPath, overlay: str | None, changes: Changes, sources: dict[str, str] | None = None) -> list[Problem]:
     """The errors the repository would have after ``changes`` that it does not have now, each
     named with the flag that set its field (``sources``: field → flag)."""
+    overlay = overlay_of(repo, overlay)
     after = [p for p in pipeline.check(repo, overlay, 1, changes).problems if p.severity == "error"]
     if not after:
         return []

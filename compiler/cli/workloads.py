@@ -70,7 +70,7 @@ def _complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> li
 def _current(repo: FsPath, overlay: str | None) -> dict[tuple[str, str], tuple[bool, str]]:
     """(file, name) → the resolved ``active`` and, when not the file's own, where it comes from."""
     out: dict[tuple[str, str], tuple[bool, str]] = {}
-    for rw in pipeline.specs(repo, overlay).workloads:
+    for rw in pipeline.specs(repo, edits.overlay_of(repo, overlay)).workloads:
         source = rw.prov.get(("active",))
         why = f" (active from {source.label()})" if source is not None and source.kind != "submission" else ""
         out[(rw.file, rw.name)] = (rw.active, why)
@@ -91,7 +91,11 @@ def _set(repo: FsPath, refs: tuple[str, ...], project: str | None, every: bool, 
         if now == value:
             click.echo(f"{loc.project}/{name} is already {state}{why}; nothing changed", err=True)
             continue
-        edit = set_active(edits.read(repo, loc.rel, changes), loc.found, value)
+        text = edits.read(repo, loc.rel, changes)
+        edit = set_active(text, loc.found, value)
+        if edit.text == text:  # the file says so already (its workload does not resolve now)
+            click.echo(f"{loc.project}/{name} is already {state} in {loc.rel}; nothing changed", err=True)
+            continue
         changes[loc.rel] = edit.text
         line = edit.text.splitlines()[edit.line - 1].strip()
         done.append((f"{loc.project}/{name}", f"{loc.rel}:{edit.line}: {line}"))
