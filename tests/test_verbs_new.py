@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from compiler import pipeline
+from compiler.edit import flags as table
 from tests.verbskit import example_repo, tree, wlc
 
 IMAGE = "nvcr.io/nvidia/pytorch:24.10-py3"
@@ -185,3 +186,36 @@ def test_problems_the_repository_had_already_do_not_block_new(repo: Path) -> Non
     code, _, err = wlc(repo, "new", "training", "fine", "-p", "nlp", "-i", IMAGE)
     assert code == 0, err
     assert (repo / "examples/workloads/nlp/fine.yaml").exists()
+
+
+#: flags whose effect is checked elsewhere: asset and template names resolve to their contents;
+#: GPU sharing needs the runai scheduler; slots per worker is MPI's (the example is PyTorch); the
+#: examples give min = max replicas, so there is no autoscaler for --metric (test above: the HPA);
+#: --no-master would drop the pod the --master-* flags configure
+NOT_LITERAL = {"--no-master", "--compute", "--environment-asset", "--template", "--data-source", "--gpu-portion-request",
+               "--gpu-portion-limit", "--gpu-memory-request", "--gpu-memory-limit", "--mig-profile",
+               "--gpu-request-type", "--user-group-source", "--slots-per-worker", "--metric"}
+#: what a flag's example becomes in Kubernetes objects, where that is not its own text
+WITNESS = {"--cpu-core-request": ["500m"], "--cpu-core-limit": ["500m"], "--auto-deletion-time-after-completion":
+           ["7200"], "--external-url": ["nb.example.com"], "--new-pvc": ["ckpt", "100Gi", "ReadWriteOnce"],
+           "--host-path": ["/mnt/scratch", "/scratch"], "--master-command": ["master.py"],
+           "--master-args": ["--rank"]}
+
+
+def _witnesses(flag: table.Flag) -> list[str]:
+    """The strings of a flag's example value that must appear in the emitted objects."""
+    if flag.long in WITNESS:
+        return WITNESS[flag.long]
+    return [part.partition("=")[2] if "=" in part else part for part in flag.example.split(",")
+            if "=" in part or "=" not in flag.example]
+
+
+@pytest.mark.parametrize("wtype", table.TYPES)
+def test_every_literal_flag_of_a_type_reaches_the_emitted_objects(repo: Path, wtype: str) -> None:
+    chosen = [f for f in table.flags_for(wtype) if f.long not in NOT_LITERAL]
+    args = [a for f in chosen for a in ([f.long] if f.mode == "switch" else [f.long, f.example])]
+    code, out, err = wlc(repo, "new", wtype, "every-flag", "-p", "nlp", *args)
+    assert code == 0, out + err
+    text = yaml.safe_dump_all(_objects(repo, "every-flag"))
+    missing = {f.long: w for f in chosen if f.mode != "switch" for w in _witnesses(f) if w not in text}
+    assert missing == {}

@@ -47,7 +47,7 @@ class Flag:
         return "spec." + ".".join(self.path)
 
 
-_EXAMPLES: dict[object, str] = {p.text: "x", p.integer: "2", p.number: "0.5", p.duration: "2h", p.words: "a100,default",
+_EXAMPLES: dict[object, str] = {p.text: "x", p.integer: "2", p.number: "0.5", p.duration: "2h", p.words: "h100,a100",
                                 p.integers: "100,200", p.env: "WANDB_MODE=offline", p.name_value: "team=nlp", None: ""}
 
 
