@@ -176,3 +176,19 @@ def test_copy_to_another_project_rewrites_spec_project() -> None:
     text = NATIVE.replace("spec:\n", "spec:\n    project: nlp\n")
     assert copied(_found(text, "train-a"), "b", "vision") == text.replace("project: nlp", "project: vision") \
         .replace("name: train-a", "name: b")
+
+
+def test_delete_and_copy_keep_crlf() -> None:
+    text = SEVERAL.replace("\n", "\r\n")
+    after = remove(text, _found(text, "second"))
+    assert after == SEVERAL.replace(SEVERAL[SEVERAL.index("---\n# second"):SEVERAL.index("---\napiVersion")], "") \
+        .replace("\n", "\r\n")
+    copy = copied(_found(text, "second"), "again", None)
+    assert copy.startswith("# second\r\n") and "name: again\r\n" in copy and "\n" not in copy.replace("\r\n", "")
+
+
+def test_stop_keeps_a_document_end_marker_and_the_next_document() -> None:
+    text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec:\n  image: x\n...\n" \
+           "---\napiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: b}\nspec:\n  image: y\n"
+    assert _stop(text, "b") == text.replace("spec:\n  image: y", "spec:\n  active: false\n  image: y")
+    assert _stop(text, "a") == text.replace("spec:\n  image: x", "spec:\n  active: false\n  image: x")
