@@ -55,8 +55,15 @@ def _expected(flag: table.Flag) -> Any:
 @pytest.mark.parametrize(("wtype", "flag"), ROWS, ids=IDS)
 def test_every_flag_sets_its_field(wtype: str, flag: table.Flag) -> None:
     spec, sources = table.spec_from(wtype, _given(flag))
-    assert _at(spec, flag.path) == _expected(flag)
-    assert sources == {flag.field: flag.long}
+    assert _at(spec, flag.path) == _expected(flag) or _named(_at(spec, flag.path)) == _expected(flag)
+    assert sources == {field: flag.long for field in [flag.field] + [f"spec.{path}" for path, _ in flag.sets]}
+    for path, value in flag.sets:
+        assert _at(spec, tuple(path.split("."))) == value
+
+
+def _named(items: Any) -> Any:
+    """A list of items without the names ``spec_from`` gave them."""
+    return [{k: v for k, v in item.items() if k != "name"} for item in items]
 
 
 @pytest.mark.parametrize(("wtype", "flag"), ROWS, ids=IDS)
@@ -107,6 +114,13 @@ def test_repeated_flags_append_items_in_order() -> None:
     spec, _ = table.spec_from("training", {"environment": ("A=1", "B=x=y"), "port": ("8080", "container=9090")})
     assert spec["environmentVariables"] == [{"name": "A", "value": "1"}, {"name": "B", "value": "x=y"}]
     assert spec["ports"] == [{"container": 8080}, {"container": 9090}]
+
+
+def test_items_without_a_name_get_one_that_is_free() -> None:
+    spec, _ = table.spec_from("training", {"host_path": ("path=/a,mount=/b", "name=host-path-1,path=/c,mount=/d"),
+                                           "toleration": ("operator=Exists,key=k",)})
+    assert [i["name"] for i in spec["storage"]["hostPath"]] == ["host-path-2", "host-path-1"]
+    assert spec["tolerations"] == [{"name": "toleration-1", "operator": "Exists", "key": "k"}]
 
 
 def test_durations_and_numbers_are_converted() -> None:

@@ -102,6 +102,14 @@ def test_a_policy_violation_writes_nothing_and_names_the_policy_and_the_flag(rep
     assert "nothing was written" in err
 
 
+def test_a_flag_the_policy_locks_is_refused_naming_both(repo: Path) -> None:
+    before = tree(repo)
+    code, out, _ = wlc(repo, "new", "training", "net", "-p", "nlp", "-i", IMAGE, "--host-network")
+    assert code == 1 and tree(repo) == before
+    assert ("error[policy.canEdit]: spec.security.hostNetwork: true differs from false, which the policy does not "
+            "let you edit (canEdit in policies/cluster-security.yaml:67) [set by --host-network]") in out
+
+
 def test_a_schema_problem_writes_nothing(repo: Path) -> None:
     before = tree(repo)
     code, out, _ = wlc(repo, "new", "training", "bad", "-p", "nlp", "-i", IMAGE, "--mig-profile", "9g.9gb")
@@ -191,15 +199,16 @@ def test_problems_the_repository_had_already_do_not_block_new(repo: Path) -> Non
 #: flags whose effect is checked elsewhere: asset and template names resolve to their contents;
 #: GPU sharing needs the runai scheduler; slots per worker is MPI's (the example is PyTorch); the
 #: examples give min = max replicas, so there is no autoscaler for --metric (test above: the HPA);
-#: --no-master would drop the pod the --master-* flags configure
-NOT_LITERAL = {"--no-master", "--compute", "--environment-asset", "--template", "--data-source", "--gpu-portion-request",
+#: --no-master would drop the pod the --master-* flags configure; policies/cluster-security.yaml
+#: forbids the three privilege switches (test_a_flag_the_policy_locks_is_refused_naming_both)
+NOT_LITERAL = {"--no-master", "--allow-privilege-escalation", "--host-ipc", "--host-network", "--compute", "--environment-asset", "--template", "--data-source", "--gpu-portion-request",
                "--gpu-portion-limit", "--gpu-memory-request", "--gpu-memory-limit", "--mig-profile",
                "--gpu-request-type", "--user-group-source", "--slots-per-worker", "--metric"}
 #: what a flag's example becomes in Kubernetes objects, where that is not its own text
 WITNESS = {"--cpu-core-request": ["500m"], "--cpu-core-limit": ["500m"], "--auto-deletion-time-after-completion":
            ["7200"], "--external-url": ["nb.example.com"], "--new-pvc": ["ckpt", "100Gi", "ReadWriteOnce"],
            "--host-path": ["/mnt/scratch", "/scratch"], "--master-command": ["master.py"],
-           "--master-args": ["--rank"]}
+           "--master-args": ["--rank"], "--extended-resource": ["hugepages-2Mi", "1Gi"]}
 
 
 def _witnesses(flag: table.Flag) -> list[str]:

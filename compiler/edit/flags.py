@@ -33,6 +33,8 @@ class Flag:
     #: a value as a user types it (docs/verbs.md and the tests use it)
     example: str = ""
     required: bool = False
+    #: further fields the flag sets to fixed values (``--required-pod-topology-key``: the rule)
+    sets: tuple[tuple[str, Any], ...] = ()
 
     @property
     def long(self) -> str:
@@ -52,9 +54,10 @@ _EXAMPLES: dict[object, str] = {p.text: "x", p.integer: "2", p.number: "0.5", p.
 
 
 def _f(*names: str, path: str, parse: p.Parser | None = p.text, help: str, types: frozenset[str] = ALL,
-       mode: str = "set", metavar: str = "VALUE", example: str = "", required: bool = False) -> Flag:
+       mode: str = "set", metavar: str = "VALUE", example: str = "", required: bool = False,
+       sets: tuple[tuple[str, Any], ...] = ()) -> Flag:
     return Flag(names, tuple(path.split(".")), parse, help, types, mode, metavar,
-                example or _EXAMPLES.get(parse, ""), required)
+                example or _EXAMPLES.get(parse, ""), required, sets)
 
 
 _RO: p.Field = (("readOnly",), None, True)
@@ -179,6 +182,17 @@ FLAGS: tuple[Flag, ...] = (
        example="1000"),
     _f("--supplemental-groups", path="security.supplementalGroups", parse=p.integers, metavar="G1,G2",
        help="Extra group ids."),
+    _f("--allow-privilege-escalation", path="security.allowPrivilegeEscalation", parse=None, mode="switch",
+       help="Allow gaining privileges after start (setuid)."),
+    _f("--host-ipc", path="security.hostIpc", parse=None, mode="switch", help="Use the node's IPC namespace."),
+    _f("--host-network", path="security.hostNetwork", parse=None, mode="switch",
+       help="Use the node's network namespace."),
+    _f("--extended-resource", path="compute.extendedResources", parse=p.resource, mode="append",
+       metavar="NAME=QUANTITY", example="hugepages-2Mi=1Gi", help="Another resource (repeat)."),
+    _f("--preferred-pod-topology-key", path="podAffinityTopology", metavar="KEY", example="kubernetes.io/hostname",
+       sets=(("podAffinitySchedulingRule", "preferred"),), help="Keep the pods together where possible."),
+    _f("--required-pod-topology-key", path="podAffinityTopology", metavar="KEY", example="kubernetes.io/hostname",
+       sets=(("podAffinitySchedulingRule", "required"),), help="Keep the pods together (nodes of equal KEY)."),
     _f("--seccomp-profile", path="security.seccompProfileType", help="RuntimeDefault or Unconfined.",
        example="RuntimeDefault"),
     _f("--preemptible", path="preemptible", parse=None, mode="switch", types=_W,
@@ -235,7 +249,9 @@ def spec_from(wtype: str, given: dict[str, Any]) -> tuple[dict[str, Any], dict[s
                         "compute flags (--gpu-devices-request...): use one or the other")
     for flag in chosen:
         _apply(spec, flag, given[flag.dest])
-        sources[flag.field] = " / ".join(filter(None, (sources.get(flag.field), flag.long)))
+        for field in [flag.field] + [f"spec.{path}" for path, _ in flag.sets]:
+            sources[field] = " / ".join(filter(None, (sources.get(field), flag.long)))
+    _name_items(spec)
     return spec, sources
 
 
@@ -244,14 +260,41 @@ def _apply(spec: dict[str, Any], flag: Flag, raw: Any) -> None:
         value = _value(flag, raw)
     except EditError as err:
         raise EditError(f"{flag.long}: {err}") from None
-    node = spec
-    for key in flag.path[:-1]:
-        node = node.setdefault(key, {})
-    last = flag.path[-1]
+    node = _parent(spec, flag.path)
     if flag.mode == "append":
-        node.setdefault(last, []).extend(value)
+        node.setdefault(flag.path[-1], []).extend(value)
     else:
-        node[last] = value
+        node[flag.path[-1]] = value
+    for path, fixed in flag.sets:
+        keys = tuple(path.split("."))
+        _parent(spec, keys)[keys[-1]] = fixed
+
+
+def _parent(spec: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    node = spec
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    return node
+
+
+#: lists whose items wlc merges by ``name`` (Run:ai's flags leave it out) → the prefix of made names
+_NAMED = {("storage", "hostPath"): "host-path", ("storage", "nfs"): "nfs", ("storage", "git"): "git",
+          ("storage", "configMapVolumes"): "configmap", ("storage", "secretVolume"): "secret",
+          ("tolerations",): "toleration"}
+
+
+def _name_items(spec: dict[str, Any]) -> None:
+    """Name the items of ``_NAMED`` lists that have no name: ``<prefix>-<n>``, n counting from 1
+    past the names already taken (Run:ai's CLI does not ask for one)."""
+    for path, prefix in _NAMED.items():
+        node: Any = spec
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, list):
+            continue
+        taken = {item["name"] for item in node if "name" in item}
+        names = (n for n in (f"{prefix}-{i}" for i in range(1, len(node) + len(taken) + 1)) if n not in taken)
+        node[:] = [item if "name" in item else {"name": next(names), **item} for item in node]
 
 
 def _value(flag: Flag, raw: Any) -> Any:

@@ -75,6 +75,12 @@ def name_value(raw: str) -> dict[str, str]:
     return {"name": key, "value": value}
 
 
+def resource(raw: str) -> dict[str, str]:
+    """``--extended-resource NAME=QUANTITY`` → ``{resource: NAME, quantity: QUANTITY}``."""
+    key, value = pair(raw)
+    return {"resource": key, "quantity": value}
+
+
 def env(raw: str) -> dict[str, str]:
     """``-e KEY=VALUE`` → ``{name: KEY, value: VALUE}`` (``SECRET:name,key`` values are kept)."""
     key, value = pair(raw)
