@@ -179,7 +179,8 @@ def test_usage_errors_exit_2_without_a_traceback(repo: Path) -> None:
 
 def test_pipeline_check_sees_changes_that_are_not_written(repo: Path) -> None:
     rel = "examples/workloads/nlp/unwritten.yaml"
-    text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  name: unwritten\nspec:\n  image: busybox\n"
+    text = ("apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  name: unwritten\n"
+            "spec:\n  image: busybox\n")
     res = pipeline.check(repo, None, 1, {rel: text})
     assert [p.code for p in res.problems if p.file == rel] == ["policy.options"]
     assert not (repo / rel).exists()
@@ -201,8 +202,8 @@ def test_problems_the_repository_had_already_do_not_block_new(repo: Path) -> Non
 #: examples give min = max replicas, so there is no autoscaler for --metric (test above: the HPA);
 #: --no-master would drop the pod the --master-* flags configure; policies/cluster-security.yaml
 #: forbids the three privilege switches (test_a_flag_the_policy_locks_is_refused_naming_both)
-NOT_LITERAL = {"--no-master", "--allow-privilege-escalation", "--host-ipc", "--host-network", "--compute", "--environment-asset", "--template", "--data-source", "--gpu-portion-request",
-               "--gpu-portion-limit", "--gpu-memory-request", "--gpu-memory-limit", "--mig-profile",
+NOT_LITERAL = {"--no-master", "--allow-privilege-escalation", "--host-ipc", "--host-network", "--compute",
+               "--environment-asset", "--template", "--data-source", "--gpu-portion-request", "--gpu-portion-limit", "--gpu-memory-request", "--gpu-memory-limit", "--mig-profile",
                "--gpu-request-type", "--user-group-source", "--slots-per-worker", "--metric"}
 #: what a flag's example becomes in Kubernetes objects, where that is not its own text
 WITNESS = {"--cpu-core-request": ["500m"], "--cpu-core-limit": ["500m"], "--auto-deletion-time-after-completion":

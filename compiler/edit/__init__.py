@@ -9,7 +9,8 @@ stay exactly as they were everywhere else.
 - ``documents``: a file's documents, their spans, and the workload of a given name in it.
 - ``active``: ``spec.active`` set or inserted (``stop``, ``activate``).
 - ``copy``: one document removed (``delete``) or copied under a new name (``copy``).
-- ``flags``: the table of Run:ai CLI v2 flags → wlc fields (``wlc new``), with their parsers.
+- ``flags``: the table of Run:ai CLI v2 flags → wlc fields (``wlc new``); ``parse`` and ``items``
+  read their values.
 - ``new``: a new workload document from the table's values or a Run:ai document.
 """
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import items
 from . import parse as p
 from .documents import EditError
 
@@ -60,43 +61,6 @@ def _f(*names: str, path: str, parse: p.Parser | None = p.text, help: str, types
                 example or _EXAMPLES.get(parse, ""), required, sets)
 
 
-_RO: p.Field = (("readOnly",), None, True)
-_PVC_EXISTING = p.fields({"claimname": (("claimName",), p.text, None), "path": (("path",), p.text, None),
-                          "ro": _RO, "readonly": _RO}, fixed={"existingPvc": True})
-_PVC_NEW = p.fields({
-    "claimname": (("claimName",), p.text, None), "path": (("path",), p.text, None),
-    "size": (("claimInfo", "size"), p.text, None), "storageclass": (("claimInfo", "storageClass"), p.text, None),
-    "accessmode-rwo": (("claimInfo", "accessModes", "readWriteOnce"), None, True),
-    "accessmode-rom": (("claimInfo", "accessModes", "readOnlyMany"), None, True),
-    "accessmode-rwm": (("claimInfo", "accessModes", "readWriteMany"), None, True),
-    "ro": _RO, "ephemeral": (("ephemeral",), None, True)})
-_HOST_PATH = p.fields({"name": (("name",), p.text, None), "path": (("path",), p.text, None),
-                       "mount": (("mountPath",), p.text, None),
-                       "mount-propagation": (("mountPropagation",), p.text, None),
-                       "readwrite": (("readOnly",), p.negate, None)}, fixed={"readOnly": True})
-_NFS = p.fields({"name": (("name",), p.text, None), "server": (("server",), p.text, None),
-                 "path": (("path",), p.text, None), "mountpath": (("mountPath",), p.text, None),
-                 "readwrite": (("readOnly",), p.negate, None)}, fixed={"readOnly": True})
-_GIT = p.fields({"name": (("name",), p.text, None), "repository": (("repository",), p.text, None),
-                 "path": (("path",), p.text, None), "secret": (("secretName",), p.text, None),
-                 "rev": (("revision",), p.text, None), "branch": (("branch",), p.text, None)})
-_CONFIGMAP = p.fields({"name": (("configMap",), p.text, None), "path": (("mountPath",), p.text, None),
-                       "volume": (("name",), p.text, None)})
-_SECRET = p.fields({"name": (("secret",), p.text, None), "path": (("mountPath",), p.text, None),
-                    "volume": (("name",), p.text, None)})
-_PORT = p.fields({"container": (("container",), p.integer, None), "external": (("external",), p.integer, None),
-                  "service-type": (("serviceType",), p.text, None), "name": (("name",), p.text, None)},
-                 bare="container")
-_URL = p.fields({"container": (("container",), p.integer, None), "url": (("url",), p.text, None),
-                 "authusers": (("authorizedUsers",), p.semicolons, None),
-                 "authgroups": (("authorizedGroups",), p.semicolons, None), "name": (("name",), p.text, None)})
-_TOLERATION = p.fields({"name": (("name",), p.text, None), "operator": (("operator",), p.text, None),
-                        "key": (("key",), p.text, None), "value": (("value",), p.text, None),
-                        "effect": (("effect",), p.text, None), "seconds": (("seconds",), p.integer, None)})
-_SERVING = p.fields({"container": (("container",), p.integer, None), "protocol": (("protocol",), p.text, None),
-                     "authorization-type": (("authorizationType",), p.text, None),
-                     "authorized-users": (("authorizedUsers",), p.semicolons, None),
-                     "authorized-groups": (("authorizedGroups",), p.semicolons, None)}, bare="container")
 _D, _I, _W = frozenset({"distributed"}), frozenset({"inference"}), frozenset({"workspace"})
 
 FLAGS: tuple[Flag, ...] = (
@@ -134,35 +98,35 @@ FLAGS: tuple[Flag, ...] = (
        example="16Gi"),
     _f("--cpu-memory-limit", path="compute.cpuMemoryLimit", metavar="QUANTITY", help="Memory limit.", example="32Gi"),
     _f("--large-shm", path="compute.largeShmRequest", parse=None, mode="switch", help="A large /dev/shm."),
-    _f("--existing-pvc", path="storage.pvc", parse=_PVC_EXISTING, mode="append", metavar="claimname=C,path=P",
+    _f("--existing-pvc", path="storage.pvc", parse=items.PVC_EXISTING, mode="append", metavar="claimname=C,path=P",
        help="Mount an existing claim (repeat); add ro for read-only.", example="claimname=datasets,path=/data,ro"),
-    _f("--new-pvc", path="storage.pvc", parse=_PVC_NEW, mode="append",
+    _f("--new-pvc", path="storage.pvc", parse=items.PVC_NEW, mode="append",
        metavar="claimname=C,size=S,path=P[,storageclass=SC,accessmode-rwo,ro,ephemeral]",
        help="A claim wlc creates (repeat).",
        example="claimname=ckpt,size=100Gi,path=/ckpt,storageclass=fast-ssd,accessmode-rwo"),
-    _f("--host-path", path="storage.hostPath", parse=_HOST_PATH, mode="append",
+    _f("--host-path", path="storage.hostPath", parse=items.HOST_PATH, mode="append",
        metavar="name=N,path=P,mount=M[,mount-propagation=X,readwrite]", help="A node folder (repeat).",
        example="name=scratch,path=/mnt/scratch,mount=/scratch,readwrite"),
-    _f("--nfs", path="storage.nfs", parse=_NFS, mode="append",
+    _f("--nfs", path="storage.nfs", parse=items.NFS, mode="append",
        metavar="name=N,server=S,path=P,mountpath=M[,readwrite]", help="An NFS export (repeat).",
        example="name=shared,server=nfs.example.com,path=/exports/data,mountpath=/shared"),
-    _f("--git-sync", path="storage.git", parse=_GIT, mode="append",
+    _f("--git-sync", path="storage.git", parse=items.GIT, mode="append",
        metavar="name=N,repository=R,path=P[,rev=X,branch=B,secret=S]", help="A git checkout (repeat).",
        example="name=code,repository=https://github.com/example/train.git,path=/code,branch=main"),
-    _f("--configmap-map-volume", path="storage.configMapVolumes", parse=_CONFIGMAP, mode="append",
+    _f("--configmap-map-volume", path="storage.configMapVolumes", parse=items.CONFIGMAP, mode="append",
        metavar="volume=V,name=CM,path=P", help="Mount a ConfigMap (repeat).",
        example="volume=settings,name=train-config,path=/etc/train"),
-    _f("--secret-volume", path="storage.secretVolume", parse=_SECRET, mode="append",
+    _f("--secret-volume", path="storage.secretVolume", parse=items.SECRET, mode="append",
        metavar="volume=V,name=S,path=P", help="Mount a Secret (repeat).",
        example="volume=keys,name=api-keys,path=/etc/keys"),
-    _f("--port", path="ports", parse=_PORT, mode="append", metavar="container=N[,external=N,service-type=T]",
+    _f("--port", path="ports", parse=items.PORT, mode="append", metavar="container=N[,external=N,service-type=T]",
        help="Expose a container port (repeat).", example="container=8888,service-type=ClusterIP"),
-    _f("--external-url", path="exposedUrls", parse=_URL, mode="append",
+    _f("--external-url", path="exposedUrls", parse=items.URL, mode="append",
        metavar="container=N,url=U[,authusers=a;b,authgroups=g]", help="An external URL (repeat).",
        example="container=8888,url=nb.example.com,authusers=alice;bob"),
     _f("--node-pools", path="nodePools", parse=p.words, metavar="A,B", help="Node pools in preference order."),
     _f("--node-type", path="nodeType", help="Node type (node label run.ai/type).", example="a100-80g"),
-    _f("--toleration", path="tolerations", parse=_TOLERATION, mode="append",
+    _f("--toleration", path="tolerations", parse=items.TOLERATION, mode="append",
        metavar="name=N,operator=O,key=K[,value=V,effect=E,seconds=S]", help="A toleration (repeat).",
        example="name=gpu,operator=Exists,key=nvidia.com/gpu,effect=NoSchedule"),
     _f("--priority-class", path="priorityClass", help="Priority class name.", example="high"),
@@ -220,7 +184,7 @@ FLAGS: tuple[Flag, ...] = (
        metavar="KEY=VALUE", help="Environment variable of the master (repeat)."),
     _f("--master-gpu-devices-request", path="master.compute.gpuDevicesRequest", parse=p.integer, types=_D,
        metavar="N", help="GPU devices of the master."),
-    _f("--serving-port", path="servingPort", parse=_SERVING, types=_I,
+    _f("--serving-port", path="servingPort", parse=items.SERVING, types=_I,
        metavar="container=N[,protocol=http|grpc,authorization-type=T]", help="The port that serves requests.",
        example="container=8000,protocol=http"),
     _f("--min-replicas", path="autoscaling.minReplicas", parse=p.integer, types=_I, metavar="N",
