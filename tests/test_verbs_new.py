@@ -204,7 +204,8 @@ def test_problems_the_repository_had_already_do_not_block_new(repo: Path) -> Non
 #: forbids the three privilege switches (test_a_flag_the_policy_locks_is_refused_naming_both)
 NOT_LITERAL = {"--no-master", "--allow-privilege-escalation", "--host-ipc", "--host-network", "--compute",
                "--environment-asset", "--template", "--data-source", "--gpu-portion-request", "--gpu-portion-limit",
-               "--gpu-memory-request", "--gpu-memory-limit", "--mig-profile", "--gpu-request-type", "--user-group-source", "--slots-per-worker", "--metric"}
+               "--gpu-memory-request", "--gpu-memory-limit", "--mig-profile", "--gpu-request-type",
+               "--user-group-source", "--slots-per-worker", "--metric"}
 #: what a flag's example becomes in Kubernetes objects, where that is not its own text
 WITNESS = {"--cpu-core-request": ["500m"], "--cpu-core-limit": ["500m"], "--auto-deletion-time-after-completion":
            ["7200"], "--external-url": ["nb.example.com"], "--new-pvc": ["ckpt", "100Gi", "ReadWriteOnce"],
