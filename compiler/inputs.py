@@ -3,7 +3,7 @@ classification of what passed). compiler.pipeline calls them in that order."""
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 
@@ -54,16 +54,23 @@ def workload_files(root: FsPath) -> list[str] | None:
             if rel != config.CONFIG_FILE and workload_project(cfg, rel) is not None]
 
 
-def load_docs(root: FsPath, cfg: config.RepoConfig, part: Collection[str] | None) -> tuple[list[Doc], list[Problem]]:
+def load_docs(root: FsPath, cfg: config.RepoConfig, part: Collection[str] | None,
+              changes: Mapping[str, str | None] | None = None) -> tuple[list[Doc], list[Problem]]:
     """Stage 1: every wlc or Run:ai document; ``part`` limits the workload files read (shared
-    documents are always read)."""
+    documents are always read); ``changes`` (repo-relative path → text, None = deleted) stands
+    in for files on disk: the repository as an edit would leave it (``wlc new``, ``wlc stop``)."""
     docs: list[Doc] = []
-    files, problems = load.discover(root, cfg.exclude)
-    for rel in files:
+    changes = changes or {}
+    found, problems = load.discover(root, cfg.exclude)
+    deleted = {r for r, t in changes.items() if t is None}
+    added = sorted(r for r, t in changes.items() if t is not None and r not in set(found))
+    for rel in [r for r in found if r not in deleted] + added:
         if rel == config.CONFIG_FILE or (part is not None and rel not in part
                                          and workload_project(cfg, rel) is not None):
             continue
-        fdocs, fprobs = load.read_file(root, rel, cfg.max_file_bytes)
+        text = changes.get(rel)
+        fdocs, fprobs = (load.parse_documents(text, rel) if text is not None
+                         else load.read_file(root, rel, cfg.max_file_bytes))
         problems.extend(fprobs)
         for doc in fdocs:
             ours, why = _ours(doc, cfg)

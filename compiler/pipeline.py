@@ -23,7 +23,7 @@ writes any.
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -122,13 +122,15 @@ def specs(root: FsPath, overlay: str | None = None, only: str | None = None) -> 
     return _result(root, s, [], s.problems)
 
 
-def check(root: FsPath, overlay: str | None = None, jobs: int = 1) -> Result:
-    """Stages 1-10: every problem a build finds, and the bundles; nothing is rendered."""
+def check(root: FsPath, overlay: str | None = None, jobs: int = 1,
+          changes: Mapping[str, str | None] | None = None) -> Result:
+    """Stages 1-10: every problem a build finds, and the bundles; nothing is rendered.
+    ``changes`` (path → text, None = deleted) are checked as if written (``inputs.load_docs``)."""
     with _run(root):
-        files = inputs.workload_files(root) if jobs > 1 else None
+        files = inputs.workload_files(root) if jobs > 1 and not changes else None
         if files is not None and len(files) >= parallel.PARALLEL_MIN:
             return _check_parallel(root, overlay, files, jobs)
-        s, bundles, problems = _check(root, overlay, None)
+        s, bundles, problems = _check(root, overlay, None, changes)
         return _result(root, s, bundles, problems + duplicate_objects(bundles))
 
 
@@ -155,12 +157,12 @@ def _run(root: FsPath) -> Iterator[None]:
             gc.enable()
 
 
-def _load(root: FsPath, part: Collection[str] | None) -> Loaded:
+def _load(root: FsPath, part: Collection[str] | None, changes: Mapping[str, str | None] | None = None) -> Loaded:
     """Stages 1-3; ``part`` limits the workload files read (shared documents are always read)."""
     cfg, problems = inputs.read_config(root)
     if cfg is None:
         return Loaded(None, Target(), problems)
-    docs, loaded = inputs.load_docs(root, cfg, part)       # 1 load
+    docs, loaded = inputs.load_docs(root, cfg, part, changes)  # 1 load
     docs, normalized = inputs.normalize_docs(docs)         # 2 normalize
     good, invalid = inputs.check_schemas(docs)             # 3 validate
     repo, classified = inputs.classify_docs(cfg, docs, good)
@@ -222,10 +224,10 @@ def _excluded(chain: Chain | None, overlay: str | None,
     return exclude_workloads(chain, resolved)
 
 
-def _check(root: FsPath, overlay: str | None,
-           part: Collection[str] | None) -> tuple[Specs, list[WorkloadBundle], list[Problem]]:
+def _check(root: FsPath, overlay: str | None, part: Collection[str] | None,
+           changes: Mapping[str, str | None] | None = None) -> tuple[Specs, list[WorkloadBundle], list[Problem]]:
     """Stages 1-10 (of ``part`` of the workload files, when given)."""
-    s = _specs(_load(root, part), overlay, None)
+    s = _specs(_load(root, part, changes), overlay, None)
     bundles: list[WorkloadBundle] = []
     problems = list(s.problems)
     for rw in s.workloads:

@@ -11,7 +11,7 @@ from .. import __version__, explain, importer, outdir, pipeline, report
 from ..model import WORKLOAD_KINDS
 from ..policy import render as policy_render
 from ..problems import ConfigError, Problem, sort_problems
-from . import outcome, sync
+from . import new, outcome, sync, workloads
 from .common import (
     BUG_NOTE,
     EXIT_BUG,
@@ -243,12 +243,11 @@ def policy_effective(project: str, kind: str, repo: FsPath, fmt: str) -> int:
     return exit_code(problems)
 
 
-# Verbs in modules of their own register here, after main and the shared helpers exist.
-from . import sync as _sync
-
-main.add_command(_sync.sync_cmd)
-main.add_command(_sync.plan_cmd)
-
+# Verbs in modules of their own (compiler/cli/<verb>.py, built on compiler/cli/common.py).
+main.add_command(sync.sync_cmd)
+main.add_command(sync.plan_cmd)
+new.register(main)
+workloads.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,193 @@
+"""What every editing verb (new, stop, activate, copy, delete) shares: finding a workload's
+file, checking the repository as the edit would leave it, and writing atomically."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path as FsPath
+
+import click
+
+from .. import inputs, outdir, pipeline, report
+from ..config import RepoConfig
+from ..edit.documents import Found, find
+from ..model import WORKLOAD_KINDS
+from ..problems import ConfigError, Problem, sort_problems
+from ..repo import workload_project
+from .gitcommit import Git, commit, preflight
+
+#: a changed file (repo-relative) → its new text, or None when the edit deletes it
+Changes = dict[str, str | None]
+
+
+def label(name: str, what: str) -> str:
+    """``name`` when it is a DNS-1123 label (checked before it becomes part of any path)."""
+    if not outdir.is_label(name):
+        raise ConfigError(f"{what} {name!r} must be a DNS-1123 label: lowercase letters, digits and "
+                          '"-", starting and ending with a letter or digit, at most 63 characters')
+    return name
+
+
+def config(repo: FsPath) -> RepoConfig:
+    if not repo.is_dir():
+        raise ConfigError(f"repository folder not found: {repo}")
+    cfg, problems = inputs.read_config(repo)
+    if cfg is None:
+        click.echo(report.render(problems, "text"), nl=False, err=True)
+        raise ConfigError("wlc.yaml has errors (above): fix it first")
+    return cfg
+
+
+def new_path(repo: FsPath, cfg: RepoConfig, project: str, name: str) -> str:
+    """``<workload root>/<project>/<name>.yaml``: the root that already has the project's folder,
+    else the first; refused when it would land outside the repository or be excluded."""
+    roots = cfg.workload_roots or ["workloads"]
+    root = next((r for r in roots if (repo / r / project).is_dir()), roots[0])
+    rel = "/".join(filter(None, (root, label(project, "project"), label(name, "name")))) + ".yaml"
+    inside(repo, rel)
+    if _excluded(rel, cfg.exclude):
+        raise ConfigError(f"{rel} is excluded by wlc.yaml's exclude: wlc validate would not read it")
+    return rel
+
+
+def _excluded(rel: str, patterns: list[str]) -> bool:
+    """Whether wlc.yaml's ``exclude`` globs leave ``rel`` (or a folder of it) out."""
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return any(fnmatch.fnmatchcase(p, g) or fnmatch.fnmatchcase(p + "/", g) or fnmatch.fnmatchcase(p, g.rstrip("/"))
+               for p in prefixes for g in patterns)
+
+
+def inside(repo: FsPath, rel: str) -> FsPath:
+    """The file ``rel`` of the repository; refused when its folder leads outside (a symlink)."""
+    target = outdir.resolve_inside(repo, rel)
+    if target is None:
+        raise ConfigError(f"{rel} leads outside the repository {repo} (a symbolic link?); nothing was written")
+    return target
+
+
+@dataclass(frozen=True)
+class Located:
+    """A workload's document in its file."""
+
+    rel: str
+    project: str
+    found: Found
+
+
+def locate(repo: FsPath, cfg: RepoConfig, name: str, project: str | None, changes: Changes) -> Located:
+    """The one workload called ``name`` (in ``project`` when given) among the workload files."""
+    hits: list[Located] = []
+    for rel in sorted(set(inputs.workload_files(repo) or []) | set(changes)):
+        proj = _project(cfg, rel)
+        if proj is None or (project is not None and proj != project):
+            continue
+        text = changes[rel] if rel in changes else _read(repo, rel)
+        if text is None or name not in text:
+            continue
+        found = find(text, name, WORKLOAD_KINDS)
+        if found is not None:
+            hits.append(Located(rel, proj, found))
+    if not hits:
+        where = f" in project {project}" if project else ""
+        raise ConfigError(f'no workload named "{name}"{where}')
+    if len(hits) > 1:
+        raise ConfigError(f'"{name}" names workloads in several projects ({", ".join(h.project for h in hits)}): '
+                          "choose one with -p PROJECT")
+    return hits[0]
+
+
+def _project(cfg: RepoConfig, rel: str) -> str | None:
+    return workload_project(cfg, rel)
+
+
+def _read(repo: FsPath, rel: str) -> str:
+    path = inside(repo, rel)
+    if path.is_symlink():
+        raise ConfigError(f"{rel} is a symbolic link: wlc edits only regular files of the repository")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read {rel}: {err}") from None
+
+
+def read(repo: FsPath, rel: str, changes: Changes) -> str:
+    """A file's current text: as an earlier edit of this run left it, else from disk."""
+    text = changes[rel] if rel in changes else _read(repo, rel)
+    if text is None:
+        raise ConfigError(f"{rel} is deleted by this command already")
+    return text
+
+
+def overlay_of(repo: FsPath, overlay: str | None) -> str | None:
+    """``--overlay``, else wlc.yaml's ``defaultOverlay``: the build ``wlc validate`` checks."""
+    return overlay if overlay is not None else pipeline.default_overlay(repo)
+
+
+def check(repo: FsPath, overlay: str | None, changes: Changes, sources: dict[str, str] | None = None) -> list[Problem]:
+    """The errors the repository would have after ``changes`` that it does not have now, each
+    named with the flag that set its field (``sources``: field → flag)."""
+    overlay = overlay_of(repo, overlay)
+    after = [p for p in pipeline.check(repo, overlay, 1, changes).problems if p.severity == "error"]
+    if not after:
+        return []
+    before = {_key(p) for p in pipeline.check(repo, overlay, 1).problems}
+    new = [p for p in after if _key(p) not in before]
+    return sort_problems([_with_flag(p, sources or {}) for p in new])
+
+
+def _key(p: Problem) -> tuple[str, str, str, str]:
+    return (p.file, p.code, re.sub(r":\d+(:\d+)?\b", "", p.message), p.field)
+
+
+def _with_flag(p: Problem, sources: dict[str, str]) -> Problem:
+    field = re.sub(r"\[\d+\]", "", p.field)
+    for path in sorted(sources, key=len, reverse=True):
+        if field == path or field.startswith(path + "."):
+            return replace(p, message=f"{p.message} [set by {sources[path]}]")
+    return p
+
+
+def refuse(problems: list[Problem]) -> int:
+    click.echo(report.render(problems, "text"), nl=False)
+    click.echo(f"wlc: {report.summary(problems)}; nothing was written", err=True)
+    return 1
+
+
+def write(repo: FsPath, changes: Changes) -> None:
+    """Every change: written beside and renamed over (a reader never sees half a file; a symlink
+    of that name is replaced, never written through), or the file removed."""
+    for rel, text in sorted(changes.items()):
+        target = inside(repo, rel)
+        if text is None:
+            target.unlink()
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+
+
+def publish(repo: FsPath, changes: Changes, message: str, git: Git, said: list[str]) -> None:
+    """Write the checked changes, print what changed (``said``); commit (and push) them when
+    asked, else say how."""
+    preflight(repo, changes, git)
+    write(repo, changes)
+    for line in said:
+        click.echo(line, err=True)
+    if git.commit:
+        commit(repo, changes, message, git)
+    else:
+        next_steps(changes, message)
+
+
+def next_steps(changes: Changes, message: str) -> None:
+    files = " ".join(sorted(changes))
+    click.echo(f"next: git add -A -- {files} && git commit -m {_quote(message)}", err=True)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
