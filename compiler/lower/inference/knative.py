@@ -8,7 +8,11 @@ when autoscaled, ``metric`` + ``target``: concurrency → ``concurrency``, throu
 utilisation and custom metrics are refused (target deployment maps them to a Pods metric).
 
 Knative rejects some pod fields unless its ``config-features`` enable them: each such field
-without the flag in the target's ``knativeFeatures`` is an error naming the flag.
+without the flag in the target's ``knativeFeatures`` is an error naming the flag. What wlc adds
+by itself is never such an error: the Run:ai priority class of an inference workload
+(``inference``, scheduler ``runai``) is left out unless the target enables
+``kubernetes.podspec-priorityclassname`` (Run:ai's cluster prerequisites do not enable it, and
+the Run:ai scheduler ranks the pods of an inference workload as such without it).
 """
 from __future__ import annotations
 
@@ -56,6 +60,7 @@ def lower_knative(ctx: Ctx, inf: Inference) -> list[K8sObject]:
     pod = serving_pod(ctx, inf, "user-container")
     annotations = {**pod.template["metadata"].get("annotations", {}), **_scaling(ctx, inf)}
     pod_spec = pod.template["spec"]
+    _drop_own_defaults(ctx, pod_spec)
     _features(ctx, pod_spec)
     template_meta: K8sObject = {"labels": pod.template["metadata"]["labels"]}
     if annotations:
@@ -86,6 +91,13 @@ def _scaling(ctx: Ctx, inf: Inference) -> dict[str, str]:
         threshold = scale.threshold
         out[AUTOSCALING + "target"] = scalar_text(int(threshold) if threshold.is_integer() else threshold)
     return out
+
+
+def _drop_own_defaults(ctx: Ctx, pod_spec: K8sObject) -> None:
+    """Leave out the priority class wlc chose itself when Knative would reject it."""
+    flag = POD_FLAGS["priorityClassName"]
+    if not ctx.get("priorityClass") and flag not in ctx.target.knative_features:
+        pod_spec.pop("priorityClassName", None)
 
 
 def _features(ctx: Ctx, pod_spec: K8sObject) -> None:
