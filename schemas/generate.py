@@ -727,10 +727,12 @@ def policy_spec() -> Schema:
         "scope": scope,
         "workloadTypes": array("Workload types it applies to (default all).",
                                ref("workloadType", "A workload type."), unique=True, minItems=1),
-        "defaults": {"description": "Default values on the workload field tree.",
-                     "type": "object"},
+        # Run:ai's policy API documents `defaults: null` / `rules: null` for "none"
+        "defaults": {"description": "Default values on the workload field tree (null: none).",
+                     "type": ["object", "null"]},
         "rules": {"description": "Rules per field (required, canEdit, min, max, step, options, "
-                                 "defaultFrom, instances, attributes).", "type": "object"},
+                                 "defaultFrom, instances, attributes; null: none).",
+                  "type": ["object", "null"]},
         "imposedAssets": array("DataSource assets added to every workload in scope.",
                                ref("dnsLabel", "A DataSource name."), unique=True),
     }, required=("scope",))
