@@ -73,6 +73,9 @@ def _ours(doc: Doc, cfg: config.RepoConfig) -> tuple[bool, list[Problem]]:
     api = str(doc.data.get("apiVersion", "")) if isinstance(doc.data, dict) else ""
     if api.startswith(("wlc.dev/", "run.ai/")):
         return True, []
+    body = normalize.policy_body_problem(doc)
+    if body is not None:
+        return False, [body]
     if workload_project(cfg, doc.file) is None:
         return False, []
     line, col = doc.loc(("apiVersion",))

@@ -32,7 +32,7 @@ from .policy import POLICY_KINDS, POLICY_NOTE, convert_policy
 from .workload import convert_workload
 
 __all__ = ["POLICY_KINDS", "POLICY_NOTE", "RUNAI_API_VERSIONS", "RUNAI_WORKLOAD_KINDS", "allowed_fields",
-           "is_runai", "normalize", "project_of_namespace"]
+           "is_runai", "normalize", "policy_body_problem", "project_of_namespace"]
 
 RUNAI_API_VERSIONS = ("run.ai/v1alpha1", "run.ai/v2alpha1")
 RUNAI_WORKLOAD_KINDS = ("TrainingWorkload", "InteractiveWorkload", "DistributedWorkload", "InferenceWorkload")
@@ -41,6 +41,28 @@ RUNAI_WORKLOAD_KINDS = ("TrainingWorkload", "InteractiveWorkload", "DistributedW
 def is_runai(doc: Doc) -> bool:
     """Whether the document is a Run:ai Cluster API document (any kind)."""
     return isinstance(doc.data, dict) and doc.data.get("apiVersion") in RUNAI_API_VERSIONS
+
+
+#: the top-level keys of a Run:ai v2 policy body (the policy API's ``policy`` object) and of the
+#: draft API's envelope (``meta`` + ``policy``)
+POLICY_BODY_KEYS = frozenset({"defaults", "rules", "imposedAssets"})
+POLICY_ENVELOPE_KEYS = frozenset({"meta", "policy"})
+
+
+def policy_body_problem(doc: Doc) -> Problem | None:
+    """An error for a YAML document that is a Run:ai policy body without a wlc envelope (no
+    apiVersion): pasted into the repo it would otherwise be ignored, and its rules never judged."""
+    data = doc.data
+    if not isinstance(data, dict) or not data or "apiVersion" in data:
+        return None
+    keys = set(data)
+    if not (keys <= POLICY_BODY_KEYS and keys & {"defaults", "rules"}) and keys != POLICY_ENVELOPE_KEYS:
+        return None
+    line, col = doc.loc(())
+    return Problem(doc.file, line, col, "runai.policy-body",
+                   "this is a Run:ai policy body, not a wlc document, so it would be ignored: put it "
+                   "under spec of a Policy (apiVersion: wlc.dev/v1alpha1, kind: Policy, metadata.name, "
+                   "spec.scope, spec.workloadTypes) - docs/policies.md", "error")
 
 
 def normalize(doc: Doc) -> tuple[Doc | None, list[Problem]]:
