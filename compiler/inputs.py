@@ -88,11 +88,12 @@ def normalize_docs(docs: list[Doc]) -> tuple[list[Doc], list[Problem]]:
     """Stage 2: Run:ai documents as native ones."""
     out: list[Doc] = []
     problems: list[Problem] = []
+    labels = normalize.item_labels(docs)  # Run:ai deletes an inherited item by its label
     for doc in docs:
         if not normalize.is_runai(doc):
             out.append(doc)
             continue
-        native, found = normalize.normalize(doc)
+        native, found = normalize.normalize(doc, labels)
         problems.extend(found)
         if native is not None:
             out.append(native)

@@ -27,12 +27,13 @@ from ..model import API_VERSION, Doc
 from ..problems import Problem
 from .builder import Out
 from .fields import allowed_fields
+from .labels import LabelKeys, item_labels
 from .metadata import project_of_namespace
 from .policy import POLICY_KINDS, POLICY_NOTE, convert_policy
 from .workload import convert_workload
 
 __all__ = ["POLICY_KINDS", "POLICY_NOTE", "RUNAI_API_VERSIONS", "RUNAI_WORKLOAD_KINDS", "allowed_fields",
-           "is_runai", "normalize", "policy_body_problem", "project_of_namespace"]
+           "is_runai", "item_labels", "normalize", "policy_body_problem", "project_of_namespace"]
 
 RUNAI_API_VERSIONS = ("run.ai/v1alpha1", "run.ai/v2alpha1")
 RUNAI_WORKLOAD_KINDS = ("TrainingWorkload", "InteractiveWorkload", "DistributedWorkload", "InferenceWorkload")
@@ -65,8 +66,11 @@ def policy_body_problem(doc: Doc) -> Problem | None:
                    "spec.scope, spec.workloadTypes) - docs/policies.md", "error")
 
 
-def normalize(doc: Doc) -> tuple[Doc | None, list[Problem]]:
-    """The native form of a Run:ai document, or None when it cannot be converted at all."""
+def normalize(doc: Doc, labels: LabelKeys | None = None) -> tuple[Doc | None, list[Problem]]:
+    """The native form of a Run:ai document, or None when it cannot be converted at all.
+
+    ``labels`` (``item_labels`` of every document read with it; default: of this one) gives
+    the key of an item that the document deletes by label only."""
     data = doc.data if isinstance(doc.data, dict) else {}
     kind = str(data.get("kind", ""))
     if kind not in RUNAI_WORKLOAD_KINDS and kind not in POLICY_KINDS:
@@ -75,6 +79,7 @@ def normalize(doc: Doc) -> tuple[Doc | None, list[Problem]]:
         msg = f'Run:ai kind "{kind}" cannot be imported; wlc imports {known}'
         return None, [Problem(doc.file, line, col, "runai.unsupported-kind", msg, "error", "kind")]
     out = Out(doc, {"apiVersion": API_VERSION, "kind": kind, "metadata": {}, "spec": {}})
+    out.labels = item_labels([doc]) if labels is None else labels
     out.locs[()] = doc.loc(())
     if kind in POLICY_KINDS:
         convert_policy(out, data, kind)
