@@ -17,7 +17,7 @@ from ..problems import Problem
 from ..repo import Repo, suggest
 from .body import ATTR, LEVELS, PolicyBody, Setting
 from .fields import FieldInfo, FPath, field_tree
-from .rules import ORDER, RULES, Subject, check_arg
+from .rules import INSTANCE_RULES, ORDER, RULES, Subject, check_arg
 
 DocPath = tuple[str | int, ...]
 _TYPE_OK = {
@@ -170,7 +170,7 @@ class _Reader:
         info = self.tree[path]
         for part, value in node.items():
             if part == "instances":
-                self.leaf_rules(value, info, path, dpath + (part,), ("canAdd", "locked"))
+                self.leaf_rules(value, info, path, dpath + (part,), INSTANCE_RULES)
             elif part == ATTR:
                 self.walk(_RULES, value, path, dpath + (ATTR,), attr=path)
             else:
