@@ -2,8 +2,16 @@
 each built from the documentation example it comes from; the doc path is cited)."""
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from compiler.cli import main
 from tests.lowerkit import find, lower, target, workload
 
 RUNAI_KNATIVE = ("kubernetes.podspec-schedulername", "kubernetes.podspec-affinity",
@@ -38,3 +46,82 @@ def test_d1_knative_priority_class_kept_when_enabled_or_refused_when_set() -> No
     _, problems = lower(inference(priorityClass="high"),
                         target(inference="knative", scheduler="runai", knative_features=RUNAI_KNATIVE))
     assert [p.code for p in problems] == ["lower.knative-feature"]  # what the user set still needs it
+
+
+# --- the defects below run wlc on the documentation cases of tests/data/runai-docs/cases/<case>
+# (each case's expect.yaml names the doc page it is copied from; INDEX.md gives the commit)
+
+CASES = Path(__file__).resolve().parent / "data" / "runai-docs" / "cases"
+
+
+def case_repo(name: str, tmp_path: Path) -> Path:
+    repo = tmp_path / name
+    shutil.copytree(CASES / name, repo, ignore=shutil.ignore_patterns("expect.yaml"))
+    return repo
+
+
+def wlc(repo: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*args, "--repo", str(repo)])
+    return result.exit_code, result.stdout + result.stderr
+
+
+def built(repo: Path, tmp_path: Path) -> list[dict[str, Any]]:
+    code, text = wlc(repo, "build", "--out", str(tmp_path / "out"))
+    assert code == 0, text
+    return [o for f in sorted((tmp_path / "out").glob("*/*/*.yaml")) for o in yaml.safe_load_all(f.read_text()) if o]
+
+
+def test_d2_deleting_an_inherited_port_by_label(tmp_path: Path) -> None:
+    """docs/developer/cluster-api/submit-yaml.md (itemized merge): my-ports deletes admin-port-b
+    (container 30101, from the policy) by its label."""
+    objs = built(case_repo("itemized-merge-repaired", tmp_path), tmp_path)
+    svc = next(o for o in objs if o["kind"] == "Service" and o["metadata"]["name"] == "my-ports")
+    assert sorted(p["targetPort"] for p in svc["spec"]["ports"]) == [30100, 30111, 30222]
+
+
+def test_d2_deletion_by_label_is_judged_by_can_remove(tmp_path: Path) -> None:
+    """docs/admin/workloads/policies/policies.md: admin-port-a has canRemove: false."""
+    code, text = wlc(case_repo("v1policy-ports-canremove", tmp_path), "validate")
+    assert code == 1 and "error[policy.locked]" in text and "30100" in text
+
+
+def test_d3_per_item_can_edit_false_fixes_the_item(tmp_path: Path) -> None:
+    """docs/admin/workloads/policies/policies.md: admin-port-a "cannot be changed"."""
+    code, text = wlc(case_repo("v1policy-ports-canedit", tmp_path), "validate")
+    assert code == 1 and "error[policy.fixed]" in text and "9090 differs from 8080" in text
+    assert "runai.dropped" not in text
+
+
+@pytest.mark.parametrize("case, value", [("v1policy-terminate-after-preemption-team-a", False),
+                                         ("v1policy-terminate-after-preemption-team-b", True)])
+def test_d5_cluster_and_project_policy_share_a_name(case: str, value: bool, tmp_path: Path) -> None:
+    """docs/admin/workloads/policies.md: training-policy in namespaces runai and runai-team-a."""
+    repo = case_repo(case, tmp_path)
+    code, text = wlc(repo, "validate")
+    assert code == 0, text
+    code, text = wlc(repo, "explain", "train", "--format", "json")
+    assert code == 0 and json.loads(text)["spec"]["terminateAfterPreemption"] is value
+
+
+def test_d6_submitted_pod_level_env_wins_over_section_default(tmp_path: Path) -> None:
+    """docs/platform-admin/workloads/policies/policy-reference.md (distributed master/worker)."""
+    objs = built(case_repo("v2policy-distributed-master-worker", tmp_path), tmp_path)
+    job = next(o for o in objs if o["kind"] == "PyTorchJob")
+    for role, spec in job["spec"]["pytorchReplicaSpecs"].items():
+        env = {e["name"]: e.get("value") for e in spec["template"]["spec"]["containers"][0]["env"]}
+        assert env["LOG_DIR"] == "/logs", role
+        assert env["ADDED_VAR"] == f"policy-{role.lower()}-added"
+
+
+@pytest.mark.parametrize("case", ["v2policy-full-unwrapped", "v2policy-draft-meta"])
+def test_d7_policy_body_without_envelope_is_an_error(case: str, tmp_path: Path) -> None:
+    """docs/platform-admin/workloads/policies/policy-examples.md (full policy) pasted as is."""
+    code, text = wlc(case_repo(case, tmp_path), "validate")
+    assert code == 1 and "error[runai.policy-body]" in text
+
+
+def test_d8_null_defaults_and_rules(tmp_path: Path) -> None:
+    """docs/platform-admin/workloads/policies/policy-reference.md: imposedAssets with
+    defaults: null and rules: null."""
+    code, text = wlc(case_repo("v2policy-imposed-asset", tmp_path), "validate")
+    assert code == 0, text
