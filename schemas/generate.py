@@ -348,10 +348,13 @@ def _storage_defs() -> dict[str, Schema]:
 
 def _security_defs() -> dict[str, Schema]:
     return {"security": obj("Security settings of the containers.", {
-        "uidGidSource": enum("Where the user and group ids come from.",
+        "uidGidSource": enum("Where the user and group ids come from (fromIdpToken: the "
+                             "submitter's non-root identity; wlc has no identity provider, so "
+                             "the pod gets runAsNonRoot: true and runAsUid/runAsGid stand in "
+                             "for the token's ids).",
                              ["fromTheImage", "fromIdpToken", "custom"]),
-        "runAsUid": integer("User id (with uidGidSource custom).", 0),
-        "runAsGid": integer("Group id (with uidGidSource custom).", 0),
+        "runAsUid": integer("User id (with uidGidSource custom or fromIdpToken).", 0),
+        "runAsGid": integer("Group id (with uidGidSource custom or fromIdpToken).", 0),
         "supplementalGroups": array("Extra group ids.", integer("A group id.", 0), unique=True),
         "runAsNonRoot": boolean("Refuse to start as root."),
         "allowPrivilegeEscalation": boolean("Allow privilege escalation (setuid)."),

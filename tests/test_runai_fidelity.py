@@ -125,3 +125,20 @@ def test_d8_null_defaults_and_rules(tmp_path: Path) -> None:
     defaults: null and rules: null."""
     code, text = wlc(case_repo("v2policy-imposed-asset", tmp_path), "validate")
     assert code == 0, text
+
+
+def test_d4_run_as_user_policy_keeps_the_pod_off_root(tmp_path: Path) -> None:
+    """docs/admin/workloads/policies.md (runAsUser required, canEdit false): the pod may not run
+    as root."""
+    objs = built(case_repo("v1policy-runasuser-default", tmp_path), tmp_path)
+    job = next(o for o in objs if o["kind"] == "Job")
+    assert job["spec"]["template"]["spec"]["securityContext"] == {"runAsNonRoot": True}
+
+
+def test_d4_run_as_uid_stands_in_for_the_identity_provider() -> None:
+    security = {"uidGidSource": "fromIdpToken", "runAsUid": 1000, "runAsGid": 100}
+    objs, problems = lower(workload("training", name="train", security=security))
+    psc = find(objs, "Job")["spec"]["template"]["spec"]["securityContext"]
+    assert psc == {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 100} and problems == []
+    _, problems = lower(workload("training", name="train", security={"uidGidSource": "fromIdpToken"}))
+    assert [(p.code, p.severity) for p in problems] == [("lower.uid-gid-source", "warning")]

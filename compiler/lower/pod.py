@@ -235,19 +235,22 @@ def _security_context(ctx: Ctx, sec: SpecTree) -> K8sObject:
     """The pod's securityContext: user and group ids, groups, runAsNonRoot, seccomp."""
     psc: K8sObject = {}
     source = sec.get("uidGidSource")
-    if source == "fromIdpToken":
-        ctx.problem(("security", "uidGidSource"), "lower.uid-gid-source",
-                    "uidGidSource fromIdpToken needs Run:ai's identity provider; the image's user is "
-                    "used (set uidGidSource: custom with runAsUid/runAsGid to choose one)", "warning")
+    if source == "fromIdpToken":  # Run:ai: the submitter's non-root identity; wlc has no IdP
+        psc["runAsNonRoot"] = True
+        if sec.get("runAsUid") is None:
+            ctx.problem(("security", "uidGidSource"), "lower.uid-gid-source",
+                        "uidGidSource fromIdpToken: wlc has no identity provider, so the pod gets "
+                        "runAsNonRoot: true and the image's user, which must be a non-root uid; give "
+                        "the submitter's ids with security.runAsUid/runAsGid", "warning")
     elif source == "fromTheImage" and (sec.get("runAsUid") is not None or sec.get("runAsGid") is not None):
         ctx.problem(("security", "uidGidSource"), "lower.uid-gid-source",
                     "runAsUid/runAsGid are ignored because uidGidSource is fromTheImage", "warning")
-    if source in (None, "custom"):
+    if source in (None, "custom", "fromIdpToken"):
         for src, dst in (("runAsUid", "runAsUser"), ("runAsGid", "runAsGroup")):
             if sec.get(src) is not None:
                 psc[dst] = sec[src]
     _groups(ctx, sec, psc)
-    if sec.get("runAsNonRoot") is not None:
+    if sec.get("runAsNonRoot") is not None and source != "fromIdpToken":
         psc["runAsNonRoot"] = bool(sec["runAsNonRoot"])
     seccomp = sec.get("seccompProfileType")
     if seccomp == "Localhost":
