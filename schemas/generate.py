@@ -314,7 +314,13 @@ def _storage_item(kind: str, for_list: bool) -> Schema:
     elif kind == "s3":
         props = {"name": ref("dnsLabel", "Volume name (the merge key).", l),
                  "bucket": text("Bucket name."), "path": mount, "url": text("S3 endpoint URL."),
-                 "accessKeySecret": ref("dnsSubdomain", "Secret holding the access key.", l)}
+                 "accessKeySecret": ref("dnsSubdomain", "Secret holding the access key.", l),
+                 # Run:ai's names of the two keys inside that Secret (policy-reference.md)
+                 "secretKeyOfAccessKeyId": text("Key of the access key id in accessKeySecret."),
+                 "secretKeyOfSecretKey": text("Key of the secret access key in accessKeySecret.")}
+    elif kind == "dataVolume":  # Run:ai's field; no Kubernetes form (lowering refuses it)
+        props = {"name": ref("dnsLabel", "Name of the Run:ai data volume (the merge key).", l),
+                 "mountPath": mount}
     elif kind == "configMap":
         props = {"name": ref("dnsLabel", "Volume name (the merge key).", l),
                  "configMap": ref("dnsSubdomain", "Name of the ConfigMap.", l), "mountPath": mount,
@@ -330,7 +336,7 @@ def _storage_item(kind: str, for_list: bool) -> Schema:
 
 
 STORAGE = {"pvc": "pvc", "nfs": "nfs", "hostPath": "hostPath", "git": "git", "s3": "s3",
-           "configMapVolumes": "configMap", "secretVolume": "secret"}
+           "configMapVolumes": "configMap", "secretVolume": "secret", "dataVolume": "dataVolume"}
 
 
 def _storage_defs() -> dict[str, Schema]:

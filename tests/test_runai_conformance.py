@@ -40,6 +40,10 @@ KNOWN: dict[str, str] = {
     "capi-template-jupyter-defaults": (
         "documented limitation (docs/runai-import.md): spec.jupyter is Run:ai's built-in Jupyter "
         "tool, which wlc does not have; it is refused with runai.unmappable"),
+    **dict.fromkeys(("v2policy-s3-defaults", "v2policy-s3-defaults-named"), (
+        "S3 (issue 16 D9): the policy and its Run:ai s3 fields are accepted, but wlc cannot mount a "
+        "bucket itself (the docs do not say how Run:ai does); lowering refuses it with "
+        "lower.s3-unsupported, which says to mount an S3 CSI driver's PVC instead")),
 }
 
 

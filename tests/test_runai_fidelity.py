@@ -142,3 +142,25 @@ def test_d4_run_as_uid_stands_in_for_the_identity_provider() -> None:
     assert psc == {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 100} and problems == []
     _, problems = lower(workload("training", name="train", security={"uidGidSource": "fromIdpToken"}))
     assert [(p.code, p.severity) for p in problems] == [("lower.uid-gid-source", "warning")]
+
+
+@pytest.mark.parametrize("case", ["v2policy-s3-defaults", "v2policy-s3-defaults-named"])
+def test_d9_s3_policy_fields_accepted_and_lowering_says_what_to_do(case: str, tmp_path: Path) -> None:
+    """docs/platform-admin/workloads/policies/policy-reference.md (s3 defaults: an instance without
+    a name, accessKeySecret with secretKeyOfAccessKeyId / secretKeyOfSecretKey)."""
+    code, text = wlc(case_repo(case, tmp_path), "validate")
+    assert "policy.bad-default" not in text and "policy.unknown-field" not in text
+    assert code == 1 and "error[lower.s3-unsupported]" in text and "bucket-opt-1" in text
+    assert "storage.pvc (existingPvc: true)" in text
+
+
+def test_d10_data_volume_is_a_policy_field(tmp_path: Path) -> None:
+    """docs/platform-admin/workloads/policies/policy-examples.md ('Allow only single selection out
+    of many'): storage.dataVolume.instances.canAdd: false."""
+    code, text = wlc(case_repo("v2policy-single-datasource-git-ok", tmp_path), "validate")
+    assert code == 0, text
+
+
+def test_d10_a_data_volume_in_a_workload_is_refused_with_what_to_do() -> None:
+    _, problems = lower(workload("training", name="train", storage={"dataVolume": [{"name": "imagenet"}]}))
+    assert [p.code for p in problems] == ["lower.data-volume"] and "storage.pvc" in problems[0].message
