@@ -181,15 +181,18 @@ class _Reader:
 
 #: itemized fields whose policy instances Run:ai writes without their key: the member it comes from
 #: (policy-reference.md's s3 default instance has a bucket and no name)
-_KEY_FROM = {("storage", "s3"): "bucket"}
+_KEY_FROM: dict[FPath, str] = {("storage", "s3"): "bucket"}
 
 
 def _named(path: FPath, item: Data) -> Data:
     """An instance with its key: derived (a DNS label of the bucket) where Run:ai writes none."""
     source = _KEY_FROM.get(path[1:] if path[0] in SECTIONS else path)
-    if source is None or not isinstance(item, dict) or "name" in item or not isinstance(item.get(source), str):
+    if source is None or not isinstance(item, dict) or "name" in item:
         return item
-    label = re.sub(r"[^a-z0-9-]+", "-", item[source].lower()).strip("-")[:63].strip("-")
+    value = item.get(source)
+    if not isinstance(value, str):
+        return item
+    label = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")[:63].strip("-")
     return {"name": label, **item} if label else item
 
 
