@@ -7,7 +7,6 @@ policy's rule, an unknown scope or imposed asset.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from ..model import WORKLOAD_KINDS, Data, Doc, Leaf, TaggedSpec
 from ..problems import Problem
 from ..repo import Repo, suggest
 from .body import ATTR, LEVELS, PolicyBody, Setting
-from .fields import FieldInfo, FPath, field_tree
+from .fields import FieldInfo, FPath, field_tree, keyed_instance
 from .rules import INSTANCE_RULES, ORDER, RULES, Subject, check_arg
 
 DocPath = tuple[str | int, ...]
@@ -115,7 +114,7 @@ class _Reader:
         tagged = []
         for i, item in enumerate(items):
             ipath = dpath + ("instances", i)
-            item = _named(path, item)
+            item = keyed_instance(path, item)
             if not isinstance(item, dict) or key not in item:
                 self.problem(ipath, "policy.bad-default", f"each instance of {dotted(path)} needs its key {key!r}")
                 continue
@@ -177,23 +176,6 @@ class _Reader:
                 self.walk(_RULES, value, path, dpath + (ATTR,), attr=path)
             else:
                 self.leaf_rules({part: value}, info, path, dpath, ("required",))
-
-
-#: itemized fields whose policy instances Run:ai writes without their key: the member it comes from
-#: (policy-reference.md's s3 default instance has a bucket and no name)
-_KEY_FROM: dict[FPath, str] = {("storage", "s3"): "bucket"}
-
-
-def _named(path: FPath, item: Data) -> Data:
-    """An instance with its key: derived (a DNS label of the bucket) where Run:ai writes none."""
-    source = _KEY_FROM.get(path[1:] if path[0] in SECTIONS else path)
-    if source is None or not isinstance(item, dict) or "name" in item:
-        return item
-    value = item.get(source)
-    if not isinstance(value, str):
-        return item
-    label = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")[:63].strip("-")
-    return {"name": label, **item} if label else item
 
 
 @dataclass(frozen=True)
