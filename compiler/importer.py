@@ -19,7 +19,7 @@ import yaml
 from . import outdir
 from .load import parse_documents
 from .model import Doc, Path
-from .normalize import POLICY_NOTE, is_runai, normalize, project_of_namespace
+from .normalize import POLICY_NOTE, LabelKeys, is_runai, item_labels, normalize, project_of_namespace
 from .problems import Problem, sort_problems
 
 NO_PROJECT = "_unassigned"
@@ -40,8 +40,9 @@ def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = 
     """Convert every Run:ai document of ``paths``; write or print the results; return problems."""
     results: list[Imported] = []
     problems: list[Problem] = []
+    labels = item_labels(d for path in paths for d in _runai_docs(path))  # deletion by label
     for path in paths:
-        found, found_problems = convert_file(path)
+        found, found_problems = convert_file(path, labels)
         results.extend(found)
         problems.extend(found_problems)
     problems.extend(_duplicates(results))
@@ -53,8 +54,18 @@ def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = 
     return sort_problems(problems)
 
 
-def convert_file(path: str) -> tuple[list[Imported], list[Problem]]:
-    """The native documents made from one file, and the problems found."""
+def _runai_docs(path: str) -> list[Doc]:
+    """The Run:ai documents of a file (unreadable ones: none; convert_file reports them)."""
+    try:
+        docs, _ = parse_documents(FsPath(path).read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [d for d in docs if is_runai(d)]
+
+
+def convert_file(path: str, labels: LabelKeys | None = None) -> tuple[list[Imported], list[Problem]]:
+    """The native documents made from one file, and the problems found; ``labels``
+    (``normalize.item_labels`` of every file imported with it) resolves deletions by label."""
     try:
         text = FsPath(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
@@ -70,7 +81,7 @@ def convert_file(path: str) -> tuple[list[Imported], list[Problem]]:
                                     "not a Run:ai document (apiVersion run.ai/v1alpha1 or run.ai/v2alpha1); skipped",
                                     "warning", "apiVersion"))
             continue
-        native, found = normalize(doc)
+        native, found = normalize(doc, labels)
         problems.extend(found)
         if native is not None:
             text = dump(native.data)

@@ -164,3 +164,16 @@ def test_d10_data_volume_is_a_policy_field(tmp_path: Path) -> None:
 def test_d10_a_data_volume_in_a_workload_is_refused_with_what_to_do() -> None:
     _, problems = lower(workload("training", name="train", storage={"dataVolume": [{"name": "imagenet"}]}))
     assert [p.code for p in problems] == ["lower.data-volume"] and "storage.pvc" in problems[0].message
+
+
+def test_d2_import_resolves_a_deletion_by_label_across_files(tmp_path: Path) -> None:
+    """docs/developer/cluster-api/submit-yaml.md (itemized merge), imported the way the doc's
+    three documents are written: policy, template, workload."""
+    repo = case_repo("itemized-merge-repaired", tmp_path)
+    files = [str(repo / f) for f in ("policies/interactive-policy.yaml", "workloads/team-a/team-a.yaml",
+                                     "workloads/team-a/my-ports.yaml")]
+    result = CliRunner().invoke(main, ["import", "runai", *files])
+    assert result.exit_code == 0, result.output
+    assert "- container: 30101\n      exclude: true" in result.stdout
+    alone = CliRunner().invoke(main, ["import", "runai", files[-1]])
+    assert alone.exit_code == 1 and "deleted by label" in alone.output

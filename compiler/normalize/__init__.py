@@ -32,8 +32,8 @@ from .metadata import project_of_namespace
 from .policy import POLICY_KINDS, POLICY_NOTE, convert_policy
 from .workload import convert_workload
 
-__all__ = ["POLICY_KINDS", "POLICY_NOTE", "RUNAI_API_VERSIONS", "RUNAI_WORKLOAD_KINDS", "allowed_fields",
-           "is_runai", "item_labels", "normalize", "policy_body_problem", "project_of_namespace"]
+__all__ = ["POLICY_KINDS", "POLICY_NOTE", "RUNAI_API_VERSIONS", "RUNAI_WORKLOAD_KINDS", "LabelKeys",
+           "allowed_fields", "is_runai", "item_labels", "normalize", "policy_body_problem", "project_of_namespace"]
 
 RUNAI_API_VERSIONS = ("run.ai/v1alpha1", "run.ai/v2alpha1")
 RUNAI_WORKLOAD_KINDS = ("TrainingWorkload", "InteractiveWorkload", "DistributedWorkload", "InferenceWorkload")

@@ -17,7 +17,8 @@ from .builder import Out
 from .values import Bad, Conv, shape, unwrap_leaf
 
 _NO_LABEL = ("; it is deleted by label, but no Run:ai document read with it defines an item "
-             "{label}: read it with the policy or template that does, or write its {key}")
+             "{label}: import or build it with the policy or template that does, or label the "
+             "deleted item port-<{key}>")
 
 #: One converted member of an item: (native member path, native value, Run:ai value path).
 Member = tuple[Path, object, Path]
