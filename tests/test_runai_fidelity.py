@@ -177,3 +177,12 @@ def test_d2_import_resolves_a_deletion_by_label_across_files(tmp_path: Path) -> 
     assert "- container: 30101\n      exclude: true" in result.stdout
     alone = CliRunner().invoke(main, ["import", "runai", files[-1]])
     assert alone.exit_code == 1 and "deleted by label" in alone.output
+
+
+def test_runai_variables_in_arguments_are_expanded_by_kubernetes(tmp_path: Path) -> None:
+    """docs/developer/cluster-api/reference/yaml-reference.md (args): Jupyter's base URL is
+    /${RUNAI_PROJECT}/${RUNAI_JOB_NAME}; Kubernetes expands $(VAR) in args, from the env wlc injects."""
+    objs = built(case_repo("capi-yaml-reference-args", tmp_path), tmp_path)
+    container = next(o for o in objs if o["kind"] == "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
+    assert "--NotebookApp.base_url=/$(RUNAI_PROJECT)/$(RUNAI_JOB_NAME)" in container["args"]
+    assert {"RUNAI_PROJECT", "RUNAI_JOB_NAME"} <= {e["name"] for e in container["env"]}

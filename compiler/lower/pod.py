@@ -8,6 +8,7 @@ workload's ``ctx``. Workload modules wrap the template in their controller objec
 """
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -21,6 +22,9 @@ from compiler.problems import Problem
 from compiler.shapes import EnvVar, K8sObject, SpecTree
 
 INJECTED_ENV = ("RUNAI_PROJECT", "RUNAI_JOB_NAME")
+#: ``${RUNAI_PROJECT}`` in a command or argument, as Run:ai's Jupyter examples write it
+#: (yaml-reference.md): Kubernetes expands only ``$(VAR)`` there, so it becomes that
+_INJECTED_REF = re.compile(r"\$\{(" + "|".join(INJECTED_ENV) + r")\}")
 _SHELL_SPECIAL = ("'", '"', "\\")
 
 
@@ -117,7 +121,7 @@ def _container(ctx: Ctx, name: str, ports: list[int]) -> K8sObject:
     if ctx.get("imagePullPolicy"):
         container["imagePullPolicy"] = _pull_policy(str(ctx.get("imagePullPolicy")))
     for key, target_key in (("command", "command"), ("args", "args")):
-        words = _words(ctx, key)
+        words = [_INJECTED_REF.sub(r"$(\1)", w) for w in _words(ctx, key)]
         if words:
             container[target_key] = words
     if ctx.get("workingDir"):
