@@ -186,3 +186,10 @@ def test_runai_variables_in_arguments_are_expanded_by_kubernetes(tmp_path: Path)
     container = next(o for o in objs if o["kind"] == "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
     assert "--NotebookApp.base_url=/$(RUNAI_PROJECT)/$(RUNAI_JOB_NAME)" in container["args"]
     assert {"RUNAI_PROJECT", "RUNAI_JOB_NAME"} <= {e["name"] for e in container["env"]}
+
+
+def test_create_home_dir_is_flagged_on_the_runai_scheduler_too() -> None:
+    """policy-reference.md's createHomeDir default: nothing in the bundle asks for a home
+    directory, so no scheduler can create one; wlc says so on every target."""
+    _, problems = lower(workload("training", name="train", createHomeDir=True), target(scheduler="runai"))
+    assert [(p.code, p.severity) for p in problems] == [("lower.create-home-dir", "warning")]

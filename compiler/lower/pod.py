@@ -228,10 +228,11 @@ def _pod_security(ctx: Ctx, container: K8sObject) -> K8sObject:
     csc = _container_security(sec)
     if csc:
         container["securityContext"] = csc
-    if ctx.get("createHomeDir") is True and ctx.target.scheduler != "runai":
+    if ctx.get("createHomeDir") is True:  # Run:ai's admission controller acts on its own CRs only
         ctx.problem(("createHomeDir",), "lower.create-home-dir",
-                    "createHomeDir needs Run:ai's admission controller; on target scheduler "
-                    f"{ctx.target.scheduler!r} no home directory is created", "warning")
+                    "createHomeDir needs Run:ai's admission controller, which does not act on the "
+                    f"objects wlc writes (scheduler {ctx.target.scheduler!r}); no home directory is "
+                    "created: mount an emptyDir or a PVC at the home directory instead", "warning")
     return pod
 
 
