@@ -600,6 +600,8 @@ def inference_fields() -> dict[str, Schema]:
                                      unique=True),
             "authorizedGroups": array("Groups allowed (authorizedUsersOrGroups).",
                                       text("A group."), unique=True),
+            "clusterLocalAccessOnly": boolean("Reachable from inside the cluster only "
+                                              "(Run:ai's cluster-local-access-only)."),
         }, required=("container",)),
         "autoscaling": obj("Replica count and autoscaling.", {
             "minReplicas": integer("Fewest replicas (0 = scale to zero, knative only).", 0),
@@ -610,6 +612,18 @@ def inference_fields() -> dict[str, Schema]:
             "metricName": text("Metric name (with metric custom)."),
             "threshold": {"description": "Target value of the metric per replica.",
                           "type": "number", "exclusiveMinimum": 0},
+            # Run:ai's CLI v2 `runai inference submit` flags (compiler/lower/inference/tuning.py)
+            "metricThresholdPercentage": integer("Percent of the threshold to scale at "
+                                                 "(knative).", 1, 100),
+            "initialReplicas": integer("Replicas at the first start (knative).", 0),
+            "activationReplicas": integer("Replicas when scaling up from zero (knative).", 1),
+            "concurrencyHardLimit": integer("Most requests per replica at once; 0 = no limit "
+                                            "(knative).", 0),
+            "scaleDownDelaySeconds": integer("Seconds to wait before scaling down.", 0),
+            "scaleToZeroRetentionSeconds": integer("Seconds the last replica stays after "
+                                                   "traffic stops (knative).", 0),
+            "initializationTimeoutSeconds": integer("Most seconds a new replica may take to "
+                                                    "become ready.", 1),
         }),
         "probes": obj("Container probes.", {"readiness": probe(), "liveness": probe()}),
     }

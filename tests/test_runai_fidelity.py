@@ -193,3 +193,43 @@ def test_create_home_dir_is_flagged_on_the_runai_scheduler_too() -> None:
     directory, so no scheduler can create one; wlc says so on every target."""
     _, problems = lower(workload("training", name="train", createHomeDir=True), target(scheduler="runai"))
     assert [(p.code, p.severity) for p in problems] == [("lower.create-home-dir", "warning")]
+
+
+TUNING = {"minReplicas": 0, "maxReplicas": 3, "metric": "concurrency", "threshold": 10,
+          "metricThresholdPercentage": 70, "initialReplicas": 2, "activationReplicas": 2,
+          "concurrencyHardLimit": 20, "scaleDownDelaySeconds": 30,
+          "scaleToZeroRetentionSeconds": 60, "initializationTimeoutSeconds": 600}
+
+
+def test_inference_flags_on_knative() -> None:
+    """runai inference submit (CLI v2) autoscaling flags become Knative's own settings."""
+    rw = inference(autoscaling=TUNING, servingPort={"container": 8000, "clusterLocalAccessOnly": True})
+    objs, problems = lower(rw, target(inference="knative"))
+    assert problems == []
+    svc = find(objs, "Service")
+    template = svc["spec"]["template"]
+    notes = template["metadata"]["annotations"]
+    assert {k: notes[k] for k in notes if not k.endswith(("min-scale", "max-scale", "metric", "/target"))} == {
+        "autoscaling.knative.dev/target-utilization-percentage": "70",
+        "autoscaling.knative.dev/initial-scale": "2", "autoscaling.knative.dev/activation-scale": "2",
+        "autoscaling.knative.dev/scale-down-delay": "30s",
+        "autoscaling.knative.dev/scale-to-zero-pod-retention-period": "60s",
+        "serving.knative.dev/progress-deadline": "600s"}
+    assert template["spec"]["containerConcurrency"] == 20
+    assert svc["metadata"]["labels"]["networking.knative.dev/visibility"] == "cluster-local"
+
+
+def test_inference_flags_on_deployment_and_kserve() -> None:
+    given = {"minReplicas": 1, "maxReplicas": 3, "metric": "cpu-utilization", "threshold": 60,
+             "scaleDownDelaySeconds": 30, "initializationTimeoutSeconds": 600}
+    objs, problems = lower(inference(autoscaling=given, compute={"cpuCoreRequest": 1}))
+    assert problems == []
+    assert find(objs, "Deployment")["spec"]["progressDeadlineSeconds"] == 600
+    hpa = find(objs, "HorizontalPodAutoscaler")
+    assert hpa["spec"]["behavior"] == {"scaleDown": {"stabilizationWindowSeconds": 30}}
+    _, problems = lower(inference(autoscaling={**given, "concurrencyHardLimit": 5}, compute={"cpuCoreRequest": 1}))
+    assert [p.field for p in problems] == ["spec.autoscaling.concurrencyHardLimit"]
+    _, problems = lower(inference(autoscaling=given, compute={"cpuCoreRequest": 1}), target(inference="kserve"))
+    assert sorted(p.field for p in problems) == ["spec.autoscaling.initializationTimeoutSeconds",
+                                                 "spec.autoscaling.scaleDownDelaySeconds"]
+    assert all("use target inference: knative" in p.message for p in problems)

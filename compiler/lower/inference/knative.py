@@ -8,7 +8,9 @@ when autoscaled, ``metric`` + ``target``: concurrency → ``concurrency``, throu
 utilisation and custom metrics are refused (target deployment maps them to a Pods metric).
 
 Knative rejects some pod fields unless its ``config-features`` enable them: each such field
-without the flag in the target's ``knativeFeatures`` is an error naming the flag. What wlc adds
+without the flag in the target's ``knativeFeatures`` is an error naming the flag. Run:ai's
+other autoscaling settings (initial and activation replicas, delays, hard concurrency limit,
+cluster-local visibility) are ``tuning``'s. What wlc adds
 by itself is never such an error: the Run:ai priority class of an inference workload
 (``inference``, scheduler ``runai``) is left out unless the target enables
 ``kubernetes.podspec-priorityclassname`` (Run:ai's cluster prerequisites do not enable it, and
@@ -19,6 +21,7 @@ from __future__ import annotations
 from compiler.lower.common import DNS_1035, Ctx, metadata, scalar_text
 from compiler.lower.inference.model import Inference
 from compiler.lower.inference.serverless import serverless_checks, serving_pod
+from compiler.lower.inference.tuning import knative_tuning, read_tuning
 from compiler.shapes import K8sObject
 
 AUTOSCALING = "autoscaling.knative.dev/"
@@ -58,15 +61,16 @@ def lower_knative(ctx: Ctx, inf: Inference) -> list[K8sObject]:
                         f"a Knative Service name must be a DNS-1035 label of at most "
                         f"{63 - REVISION_SUFFIX} characters (its revisions are <name>-00001)")
     pod = serving_pod(ctx, inf, "user-container")
-    annotations = {**pod.template["metadata"].get("annotations", {}), **_scaling(ctx, inf)}
-    pod_spec = pod.template["spec"]
+    tuned, revision, svc_labels = knative_tuning(read_tuning(ctx))
+    annotations = {**pod.template["metadata"].get("annotations", {}), **_scaling(ctx, inf), **tuned}
+    pod_spec = {**pod.template["spec"], **revision}
     _drop_own_defaults(ctx, pod_spec)
     _features(ctx, pod_spec)
     template_meta: K8sObject = {"labels": pod.template["metadata"]["labels"]}
     if annotations:
         template_meta["annotations"] = annotations
     svc = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
-           "metadata": metadata(rw, rw.name),
+           "metadata": metadata(rw, rw.name, labels=svc_labels or None),
            "spec": {"template": {"metadata": template_meta, "spec": pod_spec},
                     "traffic": [{"latestRevision": True, "percent": 100}]}}
     return [svc, *pod.objects]
