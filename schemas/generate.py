@@ -513,6 +513,8 @@ def common_workload_fields() -> dict[str, Schema]:
         "exposedUrls": array("Container ports exposed through Ingress URLs, merged by container "
                              "port.", ref("exposedUrl", "A URL.")),
         "terminateAfterPreemption": boolean("Do not restart the workload after it is preempted."),
+        "terminationGracePeriodSeconds": integer("Seconds a stopping pod gets before it is "
+                                                 "killed (Run:ai's --termination-grace-period).", 0),
     }
 
 

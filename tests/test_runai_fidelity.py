@@ -233,3 +233,13 @@ def test_inference_flags_on_deployment_and_kserve() -> None:
     assert sorted(p.field for p in problems) == ["spec.autoscaling.initializationTimeoutSeconds",
                                                  "spec.autoscaling.scaleDownDelaySeconds"]
     assert all("use target inference: knative" in p.message for p in problems)
+
+
+def test_termination_grace_period() -> None:
+    """runai training submit --termination-grace-period (CLI v2)."""
+    objs, problems = lower(workload("training", name="train", terminationGracePeriodSeconds=45))
+    assert problems == [] and find(objs, "Job")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 45
+    objs, problems = lower(inference(terminationGracePeriodSeconds=45))
+    assert problems == [] and find(objs, "Deployment")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 45
+    _, problems = lower(inference(terminationGracePeriodSeconds=45), target(inference="knative"))
+    assert [p.field for p in problems] == ["spec.terminationGracePeriodSeconds"]

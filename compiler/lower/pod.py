@@ -82,6 +82,8 @@ def _pod_spec(ctx: Ctx, container: K8sObject, compute: Compute, storage: Storage
         pod_spec["initContainers"] = storage.init_containers
     pod_spec["containers"] = [container]
     pod_spec["restartPolicy"] = restart_policy
+    if ctx.get("terminationGracePeriodSeconds") is not None:
+        pod_spec["terminationGracePeriodSeconds"] = ctx.get("terminationGracePeriodSeconds")
     volumes = storage.volumes + compute.volumes
     if volumes:
         pod_spec["volumes"] = volumes

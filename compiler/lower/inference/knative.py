@@ -65,6 +65,7 @@ def lower_knative(ctx: Ctx, inf: Inference) -> list[K8sObject]:
     annotations = {**pod.template["metadata"].get("annotations", {}), **_scaling(ctx, inf), **tuned}
     pod_spec = {**pod.template["spec"], **revision}
     _drop_own_defaults(ctx, pod_spec)
+    _unsupported(ctx, pod_spec)
     _features(ctx, pod_spec)
     template_meta: K8sObject = {"labels": pod.template["metadata"]["labels"]}
     if annotations:
@@ -95,6 +96,14 @@ def _scaling(ctx: Ctx, inf: Inference) -> dict[str, str]:
         threshold = scale.threshold
         out[AUTOSCALING + "target"] = scalar_text(int(threshold) if threshold.is_integer() else threshold)
     return out
+
+
+def _unsupported(ctx: Ctx, pod_spec: K8sObject) -> None:
+    """Pod fields Knative's allowed subset of the PodSpec does not have."""
+    if pod_spec.pop("terminationGracePeriodSeconds", None) is not None:
+        ctx.problem(("terminationGracePeriodSeconds",), "lower.target",
+                    "target inference: knative does not let a revision set "
+                    "terminationGracePeriodSeconds; use target inference: deployment")
 
 
 def _drop_own_defaults(ctx: Ctx, pod_spec: K8sObject) -> None:
