@@ -371,6 +371,11 @@ def _security_defs() -> dict[str, Schema]:
             "A capability name.", CAPABILITY, CAPABILITY_MESSAGE), unique=True),
         "seccompProfileType": enum("Seccomp profile type.", ["RuntimeDefault", "Unconfined",
                                                              "Localhost"]),
+        "seccompLocalhostProfile": {
+            "description": "With seccompProfileType Localhost: the profile file, relative to the "
+                           "kubelet's seccomp folder (e.g. profiles/audit.json).",
+            "type": "string", "minLength": 1, "pattern": "^[^/]",
+            "patternErrorMessage": "must be a path relative to the kubelet's seccomp folder"},
     })}
 
 

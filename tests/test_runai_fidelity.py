@@ -243,3 +243,13 @@ def test_termination_grace_period() -> None:
     assert problems == [] and find(objs, "Deployment")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 45
     _, problems = lower(inference(terminationGracePeriodSeconds=45), target(inference="knative"))
     assert [p.field for p in problems] == ["spec.terminationGracePeriodSeconds"]
+
+
+def test_seccomp_localhost_with_its_profile() -> None:
+    """runai workspace submit --seccomp-profile Localhost (CLI v2): the profile file is named."""
+    security = {"seccompProfileType": "Localhost", "seccompLocalhostProfile": "profiles/audit.json"}
+    objs, problems = lower(workload("training", name="train", security=security))
+    psc = find(objs, "Job")["spec"]["template"]["spec"]["securityContext"]
+    assert problems == [] and psc["seccompProfile"] == {"type": "Localhost", "localhostProfile": "profiles/audit.json"}
+    _, problems = lower(workload("training", name="train", security={"seccompProfileType": "Localhost"}))
+    assert [p.code for p in problems] == ["lower.seccomp"]

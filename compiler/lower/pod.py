@@ -259,13 +259,17 @@ def _security_context(ctx: Ctx, sec: SpecTree) -> K8sObject:
     _groups(ctx, sec, psc)
     if sec.get("runAsNonRoot") is not None and source != "fromIdpToken":
         psc["runAsNonRoot"] = bool(sec["runAsNonRoot"])
-    seccomp = sec.get("seccompProfileType")
-    if seccomp == "Localhost":
+    seccomp, profile = sec.get("seccompProfileType"), sec.get("seccompLocalhostProfile")
+    if seccomp == "Localhost" and not profile:
         ctx.problem(("security", "seccompProfileType"), "lower.seccomp",
-                    "seccompProfileType Localhost needs a profile file, which the spec cannot name; "
-                    "use RuntimeDefault or Unconfined")
+                    "seccompProfileType Localhost needs security.seccompLocalhostProfile, the "
+                    "profile file on the node (relative to the kubelet's seccomp folder)")
     elif seccomp:
-        psc["seccompProfile"] = {"type": str(seccomp)}
+        psc["seccompProfile"] = {"type": str(seccomp)} | (
+            {"localhostProfile": str(profile)} if seccomp == "Localhost" else {})
+    if profile and seccomp != "Localhost":
+        ctx.problem(("security", "seccompLocalhostProfile"), "lower.seccomp",
+                    "seccompLocalhostProfile is used only with seccompProfileType Localhost", "warning")
     return psc
 
 
