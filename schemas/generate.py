@@ -481,6 +481,8 @@ def container_fields() -> dict[str, Schema]:
         "args": text("Arguments (shell-split)."),
         "workingDir": ref("absolutePath", "Working directory of the container."),
         "createHomeDir": boolean("Create a home directory for the user."),
+        "stdin": boolean("Keep the container's stdin open (kubectl attach)."),
+        "tty": boolean("Give the container a terminal (with stdin: kubectl attach -it)."),
         "environmentVariables": ref("environmentVariables", "Environment variables, merged by "
                                                             "name."),
     }

@@ -253,3 +253,12 @@ def test_seccomp_localhost_with_its_profile() -> None:
     assert problems == [] and psc["seccompProfile"] == {"type": "Localhost", "localhostProfile": "profiles/audit.json"}
     _, problems = lower(workload("training", name="train", security={"seccompProfileType": "Localhost"}))
     assert [p.code for p in problems] == ["lower.seccomp"]
+
+
+def test_stdin_and_tty() -> None:
+    """runai submit --stdin / -t --tty (CLI v1 and v2): the container keeps stdin and a terminal."""
+    objs, problems = lower(workload("interactive", name="ws", image="ubuntu", stdin=True, tty=True))
+    container = find(objs, "StatefulSet")["spec"]["template"]["spec"]["containers"][0]
+    assert problems == [] and container["stdin"] is True and container["tty"] is True
+    _, problems = lower(inference(tty=True), target(inference="knative"))
+    assert [p.field for p in problems] == ["spec.tty"]

@@ -128,6 +128,9 @@ def _container(ctx: Ctx, name: str, ports: list[int]) -> K8sObject:
             container[target_key] = words
     if ctx.get("workingDir"):
         container["workingDir"] = str(ctx.get("workingDir"))
+    for key in ("stdin", "tty"):  # Run:ai's --stdin / --tty
+        if ctx.get(key) is True:
+            container[key] = True
     container["env"] = env_vars(ctx)
     if ports:
         container["ports"] = [{"containerPort": p, "protocol": "TCP"} for p in ports]

@@ -104,6 +104,10 @@ def _unsupported(ctx: Ctx, pod_spec: K8sObject) -> None:
         ctx.problem(("terminationGracePeriodSeconds",), "lower.target",
                     "target inference: knative does not let a revision set "
                     "terminationGracePeriodSeconds; use target inference: deployment")
+    for key in ("stdin", "tty"):
+        if any(c.pop(key, None) for c in pod_spec["containers"]):
+            ctx.problem((key,), "lower.target", f"target inference: knative serves requests and "
+                        f"has no {key} for its containers; remove it")
 
 
 def _drop_own_defaults(ctx: Ctx, pod_spec: K8sObject) -> None:
