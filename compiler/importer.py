@@ -23,7 +23,7 @@ import yaml
 from . import outdir
 from .load import read_file
 from .model import Doc, Path
-from .normalize import POLICY_NOTE, is_runai, normalize, project_of_namespace
+from .normalize import POLICY_NOTE, LabelKeys, is_runai, item_labels, normalize, project_of_namespace
 from .problems import Problem, sort_problems
 
 NO_PROJECT = "_unassigned"
@@ -46,8 +46,9 @@ def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = 
     ``out_dir`` when there is no error (``force``: replace files that differ); return problems."""
     results: list[Imported] = []
     problems: list[Problem] = []
+    labels = item_labels(d for path in paths for d in _runai_docs(path))  # deletion by label
     for path in paths:
-        found, found_problems = convert_file(path)
+        found, found_problems = convert_file(path, labels)
         results.extend(found)
         problems.extend(found_problems)
     problems.extend(_duplicates(results))
@@ -59,12 +60,23 @@ def import_files(paths: list[str], out_dir: str | None, stdout: TextIO | None = 
     return sort_problems(problems)
 
 
-def convert_file(path: str) -> tuple[list[Imported], list[Problem]]:
-    """The native documents made from one file, and the problems found."""
-    real = os.path.realpath(path)  # a file named on the command line may be a link; its target is read
+def _read(path: str) -> tuple[list[Doc], list[Problem]]:
+    """One file named on the command line, read within the build's bounds (a link is followed:
+    the user named it; its target must still be a regular file within the size limit)."""
+    real = os.path.realpath(path)
     docs, problems = read_file(FsPath(os.path.dirname(real)), os.path.basename(real))
-    docs = [replace(d, file=path) for d in docs]
-    problems = [replace(p, file=path) for p in problems]
+    return [replace(d, file=path) for d in docs], [replace(p, file=path) for p in problems]
+
+
+def _runai_docs(path: str) -> list[Doc]:
+    """The Run:ai documents of a file (unreadable ones: none; convert_file reports them)."""
+    return [d for d in _read(path)[0] if is_runai(d)]
+
+
+def convert_file(path: str, labels: LabelKeys | None = None) -> tuple[list[Imported], list[Problem]]:
+    """The native documents made from one file, and the problems found; ``labels``
+    (``normalize.item_labels`` of every file imported with it) resolves deletions by label."""
+    docs, problems = _read(path)
     results: list[Imported] = []
     for doc in docs:
         if not is_runai(doc):
@@ -73,7 +85,7 @@ def convert_file(path: str) -> tuple[list[Imported], list[Problem]]:
                                     "not a Run:ai document (apiVersion run.ai/v1alpha1 or run.ai/v2alpha1); skipped",
                                     "warning", "apiVersion"))
             continue
-        native, found = normalize(doc)
+        native, found = normalize(doc, labels)
         problems.extend(found)
         if native is not None:
             text = dump(native.data)

@@ -85,6 +85,9 @@ def _ours(doc: Doc, cfg: config.RepoConfig) -> tuple[bool, list[Problem]]:
     api = str(doc.data.get("apiVersion", "")) if isinstance(doc.data, dict) else ""
     if api.startswith(("wlc.dev/", "run.ai/")):
         return True, []
+    body = normalize.policy_body_problem(doc)
+    if body is not None:
+        return False, [body]
     if workload_project(cfg, doc.file) is None:
         return False, []
     line, col = doc.loc(("apiVersion",))
@@ -109,11 +112,12 @@ def normalize_docs(docs: list[Doc]) -> tuple[list[Doc], list[Problem]]:
     """Stage 2: Run:ai documents as native ones."""
     out: list[Doc] = []
     problems: list[Problem] = []
+    labels = normalize.item_labels(docs)  # Run:ai deletes an inherited item by its label
     for doc in docs:
         if not normalize.is_runai(doc):
             out.append(doc)
             continue
-        native, found = normalize.normalize(doc)
+        native, found = normalize.normalize(doc, labels)
         problems.extend(found)
         if native is not None:
             out.append(native)

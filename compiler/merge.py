@@ -23,6 +23,7 @@ ITEM_KEYS: dict[tuple[str, ...], str] = {
     ("storage", "s3"): "name",
     ("storage", "configMapVolumes"): "name",
     ("storage", "secretVolume"): "name",
+    ("storage", "dataVolume"): "name",
     ("ports",): "container",
     ("exposedUrls",): "container",
     ("tolerations",): "name",

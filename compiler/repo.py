@@ -79,15 +79,28 @@ def _add_workload(repo: Repo, doc: Doc) -> list[Problem]:
 
 def _add_named(repo: Repo, doc: Doc) -> list[Problem]:
     table = repo.by_kind.setdefault(doc.kind, {})
-    other = table.get(doc.name)
+    key = _table_key(doc)
+    other = table.get(key)
     if other is not None:
         line, col = doc.loc(("metadata", "name"))
         oline, _ = other.loc(("metadata", "name"))
         return [Problem(doc.file, line, col, "repo.duplicate-name",
                         f'{doc.kind} "{doc.name}" is defined twice (also in {other.file}:{oline})',
                         field="metadata.name")]
-    table[doc.name] = doc
+    table[key] = doc
     return []
+
+
+def _table_key(doc: Doc) -> str:
+    """A document's name, made unique per scope for policies: Run:ai's cluster and project
+    policies may share a name (they live in different namespaces). Sorts by name first."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    spec = data.get("spec") if doc.kind == "Policy" else None
+    scope = spec.get("scope") if isinstance(spec, dict) else None
+    if not isinstance(scope, dict) or scope.get("cluster") or len(scope) != 1:
+        return doc.name
+    (level, where), = scope.items()
+    return f"{doc.name} ({level} {where})"
 
 
 def _projects(repo: Repo) -> list[Problem]:

@@ -314,7 +314,13 @@ def _storage_item(kind: str, for_list: bool) -> Schema:
     elif kind == "s3":
         props = {"name": ref("dnsLabel", "Volume name (the merge key).", l),
                  "bucket": text("Bucket name."), "path": mount, "url": text("S3 endpoint URL."),
-                 "accessKeySecret": ref("dnsSubdomain", "Secret holding the access key.", l)}
+                 "accessKeySecret": ref("dnsSubdomain", "Secret holding the access key.", l),
+                 # Run:ai's names of the two keys inside that Secret (policy-reference.md)
+                 "secretKeyOfAccessKeyId": text("Key of the access key id in accessKeySecret."),
+                 "secretKeyOfSecretKey": text("Key of the secret access key in accessKeySecret.")}
+    elif kind == "dataVolume":  # Run:ai's field; no Kubernetes form (lowering refuses it)
+        props = {"name": ref("dnsLabel", "Name of the Run:ai data volume (the merge key).", l),
+                 "mountPath": mount}
     elif kind == "configMap":
         props = {"name": ref("dnsLabel", "Volume name (the merge key).", l),
                  "configMap": ref("dnsSubdomain", "Name of the ConfigMap.", l), "mountPath": mount,
@@ -330,7 +336,7 @@ def _storage_item(kind: str, for_list: bool) -> Schema:
 
 
 STORAGE = {"pvc": "pvc", "nfs": "nfs", "hostPath": "hostPath", "git": "git", "s3": "s3",
-           "configMapVolumes": "configMap", "secretVolume": "secret"}
+           "configMapVolumes": "configMap", "secretVolume": "secret", "dataVolume": "dataVolume"}
 
 
 def _storage_defs() -> dict[str, Schema]:
@@ -348,10 +354,13 @@ def _storage_defs() -> dict[str, Schema]:
 
 def _security_defs() -> dict[str, Schema]:
     return {"security": obj("Security settings of the containers.", {
-        "uidGidSource": enum("Where the user and group ids come from.",
+        "uidGidSource": enum("Where the user and group ids come from (fromIdpToken: the "
+                             "submitter's non-root identity; wlc has no identity provider, so "
+                             "the pod gets runAsNonRoot: true and runAsUid/runAsGid stand in "
+                             "for the token's ids).",
                              ["fromTheImage", "fromIdpToken", "custom"]),
-        "runAsUid": integer("User id (with uidGidSource custom).", 0),
-        "runAsGid": integer("Group id (with uidGidSource custom).", 0),
+        "runAsUid": integer("User id (with uidGidSource custom or fromIdpToken).", 0),
+        "runAsGid": integer("Group id (with uidGidSource custom or fromIdpToken).", 0),
         "supplementalGroups": array("Extra group ids.", integer("A group id.", 0), unique=True),
         "runAsNonRoot": boolean("Refuse to start as root."),
         "allowPrivilegeEscalation": boolean("Allow privilege escalation (setuid)."),
@@ -362,6 +371,11 @@ def _security_defs() -> dict[str, Schema]:
             "A capability name.", CAPABILITY, CAPABILITY_MESSAGE), unique=True),
         "seccompProfileType": enum("Seccomp profile type.", ["RuntimeDefault", "Unconfined",
                                                              "Localhost"]),
+        "seccompLocalhostProfile": {
+            "description": "With seccompProfileType Localhost: the profile file, relative to the "
+                           "kubelet's seccomp folder (e.g. profiles/audit.json).",
+            "type": "string", "minLength": 1, "pattern": "^[^/]",
+            "patternErrorMessage": "must be a path relative to the kubelet's seccomp folder"},
     })}
 
 
@@ -467,6 +481,8 @@ def container_fields() -> dict[str, Schema]:
         "args": text("Arguments (shell-split)."),
         "workingDir": ref("absolutePath", "Working directory of the container."),
         "createHomeDir": boolean("Create a home directory for the user."),
+        "stdin": boolean("Keep the container's stdin open (kubectl attach)."),
+        "tty": boolean("Give the container a terminal (with stdin: kubectl attach -it)."),
         "environmentVariables": ref("environmentVariables", "Environment variables, merged by "
                                                             "name."),
     }
@@ -504,6 +520,8 @@ def common_workload_fields() -> dict[str, Schema]:
         "exposedUrls": array("Container ports exposed through Ingress URLs, merged by container "
                              "port.", ref("exposedUrl", "A URL.")),
         "terminateAfterPreemption": boolean("Do not restart the workload after it is preempted."),
+        "terminationGracePeriodSeconds": integer("Seconds a stopping pod gets before it is "
+                                                 "killed (Run:ai's --termination-grace-period).", 0),
     }
 
 
@@ -591,6 +609,8 @@ def inference_fields() -> dict[str, Schema]:
                                      unique=True),
             "authorizedGroups": array("Groups allowed (authorizedUsersOrGroups).",
                                       text("A group."), unique=True),
+            "clusterLocalAccessOnly": boolean("Reachable from inside the cluster only "
+                                              "(Run:ai's cluster-local-access-only)."),
         }, required=("container",)),
         "autoscaling": obj("Replica count and autoscaling.", {
             "minReplicas": integer("Fewest replicas (0 = scale to zero, knative only).", 0),
@@ -601,6 +621,18 @@ def inference_fields() -> dict[str, Schema]:
             "metricName": text("Metric name (with metric custom)."),
             "threshold": {"description": "Target value of the metric per replica.",
                           "type": "number", "exclusiveMinimum": 0},
+            # Run:ai's CLI v2 `runai inference submit` flags (compiler/lower/inference/tuning.py)
+            "metricThresholdPercentage": integer("Percent of the threshold to scale at "
+                                                 "(knative).", 1, 100),
+            "initialReplicas": integer("Replicas at the first start (knative).", 0),
+            "activationReplicas": integer("Replicas when scaling up from zero (knative).", 1),
+            "concurrencyHardLimit": integer("Most requests per replica at once; 0 = no limit "
+                                            "(knative).", 0),
+            "scaleDownDelaySeconds": integer("Seconds to wait before scaling down.", 0),
+            "scaleToZeroRetentionSeconds": integer("Seconds the last replica stays after "
+                                                   "traffic stops (knative).", 0),
+            "initializationTimeoutSeconds": integer("Most seconds a new replica may take to "
+                                                    "become ready.", 1),
         }),
         "probes": obj("Container probes.", {"readiness": probe(), "liveness": probe()}),
     }
@@ -730,10 +762,12 @@ def policy_spec() -> Schema:
         "scope": scope,
         "workloadTypes": array("Workload types it applies to (default all).",
                                ref("workloadType", "A workload type."), unique=True, minItems=1),
-        "defaults": {"description": "Default values on the workload field tree.",
-                     "type": "object"},
+        # Run:ai's policy API documents `defaults: null` / `rules: null` for "none"
+        "defaults": {"description": "Default values on the workload field tree (null: none).",
+                     "type": ["object", "null"]},
         "rules": {"description": "Rules per field (required, canEdit, min, max, step, options, "
-                                 "defaultFrom, instances, attributes).", "type": "object"},
+                                 "defaultFrom, instances, attributes; null: none).",
+                  "type": ["object", "null"]},
         "imposedAssets": array("DataSource assets added to every workload in scope.",
                                ref("dnsLabel", "A DataSource name."), unique=True),
     }, required=("scope",))

@@ -208,7 +208,7 @@ def test_knative_feature_flags() -> None:
 def test_knative_with_runai_needs_the_scheduler_name_flag() -> None:
     _, problems = lower(inf(), target(inference="knative", scheduler="runai"))
     assert {m for p in problems for m in ("schedulername", "priorityclassname") if m in p.message} == \
-        {"schedulername", "priorityclassname"}
+        {"schedulername"}  # the priority class wlc adds itself is left out, never an error
 
 
 @pytest.mark.parametrize("spec, code", [

@@ -8,6 +8,7 @@ workload's ``ctx``. Workload modules wrap the template in their controller objec
 """
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -21,6 +22,9 @@ from compiler.problems import Problem
 from compiler.shapes import EnvVar, K8sObject, SpecTree
 
 INJECTED_ENV = ("RUNAI_PROJECT", "RUNAI_JOB_NAME")
+#: ``${RUNAI_PROJECT}`` in a command or argument, as Run:ai's Jupyter examples write it
+#: (yaml-reference.md): Kubernetes expands only ``$(VAR)`` there, so it becomes that
+_INJECTED_REF = re.compile(r"\$\{(" + "|".join(INJECTED_ENV) + r")\}")
 _SHELL_SPECIAL = ("'", '"', "\\")
 
 
@@ -78,6 +82,8 @@ def _pod_spec(ctx: Ctx, container: K8sObject, compute: Compute, storage: Storage
         pod_spec["initContainers"] = storage.init_containers
     pod_spec["containers"] = [container]
     pod_spec["restartPolicy"] = restart_policy
+    if ctx.get("terminationGracePeriodSeconds") is not None:
+        pod_spec["terminationGracePeriodSeconds"] = ctx.get("terminationGracePeriodSeconds")
     volumes = storage.volumes + compute.volumes
     if volumes:
         pod_spec["volumes"] = volumes
@@ -117,11 +123,14 @@ def _container(ctx: Ctx, name: str, ports: list[int]) -> K8sObject:
     if ctx.get("imagePullPolicy"):
         container["imagePullPolicy"] = _pull_policy(str(ctx.get("imagePullPolicy")))
     for key, target_key in (("command", "command"), ("args", "args")):
-        words = _words(ctx, key)
+        words = [_INJECTED_REF.sub(r"$(\1)", w) for w in _words(ctx, key)]
         if words:
             container[target_key] = words
     if ctx.get("workingDir"):
         container["workingDir"] = str(ctx.get("workingDir"))
+    for key in ("stdin", "tty"):  # Run:ai's --stdin / --tty
+        if ctx.get(key) is True:
+            container[key] = True
     container["env"] = env_vars(ctx)
     if ports:
         container["ports"] = [{"containerPort": p, "protocol": "TCP"} for p in ports]
@@ -224,10 +233,11 @@ def _pod_security(ctx: Ctx, container: K8sObject) -> K8sObject:
     csc = _container_security(sec)
     if csc:
         container["securityContext"] = csc
-    if ctx.get("createHomeDir") is True and ctx.target.scheduler != "runai":
+    if ctx.get("createHomeDir") is True:  # Run:ai's admission controller acts on its own CRs only
         ctx.problem(("createHomeDir",), "lower.create-home-dir",
-                    "createHomeDir needs Run:ai's admission controller; on target scheduler "
-                    f"{ctx.target.scheduler!r} no home directory is created", "warning")
+                    "createHomeDir needs Run:ai's admission controller, which does not act on the "
+                    f"objects wlc writes (scheduler {ctx.target.scheduler!r}); no home directory is "
+                    "created: mount an emptyDir or a PVC at the home directory instead", "warning")
     return pod
 
 
@@ -235,27 +245,34 @@ def _security_context(ctx: Ctx, sec: SpecTree) -> K8sObject:
     """The pod's securityContext: user and group ids, groups, runAsNonRoot, seccomp."""
     psc: K8sObject = {}
     source = sec.get("uidGidSource")
-    if source == "fromIdpToken":
-        ctx.problem(("security", "uidGidSource"), "lower.uid-gid-source",
-                    "uidGidSource fromIdpToken needs Run:ai's identity provider; the image's user is "
-                    "used (set uidGidSource: custom with runAsUid/runAsGid to choose one)", "warning")
+    if source == "fromIdpToken":  # Run:ai: the submitter's non-root identity; wlc has no IdP
+        psc["runAsNonRoot"] = True
+        if sec.get("runAsUid") is None:
+            ctx.problem(("security", "uidGidSource"), "lower.uid-gid-source",
+                        "uidGidSource fromIdpToken: wlc has no identity provider, so the pod gets "
+                        "runAsNonRoot: true and the image's user, which must be a non-root uid; give "
+                        "the submitter's ids with security.runAsUid/runAsGid", "warning")
     elif source == "fromTheImage" and (sec.get("runAsUid") is not None or sec.get("runAsGid") is not None):
         ctx.problem(("security", "uidGidSource"), "lower.uid-gid-source",
                     "runAsUid/runAsGid are ignored because uidGidSource is fromTheImage", "warning")
-    if source in (None, "custom"):
+    if source in (None, "custom", "fromIdpToken"):
         for src, dst in (("runAsUid", "runAsUser"), ("runAsGid", "runAsGroup")):
             if sec.get(src) is not None:
                 psc[dst] = sec[src]
     _groups(ctx, sec, psc)
-    if sec.get("runAsNonRoot") is not None:
+    if sec.get("runAsNonRoot") is not None and source != "fromIdpToken":
         psc["runAsNonRoot"] = bool(sec["runAsNonRoot"])
-    seccomp = sec.get("seccompProfileType")
-    if seccomp == "Localhost":
+    seccomp, profile = sec.get("seccompProfileType"), sec.get("seccompLocalhostProfile")
+    if seccomp == "Localhost" and not profile:
         ctx.problem(("security", "seccompProfileType"), "lower.seccomp",
-                    "seccompProfileType Localhost needs a profile file, which the spec cannot name; "
-                    "use RuntimeDefault or Unconfined")
+                    "seccompProfileType Localhost needs security.seccompLocalhostProfile, the "
+                    "profile file on the node (relative to the kubelet's seccomp folder)")
     elif seccomp:
-        psc["seccompProfile"] = {"type": str(seccomp)}
+        psc["seccompProfile"] = {"type": str(seccomp)} | (
+            {"localhostProfile": str(profile)} if seccomp == "Localhost" else {})
+    if profile and seccomp != "Localhost":
+        ctx.problem(("security", "seccompLocalhostProfile"), "lower.seccomp",
+                    "seccompLocalhostProfile is used only with seccompProfileType Localhost", "warning")
     return psc
 
 

@@ -39,6 +39,7 @@ def lower_storage(ctx: Ctx) -> Storage:
     _host_paths(ctx, out)
     _git(ctx, out)
     _s3(ctx, out)
+    _data_volumes(ctx)
     _config_maps(ctx, out)
     _secrets(ctx, out)
     return out
@@ -177,9 +178,18 @@ def _git(ctx: Ctx, out: Storage) -> None:
 def _s3(ctx: Ctx, out: Storage) -> None:
     for i, item in ctx.items("storage", "s3"):
         ctx.problem(("storage", "s3", i), "lower.s3-unsupported",
-                    f"S3 data source {item.get('name', i)!r}: S3 data sources are not supported by "
-                    f"target Kubernetes (scheduler {ctx.target.scheduler!r}); use a PVC backed by "
-                    "an S3 CSI driver")
+                    f"S3 data source {item.get('name', i)!r} (bucket {item.get('bucket')!r}): wlc "
+                    "cannot mount a bucket itself (Run:ai does); give the cluster an S3 CSI driver, "
+                    "make a PVC of the bucket with it and mount that with storage.pvc (existingPvc: "
+                    "true), or exclude: true this item when a policy or template added it")
+
+
+def _data_volumes(ctx: Ctx) -> None:
+    for i, item in ctx.items("storage", "dataVolume"):
+        ctx.problem(("storage", "dataVolume", i), "lower.data-volume",
+                    f"data volume {item.get('name', i)!r}: Run:ai data volumes are PVC snapshots that "
+                    "Run:ai's control plane shares across projects, which plain Kubernetes cannot do; "
+                    "mount the PVC that holds the data with storage.pvc (existingPvc: true)")
 
 
 def _config_maps(ctx: Ctx, out: Storage) -> None:

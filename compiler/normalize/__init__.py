@@ -27,12 +27,13 @@ from ..model import API_VERSION, Doc
 from ..problems import Problem
 from .builder import Out
 from .fields import allowed_fields
+from .labels import LabelKeys, item_labels
 from .metadata import project_of_namespace
 from .policy import POLICY_KINDS, POLICY_NOTE, convert_policy
 from .workload import convert_workload
 
-__all__ = ["POLICY_KINDS", "POLICY_NOTE", "RUNAI_API_VERSIONS", "RUNAI_WORKLOAD_KINDS", "allowed_fields",
-           "is_runai", "normalize", "project_of_namespace"]
+__all__ = ["POLICY_KINDS", "POLICY_NOTE", "RUNAI_API_VERSIONS", "RUNAI_WORKLOAD_KINDS", "LabelKeys",
+           "allowed_fields", "is_runai", "item_labels", "normalize", "policy_body_problem", "project_of_namespace"]
 
 RUNAI_API_VERSIONS = ("run.ai/v1alpha1", "run.ai/v2alpha1")
 RUNAI_WORKLOAD_KINDS = ("TrainingWorkload", "InteractiveWorkload", "DistributedWorkload", "InferenceWorkload")
@@ -43,8 +44,33 @@ def is_runai(doc: Doc) -> bool:
     return isinstance(doc.data, dict) and doc.data.get("apiVersion") in RUNAI_API_VERSIONS
 
 
-def normalize(doc: Doc) -> tuple[Doc | None, list[Problem]]:
-    """The native form of a Run:ai document, or None when it cannot be converted at all."""
+#: the top-level keys of a Run:ai v2 policy body (the policy API's ``policy`` object) and of the
+#: draft API's envelope (``meta`` + ``policy``)
+POLICY_BODY_KEYS = frozenset({"defaults", "rules", "imposedAssets"})
+POLICY_ENVELOPE_KEYS = frozenset({"meta", "policy"})
+
+
+def policy_body_problem(doc: Doc) -> Problem | None:
+    """An error for a YAML document that is a Run:ai policy body without a wlc envelope (no
+    apiVersion): pasted into the repo it would otherwise be ignored, and its rules never judged."""
+    data = doc.data
+    if not isinstance(data, dict) or not data or "apiVersion" in data:
+        return None
+    keys = set(data)
+    if not (keys <= POLICY_BODY_KEYS and keys & {"defaults", "rules"}) and keys != POLICY_ENVELOPE_KEYS:
+        return None
+    line, col = doc.loc(())
+    return Problem(doc.file, line, col, "runai.policy-body",
+                   "this is a Run:ai policy body, not a wlc document, so it would be ignored: put it "
+                   "under spec of a Policy (apiVersion: wlc.dev/v1alpha1, kind: Policy, metadata.name, "
+                   "spec.scope, spec.workloadTypes) - docs/policies.md", "error")
+
+
+def normalize(doc: Doc, labels: LabelKeys | None = None) -> tuple[Doc | None, list[Problem]]:
+    """The native form of a Run:ai document, or None when it cannot be converted at all.
+
+    ``labels`` (``item_labels`` of every document read with it; default: of this one) gives
+    the key of an item that the document deletes by label only."""
     data = doc.data if isinstance(doc.data, dict) else {}
     kind = str(data.get("kind", ""))
     if kind not in RUNAI_WORKLOAD_KINDS and kind not in POLICY_KINDS:
@@ -53,6 +79,7 @@ def normalize(doc: Doc) -> tuple[Doc | None, list[Problem]]:
         msg = f'Run:ai kind "{kind}" cannot be imported; wlc imports {known}'
         return None, [Problem(doc.file, line, col, "runai.unsupported-kind", msg, "error", "kind")]
     out = Out(doc, {"apiVersion": API_VERSION, "kind": kind, "metadata": {}, "spec": {}})
+    out.labels = item_labels([doc]) if labels is None else labels
     out.locs[()] = doc.loc(())
     if kind in POLICY_KINDS:
         convert_policy(out, data, kind)

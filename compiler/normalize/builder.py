@@ -24,6 +24,9 @@ class Out:
     locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: (Run:ai field, item label) → the keys of the items of that label in the other documents
+    #: (``labels.item_labels``): what a deletion by label removes
+    labels: dict[tuple[str, str], tuple[object, ...]] = field(default_factory=dict)
 
     def put(self, npath: Path, value: object, spath: Path, at_key: bool = False) -> None:
         """Set the native ``npath`` to ``value``, located at the Run:ai value ``spath``

@@ -47,6 +47,8 @@ SIMPLE: dict[str, tuple[Path, Conv]] = {
     "args": (("args",), as_str),
     "workingDir": (("workingDir",), as_str),
     "createHomeDir": (("createHomeDir",), as_bool),
+    "stdin": (("stdin",), as_bool),
+    "tty": (("tty",), as_bool),
     "cpu": (("compute", "cpuCoreRequest"), as_cpu),
     "cpuLimit": (("compute", "cpuCoreLimit"), as_cpu),
     "memory": (("compute", "cpuMemoryRequest"), as_quantity),
@@ -102,8 +104,6 @@ TOGETHER = GPU_FIELDS + IDENTITY_FIELDS + ("usage", "name", "namePrefix", "baseW
 
 #: Fields that only say something about Run:ai's own bookkeeping or terminal: warned and dropped.
 DROPPED = {
-    "tty": "wlc workloads run without a terminal (read their output with `kubectl logs`)",
-    "stdin": "wlc workloads run without an attached stdin",
     "username": "a display-only owner name; git history records who submitted it",
     "userId": "Run:ai's user id has no meaning outside Run:ai",
     "ingressUrl": "internal to Run:ai",

@@ -16,6 +16,10 @@ from ..shapes import YamlMap
 from .builder import Out
 from .values import Bad, Conv, shape, unwrap_leaf
 
+_NO_LABEL = ("; it is deleted by label, but no Run:ai document read with it defines an item "
+             "{label}: import or build it with the policy or template that does, or label the "
+             "deleted item port-<{key}>")
+
 #: One converted member of an item: (native member path, native value, Run:ai value path).
 Member = tuple[Path, object, Path]
 
@@ -146,10 +150,15 @@ def _keyed(out: Out, name: str, kind: ItemKind, item: Item, members: list[Member
         key = ((kind.key,), item.label, item.ipath)
     else:
         number = re.fullmatch(r"(?:port-)?([1-9][0-9]*)", item.label)
-        if not number:
-            out.problem(item.ipath, "runai.bad-value", f'{name}.{item.label}: the item has no "{kind.key}"')
+        inherited = out.labels.get((name, item.label), ()) if item.deleted else ()
+        if number:
+            key = ((kind.key,), int(number.group(1)), item.ipath)
+        elif inherited:  # deleted by label: the key of the item of that label elsewhere
+            key = ((kind.key,), inherited[0], item.ipath)
+        else:
+            out.problem(item.ipath, "runai.bad-value", f'{name}.{item.label}: the item has no "{kind.key}"'
+                        + (_NO_LABEL.format(label=item.label, key=kind.key) if item.deleted else ""))
             return None
-        key = ((kind.key,), int(number.group(1)), item.ipath)
     if item.deleted:
         return [key, (("exclude",), True, item.ipath)]
     rank = {target: i for i, (target, _) in enumerate(kind.members.values())}

@@ -10,7 +10,7 @@ from ..shapes import YamlMap
 SPEC_ORDER = (
     "project", "active", "template", "environment", "compute", "dataSources", "framework", "workers",
     "minReplicas", "maxReplicas", "slotsPerWorker", "cleanPodPolicy", "image", "imagePullPolicy",
-    "command", "args", "workingDir", "createHomeDir", "environmentVariables", "storage", "security",
+    "command", "args", "workingDir", "createHomeDir", "stdin", "tty", "environmentVariables", "storage", "security",
     "ports", "servingPort", "exposedUrls", "autoscaling", "nodePools", "nodeType", "tolerations",
     "podAffinitySchedulingRule", "podAffinityTopology", "priorityClass", "preemptible", "nonPreemptible", "labels",
     "annotations", "autoDeletionTimeAfterCompletionSeconds", "backoffLimit", "completions", "parallelism",

@@ -146,20 +146,19 @@ def _locked_items(out: Out, name: str, kind: ItemKind, items: YamlMap, spath: Pa
         for rule in rules:
             if rule not in ("canRemove", "canEdit"):
                 out.unknown(ipath + ("rules", rule), ("canRemove", "canEdit"), what="item rule")
-        if rules.get("canEdit") is False:
-            out.dropped(ipath + ("rules", "canEdit"), "wlc locks an item against removal only; "
-                        "use itemRules (attributes) with canEdit to fix its members")
-        if rules.get("canRemove") is False:
-            value = item.get("value")
-            members = item_members(out, name, kind, Item(str(label), ipath, value, ipath + ("value",), False))
-            if members:
-                key = members[0][1]
-                for target in item_targets(name, unwrap_leaf(value, ())[0]):
-                    _append_locked(out, target, key, ipath + ("rules", "canRemove"))
+        for rule, native in (("canRemove", "locked"), ("canEdit", "fixed")):
+            if rules.get(rule) is False:
+                value = item.get("value")
+                members = item_members(out, name, kind, Item(str(label), ipath, value, ipath + ("value",), False))
+                if members:
+                    key = members[0][1]
+                    for target in item_targets(name, unwrap_leaf(value, ())[0]):
+                        _append_locked(out, target, key, ipath + ("rules", rule), native)
 
 
-def _append_locked(out: Out, target: Path, key: object, rpath: Path) -> None:
-    path = ("spec", "rules") + target + ("instances", "locked")
+def _append_locked(out: Out, target: Path, key: object, rpath: Path, native: str = "locked") -> None:
+    """Add ``key`` to ``instances.<native>`` (locked: not removable; fixed: not editable)."""
+    path = ("spec", "rules") + target + ("instances", native)
     rules: object = out.data["spec"].get("rules", {})
     for part in path[2:]:
         rules = rules.get(part, {}) if isinstance(rules, dict) else {}

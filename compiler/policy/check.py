@@ -16,8 +16,8 @@ from ..model import WORKLOAD_KINDS, Data, Doc, Leaf, TaggedSpec
 from ..problems import Problem
 from ..repo import Repo, suggest
 from .body import ATTR, LEVELS, PolicyBody, Setting
-from .fields import FieldInfo, FPath, field_tree
-from .rules import ORDER, RULES, Subject, check_arg
+from .fields import FieldInfo, FPath, field_tree, keyed_instance
+from .rules import INSTANCE_RULES, ORDER, RULES, Subject, check_arg
 
 DocPath = tuple[str | int, ...]
 _TYPE_OK = {
@@ -114,6 +114,7 @@ class _Reader:
         tagged = []
         for i, item in enumerate(items):
             ipath = dpath + ("instances", i)
+            item = keyed_instance(path, item)
             if not isinstance(item, dict) or key not in item:
                 self.problem(ipath, "policy.bad-default", f"each instance of {dotted(path)} needs its key {key!r}")
                 continue
@@ -170,7 +171,7 @@ class _Reader:
         info = self.tree[path]
         for part, value in node.items():
             if part == "instances":
-                self.leaf_rules(value, info, path, dpath + (part,), ("canAdd", "locked"))
+                self.leaf_rules(value, info, path, dpath + (part,), INSTANCE_RULES)
             elif part == ATTR:
                 self.walk(_RULES, value, path, dpath + (ATTR,), attr=path)
             else:

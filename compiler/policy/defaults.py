@@ -6,7 +6,8 @@ key under submitted ones. Then ``attributes`` fill the missing members of every 
 ``defaultFrom`` rules compute what is still unset. Instances the submission (or its template)
 excluded are not added. Imposed DataSource assets are merged in like a referenced data source.
 Distributed workloads: a default for ``master.X``/``worker.X`` is not used when the workload
-sets the pod-level ``X`` (the section inherits it).
+sets the pod-level ``X`` (the section inherits it); likewise a default instance of
+``master.X``/``worker.X`` whose key the workload's pod-level ``X`` has.
 """
 from __future__ import annotations
 
@@ -85,7 +86,9 @@ def _base(rw: ResolvedWorkload, eff: Effective, repo: Repo) -> TaggedSpec:
         base = _assoc_spec(base, path, Leaf(setting.value, setting.origin.source()))
     for path, items in eff.instances.items():
         key = ITEM_KEYS[path[1:] if path[0] in SECTIONS else path]
-        gone = rw.excluded.get(path, {})
+        gone = set(rw.excluded.get(path, {}))
+        if distributed and path[0] in SECTIONS:  # the section inherits the pod-level instances
+            gone |= _keys(get_path(rw.spec, path[1:]), key)
         kept: list[Tree] = [item for item in items if leaf_at(item, key).value not in gone]
         if kept:
             base = _assoc_spec(base, path, kept)
@@ -94,6 +97,11 @@ def _base(rw: ResolvedWorkload, eff: Effective, repo: Repo) -> TaggedSpec:
         if doc is not None:
             base = merge(base, tag(data_source_spec(doc), setting.origin.source()))
     return base
+
+
+def _keys(items: object, key: str) -> set[object]:
+    """The keys of the instances of a plain itemized list."""
+    return {i.get(key) for i in items if isinstance(i, dict)} if isinstance(items, list) else set()
 
 
 def _attributes(tree: TaggedSpec, eff: Effective) -> TaggedSpec:

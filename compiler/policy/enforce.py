@@ -17,7 +17,7 @@ from ..problems import Problem
 from .body import Setting, info_of, split_attr
 from .effective import Effective, Imposed
 from .fields import FPath
-from .rules import ORDER, RULES, Subject, can_add, locked, show
+from .rules import ORDER, RULES, Subject, can_add, fixed, locked, show
 
 
 def judge(rw: ResolvedWorkload, eff: Effective, imposed: Imposed) -> list[Problem]:
@@ -31,6 +31,8 @@ def judge(rw: ResolvedWorkload, eff: Effective, imposed: Imposed) -> list[Proble
             problems.extend(_can_add(rw, eff, field, kinds["canAdd"], set(imposed.get(field, {}))))
         if "locked" in kinds:
             problems.extend(_locked(rw, field, excluded, kinds["locked"]))
+        if "fixed" in kinds:
+            problems.extend(_fixed(rw, eff, field, kinds["fixed"]))
         leaf_kinds = [k for k in ORDER if k in kinds and RULES[k].judge is not None]
         if not leaf_kinds:
             continue
@@ -116,6 +118,26 @@ def _locked(rw: ResolvedWorkload, field: FPath, excluded: Exclusions, rule: Sett
         message = (f'{dotted(where[:-1])}: instance "{key}" of {dotted(field)} is locked and may not be '
                    f"excluded (locked in {rule.origin.where()})")
         out.append(Problem(doc.file, line, col, "policy.locked", message, field=dotted(where)))
+    return out
+
+
+def _fixed(rw: ResolvedWorkload, eff: Effective, field: FPath, rule: Setting) -> list[Problem]:
+    """Instances the submission may not change: each member must keep the policy's value."""
+    key = ITEM_KEYS.get(field[1:] if field[0] in SECTIONS else field, "name")
+    keys = rule.value if isinstance(rule.value, list) else []
+    defaults = {leaf_at(d, key).value: {m: getattr(v, "value", None) for m, v in d.items()}
+                for d in eff.instances.get(field, [])}
+    items = get_path(rw.spec, field)
+    out = []
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict) or item.get(key) not in keys:
+            continue
+        for member in fixed(item, defaults.get(item.get(key), {})):
+            if (src := rw.prov.get(field + (i, member))) is not None and src.kind == "policy":
+                continue
+            why = (f"{show(item[member])} differs from {show(defaults[item[key]][member])}: instance "
+                   f'"{item[key]}" of {dotted(field)} is fixed by the policy')
+            out.append(_violation(rw, field + (i, member), "fixed", why, item[member], rule))
     return out
 
 

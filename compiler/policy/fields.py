@@ -9,12 +9,13 @@ replaced as a whole), ``itemized`` (a list merged by key, merge.ITEM_KEYS), ``ob
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .. import schemas
 from ..merge import ITEM_KEYS, SECTIONS
-from ..model import WORKLOAD_KINDS
+from ..model import WORKLOAD_KINDS, Data
 
 FPath = tuple[str, ...]
 #: Reference fields of a spec: never the subject of a policy.
@@ -192,3 +193,20 @@ def _from_table(tree: FieldTree) -> None:
                     name, kind = entry.split(":")
                     if name.split(".")[0] in _SECTION_FIELDS:
                         _add(tree, (section,) + tuple(name.split(".")), kind, wtype)
+
+
+#: itemized fields whose policy instances Run:ai writes without their key: the member it comes from
+#: (policy-reference.md's s3 default instance has a bucket and no name)
+_KEY_FROM: dict[FPath, str] = {("storage", "s3"): "bucket"}
+
+
+def keyed_instance(path: FPath, item: Data) -> Data:
+    """An instance with its key: derived (a DNS label of the bucket) where Run:ai writes none."""
+    source = _KEY_FROM.get(path[1:] if path[0] in SECTIONS else path)
+    if source is None or not isinstance(item, dict) or "name" in item:
+        return item
+    value = item.get(source)
+    if not isinstance(value, str):
+        return item
+    label = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")[:63].strip("-")
+    return {"name": label, **item} if label else item

@@ -9,7 +9,7 @@ from ..problems import ConfigError, Problem
 from ..repo import Repo, suggest
 from .body import LEVELS, Origin
 from .effective import Effective, cache_for
-from .rules import ORDER
+from .rules import INSTANCE_RULES, ORDER
 
 
 def effective_for(repo: Repo, project: str, kind: str) -> tuple[Effective, list[Problem]]:
@@ -46,7 +46,7 @@ def rows(eff: Effective) -> list[Row]:
     for path, kinds in eff.rules.items():
         for kind in ORDER:
             if kind in kinds:
-                what = f"instances.{kind}" if kind in ("canAdd", "locked") else kind
+                what = f"instances.{kind}" if kind in INSTANCE_RULES else kind
                 out.append(_row(dotted(path), what, kinds[kind].value, kinds[kind].origin))
     for setting in eff.imposed:
         out.append(_row("imposedAssets", "asset", setting.value, setting.origin))

@@ -2,7 +2,9 @@
 
 Each judge takes the final value of a field (``None`` when unset), the rule's argument and a
 ``Subject`` with what else it needs, and returns ``None`` (pass) or the violation text.
-Itemized rules (``instances.canAdd``, ``instances.locked``) judge instance keys instead.
+Itemized rules (``instances.canAdd``, ``instances.locked``, ``instances.fixed``) judge instance
+keys instead: ``fixed`` instances keep the policy's values (Run:ai v1's per-item
+``canEdit: false``: "hardwired and cannot be changed").
 """
 from __future__ import annotations
 
@@ -138,6 +140,12 @@ def can_add(keys: list[object], arg: object, allowed: set[object]) -> list[objec
     return [k for k in keys if k not in allowed]
 
 
+def fixed(item: Mapping[str, object], default: Mapping[str, object]) -> list[str]:
+    """Members of a fixed instance that differ from the policy's. Pass: default ``{container:
+    30100, external: 8080}`` and the same item. Fail: ``external: 9090`` (``external``)."""
+    return [m for m, v in item.items() if m in default and v is not None and v != default[m]]
+
+
 def locked(excluded: list[object], arg: object) -> list[object]:
     """Excluded keys that may not be. Pass: ``locked: [a]`` and ``b`` excluded.
     Fail: ``locked: [a]`` and ``a`` excluded (``a`` is returned)."""
@@ -169,9 +177,13 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("defaultFrom", NUMERIC, "defaultFrom"),
     Rule("canAdd", ("itemized",), "bool"),
     Rule("locked", ("itemized",), "keys"),
+    Rule("fixed", ("itemized",), "keys"),
 )}
 #: Order in which leaf rules judge (and are printed).
-ORDER = ("required", "canEdit", "min", "max", "step", "options", "defaultFrom", "canAdd", "locked")
+ORDER = ("required", "canEdit", "min", "max", "step", "options", "defaultFrom", "canAdd", "locked",
+         "fixed")
+#: the rules under ``instances`` of an itemized field
+INSTANCE_RULES = ("canAdd", "locked", "fixed")
 
 
 def check_arg(rule: Rule, arg: object, kind: str) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from compiler.labels import pod_labels
 from compiler.lower.common import Ctx, int_or_none, metadata, scalar_text
 from compiler.lower.inference.model import Inference, Scale, Serving, port_name
+from compiler.lower.inference.tuning import deployment_tuning, read_tuning
 from compiler.lower.network import lower_network
 from compiler.lower.pod import build_pod
 from compiler.lower.scheduling import KUEUE_QUEUE, scheduler_labels
@@ -44,6 +45,7 @@ def lower_deployment(ctx: Ctx, inf: Inference) -> list[K8sObject]:
         hpa = autoscaler(ctx, inf.scale, container)
     else:
         dspec["replicas"] = inf.scale.min
+    deployment_tuning(ctx, read_tuning(ctx), dspec, hpa)
     deploy = {"apiVersion": "apps/v1", "kind": "Deployment",
               "metadata": metadata(rw, rw.name, labels=labels), "spec": dspec}
     net = lower_network(ctx, spec)

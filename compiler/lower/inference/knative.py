@@ -8,13 +8,20 @@ when autoscaled, ``metric`` + ``target``: concurrency → ``concurrency``, throu
 utilisation and custom metrics are refused (target deployment maps them to a Pods metric).
 
 Knative rejects some pod fields unless its ``config-features`` enable them: each such field
-without the flag in the target's ``knativeFeatures`` is an error naming the flag.
+without the flag in the target's ``knativeFeatures`` is an error naming the flag. Run:ai's
+other autoscaling settings (initial and activation replicas, delays, hard concurrency limit,
+cluster-local visibility) are ``tuning``'s. What wlc adds
+by itself is never such an error: the Run:ai priority class of an inference workload
+(``inference``, scheduler ``runai``) is left out unless the target enables
+``kubernetes.podspec-priorityclassname`` (Run:ai's cluster prerequisites do not enable it, and
+the Run:ai scheduler ranks the pods of an inference workload as such without it).
 """
 from __future__ import annotations
 
 from compiler.lower.common import DNS_1035, Ctx, metadata, scalar_text
 from compiler.lower.inference.model import Inference
 from compiler.lower.inference.serverless import serverless_checks, serving_pod
+from compiler.lower.inference.tuning import knative_tuning, read_tuning
 from compiler.shapes import K8sObject
 
 AUTOSCALING = "autoscaling.knative.dev/"
@@ -54,14 +61,17 @@ def lower_knative(ctx: Ctx, inf: Inference) -> list[K8sObject]:
                         f"a Knative Service name must be a DNS-1035 label of at most "
                         f"{63 - REVISION_SUFFIX} characters (its revisions are <name>-00001)")
     pod = serving_pod(ctx, inf, "user-container")
-    annotations = {**pod.template["metadata"].get("annotations", {}), **_scaling(ctx, inf)}
-    pod_spec = pod.template["spec"]
+    tuned, revision, svc_labels = knative_tuning(read_tuning(ctx))
+    annotations = {**pod.template["metadata"].get("annotations", {}), **_scaling(ctx, inf), **tuned}
+    pod_spec = {**pod.template["spec"], **revision}
+    _drop_own_defaults(ctx, pod_spec)
+    _unsupported(ctx, pod_spec)
     _features(ctx, pod_spec)
     template_meta: K8sObject = {"labels": pod.template["metadata"]["labels"]}
     if annotations:
         template_meta["annotations"] = annotations
     svc = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
-           "metadata": metadata(rw, rw.name),
+           "metadata": metadata(rw, rw.name, labels=svc_labels or None),
            "spec": {"template": {"metadata": template_meta, "spec": pod_spec},
                     "traffic": [{"latestRevision": True, "percent": 100}]}}
     return [svc, *pod.objects]
@@ -86,6 +96,25 @@ def _scaling(ctx: Ctx, inf: Inference) -> dict[str, str]:
         threshold = scale.threshold
         out[AUTOSCALING + "target"] = scalar_text(int(threshold) if threshold.is_integer() else threshold)
     return out
+
+
+def _unsupported(ctx: Ctx, pod_spec: K8sObject) -> None:
+    """Pod fields Knative's allowed subset of the PodSpec does not have."""
+    if pod_spec.pop("terminationGracePeriodSeconds", None) is not None:
+        ctx.problem(("terminationGracePeriodSeconds",), "lower.target",
+                    "target inference: knative does not let a revision set "
+                    "terminationGracePeriodSeconds; use target inference: deployment")
+    for key in ("stdin", "tty"):
+        if any(c.pop(key, None) for c in pod_spec["containers"]):
+            ctx.problem((key,), "lower.target", f"target inference: knative serves requests and "
+                        f"has no {key} for its containers; remove it")
+
+
+def _drop_own_defaults(ctx: Ctx, pod_spec: K8sObject) -> None:
+    """Leave out the priority class wlc chose itself when Knative would reject it."""
+    flag = POD_FLAGS["priorityClassName"]
+    if not ctx.get("priorityClass") and flag not in ctx.target.knative_features:
+        pod_spec.pop("priorityClassName", None)
 
 
 def _features(ctx: Ctx, pod_spec: K8sObject) -> None:

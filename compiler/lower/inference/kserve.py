@@ -13,6 +13,7 @@ from __future__ import annotations
 from compiler.lower.common import DNS_1035, Ctx, metadata
 from compiler.lower.inference.model import Inference
 from compiler.lower.inference.serverless import serverless_checks, serving_pod
+from compiler.lower.inference.tuning import read_tuning, refuse
 from compiler.shapes import K8sObject
 
 DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode"
@@ -31,6 +32,7 @@ def lower_kserve(ctx: Ctx, inf: Inference) -> list[K8sObject]:
         ctx.problem(("autoscaling", "minReplicas"), "lower.scale-to-zero",
                     "minReplicas 0 (scale to zero) needs KServe's Knative mode; the kserve target "
                     "uses Standard mode: use target inference: knative")
+    refuse(ctx, read_tuning(ctx), "kserve")
     pod = serving_pod(ctx, inf, CONTAINER)
     predictor: K8sObject = {"minReplicas": inf.scale.min, "maxReplicas": inf.scale.max}
     predictor.update(_metric(ctx, inf))
