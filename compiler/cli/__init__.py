@@ -288,5 +288,9 @@ def policy_effective(project: str, kind: str, repo: FsPath, fmt: str) -> int:
     return exit_code(problems)
 
 
+from . import diff as _diff  # verb modules come last: they import this package's helpers
+
+_diff.register(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
