@@ -26,7 +26,8 @@ def effects(change: str, b: WorkloadBundle | None, h: WorkloadBundle | None,
             old: Objects, new: Objects) -> tuple[Effect, ...]:
     out: list[Effect] = []
     if change == "added":
-        out.append(Effect("created", f"{len(new)} object(s) created"))
+        stopped = h is not None and not h.active
+        out.append(Effect("created", f"{len(new)} object(s) created" + (", stopped (no pods run)" if stopped else "")))
     if change == "removed":
         out.append(Effect("deleted", f"all {len(old)} object(s) deleted: running pods stop and a running "
                                      "job's work is lost"))

@@ -107,7 +107,7 @@ def _text_change(c: WorkloadChange) -> list[str]:
 
 def _h(value: str) -> str:
     """Safe in a table cell and in HTML: escaped, one line, no column separator."""
-    return html.escape(one_line(value)).replace("|", "&#124;")
+    return html.escape(one_line(value), quote=False).replace("|", "&#124;")
 
 
 def markdown(diff: Diff, limit: int = MARKDOWN_LIMIT) -> str:
@@ -153,7 +153,7 @@ def _details(o: OverlayDiff, c: WorkloadChange) -> str:
     if c.objects:
         lines.append("- objects: " + ", ".join(f"{MARK[x.change]} {_h(x.label())}" for x in c.objects))
     fence = "`" * max(3, 1 + max((len(m) for m in re.findall("`+", c.diff)), default=0))
-    lines += ["", f"{fence}diff", c.diff.rstrip("\n"), fence, "", "</details>", ""]
+    lines += ["", f"{fence}diff", c.diff.rstrip("\n"), fence, "", "</details>", "", ""]
     return "\n".join(lines)
 
 
