@@ -208,3 +208,24 @@ def test_the_checkout_is_untouched_and_no_temporary_folder_is_left(tmp_path: Pat
              git(root, "stash", "list"))
     assert after == before and before[0].splitlines() == ["M workloads/nlp/d.yaml", "?? notes.txt"]
     assert list(tmp.iterdir()) == []
+
+
+def test_an_object_patch_change_says_the_spec_is_unchanged(tmp_path: Path) -> None:
+    overlay = ("apiVersion: wlc.dev/v1alpha1\nkind: Overlay\nmetadata:\n  name: prod\nspec:\n"
+               "  objectPatches:\n    - select:\n        kind: Job\n      mergePatch:\n"
+               "        metadata:\n          annotations:\n            example.com/tier: \"{n}\"\n")
+    root = init(tmp_path / "r", {"workloads/nlp/d.yaml": doc("Training", "d"),
+                                 "overlays/prod/overlay.yaml": overlay.format(n=1)})
+    change(root, {"overlays/prod/overlay.yaml": overlay.format(n=2)})
+    c = changes(diff_json(root, "--base", "HEAD~1", "--overlay", "prod"))["runai-nlp/d"]
+    assert c["reasons"] == [{"file": "", "source": "unchanged-spec", "fields": []}] and c["effects"] == []
+    text = wlc_diff(root, "--base", "HEAD~1", "--overlay", "prod").stdout
+    assert "why: the resolved spec is unchanged: target settings or overlay object patches" in text
+
+
+def test_a_label_change_names_the_workload_file(tmp_path: Path) -> None:
+    labelled = doc("Training", "d").replace("  name: d\n", "  name: d\n  labels:\n    team: a\n")
+    root = init(tmp_path / "r", {"workloads/nlp/d.yaml": labelled})
+    change(root, {"workloads/nlp/d.yaml": labelled.replace("team: a", "team: b")})
+    c = changes(diff_json(root, "--base", "HEAD~1"))["runai-nlp/d"]
+    assert c["reasons"] == [{"file": "workloads/nlp/d.yaml", "source": "submission", "fields": ["metadata.labels"]}]

@@ -43,9 +43,13 @@ def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_ove
     with ExitStack() as stack:
         base_root = stack.enter_context(gitrev.checkout(repo, base))
         head_root = stack.enter_context(gitrev.checkout(repo, head)) if head is not None else repo
-        names = _names(base_root, head_root, overlay, all_overlays)
         base_ref, head_ref = _ref(repo, base), _ref(repo, head) if head is not None else "working tree"
-        overlays = tuple(_compare(name, base_root, head_root, base_ref, head_ref) for name in names)
+        name = overlay if overlay is not None or all_overlays else pipeline.default_overlay(head_root)
+        # which overlays exist on each side: only read when an overlay is compared
+        known = [_overlays(root) if all_overlays or name is not None else None for root in (base_root, head_root)]
+        sides = (base_root, known[0], base_ref), (head_root, known[1], head_ref)
+        names = [None, *sorted((known[0] or set()) | (known[1] or set()))] if all_overlays else [name]
+        overlays = tuple(_compare(n, *sides) for n in names)
     result = diffs.Diff(base_ref, head_ref, overlays)
     click.echo(diffs.render(result, fmt), nl=False)
     if not result.head_ok:
@@ -61,33 +65,26 @@ def _ref(repo: FsPath, rev: str) -> str:
     return f"{rev} ({gitrev.resolve(repo, rev)[:12]})"
 
 
-def _names(base_root: FsPath, head_root: FsPath, overlay: str | None, every: bool) -> list[str | None]:
-    """The overlays to compare: the one asked for (or the head's defaultOverlay), or with
-    --all-overlays the base build and every overlay of either revision."""
-    if not every:
-        return [overlay if overlay is not None else pipeline.default_overlay(head_root)]
-    found = _overlays(base_root) | _overlays(head_root)
-    return [None, *sorted(found)]
+Side = tuple[FsPath, set[str] | None, str]
 
 
-def _overlays(root: FsPath) -> set[str]:
-    if not root.is_dir():
-        return set()
-    loaded = pipeline.repository(root).repo
-    return set(loaded.names("Overlay")) if loaded is not None else set()
+def _overlays(root: FsPath) -> set[str] | None:
+    """The overlay names of a revision (None: it has no readable repository)."""
+    loaded = pipeline.repository(root).repo if root.is_dir() else None
+    return set(loaded.names("Overlay")) if loaded is not None else None
 
 
-def _compare(name: str | None, base_root: FsPath, head_root: FsPath, base_ref: str,
-             head_ref: str) -> diffs.OverlayDiff:
-    base_side, before = _build(base_root, name, base_ref)
-    head_side, after = _build(head_root, name, head_ref)
+def _compare(name: str | None, base: Side, head: Side) -> diffs.OverlayDiff:
+    base_side, before = _build(name, *base)
+    head_side, after = _build(name, *head)
     return diffs.compare(name or "base", base_side, head_side, before, after)
 
 
-def _build(root: FsPath, name: str | None, ref: str) -> tuple[diffs.Side, pipeline.Result | None]:
+def _build(name: str | None, root: FsPath, overlays: set[str] | None,
+           ref: str) -> tuple[diffs.Side, pipeline.Result | None]:
     """One revision's build (in memory, one process: the final specs carry the provenance that
     says why a workload changed); a build that cannot start is reported, not raised."""
-    if name is not None and root.is_dir() and name not in _overlays(root):
+    if name is not None and overlays is not None and name not in overlays:
         return diffs.Side(ref, present=False), None
     try:
         res = pipeline.build(root, name, 1)

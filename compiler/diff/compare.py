@@ -17,6 +17,8 @@ from .model import ObjectChange, OverlayDiff, Reason, Side, WorkloadChange
 Key = tuple[str, str]
 ObjKey = tuple[str, str, str, str]
 _MISSING = object()
+#: the reason of a changed bundle whose resolved spec and metadata did not change
+UNCHANGED_SPEC = "unchanged-spec"
 
 
 def compare(overlay: str, base: Side, head: Side, before: Result | None, after: Result | None) -> OverlayDiff:
@@ -107,6 +109,13 @@ def why(before: ResolvedWorkload | None, after: ResolvedWorkload | None) -> tupl
     if not reasons and before.spec != after.spec:
         top = sorted(k for k in before.spec.keys() | after.spec.keys() if before.spec.get(k) != after.spec.get(k))
         reasons.append(Reason(after.file, "submission", tuple(top)))
+    meta = [f"metadata.{name}" for name, old, new in (("labels", before.labels, after.labels),
+                                                      ("annotations", before.annotations, after.annotations))
+            if old != new]
+    if meta:
+        reasons.append(Reason(after.file, "submission", tuple(meta)))
+    if not reasons:
+        reasons.append(Reason("", UNCHANGED_SPEC, ()))
     return tuple(reasons)
 
 

@@ -11,6 +11,7 @@ import json
 import re
 
 from ..report import one_line, text_line
+from .compare import UNCHANGED_SPEC
 from .model import Diff, GpuRow, OverlayDiff, Reason, Side, WorkloadChange
 
 FORMATS = ("text", "markdown", "json")
@@ -59,6 +60,8 @@ def _side_note(name: str, side: Side) -> str:
 
 
 def _reason(r: Reason) -> str:
+    if r.source == UNCHANGED_SPEC:
+        return "the resolved spec is unchanged: target settings or overlay object patches changed the objects"
     if r.source == "moved":
         return f"{r.file} (moved {', '.join(r.fields)})"
     return f"{r.file} ({r.source}): {', '.join(r.fields)}"
@@ -130,7 +133,7 @@ def markdown(diff: Diff, limit: int = MARKDOWN_LIMIT) -> str:
 
 
 def _row(o: OverlayDiff, c: WorkloadChange) -> str:
-    why = "<br>".join(f"<code>{_h(r.file)}</code>" for r in c.reasons) or ""
+    why = "<br>".join(f"<code>{_h(r.file)}</code>" if r.file else "target / object patches" for r in c.reasons)
     effects = "<br>".join(("⚠️ " if e.kind in WARN else "") + _h(e.kind) for e in c.effects)
     return (f"| {_h(o.overlay)} | <code>{_h(c.key)}</code> | {_h(c.type.removesuffix('Workload'))} | "
             f"{c.change} | {why} | {effects} |")
