@@ -74,7 +74,10 @@ def _extract(top: Path, commit: str, into: Path) -> None:
     assert proc.stdout is not None
     try:
         with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
-            tar.extractall(into, filter="data")
+            if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: no link or path out of ``into``
+                tar.extractall(into, filter="data")
+            else:  # pragma: no cover - older 3.11 releases
+                tar.extractall(into)
     except tarfile.TarError as err:  # e.g. a symbolic link that points outside the tree
         raise ConfigError(f"cannot check out {commit}: {err}") from err
     finally:
