@@ -25,6 +25,7 @@ from . import __version__
 from .problems import Problem
 
 FORMATS = ("text", "json", "github", "sarif", "gitlab")
+CONFIG_FILE = "wlc.yaml"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _GITLAB_SEVERITY = {"error": "major", "warning": "minor"}
 _SARIF_LEVEL = {"error": "error", "warning": "warning"}
@@ -103,10 +104,11 @@ def fingerprints(problems: list[Problem]) -> list[str]:
 
 
 def gitlab(problems: list[Problem]) -> list[dict[str, Any]]:
-    """A GitLab Code Quality report (``artifacts:reports:codequality``): one issue per problem."""
+    """A GitLab Code Quality report (``artifacts:reports:codequality``): one issue per problem (a
+    problem of no file is placed on wlc.yaml: GitLab needs a path)."""
     return [{"type": "issue", "check_name": p.code, "description": p.message, "fingerprint": fp,
              "severity": _GITLAB_SEVERITY.get(p.severity, "info"), "categories": ["Bug Risk"],
-             "location": {"path": p.file, "lines": {"begin": max(p.line, 1)}}}
+             "location": {"path": p.file or CONFIG_FILE, "lines": {"begin": max(p.line, 1)}}}
             for p, fp in zip(problems, fingerprints(problems))]
 
 
@@ -127,10 +129,9 @@ def _sarif_result(p: Problem, rule: int, fingerprint: str) -> dict[str, Any]:
                               "level": _SARIF_LEVEL.get(p.severity, "note"),
                               "partialFingerprints": {"wlcProblem/v1": fingerprint}}
     if p.file:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": quote(p.file), "uriBaseId": "SRCROOT"}}
-        if p.line >= 1:
-            physical["region"] = {"startLine": p.line, "startColumn": max(p.col, 1)}
-        result["locations"] = [{"physicalLocation": physical}]
+        region = {"startLine": max(p.line, 1)} | ({"startColumn": p.col} if p.line >= 1 and p.col >= 1 else {})
+        result["locations"] = [{"physicalLocation": {
+            "artifactLocation": {"uri": quote(p.file), "uriBaseId": "SRCROOT"}, "region": region}}]
     if p.field:
         result["properties"] = {"field": p.field}
     return result

@@ -22,6 +22,7 @@ PROBLEMS = [
     Problem("workloads/vision/b.yaml", 0, 0, "load.yaml", "cannot parse"),
     Problem("policies/cluster.yaml", 3, 1, "policy.unused", "unused rule", severity="warning"),
     Problem(f"w{FORGE}.yaml", 2, 2, f"c{FORGE}", f"m{FORGE}"),
+    Problem("", 0, 0, "config.x", "no file"),
 ]
 
 
@@ -60,16 +61,16 @@ def test_sarif_result_points_at_file_line_and_column_with_an_encoded_uri() -> No
     assert result["properties"] == {"field": "spec.compute.gpuDevicesRequest"}
 
 
-def test_sarif_whole_file_problem_has_no_region_and_warnings_are_warnings() -> None:
+def test_sarif_whole_file_problem_points_at_line_1_and_warnings_are_warnings() -> None:
     results = json.loads(render(PROBLEMS, "sarif"))["runs"][0]["results"]
-    assert "region" not in results[1]["locations"][0]["physicalLocation"]
+    assert results[1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
     assert results[2]["level"] == "warning"
 
 
 def test_sarif_rules_list_every_code_once_and_results_index_them() -> None:
     run = json.loads(render(PROBLEMS + PROBLEMS[:1], "sarif"))["runs"][0]
     ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert ids == sorted(set(ids)) and len(ids) == 4
+    assert ids == sorted(set(ids)) and len(ids) == 5
     assert all(ids[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
 
 
@@ -84,6 +85,8 @@ def test_gitlab_whole_file_problem_begins_at_line_1_and_severity_maps() -> None:
     doc = json.loads(render(PROBLEMS, "gitlab"))
     assert doc[1]["location"] == {"path": "workloads/vision/b.yaml", "lines": {"begin": 1}}
     assert [d["severity"] for d in doc[:3]] == ["major", "major", "minor"]
+    assert doc[4]["location"]["path"] == "wlc.yaml"
+    assert "locations" not in json.loads(render(PROBLEMS, "sarif"))["runs"][0]["results"][4]
 
 
 def test_fingerprint_ignores_the_line_so_a_moved_problem_keeps_it() -> None:
