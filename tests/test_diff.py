@@ -229,3 +229,12 @@ def test_a_label_change_names_the_workload_file(tmp_path: Path) -> None:
     change(root, {"workloads/nlp/d.yaml": labelled.replace("team: a", "team: b")})
     c = changes(diff_json(root, "--base", "HEAD~1"))["runai-nlp/d"]
     assert c["reasons"] == [{"file": "workloads/nlp/d.yaml", "source": "submission", "fields": ["metadata.labels"]}]
+
+
+def test_gpus_of_kueue_jobs_count_although_kueue_creates_them_suspended(tmp_path: Path) -> None:
+    root = init(tmp_path / "r", {"workloads/nlp/d.yaml": doc("Training", "d", compute={"gpuDevicesRequest": 1})})
+    (root / "wlc.yaml").write_text((root / "wlc.yaml").read_text() + "  target:\n    scheduler: kueue\n")
+    git(root, "commit", "-qam", "kueue")
+    change(root, {"workloads/nlp/d.yaml": doc("Training", "d", compute={"gpuDevicesRequest": 3})})
+    assert diff_json(root, "--base", "HEAD~1")["overlays"][0]["gpus"] == [
+        {"project": "nlp", "pool": "(any)", "before": 1.0, "after": 3.0}]

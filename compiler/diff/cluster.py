@@ -92,12 +92,10 @@ def _gpus(bundles: list[WorkloadBundle], label: str) -> dict[tuple[str, str], fl
 
 
 def pod_templates(obj: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(replicas, pod template) of every pod template in ``obj``: a Job's parallelism (0 when
-    suspended), a set's or a replica spec's replicas (1 when unset)."""
-    spec = _spec(obj)
-    if spec.get("suspend") is True or (isinstance(spec.get("runPolicy"), dict) and spec["runPolicy"].get("suspend")):
-        return
-    yield from _walk(spec)
+    """(replicas, pod template) of every pod template in ``obj``: a Job's parallelism, a set's or
+    a replica spec's replicas (1 when unset). ``suspend`` is not read: Kueue's jobs are created
+    suspended; a stopped workload is left out by the caller."""
+    yield from _walk(_spec(obj))
 
 
 def _walk(node: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
