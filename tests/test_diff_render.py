@@ -35,7 +35,7 @@ def _diff(tmp_path: Path, base: dict[str, str], head: dict[str, str]) -> diff.Di
     for name, files in (("base", base), ("head", head)):
         res = pipeline.build(make_repo(tmp_path / name, files, org=ORG), None, 1)
         side = diff.Side(name, ok=res.ok, errors=tuple(p for p in res.problems if p.severity == "error"))
-        results.append((side, res))
+        results.append((side, diff.snapshot(res)))
     (bs, before), (hs, after) = results
     return diff.Diff("main", "feature", (diff.compare("base", bs, hs, before, after),))
 

@@ -2,6 +2,8 @@
 cluster (compiler/diff/ compares, compiler/gitrev.py checks the base out)."""
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path as FsPath
 
@@ -10,7 +12,7 @@ import click
 from .. import diff as diffs
 from .. import gitrev, pipeline
 from ..problems import ConfigError
-from . import EXIT_OK, EXIT_PROBLEMS, guarded, repo_option
+from . import EXIT_OK, EXIT_PROBLEMS, _cpus, guarded, repo_option
 
 
 @click.command(name="diff")
@@ -75,15 +77,23 @@ def _overlays(root: FsPath) -> set[str] | None:
 
 
 def _compare(name: str | None, base: Side, head: Side) -> diffs.OverlayDiff:
-    base_side, before = _build(name, *base)
-    head_side, after = _build(name, *head)
+    """Both builds of one overlay; with two CPUs or more the base is built in a forked process
+    while this one builds the head (each build is sequential: its final specs stay whole)."""
+    if _cpus() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        base_side, before = _build(name, *base)
+        head_side, after = _build(name, *head)
+    else:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            future = pool.submit(_build, name, *base, True)
+            head_side, after = _build(name, *head)
+            base_side, before = future.result()
     return diffs.compare(name or "base", base_side, head_side, before, after)
 
 
-def _build(name: str | None, root: FsPath, overlays: set[str] | None,
-           ref: str) -> tuple[diffs.Side, pipeline.Result | None]:
-    """One revision's build (in memory, one process: the final specs carry the provenance that
-    says why a workload changed); a build that cannot start is reported, not raised."""
+def _build(name: str | None, root: FsPath, overlays: set[str] | None, ref: str,
+           text_only: bool = False) -> tuple[diffs.Side, diffs.Build | None]:
+    """One revision's build (in memory); a build that cannot start is reported, not raised.
+    ``text_only``: the bundles keep their YAML text, not their objects (sent between processes)."""
     if name is not None and overlays is not None and name not in overlays:
         return diffs.Side(ref, present=False), None
     try:
@@ -91,4 +101,4 @@ def _build(name: str | None, root: FsPath, overlays: set[str] | None,
     except ConfigError as err:
         return diffs.Side(ref, ok=False, failure=str(err)), None
     errors = tuple(p for p in res.problems if p.severity == "error")
-    return diffs.Side(ref, ok=res.ok, errors=errors), res
+    return diffs.Side(ref, ok=res.ok, errors=errors), diffs.snapshot(res, drop_objects=text_only)

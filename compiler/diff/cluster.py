@@ -68,16 +68,15 @@ def _fixed(spec: object) -> object:
     return out
 
 
-def gpu_rows(old: list[WorkloadBundle], new: list[WorkloadBundle],
-             label: str = NODE_POOL_LABEL) -> tuple[GpuRow, ...]:
+def gpu_rows(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float]) -> tuple[GpuRow, ...]:
     """GPUs requested by active workloads per (project, first-choice node pool), before and after."""
-    before, after = _gpus(old, label), _gpus(new, label)
     rows = [GpuRow(p, pool, before.get((p, pool), 0.0), after.get((p, pool), 0.0))
             for p, pool in sorted(before.keys() | after.keys())]
     return tuple(r for r in rows if r.before or r.after)
 
 
-def _gpus(bundles: list[WorkloadBundle], label: str) -> dict[tuple[str, str], float]:
+def gpu_totals(bundles: list[WorkloadBundle], label: str = NODE_POOL_LABEL) -> dict[tuple[str, str], float]:
+    """GPUs of the active workloads by (project, first-choice node pool)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     totals: dict[tuple[str, str], float] = {}
     for b in bundles:

@@ -9,10 +9,10 @@ from typing import Any
 import yaml
 
 from ..emit import WorkloadBundle
-from ..model import Path, ResolvedWorkload, Source
-from ..pipeline import Result
+from ..model import Path, Source
 from . import cluster
 from .model import ObjectChange, OverlayDiff, Reason, Side, WorkloadChange
+from .snapshot import Build, SpecView
 
 Key = tuple[str, str]
 ObjKey = tuple[str, str, str, str]
@@ -21,10 +21,12 @@ _MISSING = object()
 UNCHANGED_SPEC = "unchanged-spec"
 
 
-def compare(overlay: str, base: Side, head: Side, before: Result | None, after: Result | None) -> OverlayDiff:
+def compare(overlay: str, base: Side, head: Side, before: Build | None, after: Build | None) -> OverlayDiff:
     """The diff of ``overlay`` from ``before`` (base) to ``after`` (head); None: no build."""
-    old, new = _bundles(before), _bundles(after)
-    old_specs, new_specs = _specs(before), _specs(after)
+    old = before.bundles if before is not None else {}
+    new = after.bundles if after is not None else {}
+    old_specs = before.specs if before is not None else {}
+    new_specs = after.specs if after is not None else {}
     changes: list[WorkloadChange] = []
     unchanged = 0
     for key in sorted(old.keys() | new.keys()):
@@ -33,26 +35,12 @@ def compare(overlay: str, base: Side, head: Side, before: Result | None, after: 
             unchanged += 1
             continue
         changes.append(_change(overlay, b, h, old_specs.get(key), new_specs.get(key)))
-    either = after if after is not None else before
-    label = either.target.node_pool_label if either is not None else cluster.NODE_POOL_LABEL
-    gpus = cluster.gpu_rows(list(old.values()), list(new.values()), label)
+    gpus = cluster.gpu_rows(before.gpus if before else {}, after.gpus if after else {})
     return OverlayDiff(overlay, base, head, tuple(changes), unchanged, gpus)
 
 
-def _bundles(res: Result | None) -> dict[Key, WorkloadBundle]:
-    if res is None:
-        return {}
-    for b in res.bundles:
-        b.seal()
-    return {(b.namespace, b.name): b for b in res.bundles}
-
-
-def _specs(res: Result | None) -> dict[Key, ResolvedWorkload]:
-    return {} if res is None else {(rw.namespace, rw.name): rw for rw in res.workloads}
-
-
 def _change(overlay: str, b: WorkloadBundle | None, h: WorkloadBundle | None,
-            before: ResolvedWorkload | None, after: ResolvedWorkload | None) -> WorkloadChange:
+            before: SpecView | None, after: SpecView | None) -> WorkloadChange:
     either = h if h is not None else b
     assert either is not None
     change = "added" if b is None else "removed" if h is None else "changed"
@@ -92,7 +80,7 @@ def unified(overlay: str, b: WorkloadBundle | None, h: WorkloadBundle | None) ->
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def why(before: ResolvedWorkload | None, after: ResolvedWorkload | None) -> tuple[Reason, ...]:
+def why(before: SpecView | None, after: SpecView | None) -> tuple[Reason, ...]:
     """The input files that changed the resolved spec: every leaf whose value differs, grouped by
     the file of the source that sets it now (and of the one that set it before, if another)."""
     if before is None or after is None:
