@@ -5,6 +5,7 @@ Used by ``wlc diff``; it runs the real ``git`` and knows nothing of the pipeline
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tarfile
@@ -12,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from .problems import ConfigError, WlcError
 
@@ -60,7 +62,7 @@ def checkout(folder: Path, rev: str) -> Iterator[Path]:
     yielded may not exist when ``folder`` did not exist at ``rev``."""
     top, prefix = toplevel(folder)
     commit = resolve(folder, rev)
-    tmp = Path(tempfile.mkdtemp(prefix="wlc-diff-"))
+    tmp = Path(tempfile.mkdtemp(prefix="wlc-diff-", dir=_scratch()))
     try:
         _extract(top, commit, tmp)
         yield tmp / prefix if prefix else tmp
@@ -68,20 +70,53 @@ def checkout(folder: Path, rev: str) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _extract(top: Path, commit: str, into: Path) -> None:
-    proc = subprocess.Popen(["git", "-C", str(top), "archive", "--format=tar", commit],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None
+#: a memory file system is used for checkouts when it has this much room (creating ten thousand
+#: small files on a disk can take longer than building them)
+SHM, SHM_FREE = Path("/dev/shm"), 512 << 20
+
+
+def _scratch() -> str | None:
+    """Where checkouts go: TMPDIR (or ``tempfile.tempdir``) when set, else /dev/shm when it is
+    writable with room, else the system's temporary folder."""
+    if tempfile.tempdir is not None or os.environ.get("TMPDIR"):
+        return None
     try:
-        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+        if os.access(SHM, os.W_OK) and shutil.disk_usage(SHM).free >= SHM_FREE:
+            return str(SHM)
+    except OSError:
+        pass
+    return None
+
+
+def _extract(top: Path, commit: str, into: Path) -> None:
+    """``git archive`` of ``commit`` unpacked into ``into``: by the system's ``tar`` when there is
+    one (ten times faster than Python's; a git tree holds no absolute path, no ``..`` and no
+    path below a symbolic link, so nothing lands outside ``into``), else by ``tarfile``."""
+    archive = subprocess.Popen(["git", "-C", str(top), "archive", "--format=tar", commit],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert archive.stdout is not None
+    try:
+        tar = shutil.which("tar")
+        if tar is not None:
+            done = subprocess.run([tar, "-x", "-f", "-", "-C", str(into), "--no-same-owner"], stdin=archive.stdout,
+                                  capture_output=True, check=False)
+            if done.returncode != 0:
+                raise ConfigError(f"cannot check out {commit}: {done.stderr.decode(errors='replace').strip()}")
+        else:  # pragma: no cover - a system without tar
+            _untar(archive.stdout, into, commit)
+    finally:
+        archive.stdout.close()
+        message = archive.stderr.read().decode(errors="replace") if archive.stderr else ""
+        if archive.wait() != 0:
+            raise GitError(f"git archive {commit} failed: {message.strip()}")
+
+
+def _untar(stream: IO[bytes], into: Path, commit: str) -> None:
+    try:
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
             if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: no link or path out of ``into``
                 tar.extractall(into, filter="data")
-            else:  # pragma: no cover - older 3.11 releases
+            else:
                 tar.extractall(into)
-    except tarfile.TarError as err:  # e.g. a symbolic link that points outside the tree
+    except tarfile.TarError as err:
         raise ConfigError(f"cannot check out {commit}: {err}") from err
-    finally:
-        proc.stdout.close()
-        message = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.wait() != 0:
-            raise GitError(f"git archive {commit} failed: {message.strip()}")

@@ -1,11 +1,13 @@
 """``wlc diff`` on real git repositories: what changed, why, and what it does in the cluster."""
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from compiler import gitrev
 from tests.diffkit import ORG, change, changes, diff_json, doc, git, init, policy, wlc_diff
 from tests.nameskit import make_repo
 
@@ -238,3 +240,17 @@ def test_gpus_of_kueue_jobs_count_although_kueue_creates_them_suspended(tmp_path
     change(root, {"workloads/nlp/d.yaml": doc("Training", "d", compute={"gpuDevicesRequest": 3})})
     assert diff_json(root, "--base", "HEAD~1")["overlays"][0]["gpus"] == [
         {"project": "nlp", "pool": "(any)", "before": 1.0, "after": 3.0}]
+
+
+def test_checkouts_work_without_a_tar_program_and_leave_no_folder(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root = init(tmp_path / "r", FIVE)
+    change(root, {"workloads/nlp/e.yaml": None})
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    shm = gitrev.SHM
+    before = set(shm.iterdir()) if shm.is_dir() else set()
+    for which in (shutil.which, lambda name: None):
+        monkeypatch.setattr(shutil, "which", which)
+        assert list(changes(diff_json(root, "--base", "HEAD~1"))) == ["runai-nlp/e"]
+    assert (set(shm.iterdir()) if shm.is_dir() else set()) == before
