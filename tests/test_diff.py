@@ -254,3 +254,12 @@ def test_checkouts_work_without_a_tar_program_and_leave_no_folder(tmp_path: Path
         monkeypatch.setattr(shutil, "which", which)
         assert list(changes(diff_json(root, "--base", "HEAD~1"))) == ["runai-nlp/e"]
     assert (set(shm.iterdir()) if shm.is_dir() else set()) == before
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_one_process_or_two_give_the_same_diff(tmp_path: Path, jobs: str) -> None:
+    root = init(tmp_path / "r", FIVE)
+    change(root, {"policies/vision.yaml": policy("vision-defaults", "vision", {"compute": {"cpuCoreRequest": 2}})})
+    body = diff_json(root, "--base", "HEAD~1", "--jobs", jobs)
+    assert sorted(changes(body)) == ["runai-vision/a", "runai-vision/b", "runai-vision/c"]
+    assert all(c["reasons"][0]["file"] == "policies/vision.yaml" for c in changes(body).values())

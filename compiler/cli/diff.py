@@ -12,7 +12,7 @@ import click
 from .. import diff as diffs
 from .. import gitrev, pipeline
 from ..problems import ConfigError
-from . import EXIT_OK, EXIT_PROBLEMS, _cpus, guarded, repo_option
+from . import EXIT_OK, EXIT_PROBLEMS, _jobs, guarded, repo_option
 
 
 @click.command(name="diff")
@@ -25,9 +25,12 @@ from . import EXIT_OK, EXIT_PROBLEMS, _cpus, guarded, repo_option
 @click.option("--format", "fmt", type=click.Choice(diffs.FORMATS), default="text", show_default=True,
               help="markdown: a pull-request comment or job summary (bounded in size).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything differs (as git diff --exit-code).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="2 or more: build the base in a second process while the head builds (default: WLC_JOBS "
+                   "or the CPU count; 1: one after the other).")
 @guarded
 def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_overlays: bool, fmt: str,
-         exit_code: bool) -> int:
+         exit_code: bool, jobs: int | None) -> int:
     """Build the repository at two git revisions and report, per overlay and workload, what
     was added, removed or changed (objects, a unified diff of their YAML), why (the input files
     that changed the resolved spec) and what it does in the cluster (jobs recreated, workloads
@@ -51,7 +54,7 @@ def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_ove
         known = [_overlays(root) if all_overlays or name is not None else None for root in (base_root, head_root)]
         sides = (base_root, known[0], base_ref), (head_root, known[1], head_ref)
         names = [None, *sorted((known[0] or set()) | (known[1] or set()))] if all_overlays else [name]
-        overlays = tuple(_compare(n, *sides) for n in names)
+        overlays = tuple(_compare(n, *sides, concurrent=_jobs(jobs) > 1) for n in names)
     result = diffs.Diff(base_ref, head_ref, overlays)
     click.echo(diffs.render(result, fmt), nl=False)
     if not result.head_ok:
@@ -76,10 +79,10 @@ def _overlays(root: FsPath) -> set[str] | None:
     return set(loaded.names("Overlay")) if loaded is not None else None
 
 
-def _compare(name: str | None, base: Side, head: Side) -> diffs.OverlayDiff:
-    """Both builds of one overlay; with two CPUs or more the base is built in a forked process
-    while this one builds the head (each build is sequential: its final specs stay whole)."""
-    if _cpus() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+def _compare(name: str | None, base: Side, head: Side, concurrent: bool) -> diffs.OverlayDiff:
+    """Both builds of one overlay; ``concurrent``: the base is built in a forked process while
+    this one builds the head (each build is sequential: its final specs stay whole)."""
+    if not concurrent or "fork" not in multiprocessing.get_all_start_methods():
         base_side, before = _build(name, *base)
         head_side, after = _build(name, *head)
     else:
