@@ -11,7 +11,7 @@ from .. import __version__, explain, importer, outdir, pipeline, report
 from ..model import WORKLOAD_KINDS
 from ..policy import render as policy_render
 from ..problems import ConfigError, Problem, sort_problems
-from . import new, outcome, sync, workloads
+from . import diff, new, outcome, sync, workloads
 from .common import (
     BUG_NOTE,
     EXIT_BUG,
@@ -248,6 +248,7 @@ main.add_command(sync.sync_cmd)
 main.add_command(sync.plan_cmd)
 new.register(main)
 workloads.register(main)
+diff.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
