@@ -114,3 +114,55 @@ def sync_base(cluster: Cluster, base: source.Bundle) -> kube.Kube:
     assert result.ok, plan.render_text(result)
     return kube.Kube(kube.load_configuration(str(cluster.kubeconfig)))
 
+
+
+ORG = """apiVersion: wlc.dev/v1alpha1
+kind: Department
+metadata:
+  name: research
+---
+apiVersion: wlc.dev/v1alpha1
+kind: Project
+metadata:
+  name: {project}
+spec:
+  department: research
+  namespace: {namespace}
+"""
+TRAINING = """apiVersion: wlc.dev/v1alpha1
+kind: TrainingWorkload
+metadata:
+  name: {name}
+spec:
+  image: {image}
+  command: python -c 1
+"""
+BROKEN = """apiVersion: wlc.dev/v1alpha1
+kind: TrainingWorkload
+metadata:
+  name: {name}
+spec:
+  command: python -c 1
+  gpuDevicesRequest: lots
+"""
+
+
+def write_repo(root: Path, namespace: str, workloads: dict[str, str], project: str = "agentp") -> Path:
+    """A small wlc repository: one project in ``namespace`` and a Training workload per
+    ``name -> image`` (the image "BROKEN" writes a workload with errors)."""
+    folder = root / "workloads" / project
+    if folder.exists():
+        for old in folder.glob("*.yaml"):
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    (root / "org.yaml").write_text(ORG.format(project=project, namespace=namespace))
+    for name, image in workloads.items():
+        text = BROKEN if image == "BROKEN" else TRAINING
+        (folder / f"{name}.yaml").write_text(text.format(name=name, image=image))
+    return root
+
+
+def wlc(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m compiler.cli ARGS`` as a subprocess (the real CLI, exit status and streams)."""
+    return subprocess.run([sys.executable, "-m", "compiler.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO, check=False)
