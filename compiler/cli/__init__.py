@@ -248,6 +248,9 @@ from . import sync as _sync
 
 main.add_command(_sync.sync_cmd)
 main.add_command(_sync.plan_cmd)
+from . import agent as _agent
+
+main.add_command(_agent.agent_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

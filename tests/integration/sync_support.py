@@ -166,3 +166,26 @@ def wlc(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``python -m compiler.cli ARGS`` as a subprocess (the real CLI, exit status and streams)."""
     return subprocess.run([sys.executable, "-m", "compiler.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=REPO, check=False)
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` (an author of its own, no global config needed)."""
+    done = subprocess.run(["git", "-c", "user.name=wlc test", "-c", "user.email=test@wlc.invalid",
+                           "-c", "init.defaultBranch=main", "-C", str(repo), *args],
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def commit_repo(repo: Path, namespace: str, workloads: dict[str, str], message: str) -> str:
+    """write_repo, then commit everything (a new git repository the first time); the revision."""
+    write_repo(repo, namespace, workloads)
+    if not (repo / ".git").is_dir():
+        git(repo, "init", "--quiet")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """Every line of ``text`` parsed as one JSON object (fails on a line that is not)."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
