@@ -58,6 +58,7 @@ class Agent:
             bundle = self.build(checkout.folder, self.overlay)
         except BundleRefused as refused:
             return self._refused(revision, refused, start)
+        before = self.engine.metrics
         try:
             plan = self.engine.sync(dataclasses.replace(bundle, revision=revision))
         except ClusterError as err:
@@ -71,7 +72,8 @@ class Agent:
             workloads=dict(sorted(plan.counts().items())), messages=plan.messages,
             failed={f"{w.namespace}/{w.name}": w.message for w in plan.workloads if w.action in
                     ("failed", "conflict", "refused")},
-            requests=plan.metrics.get("requests", 0), writes=plan.metrics.get("writes", 0))
+            requests=plan.metrics.get("requests", 0) - before.get("requests", 0),
+            writes=plan.metrics.get("writes", 0) - before.get("writes", 0))
         return result
 
     def _refused(self, revision: str, refused: BundleRefused, start: float) -> str:
