@@ -1,4 +1,4 @@
-"""`wlc agent` (issue 17): the sync loop from a git branch."""
+"""`wlc agent` (issue 17): the sync loop from a git branch, and `wlc agent manifests`."""
 from __future__ import annotations
 
 import re
@@ -69,6 +69,7 @@ def agent_group(ctx: click.Context, /, **kwargs: Any) -> None:
     Example:
       wlc agent --git https://git.example.com/ml/workloads.git --branch main --overlay prod
       wlc agent --git file:///srv/repo --once
+      wlc agent manifests --git URL --overlay prod | kubectl apply -f -
     """
     if ctx.invoked_subcommand is None:
         guarded(_run)(**kwargs)
@@ -104,3 +105,35 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
     runner = agent.Agent(source, engine.Engine(client, options), built_bundle, overlay, state)
     result = runner.run(stop, seconds, once)
     return agent.EXIT[result] if once else 0
+
+
+@agent_group.command(name="manifests")
+@click.option("--namespace", default="wlc-system", show_default=True, help="The agent's namespace.")
+@click.option("--image", default=None, help="The agent's container image (default: wlc:<version>).")
+@click.option("--git", "url", default="https://git.example.com/ml/workloads.git", show_default=True,
+              help="The repository the agent pulls.")
+@click.option("--branch", default="main", show_default=True, help="The branch it follows.")
+@click.option("--path", "subpath", default="", help="The wlc repository's folder inside the git repository.")
+@click.option("--overlay", default=None, help="The overlay it builds (default: the base).")
+@click.option("--interval", default="60s", show_default=True, help="Time between two syncs.")
+@click.option("--git-secret", default=None, help="A Secret with git credentials, mounted at /etc/wlc-git "
+              "(its gitconfig becomes GIT_CONFIG_GLOBAL; docs/sync.md).")
+@guarded
+def manifests_cmd(namespace: str, image: str | None, url: str, branch: str, subpath: str, overlay: str | None,
+                  interval: str, git_secret: str | None) -> int:
+    """Print the agent's install manifests: Namespace, ServiceAccount, a ClusterRole with only
+    the verbs and resources a sync needs, its ClusterRoleBinding, the Deployment (probes on
+    /healthz and /readyz, resource requests) and a Service for /metrics.
+
+    \b
+    Example:
+      wlc agent manifests --git https://git.example.com/ml/workloads.git --overlay prod | kubectl apply -f -
+    """
+    from ..cluster import install
+    from ..yamlout import dump_documents
+    parse_duration(interval)
+    settings = install.Settings(namespace=namespace, image=image or install.Settings().image, git=url,
+                                branch=branch, path=subpath, overlay=overlay, interval=interval,
+                                git_secret=git_secret)
+    click.echo(dump_documents(install.manifests(settings)), nl=False)
+    return 0
