@@ -1,8 +1,10 @@
 """`wlc agent` (issue 17): the sync loop from a git branch, and `wlc agent manifests`."""
 from __future__ import annotations
 
+import os
 import re
 import signal
+import socket
 import threading
 from pathlib import Path as FsPath
 from typing import Any
@@ -45,6 +47,10 @@ def parse_listen(text: str) -> tuple[str, int]:
               help="Folder for the git checkout (default: ~/.cache/wlc/agent/<hash of the URL>).")
 @click.option("--listen", default=None, help="Serve /metrics, /healthz and /readyz on HOST:PORT "
               "(port 0: any free port, logged).")
+@click.option("--lease", default=None, help="Leader election with the Lease NAMESPACE/NAME: of several "
+              "agents only the holder syncs; another takes over when it dies.")
+@click.option("--lease-duration", default="15s", show_default=True,
+              help="How long a lease not renewed stays the holder's (renewed every third of it).")
 @click.option("--kubeconfig", default=None, help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, else "
               "the in-cluster service account).")
 @click.option("--context", default=None, help="Kubeconfig context (default: the current one).")
@@ -76,11 +82,13 @@ def agent_group(ctx: click.Context, /, **kwargs: Any) -> None:
 
 
 def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interval: str, once: bool,
-         cache_dir: FsPath | None, listen: str | None, kubeconfig: str | None, context: str | None,
+         cache_dir: FsPath | None, listen: str | None, lease: str | None, lease_duration: str,
+         kubeconfig: str | None, context: str | None,
          namespaces: tuple[str, ...], max_delete: int, max_delete_share: float, concurrency: int,
          no_create_namespaces: bool) -> int:
     from ..cluster import agent, engine, gitsource, kube, metrics
     from ..cluster.errors import ClusterError
+    from ..cluster.lease import Elector
     if not url:
         raise ConfigError("wlc agent needs --git URL")
     seconds = parse_duration(interval)
@@ -102,8 +110,15 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    elector = None
+    if lease is not None:
+        lease_ns, sep, lease_name = lease.partition("/")
+        if once or not sep or not lease_ns or not lease_name:
+            raise ConfigError("--lease is NAMESPACE/NAME, for the loop (not with --once)")
+        identity = f"{socket.gethostname()}-{os.getpid()}"
+        elector = Elector(client, lease_ns, lease_name, identity, parse_duration(lease_duration))
     runner = agent.Agent(source, engine.Engine(client, options), built_bundle, overlay, state)
-    result = runner.run(stop, seconds, once)
+    result = runner.run(stop, seconds, once, elector)
     return agent.EXIT[result] if once else 0
 
 

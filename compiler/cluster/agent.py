@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from .engine import Engine
 from .errors import ClusterError
 from .gitsource import FetchError, GitSource, redact
+from .lease import Elector
 from .metrics import State
 from .source import Bundle, BundleRefused
 
@@ -92,15 +93,37 @@ class Agent:
             parents_written=written)
         return "build-failed"
 
-    def run(self, stop: threading.Event, interval: float, once: bool) -> str:
-        """Step until ``stop`` is set (then the current step finishes); once: one step."""
+    def run(self, stop: threading.Event, interval: float, once: bool, elector: Elector | None = None) -> str:
+        """Step until ``stop`` is set (then the current step finishes); once: one step. With an
+        elector, only while this agent holds the lease (renewed in a thread of its own)."""
         self.state.interval = interval
         log("started", url=redact(self.source.url), branch=self.source.branch, path=self.source.path,
             overlay=self.overlay or "base", interval=interval, once=once)
-        result = "synced"
+        renewing = threading.Event()
+        if elector is not None:
+            elector.attempt()
+            threading.Thread(target=elector.run, args=(renewing,), name="wlc-lease", daemon=True).start()
+        result, leading = "synced", None
         while not stop.is_set():
+            if elector is not None:
+                leading = self._leading(elector, leading)
+                if not leading:
+                    if stop.wait(min(elector.renew_every, 1.0)):
+                        break
+                    continue
             result = self.step()
             if once or stop.wait(interval):
                 break
+        renewing.set()
+        if elector is not None:
+            elector.release()
         log("stopped", last=result)
         return result
+
+    def _leading(self, elector: Elector, before: bool | None) -> bool:
+        now = elector.leader
+        self.state.standing(now)
+        if now != before:
+            log("leading" if now else "standby", identity=elector.identity,
+                lease=f"{elector.namespace}/{elector.name}")
+        return now

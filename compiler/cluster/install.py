@@ -1,6 +1,7 @@
 """The agent's install manifests (`wlc agent manifests`): Namespace, ServiceAccount, a ClusterRole
 with only what a sync needs, its binding, the Deployment (probes, requests, args) and a metrics
-Service, as plain objects for wlc's own YAML emitter."""
+Service, as plain objects for wlc's own YAML emitter. Two replicas elect a leader with a Lease in
+the agent's namespace (a Role allows only that Lease's verbs there)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ def _meta(name: str, namespace: str | None = None) -> dict[str, Any]:
 
 def args(s: Settings) -> list[str]:
     out = ["agent", "--git", s.git, "--branch", s.branch, "--interval", s.interval,
-           "--listen", f"0.0.0.0:{PORT}", "--cache", "/var/cache/wlc"]
+           "--listen", f"0.0.0.0:{PORT}", "--cache", "/var/cache/wlc", "--lease", f"{s.namespace}/{NAME}"]
     out += ["--path", s.path] if s.path else []
     out += ["--overlay", s.overlay] if s.overlay else []
     return out
@@ -83,7 +84,7 @@ def deployment(s: Settings) -> dict[str, Any]:
     }
     selector = {"app.kubernetes.io/name": NAME}
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(NAME, s.namespace),
-            "spec": {"replicas": 1, "strategy": {"type": "Recreate"}, "selector": {"matchLabels": selector},
+            "spec": {"replicas": 2, "selector": {"matchLabels": selector},
                      "template": {"metadata": {"labels": selector},
                                   "spec": {"serviceAccountName": NAME, "containers": [container],
                                            "securityContext": {"runAsNonRoot": True, "runAsUser": 65532},
@@ -99,6 +100,12 @@ def manifests(s: Settings) -> list[dict[str, Any]]:
          "rules": rules()},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": _meta(NAME),
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
+         "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": ns}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": _meta(NAME, ns),
+         "rules": [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                    "verbs": ["get", "create", "update"]}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": _meta(NAME, ns),
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": NAME},
          "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": ns}]},
         deployment(s),
         {"apiVersion": "v1", "kind": "Service", "metadata": _meta(NAME, ns),

@@ -168,6 +168,11 @@ class Kube:
                                            content_type="application/merge-patch+json")
         return out
 
+    def replace(self, res: Resource, namespace: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PUT (optimistic: Conflict when ``body``'s resourceVersion is not the stored one)."""
+        out: dict[str, Any] = self.request("PUT", res.path(namespace, name), f"update {res.kind} {name}", body=body)
+        return out
+
     def create(self, res: Resource, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = self.request("POST", res.path(namespace), f"create {res.kind}", body=body)
         return out

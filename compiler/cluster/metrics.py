@@ -33,6 +33,8 @@ class State:
     last_step: float = field(default_factory=time.time)
     ready: bool = False
     workloads: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: whether this agent holds the lease (always true without leader election)
+    leader: bool = True
 
     def stepped(self, result: str, duration: float, revision: str = "", plan: Plan | None = None,
                 reached: bool = True) -> None:
@@ -51,6 +53,13 @@ class State:
             if result == "synced":
                 self.last_good_revision, self.last_good_time = revision, time.time()
 
+    def standing(self, leader: bool) -> None:
+        """A loop turn with leader election: a standby agent is alive and ready to take over."""
+        with self.lock:
+            self.leader = leader
+            if not leader:
+                self.last_step, self.ready = time.time(), True
+
     def healthy(self) -> bool:
         return time.time() - self.last_step < 3 * self.interval + 60
 
@@ -58,6 +67,7 @@ class State:
         with self.lock:
             lines = ["# HELP wlc_sync_steps_total Agent steps by result.", "# TYPE wlc_sync_steps_total counter"]
             lines += [f'wlc_sync_steps_total{{result="{r}"}} {n}' for r, n in sorted(self.steps.items())]
+            lines += _gauge("wlc_leader", "1 when this agent holds the lease and syncs.", str(int(self.leader)))
             lines += _gauge("wlc_sync_duration_seconds", "Duration of the last step.", f"{self.last_duration:.3f}")
             lines += _counter("wlc_objects_applied_total", "Objects created or updated.", self.applied)
             lines += _counter("wlc_objects_pruned_total", "Objects pruned or deleted with their workload.",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -189,3 +191,34 @@ def commit_repo(repo: Path, namespace: str, workloads: dict[str, str], message: 
 def json_lines(text: str) -> list[dict[str, Any]]:
     """Every line of ``text`` parsed as one JSON object (fails on a line that is not)."""
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+class Running:
+    """A `wlc agent` subprocess whose stderr lines are parsed as JSON in a thread."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "compiler.cli", "agent", *args], cwd=REPO,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put(json.loads(line))
+
+    def wait_for(self, event: str | tuple[str, ...], timeout: float = 90, **fields: Any) -> dict[str, Any]:
+        """The next log record of ``event`` (one of them) with ``fields``; the ones read are in seen."""
+        wanted = (event,) if isinstance(event, str) else event
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no {event} {fields} in {self.seen}"
+            try:
+                record = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            self.seen.append(record)
+            if record["event"] in wanted and all(record.get(k) == v for k, v in fields.items()):
+                return record

@@ -43,7 +43,8 @@ def test_the_manifests_install_and_their_role_is_enough_for_a_sync(cluster: Clus
     commit_repo(origin, NS, {"i1": "python:3.12", "i2": "python:3.12"}, "two")
     text = manifests(origin)
     kinds = [d["kind"] for d in yaml.safe_load_all(text)]
-    assert kinds == ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"]
+    assert kinds == ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+                     "Deployment", "Service"]
     cluster.ensure_namespace(SYSTEM)  # a server-side dry run cannot place objects in a namespace to come
     dry = cluster.kubectl("apply", "--server-side", "--dry-run=server", "-f", "-", input=text)
     assert dry.returncode == 0
@@ -87,3 +88,11 @@ def test_a_repository_without_the_role_is_refused_cleanly(cluster: Cluster, tmp_
     path.write_text(yaml.safe_dump(config))
     done = wlc("sync", "--repo", str(repo), "--kubeconfig", str(path), "--namespace", NS)
     assert done.returncode == 3 and "Traceback" not in done.stderr
+
+
+def test_the_lease_is_allowed_in_the_agents_namespace_only(cluster: Cluster, tmp_path: Path) -> None:
+    cluster.kubectl("apply", "--server-side", "-f", "-", input=manifests(tmp_path))
+    def can(*args: str) -> str:
+        return cluster.kubectl("auth", "can-i", *args, f"--as={SA}", check=False).stdout.strip()
+    assert can("update", "leases", "-n", SYSTEM) == "yes"
+    assert can("update", "leases", "-n", NS) == "no" and can("delete", "leases", "-n", SYSTEM) == "no"

@@ -3,56 +3,20 @@
 ends it with exit 0."""
 from __future__ import annotations
 
-import json
-import queue
 import signal
-import subprocess
-import sys
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from controlplane import Cluster
 
-from tests.integration.sync_support import REPO, commit_repo
+from tests.integration.sync_support import Running, commit_repo
 
 pytestmark = pytest.mark.cluster
 
 NS = "s17b-loop"
-
-
-class Running:
-    """A `wlc agent` subprocess whose stderr lines are parsed as JSON in a thread."""
-
-    def __init__(self, args: list[str]) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "compiler.cli", "agent", *args], cwd=REPO,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.seen: list[dict[str, Any]] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.put(json.loads(line))
-
-    def wait_for(self, event: str, timeout: float = 90, **fields: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, f"no {event} {fields} in {self.seen}"
-            try:
-                record = self.lines.get(timeout=left)
-            except queue.Empty:
-                continue
-            self.seen.append(record)
-            if record["event"] == event and all(record.get(k) == v for k, v in fields.items()):
-                return record
 
 
 @pytest.fixture()
