@@ -156,7 +156,8 @@ class Engine:
         done = runs.recorded(live_parent, w.spec_hash) if owned else {}
         for m in w.members:  # run objects wlc applied are recorded on the parent
             obj = live.get((m.group_kind, m.name))
-            if runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None:
+            if (runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None
+                    and runs.recreate_reason(m, obj, w.spec_hash) is None):
                 done[runs.key(m)] = str(obj["metadata"]["uid"])
         parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done), w.group_kinds())
         if live_parent is None:
@@ -190,7 +191,10 @@ class Engine:
         if reason is not None:
             return _object_plan(m, "conflict", reason, live)
         body = fields.desired_body(m, w, live)
-        if parent_uid is None:
+        recreate = runs.recreate_reason(m, live, w.spec_hash) if parent_uid is not None else None
+        if recreate is not None:
+            found = _object_plan(m, "recreate", recreate, live, owned=True)
+        elif parent_uid is None:
             found = _object_plan(m, "update", "the parent is re-created: new ownerReference", live, owned=True)
         else:
             found = self._dry_run(m, res, with_owner(body, w.parent.name, parent_uid), live)

@@ -15,6 +15,8 @@ from .plan import ObjectPlan, WorkloadPlan
 from .source import DesiredWorkload
 
 POLL = 0.25
+#: how long a run object being re-created may take to go (its pods are deleted first)
+RECREATE_TIMEOUT = 120.0
 
 
 @dataclass
@@ -75,7 +77,11 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
         assert uid is not None
         for op, m in zip(member_ops, w.members):
             current = op
-            if op.action in ("create", "update"):
+            if op.action == "recreate":
+                _delete(kube, p.resources, op, "Foreground")
+                _wait_gone(kube, p.resources[m.group_kind], op.namespace, op.name,
+                           str((op.live or {})["metadata"]["uid"]), RECREATE_TIMEOUT)
+            if op.action in ("create", "update", "recreate"):
                 body = op.body if op.body is not None else m.body
                 applied = kube.apply(p.resources[m.group_kind], with_owner(body, w.parent.name, uid), force=op.owned)
                 if runs.is_run(m):
@@ -119,14 +125,14 @@ def delete_workload(kube: Kube, gone: Gone, timeout: float) -> None:
         wp.fail("failed", f"deleting the workload: {err}")
 
 
-def _wait_gone(kube: Kube, cm: Resource, ns: str, name: str, uid: str, timeout: float) -> None:
+def _wait_gone(kube: Kube, res: Resource, ns: str, name: str, uid: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        live = kube.get(cm, ns, name)
+        live = kube.get(res, ns, name)
         if live is None or live["metadata"].get("uid") != uid:
             return
         if time.monotonic() > deadline:
-            raise errors.TemporaryError(f"ConfigMap {ns}/{name} still exists {timeout:.0f} s after its foreground "
+            raise errors.TemporaryError(f"{res.kind} {ns}/{name} still exists {timeout:.0f} s after its foreground "
                                         "deletion (members waiting on finalizers?)")
         time.sleep(POLL)
 

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .plan import Plan
 
-STATES = ("create", "update", "unchanged", "prune", "conflict", "refused", "failed")
+STATES = ("create", "update", "recreate", "unchanged", "prune", "conflict", "refused", "failed")
 
 
 def _label(value: str) -> str:
@@ -47,7 +47,7 @@ class State:
                 self.failures += 1
             if plan is not None:
                 objects = [o for w in plan.workloads for o in w.objects]
-                self.applied += sum(o.action in ("create", "update") for o in objects)
+                self.applied += sum(o.action in ("create", "update", "recreate") for o in objects)
                 self.pruned += sum(o.action == "prune" for o in objects)
                 self.workloads = {(w.namespace, w.name): w.action for w in plan.workloads}
             if result == "synced":

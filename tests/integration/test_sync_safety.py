@@ -163,6 +163,6 @@ def test_a_changed_job_template_fails_that_workload_and_says_why(cluster: Cluste
     result = make_engine(cluster).sync(edited(base, "tokenizer-batch", new_image))
     failed = by_name(result)["tokenizer-batch"]
     assert not result.ok and failed.action == "failed"
-    assert "spec.template: field is immutable (delete-and-recreate is not built yet" in failed.message
+    assert "spec.template: field is immutable (its spec hash is unchanged" in failed.message
     assert len(failed.message) < 300
     assert {w.action for w in result.workloads if w.name != "tokenizer-batch"} == {"unchanged"}

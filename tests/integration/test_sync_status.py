@@ -14,7 +14,7 @@ from controlplane import Cluster
 
 from compiler.cli.sync import built_bundle
 from compiler.cluster import engine, kube, source, status
-from tests.integration.sync_support import write_repo
+from tests.integration.sync_support import edited, write_repo
 
 pytestmark = pytest.mark.cluster
 
@@ -58,7 +58,11 @@ def test_status_and_events_follow_the_syncs(cluster: Cluster, tmp_path: Path) ->
     assert again.metrics["writes"] == 0  # a no-op sync rewrites no status and posts no event
     assert parent_status(cluster, "a") == got
 
-    changed = built(repo, {"a": "python:3.13", "b": "python:3.12"}, "rev2")  # a Job template is immutable
+    def new_image(members: list[source.DesiredObject]) -> list[source.DesiredObject]:
+        for m in members:  # the same spec hash with another template: the server refuses it
+            m.body["spec"]["template"]["spec"]["containers"][0]["image"] = "python:3.13"
+        return members
+    changed = edited(built(repo, {"a": "python:3.12", "b": "python:3.12"}, "rev2"), "a", new_image)
     result = make(cluster).sync(changed)
     assert not result.ok
     failed = parent_status(cluster, "a")
