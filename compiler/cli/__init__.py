@@ -11,7 +11,7 @@ from .. import __version__, explain, importer, outdir, pipeline, report
 from ..model import WORKLOAD_KINDS
 from ..policy import render as policy_render
 from ..problems import ConfigError, Problem, sort_problems
-from . import diff, new, outcome, sync, workloads
+from . import agent, diff, new, outcome, sync, workloads
 from .common import (
     BUG_NOTE,
     EXIT_BUG,
@@ -249,6 +249,7 @@ main.add_command(sync.plan_cmd)
 new.register(main)
 workloads.register(main)
 diff.register(main)
+main.add_command(agent.agent_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

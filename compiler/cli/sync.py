@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import report
-from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, guarded
+from .. import pipeline, report
+from ..problems import ConfigError
+from . import outcome
+from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, guarded, jobs_for, overlay_for
+
+if TYPE_CHECKING:
+    from ..cluster.source import Bundle
 
 
 def _cluster_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--bundle", "bundle_dir", required=True, type=click.Path(file_okay=False, path_type=FsPath),
+        click.option("--bundle", "bundle_dir", default=None, type=click.Path(file_okay=False, path_type=FsPath),
                      help="A bundle folder written by `wlc build --out DIR` (DIR or DIR/<overlay>)."),
-        click.option("--overlay", default=None, help="Use DIR/<NAME> (default: DIR itself or DIR/base)."),
+        click.option("--repo", "repo_dir", default=None,
+                     type=click.Path(exists=True, file_okay=False, path_type=FsPath),
+                     help="Build this repository in memory and sync the result (instead of --bundle)."),
+        click.option("--overlay", default=None, help="With --bundle: use DIR/<NAME> (default: DIR itself or "
+                     "DIR/base); with --repo: build for overlays/<NAME>."),
         click.option("--kubeconfig", default=None, help="Kubeconfig file (default: $KUBECONFIG, "
                      "~/.kube/config, else the in-cluster service account)."),
         click.option("--context", default=None, help="Kubeconfig context (default: the current one)."),
@@ -39,15 +48,38 @@ def _cluster_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _cluster_run(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, context: str | None,
-                 fmt: str, dry_run: bool, verbose: bool, limits: dict[str, Any]) -> int:
-    from ..cluster import engine, kube, plan, source
-    from ..cluster.errors import ClusterError
+def desired_bundle(repo_dir: FsPath | None, bundle_dir: FsPath | None, overlay: str | None) -> Bundle | None:
+    """The bundle to sync: read from --bundle, or built in memory from --repo; None (with the
+    problems printed) when it is refused or the build has errors."""
+    from ..cluster import source
+    if (repo_dir is None) == (bundle_dir is None):
+        raise ConfigError("give exactly one of --repo DIR (build and sync) and --bundle DIR (a built bundle)")
     try:
-        desired = source.read_bundle(bundle_dir, overlay)
+        if bundle_dir is not None:
+            return source.read_bundle(bundle_dir, overlay)
+        assert repo_dir is not None
+        return built_bundle(repo_dir, overlay)
     except source.BundleRefused as refused:
         click.echo(report.render(refused.problems, "text"), nl=False, err=True)
         click.echo("wlc: the bundle is refused: nothing applied, nothing pruned", err=True)
+        return None
+
+
+def built_bundle(repo_dir: FsPath, overlay: str | None) -> Bundle:
+    """``pipeline.build`` in memory; a build with any error raises BundleRefused (nothing applied)."""
+    from ..cluster import source
+    res = outcome.checked(repo_dir, pipeline.build(repo_dir, overlay_for(repo_dir, overlay), jobs_for(None)))
+    if not res.ok:
+        raise source.BundleRefused(res.problems)
+    return source.bundle_from_texts(res.files, label=f"{repo_dir} (built in memory)")
+
+
+def _cluster_run(repo_dir: FsPath | None, bundle_dir: FsPath | None, overlay: str | None, kubeconfig: str | None,
+                 context: str | None, fmt: str, dry_run: bool, verbose: bool, limits: dict[str, Any]) -> int:
+    from ..cluster import engine, kube, plan
+    from ..cluster.errors import ClusterError
+    desired = desired_bundle(repo_dir, bundle_dir, overlay)
+    if desired is None:
         return EXIT_PROBLEMS
     try:
         client = kube.Kube(kube.load_configuration(kubeconfig, context))
@@ -70,7 +102,8 @@ def _limits(allow_mass_delete: bool, max_delete: int, max_delete_share: float, c
 @_cluster_options
 @click.option("--dry-run", is_flag=True, help="Plan only (server-side dry run): write nothing.")
 @guarded
-def sync_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, context: str | None, fmt: str,
+def sync_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | None, kubeconfig: str | None,
+             context: str | None, fmt: str,
              allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
              namespaces: tuple[str, ...], no_create_namespaces: bool, dry_run: bool) -> int:
     """Apply a bundle to the cluster: server-side apply (field manager wlc), parent first,
@@ -81,9 +114,10 @@ def sync_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, co
     Exit status: 0 synced, 1 bundle refused (nothing applied), 3 cluster or sync failure
     (conflicts, refusals, missing CRDs).
     Example:
+      wlc sync --repo . --overlay prod
       wlc build --out build && wlc sync --bundle build --overlay base
     """
-    return _cluster_run(bundle_dir, overlay, kubeconfig, context, fmt, dry_run, False,
+    return _cluster_run(repo_dir, bundle_dir, overlay, kubeconfig, context, fmt, dry_run, False,
                         _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, namespaces,
                                 no_create_namespaces))
 
@@ -92,7 +126,8 @@ def sync_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, co
 @_cluster_options
 @click.option("--all", "verbose", is_flag=True, help="List unchanged workloads and objects too.")
 @guarded
-def plan_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, context: str | None, fmt: str,
+def plan_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | None, kubeconfig: str | None,
+             context: str | None, fmt: str,
              allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
              namespaces: tuple[str, ...], no_create_namespaces: bool, verbose: bool) -> int:
     """Show what `wlc sync` would do, per workload and object: create, update, unchanged,
@@ -101,9 +136,10 @@ def plan_cmd(bundle_dir: FsPath, overlay: str | None, kubeconfig: str | None, co
     \b
     Exit status: 0 a sync would succeed, 1 bundle refused, 3 a sync would fail or refuse.
     Example:
+      wlc plan --repo .
       wlc plan --bundle build --format json
     """
-    return _cluster_run(bundle_dir, overlay, kubeconfig, context, fmt, True, verbose,
+    return _cluster_run(repo_dir, bundle_dir, overlay, kubeconfig, context, fmt, True, verbose,
                         _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, namespaces,
                                 no_create_namespaces))
 

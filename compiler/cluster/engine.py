@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import applyset_id
-from . import errors, execute, fields, runs
+from . import errors, execute, fields, runs, status
 from .execute import Planned, with_owner
 from .kube import Kube, Resource
 from .ownership import comparable, group_kinds, split_group_kind, why_not_owned
@@ -68,9 +68,10 @@ class Engine:
                 wp.fail("refused", f"namespace {w.namespace} does not exist and creating namespaces is off")
                 return wp
             planned = self._plan_workload(w, wp, cm, w.namespace in missing and dry_run)
-            if planned is not None and not dry_run:
-                execute.apply_workload(self.kube, planned)
+            uid = execute.apply_workload(self.kube, planned) if planned is not None and not dry_run else None
             wp.settle()
+            if not dry_run:
+                self._report(wp, w.parent.name, uid, bundle.revision, w.spec_hash)
             return wp
 
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:  # workloads are independent
@@ -78,10 +79,30 @@ class Engine:
         gone = self._gone(bundle, out, cm)
         out.workloads.extend(g.plan for g in gone)
         doomed = [g for g in gone if g.plan.action == "prune"] if not dry_run else []
+        for g in gone if not dry_run else []:
+            if g.plan.action == "refused":
+                self._report(g.plan, str(g.parent["metadata"]["name"]), None, "", "")
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
             list(pool.map(lambda g: execute.delete_workload(self.kube, g, self.options.delete_timeout), doomed))
         out.metrics = self.metrics
         return out
+
+    def _report(self, wp: WorkloadPlan, parent: str, uid: str | None, revision: str, spec_hash: str) -> None:
+        """Events and status on the workload's parent, when it is ours."""
+        first = wp.objects[0] if wp.objects else None
+        live = first.live if first is not None and first.owned else None
+        if uid is None and live is not None:
+            uid = str(live["metadata"]["uid"])
+        status.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash)
+
+    def refuse(self, result: str, message: str) -> int:
+        """Record a refusal of the whole desired state (a build with errors) on every wlc parent in
+        scope; nothing else is written. Returns how many parents were written."""
+        cm = self.kube.resource("", "v1", "ConfigMap")
+        selector = f"{L.MANAGED_BY}={L.MANAGED_BY_VALUE},{L.APPLYSET_ID}"
+        parents = [p for ns in (self.options.namespaces or ("",)) for p in self.kube.list(cm, ns, selector)]
+        owned = [p for p in parents if why_not_owned(p, str(p["metadata"]["labels"][L.APPLYSET_ID]), True) is None]
+        return status.report_refusal(self.kube, owned, result, message)
 
     # -- namespaces ------------------------------------------------------------------------------
 
@@ -135,7 +156,8 @@ class Engine:
         done = runs.recorded(live_parent, w.spec_hash) if owned else {}
         for m in w.members:  # run objects wlc applied are recorded on the parent
             obj = live.get((m.group_kind, m.name))
-            if runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None:
+            if (runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None
+                    and runs.recreate_reason(m, obj, w.spec_hash) is None):
                 done[runs.key(m)] = str(obj["metadata"]["uid"])
         parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done), w.group_kinds())
         if live_parent is None:
@@ -169,7 +191,10 @@ class Engine:
         if reason is not None:
             return _object_plan(m, "conflict", reason, live)
         body = fields.desired_body(m, w, live)
-        if parent_uid is None:
+        recreate = runs.recreate_reason(m, live, w.spec_hash) if parent_uid is not None else None
+        if recreate is not None:
+            found = _object_plan(m, "recreate", recreate, live, owned=True)
+        elif parent_uid is None:
             found = _object_plan(m, "update", "the parent is re-created: new ownerReference", live, owned=True)
         else:
             found = self._dry_run(m, res, with_owner(body, w.parent.name, parent_uid), live)

@@ -56,7 +56,8 @@ def from_status(status: int, body: bytes | str | None, what: str) -> ClusterErro
         message = "; ".join(causes)
     text = f"{what}: {status} {reason or 'error'}: {message}" if message else f"{what}: HTTP {status}"
     if any("immutable" in c for c in causes):
-        text += " (delete-and-recreate is not built yet: delete the object by hand to re-create it)"
+        text += (" (its spec hash is unchanged, so wlc does not re-create it: change the spec, or delete the "
+                 "object by hand)")
     if status in TEMPORARY_STATUS:
         return TemporaryError(text, status, reason, causes)
     if status == 404:

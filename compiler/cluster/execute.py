@@ -8,13 +8,15 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import sort_key
-from . import errors, runs
+from . import errors, runs, status
 from .kube import Kube, Resource
 from .ownership import why_not_owned
 from .plan import ObjectPlan, WorkloadPlan
 from .source import DesiredWorkload
 
 POLL = 0.25
+#: how long a run object being re-created may take to go (its pods are deleted first)
+RECREATE_TIMEOUT = 120.0
 
 
 @dataclass
@@ -56,9 +58,10 @@ def parent_body(body: dict[str, Any], gks: set[str]) -> dict[str, Any]:
     return out
 
 
-def apply_workload(kube: Kube, p: Planned) -> None:
+def apply_workload(kube: Kube, p: Planned) -> str | None:
     """Parent (widened), changed members in order, prune, parent (narrowed). Stops at the first
-    failure: what follows it in the bundle's order is not applied and nothing is pruned."""
+    failure: what follows it in the bundle's order is not applied and nothing is pruned.
+    Returns the parent's uid (None when it could not be applied)."""
     w, wp = p.desired, p.plan
     parent_op, member_ops = wp.objects[0], wp.objects[1:1 + len(w.members)]
     new = w.group_kinds()
@@ -66,15 +69,19 @@ def apply_workload(kube: Kube, p: Planned) -> None:
     cm = p.resources[w.parent.group_kind]
     current: ObjectPlan = parent_op
     done = dict(p.runs)
+    uid = p.parent_uid
     try:
-        uid = p.parent_uid
         if parent_op.action != "unchanged" or union != new:
             body = parent_body(p.parent_body, union)
             uid = str(kube.apply(cm, body, force=parent_op.owned)["metadata"]["uid"])
         assert uid is not None
         for op, m in zip(member_ops, w.members):
             current = op
-            if op.action in ("create", "update"):
+            if op.action == "recreate":
+                _delete(kube, p.resources, op, "Foreground")
+                _wait_gone(kube, p.resources[m.group_kind], op.namespace, op.name,
+                           str((op.live or {})["metadata"]["uid"]), RECREATE_TIMEOUT)
+            if op.action in ("create", "update", "recreate"):
                 body = op.body if op.body is not None else m.body
                 applied = kube.apply(p.resources[m.group_kind], with_owner(body, w.parent.name, uid), force=op.owned)
                 if runs.is_run(m):
@@ -89,6 +96,7 @@ def apply_workload(kube: Kube, p: Planned) -> None:
     except errors.ClusterError as err:
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")
+    return uid
 
 
 def _delete(kube: Kube, resources: dict[str, Resource], op: ObjectPlan, propagation: str) -> None:
@@ -103,6 +111,9 @@ def delete_workload(kube: Kube, gone: Gone, timeout: float) -> None:
     wp, meta = gone.plan, gone.parent["metadata"]
     ns, name, uid = str(meta.get("namespace", "")), str(meta["name"]), str(meta["uid"])
     cm = kube.resource("", "v1", "ConfigMap")
+    members = [o for o in wp.objects[1:] if o.action == "prune"]
+    status.event(kube, ns, name, uid, "Deleted", f"no longer in the bundle: deleting the workload and its "
+                 f"{len(members)} object(s)")
     try:
         kube.delete(cm, ns, name, uid, "Foreground")
         _wait_gone(kube, cm, ns, name, uid, timeout)
@@ -114,14 +125,14 @@ def delete_workload(kube: Kube, gone: Gone, timeout: float) -> None:
         wp.fail("failed", f"deleting the workload: {err}")
 
 
-def _wait_gone(kube: Kube, cm: Resource, ns: str, name: str, uid: str, timeout: float) -> None:
+def _wait_gone(kube: Kube, res: Resource, ns: str, name: str, uid: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        live = kube.get(cm, ns, name)
+        live = kube.get(res, ns, name)
         if live is None or live["metadata"].get("uid") != uid:
             return
         if time.monotonic() > deadline:
-            raise errors.TemporaryError(f"ConfigMap {ns}/{name} still exists {timeout:.0f} s after its foreground "
+            raise errors.TemporaryError(f"{res.kind} {ns}/{name} still exists {timeout:.0f} s after its foreground "
                                         "deletion (members waiting on finalizers?)")
         time.sleep(POLL)
 

@@ -59,7 +59,7 @@ def load_configuration(kubeconfig: str | None = None, context: str | None = None
 
 def _encode(body: Any, content_type: str) -> Any:
     """The transport JSON-encodes a body itself only for JSON content types."""
-    if body is None or content_type == "application/json":
+    if body is None or "json" in content_type:  # the transport encodes every JSON type itself
         return body
     return json.dumps(body)
 
@@ -158,6 +158,23 @@ class Kube:
         out: dict[str, Any] = self.request("PATCH", res.path(meta.get("namespace", ""), meta["name"]),
                                            f"apply {res.kind} {meta['name']}", query=query, body=body,
                                            content_type=APPLY_TYPE)
+        return out
+
+    def merge_patch(self, res: Resource, namespace: str, name: str, body: dict[str, Any],
+                    manager: str) -> dict[str, Any]:
+        """A JSON merge patch of an existing object (NotFound when it is gone: never creates)."""
+        out: dict[str, Any] = self.request("PATCH", res.path(namespace, name), f"patch {res.kind} {name}",
+                                           query={"fieldManager": manager}, body=body,
+                                           content_type="application/merge-patch+json")
+        return out
+
+    def replace(self, res: Resource, namespace: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PUT (optimistic: Conflict when ``body``'s resourceVersion is not the stored one)."""
+        out: dict[str, Any] = self.request("PUT", res.path(namespace, name), f"update {res.kind} {name}", body=body)
+        return out
+
+    def create(self, res: Resource, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = self.request("POST", res.path(namespace), f"create {res.kind}", body=body)
         return out
 
     def delete(self, res: Resource, namespace: str, name: str, uid: str, propagation: str) -> None:

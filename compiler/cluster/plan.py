@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Object and workload actions. A workload's action is its worst object's (failed > refused >
-#: conflict > prune > create > update > unchanged), or its own when the workload as a whole is
-#: created, pruned or refused.
-ACTIONS = ("create", "update", "unchanged", "prune", "conflict", "refused", "failed")
-_SEVERITY = {"unchanged": 0, "update": 1, "create": 2, "prune": 3, "conflict": 4, "refused": 5, "failed": 6}
+#: conflict > prune > recreate > create > update > unchanged), or its own when the workload as a
+#: whole is created, pruned or refused.
+ACTIONS = ("create", "update", "recreate", "unchanged", "prune", "conflict", "refused", "failed")
+_SEVERITY = {"unchanged": 0, "update": 1, "create": 2, "recreate": 3, "prune": 4, "conflict": 5, "refused": 6,
+             "failed": 7}
 BAD = frozenset({"conflict", "refused", "failed"})
 
 

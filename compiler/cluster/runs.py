@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import labels as L
 from .source import DesiredObject
 
 RUN = "wlc.dev/run"
@@ -47,3 +48,18 @@ def annotate(body: dict[str, Any], spec_hash: str, jobs: dict[str, str]) -> dict
     value = json.dumps({"specHash": spec_hash, "jobs": dict(sorted(jobs.items()))}, sort_keys=True,
                        separators=(",", ":"))
     return {**body, "metadata": {**meta, "annotations": {**(meta.get("annotations") or {}), RUN: value}}}
+
+
+def spec_hash_of(obj: dict[str, Any]) -> str:
+    """The spec hash a live object was applied with (its wlc.dev/spec-hash annotation)."""
+    return str(((obj.get("metadata") or {}).get("annotations") or {}).get(L.SPEC_HASH, ""))
+
+
+def recreate_reason(m: DesiredObject, live: dict[str, Any], spec_hash: str) -> str | None:
+    """Why a live run object must be deleted and created again, or None: it was applied for another
+    spec hash, so the desired one is a new run (and a Job's template is immutable). Decided from
+    the hashes, never from a server's error."""
+    old = spec_hash_of(live)
+    if not is_run(m) or not old or old == spec_hash:
+        return None
+    return f"spec hash {old} -> {spec_hash}: a new run; the old {m.kind} is deleted and created again"

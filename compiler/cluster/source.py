@@ -68,6 +68,8 @@ class DesiredWorkload:
 class Bundle:
     overlay: str
     workloads: tuple[DesiredWorkload, ...]
+    #: the git revision it was built from, when known (recorded on the parents)
+    revision: str = ""
 
 
 class BundleRefused(Exception):

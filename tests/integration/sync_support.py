@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -114,3 +116,109 @@ def sync_base(cluster: Cluster, base: source.Bundle) -> kube.Kube:
     assert result.ok, plan.render_text(result)
     return kube.Kube(kube.load_configuration(str(cluster.kubeconfig)))
 
+
+
+ORG = """apiVersion: wlc.dev/v1alpha1
+kind: Department
+metadata:
+  name: research
+---
+apiVersion: wlc.dev/v1alpha1
+kind: Project
+metadata:
+  name: {project}
+spec:
+  department: research
+  namespace: {namespace}
+"""
+TRAINING = """apiVersion: wlc.dev/v1alpha1
+kind: TrainingWorkload
+metadata:
+  name: {name}
+spec:
+  image: {image}
+  command: python -c 1
+"""
+BROKEN = """apiVersion: wlc.dev/v1alpha1
+kind: TrainingWorkload
+metadata:
+  name: {name}
+spec:
+  command: python -c 1
+  gpuDevicesRequest: lots
+"""
+
+
+def write_repo(root: Path, namespace: str, workloads: dict[str, str], project: str = "agentp") -> Path:
+    """A small wlc repository: one project in ``namespace`` and a Training workload per
+    ``name -> image`` (the image "BROKEN" writes a workload with errors)."""
+    folder = root / "workloads" / project
+    if folder.exists():
+        for old in folder.glob("*.yaml"):
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    (root / "org.yaml").write_text(ORG.format(project=project, namespace=namespace))
+    for name, image in workloads.items():
+        text = BROKEN if image == "BROKEN" else TRAINING
+        (folder / f"{name}.yaml").write_text(text.format(name=name, image=image))
+    return root
+
+
+def wlc(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m compiler.cli ARGS`` as a subprocess (the real CLI, exit status and streams)."""
+    return subprocess.run([sys.executable, "-m", "compiler.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO, check=False)
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` (an author of its own, no global config needed)."""
+    done = subprocess.run(["git", "-c", "user.name=wlc test", "-c", "user.email=test@wlc.invalid",
+                           "-c", "init.defaultBranch=main", "-C", str(repo), *args],
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def commit_repo(repo: Path, namespace: str, workloads: dict[str, str], message: str) -> str:
+    """write_repo, then commit everything (a new git repository the first time); the revision."""
+    write_repo(repo, namespace, workloads)
+    if not (repo / ".git").is_dir():
+        git(repo, "init", "--quiet")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """Every line of ``text`` parsed as one JSON object (fails on a line that is not)."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+class Running:
+    """A `wlc agent` subprocess whose stderr lines are parsed as JSON in a thread."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "compiler.cli", "agent", *args], cwd=REPO,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put(json.loads(line))
+
+    def wait_for(self, event: str | tuple[str, ...], timeout: float = 90, **fields: Any) -> dict[str, Any]:
+        """The next log record of ``event`` (one of them) with ``fields``; the ones read are in seen."""
+        wanted = (event,) if isinstance(event, str) else event
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no {event} {fields} in {self.seen}"
+            try:
+                record = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            self.seen.append(record)
+            if record["event"] in wanted and all(record.get(k) == v for k, v in fields.items()):
+                return record

@@ -118,7 +118,7 @@ def test_client_failures_become_wlc_errors_temporary_or_permanent() -> None:
     invalid = errors.from_status(422, status, "apply Job x")
     assert isinstance(invalid, errors.PermanentError) and not invalid.temporary
     assert invalid.causes == ("spec.template: field is immutable",)
-    assert str(invalid).startswith("apply Job x: 422 Invalid: spec.template: field is immutable (delete-and-recreate")
+    assert str(invalid).startswith("apply Job x: 422 Invalid: spec.template: field is immutable (its spec hash is unchanged")
     assert isinstance(errors.from_status(404, None, "get"), errors.NotFound)
     assert isinstance(errors.from_status(409, b"{}", "apply"), errors.Conflict)
     for code in (429, 500, 503):

@@ -109,7 +109,9 @@ def test_the_mass_delete_guard_and_an_empty_bundle_delete_nothing(
     assert not refused.ok and "approve with --allow-mass-delete" in refused.messages[0]
     assert {by_name(refused)[n].action for n in ("tokenizer-batch", "llama-finetune")} == {"refused"}
     assert {o.action for n in ("tokenizer-batch", "llama-finetune") for o in by_name(refused)[n].objects} == {"refused"}
-    assert guarded.metrics["writes"] == 0
+    assert guarded.metrics["writes"] == 4  # only the refusal, on the 2 parents: status and an Event each
+    again = make_engine(cluster, max_delete=1)
+    assert not again.sync(two_less).ok and again.metrics["writes"] == 0  # recorded already: nothing new
     share = make_engine(cluster, max_delete=100).plan(without(base, *[w.name for w in base.workloads[:10]]))
     assert "would delete 10 of 19" in share.messages[0]
     empty = make_engine(cluster)
@@ -161,6 +163,6 @@ def test_a_changed_job_template_fails_that_workload_and_says_why(cluster: Cluste
     result = make_engine(cluster).sync(edited(base, "tokenizer-batch", new_image))
     failed = by_name(result)["tokenizer-batch"]
     assert not result.ok and failed.action == "failed"
-    assert "spec.template: field is immutable (delete-and-recreate is not built yet" in failed.message
+    assert "spec.template: field is immutable (its spec hash is unchanged" in failed.message
     assert len(failed.message) < 300
     assert {w.action for w in result.workloads if w.name != "tokenizer-batch"} == {"unchanged"}

@@ -1,0 +1,129 @@
+"""The sync agent's loop: fetch a branch with git, build the fetched revision, sync it, record
+the revision, wait, repeat. A build with errors applies nothing: the parents say why and the
+last good revision keeps running. A stop request (SIGTERM) lets the current step finish.
+
+The build is given as a function (the CLI passes the pipeline's), so this package does not
+depend on the compiler's stages.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from .engine import Engine
+from .errors import ClusterError
+from .gitsource import FetchError, GitSource, redact
+from .lease import Elector
+from .metrics import State
+from .source import Bundle, BundleRefused
+
+#: (checkout folder, overlay) -> the bundle built in memory; raises BundleRefused on errors
+Build = Callable[[Path, str | None], Bundle]
+#: a step's result -> the exit status of `wlc agent --once`
+EXIT = {"synced": 0, "build-failed": 1, "sync-failed": 3, "fetch-failed": 3}
+
+
+def log(event: str, level: str = "info", stream: TextIO | None = None, **fields: Any) -> None:
+    """One JSON object per line on stderr (URLs redacted by the callers)."""
+    record = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+              "level": level, "event": event, **fields}
+    out = stream or sys.stderr
+    out.write(json.dumps(record, sort_keys=False, default=str) + "\n")
+    out.flush()
+
+
+class Agent:
+    def __init__(self, source: GitSource, engine: Engine, build: Build, overlay: str | None,
+                 state: State | None = None) -> None:
+        self.source, self.engine, self.build, self.overlay = source, engine, build, overlay
+        self.state = state or State()
+
+    def step(self) -> str:
+        """One fetch, build and sync; the result (a key of EXIT)."""
+        start = time.monotonic()
+        try:
+            checkout = self.source.fetch()
+        except FetchError as err:
+            log("fetch-failed", "error", url=redact(self.source.url), branch=self.source.branch, error=str(err))
+            self.state.stepped("fetch-failed", time.monotonic() - start, reached=False)
+            return "fetch-failed"
+        revision = checkout.revision
+        try:
+            bundle = self.build(checkout.folder, self.overlay)
+        except BundleRefused as refused:
+            return self._refused(revision, refused, start)
+        before = self.engine.metrics
+        try:
+            plan = self.engine.sync(dataclasses.replace(bundle, revision=revision))
+        except ClusterError as err:
+            log("sync-failed", "error", revision=revision, error=str(err))
+            self.state.stepped("sync-failed", time.monotonic() - start, reached=False)
+            return "sync-failed"
+        result = "synced" if plan.ok else "sync-failed"
+        duration = time.monotonic() - start
+        self.state.stepped(result, duration, revision, plan)
+        log(result, "info" if plan.ok else "error", revision=revision, seconds=round(duration, 3),
+            workloads=dict(sorted(plan.counts().items())), messages=plan.messages,
+            failed={f"{w.namespace}/{w.name}": w.message for w in plan.workloads if w.action in
+                    ("failed", "conflict", "refused")},
+            requests=plan.metrics.get("requests", 0) - before.get("requests", 0),
+            writes=plan.metrics.get("writes", 0) - before.get("writes", 0))
+        return result
+
+    def _refused(self, revision: str, refused: BundleRefused, start: float) -> str:
+        errors = [p for p in refused.problems if p.severity == "error"] or refused.problems
+        first = errors[0]
+        where = f"{first.file}:{first.line}:{first.col}" if first.line else first.file
+        message = (f"revision {revision[:12]} is not applied: its build has {len(errors)} error(s), first "
+                   f"{where}: {first.message}; the last good revision keeps running")
+        written = 0
+        try:
+            written = self.engine.refuse("build-failed", message)
+        except ClusterError as err:
+            log("status-failed", "error", revision=revision, error=str(err))
+        self.state.stepped("build-failed", time.monotonic() - start)
+        log("build-failed", "error", revision=revision, errors=len(errors), first=f"{where}: {first.message}",
+            parents_written=written)
+        return "build-failed"
+
+    def run(self, stop: threading.Event, interval: float, once: bool, elector: Elector | None = None) -> str:
+        """Step until ``stop`` is set (then the current step finishes); once: one step. With an
+        elector, only while this agent holds the lease (renewed in a thread of its own)."""
+        self.state.interval = interval
+        log("started", url=redact(self.source.url), branch=self.source.branch, path=self.source.path,
+            overlay=self.overlay or "base", interval=interval, once=once)
+        renewing = threading.Event()
+        if elector is not None:
+            elector.attempt()
+            threading.Thread(target=elector.run, args=(renewing,), name="wlc-lease", daemon=True).start()
+        result, leading = "synced", None
+        while not stop.is_set():
+            if elector is not None:
+                leading = self._leading(elector, leading)
+                if not leading:
+                    if stop.wait(min(elector.renew_every, 1.0)):
+                        break
+                    continue
+            result = self.step()
+            if once or stop.wait(interval):
+                break
+        renewing.set()
+        if elector is not None:
+            elector.release()
+        log("stopped", last=result)
+        return result
+
+    def _leading(self, elector: Elector, before: bool | None) -> bool:
+        now = elector.leader
+        self.state.standing(now)
+        if now != before:
+            log("leading" if now else "standby", identity=elector.identity,
+                lease=f"{elector.namespace}/{elector.name}")
+        return now

@@ -1,0 +1,114 @@
+"""The agent's install manifests (`wlc agent manifests`): Namespace, ServiceAccount, a ClusterRole
+with only what a sync needs, its binding, the Deployment (probes, requests, args) and a metrics
+Service, as plain objects for wlc's own YAML emitter. Two replicas elect a leader with a Lease in
+the agent's namespace (a Role allows only that Lease's verbs there)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import __version__
+
+NAME = "wlc-agent"
+PORT = 8080
+#: (API group, resources) a sync reads, applies and prunes: every kind the compiler emits
+MEMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("", ("configmaps", "services", "persistentvolumeclaims")),
+    ("apps", ("deployments", "statefulsets")),
+    ("batch", ("jobs",)),
+    ("autoscaling", ("horizontalpodautoscalers",)),
+    ("networking.k8s.io", ("ingresses",)),
+    ("kubeflow.org", ("pytorchjobs", "tfjobs", "mpijobs")),
+    ("serving.knative.dev", ("services",)),
+    ("serving.kserve.io", ("inferenceservices",)),
+)
+#: no watch, no update, no deletecollection: a sync gets, lists, applies (patch) and deletes one by one
+MEMBER_VERBS = ("get", "list", "create", "patch", "delete")
+
+
+@dataclass(frozen=True)
+class Settings:
+    namespace: str = "wlc-system"
+    image: str = f"wlc:{__version__}"
+    git: str = "https://git.example.com/ml/workloads.git"
+    branch: str = "main"
+    path: str = ""
+    overlay: str | None = None
+    interval: str = "60s"
+    #: a Secret mounted at /etc/wlc-git for git credentials (docs/sync.md), when given
+    git_secret: str | None = None
+
+
+def rules() -> list[dict[str, Any]]:
+    out = [{"apiGroups": [group], "resources": list(resources), "verbs": list(MEMBER_VERBS)}
+           for group, resources in MEMBERS]
+    out.append({"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "create", "patch"]})
+    out.append({"apiGroups": [""], "resources": ["events"], "verbs": ["create"]})
+    return out
+
+
+def _meta(name: str, namespace: str | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    meta["labels"] = {"app.kubernetes.io/name": NAME}
+    return meta
+
+
+def args(s: Settings) -> list[str]:
+    out = ["agent", "--git", s.git, "--branch", s.branch, "--interval", s.interval,
+           "--listen", f"0.0.0.0:{PORT}", "--cache", "/var/cache/wlc", "--lease", f"{s.namespace}/{NAME}"]
+    out += ["--path", s.path] if s.path else []
+    out += ["--overlay", s.overlay] if s.overlay else []
+    return out
+
+
+def deployment(s: Settings) -> dict[str, Any]:
+    probe = {"httpGet": {"path": "/healthz", "port": "metrics"}, "periodSeconds": 20, "failureThreshold": 3}
+    ready = {"httpGet": {"path": "/readyz", "port": "metrics"}, "periodSeconds": 10}
+    mounts: list[dict[str, Any]] = [{"name": "cache", "mountPath": "/var/cache/wlc"}, {"name": "tmp", "mountPath": "/tmp"}]
+    volumes: list[dict[str, Any]] = [{"name": "cache", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}]
+    env = [{"name": "HOME", "value": "/tmp"}]
+    if s.git_secret:
+        mounts.append({"name": "git-credentials", "mountPath": "/etc/wlc-git", "readOnly": True})
+        volumes.append({"name": "git-credentials", "secret": {"secretName": s.git_secret, "defaultMode": 256}})
+        env.append({"name": "GIT_CONFIG_GLOBAL", "value": "/etc/wlc-git/gitconfig"})
+    container = {
+        "name": "agent", "image": s.image, "args": args(s), "env": env,
+        "ports": [{"name": "metrics", "containerPort": PORT}],
+        "livenessProbe": probe, "readinessProbe": ready,
+        "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}},
+        "volumeMounts": mounts,
+    }
+    selector = {"app.kubernetes.io/name": NAME}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(NAME, s.namespace),
+            "spec": {"replicas": 2, "selector": {"matchLabels": selector},
+                     "template": {"metadata": {"labels": selector},
+                                  "spec": {"serviceAccountName": NAME, "containers": [container],
+                                           "securityContext": {"runAsNonRoot": True, "runAsUser": 65532},
+                                           "volumes": volumes}}}}
+
+
+def manifests(s: Settings) -> list[dict[str, Any]]:
+    ns = s.namespace
+    return [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(ns)},
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(NAME, ns)},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": _meta(NAME),
+         "rules": rules()},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": _meta(NAME),
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
+         "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": ns}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": _meta(NAME, ns),
+         "rules": [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                    "verbs": ["get", "create", "update"]}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": _meta(NAME, ns),
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": NAME},
+         "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": ns}]},
+        deployment(s),
+        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(NAME, ns),
+         "spec": {"selector": {"app.kubernetes.io/name": NAME},
+                  "ports": [{"name": "metrics", "port": PORT, "targetPort": "metrics"}]}},
+    ]
