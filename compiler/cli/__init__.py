@@ -11,7 +11,7 @@ from .. import __version__, explain, importer, outdir, pipeline, report
 from ..model import WORKLOAD_KINDS
 from ..policy import render as policy_render
 from ..problems import ConfigError, Problem, sort_problems
-from . import new, outcome, sync, workloads
+from . import new, outcome, sync, view, workloads
 from .common import (
     BUG_NOTE,
     EXIT_BUG,
@@ -248,6 +248,8 @@ main.add_command(sync.sync_cmd)
 main.add_command(sync.plan_cmd)
 new.register(main)
 workloads.register(main)
+for _view_command in (view.get, view.describe, view.logs):
+    main.add_command(_view_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

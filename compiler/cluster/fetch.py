@@ -115,5 +115,7 @@ def events(kube: Kube, workload: Workload) -> list[Obj]:
 
 
 def event_time(event: Obj) -> str:
-    return str(event.get("lastTimestamp") or event.get("eventTime") or
-               (event.get("metadata") or {}).get("creationTimestamp") or "")
+    """Seconds precision, ``Z``: events carry lastTimestamp or (newer API) a microsecond eventTime."""
+    stamp = str(event.get("lastTimestamp") or event.get("eventTime") or
+                (event.get("metadata") or {}).get("creationTimestamp") or "")
+    return stamp[:19] + "Z" if len(stamp) >= 19 else stamp

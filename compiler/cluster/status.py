@@ -229,7 +229,7 @@ def from_pods(pods: list[Obj], requested: int, serving: bool) -> tuple[str, str]
     pending = [(p, why) for p, why in problems if unscheduled(p)]
     broken = [(p, why) for p, why in problems if why and not unscheduled(p)]
     if serving and ready and (pending or broken or len(ready) < min(requested, len(current))):
-        first = (pending or broken or [(None, "")])[0][1]
+        first = (pending or broken)[0][1] if (pending or broken) else ""
         return DEGRADED, first or f"{len(ready)} of {requested} pods ready"
     if broken:
         return FAILED, f"{_name(broken[0][0])}: {broken[0][1]}"
