@@ -41,16 +41,21 @@ def _snapshot(kubeconfig: str | None, context: str | None, namespaces: tuple[str
     return client, workloads, pools
 
 
-def _columns(value: str | None, wide: bool) -> list[str]:
-    from ..cluster.view import table
+def _check_columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    """``--columns a,b``: known column keys, else a usage error (exit 2)."""
     if not value:
-        return list(table.WIDE if wide else table.DEFAULT)
+        return None
     cols = [c.strip().lower() for c in value.split(",") if c.strip()]
-    unknown = [c for c in cols if c not in table.COLUMNS]
-    if unknown:
-        raise click.BadParameter(f"unknown column {', '.join(unknown)} (columns: {', '.join(table.COLUMNS)})",
-                                 param_hint="--columns")
+    unknown = [c for c in cols if c not in COLUMN_KEYS]
+    if unknown or not cols:
+        raise click.BadParameter(f"unknown column {', '.join(unknown) or '(none given)'} "
+                                 f"(columns: {', '.join(COLUMN_KEYS)})")
     return cols
+
+
+def _columns(chosen: list[str] | None, wide: bool) -> list[str]:
+    from ..cluster.view import table
+    return chosen or list(table.WIDE if wide else table.DEFAULT)
 
 
 @click.command("get")
@@ -58,7 +63,7 @@ def _columns(value: str | None, wide: bool) -> list[str]:
 @click.option("--type", "type_", default=None, help="Only this workload type (e.g. TrainingWorkload).")
 @click.option("--status", "status_", default=None, help="Only this status (Running, Pending, ...).")
 @click.option("--search", default=None, help="Only rows containing this text in any column.")
-@click.option("--columns", default=None, help=f"Comma-separated columns: {', '.join(COLUMN_KEYS)}.")
+@click.option("--columns", default=None, callback=_check_columns, help=f"Comma-separated columns: {', '.join(COLUMN_KEYS)}.")
 @click.option("--sort-by", default="workload", show_default=True, type=click.Choice(COLUMN_KEYS))
 @click.option("-o", "--output", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "wide", "json", "yaml", "csv"]))
@@ -66,7 +71,7 @@ def _columns(value: str | None, wide: bool) -> list[str]:
 @click.option("--stats", is_flag=True, help="Print requests and time on stderr.")
 @guarded
 def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
-        type_: str | None, status_: str | None, search: str | None, columns: str | None, sort_by: str,
+        type_: str | None, status_: str | None, search: str | None, columns: list[str] | None, sort_by: str,
         fmt: str, watch: bool, stats: bool) -> int:
     """The workloads table of Run:ai's Workloads view: status, pods, GPUs, from the cluster."""
     from ..cluster.errors import ClusterError
