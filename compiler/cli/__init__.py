@@ -248,7 +248,7 @@ main.add_command(sync.sync_cmd)
 main.add_command(sync.plan_cmd)
 new.register(main)
 workloads.register(main)
-for _view_command in (view.get, view.describe, view.logs):
+for _view_command in (view.get, view.describe, view.logs, view.view):
     main.add_command(_view_command)
 
 if __name__ == "__main__":  # pragma: no cover

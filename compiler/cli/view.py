@@ -164,3 +164,43 @@ def logs(workload: str, kubeconfig: str | None, context: str | None, namespaces:
     else:
         click.echo(text, nl=False)
     return EXIT_OK
+
+
+@click.command("view")
+@_connection
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind (the page is read-only; keep it local unless you mean it).")
+@guarded
+def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
+         port: int, host: str) -> int:
+    """Serve the workloads page (table, search, filters, CSV, details) with your kubeconfig."""
+    from ..cluster import errors, fetch
+    from ..cluster.view import logs as wlogs
+    from ..cluster.view import web
+
+    holder: dict[str, Any] = {}
+
+    def source() -> tuple[list[Any], dict[str, str]]:
+        client, workloads, pools = _snapshot(kubeconfig, context, namespaces, project)
+        holder["client"] = client
+        return workloads, pools
+
+    def events(w: Any) -> list[dict[str, object]]:
+        return list(fetch.events(holder["client"], w))
+
+    def logs(w: Any) -> str:
+        try:
+            return wlogs.read(holder["client"], w.namespace, wlogs.pick_pod(w, None, None), None, False, None)
+        except errors.ClusterError as err:
+            return f"no logs: {err}\n"
+
+    server = web.serve(source, events, logs, host, port)
+    click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ (Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
