@@ -133,3 +133,25 @@ def test_logs_says_kwok_serves_none_here(applied: Cluster) -> None:
     assert result.exit_code == 3
     assert "cluster error" in result.stderr and "logs of pod chat-grpc-" in result.stderr
     assert wlc(applied, "logs", "chat-grpc", "-n", NS, "--pod", "nope").exit_code == 3
+
+
+def test_the_page_serves_the_cluster(applied: Cluster) -> None:
+    import threading
+    import urllib.request
+
+    from compiler.cluster import fetch, kube
+    from compiler.cluster.view import web
+    client = kube.Kube(kube.load_configuration(str(applied.kubeconfig)))
+    srv = web.serve(lambda: (fetch.fetch(client, (NS,)), {}), lambda w: list(fetch.events(client, w)),
+                    lambda w: "", port=0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_address[1]}"
+    try:
+        page = urllib.request.urlopen(base + "/?status=Pending").read().decode()
+        assert "big-train" in page and "chat-grpc" not in page.split('id="workloads"')[1]
+        events = urllib.request.urlopen(base + f"/events?w={NS}/big-train&events=FailedScheduling").read().decode()
+        assert "Insufficient nvidia.com/gpu" in events and "SuccessfulCreate" not in events
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        client.close()
