@@ -76,10 +76,15 @@ def browser() -> Iterator[Any]:
 
 
 def until(ok: Callable[[], bool], timeout: float = 10) -> None:
+    """Wait for ok(); the table is replaced by each refresh, so a read may meet a stale element."""
+    from selenium.common.exceptions import StaleElementReferenceException
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if ok():
-            return
+        try:
+            if ok():
+                return
+        except StaleElementReferenceException:
+            pass
         time.sleep(0.1)
     raise AssertionError("the page did not change in time")
 
@@ -110,7 +115,7 @@ def test_table_search_filter_columns_and_csv(server: str, browser: Any) -> None:
     until(lambda: "CREATION TIME" not in displayed(browser)[0])
     href = browser.find_element(By.ID, "csv").get_attribute("href")
     got = list(csv.reader(io.StringIO(urllib.request.urlopen(href).read().decode())))
-    assert got == displayed(browser)
+    until(lambda: got == displayed(browser))
     browser.save_screenshot(str(SHOTS / "wlc-view-table.png"))
 
 
