@@ -8,6 +8,7 @@ with kinds x namespaces only. Kinds the cluster does not serve are skipped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ MEMBER_KINDS: tuple[tuple[str, str, str], ...] = (
 )
 MEMBER_SELECTOR = f"{L.MANAGED_BY}={L.MANAGED_BY_VALUE}"
 POD_SELECTOR = L.WORKLOAD
+LIST_THREADS = 4
 
 
 @dataclass
@@ -73,15 +75,19 @@ def _list_all(kube: Kube, res: Resource, namespaces: Sequence[str], selector: st
 
 def fetch(kube: Kube, namespaces: Sequence[str] = (), project: str | None = None) -> list[Workload]:
     """Every wlc workload in ``namespaces`` (default: every namespace), sorted by namespace, name."""
-    objects: list[Obj] = []
+    resources = []
     for group, version, kind in MEMBER_KINDS:
         try:
-            res = kube.resource(group, version, kind)
+            resources.append(kube.resource(group, version, kind))
         except errors.MissingKind:
             continue
-        objects += _list_all(kube, res, namespaces, _selector(MEMBER_SELECTOR, project))
-    pods = _list_all(kube, kube.resource("", "v1", "Pod"), namespaces, _selector(POD_SELECTOR, project))
-    return group_objects(objects, pods)
+    pod_res = kube.resource("", "v1", "Pod")
+    with ThreadPoolExecutor(max_workers=LIST_THREADS) as pool:  # the LISTs wait on the server: overlap them
+        pods_future = pool.submit(_list_all, kube, pod_res, namespaces, _selector(POD_SELECTOR, project))
+        lists = list(pool.map(lambda r: _list_all(kube, r, namespaces, _selector(MEMBER_SELECTOR, project)),
+                              resources))
+        pods = pods_future.result()
+    return group_objects([o for items in lists for o in items], pods)
 
 
 def group_objects(objects: Iterable[Obj], pods: Iterable[Obj]) -> list[Workload]:
