@@ -241,7 +241,7 @@ def test_every_command_a_message_suggests_exists() -> None:
 
 
 def test_the_command_scan_catches_a_verb_that_does_not_exist() -> None:
-    assert not _exists(["logs"]) and not _exists(["policy", "nope"]) and _exists(["policy", "effective"])
+    assert not _exists(["frobnicate"]) and not _exists(["policy", "nope"]) and _exists(["policy", "effective"])
 
 
 def test_repo_that_the_parent_repository_excludes_gets_no_warning() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import applyset_id
-from . import errors, execute, fields, runs, status
+from . import errors, execute, fields, runs, syncstatus
 from .execute import Planned, with_owner
 from .kube import Kube, Resource
 from .ownership import comparable, group_kinds, split_group_kind, why_not_owned
@@ -93,7 +93,7 @@ class Engine:
         live = first.live if first is not None and first.owned else None
         if uid is None and live is not None:
             uid = str(live["metadata"]["uid"])
-        status.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash)
+        syncstatus.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash)
 
     def refuse(self, result: str, message: str) -> int:
         """Record a refusal of the whole desired state (a build with errors) on every wlc parent in
@@ -102,7 +102,7 @@ class Engine:
         selector = f"{L.MANAGED_BY}={L.MANAGED_BY_VALUE},{L.APPLYSET_ID}"
         parents = [p for ns in (self.options.namespaces or ("",)) for p in self.kube.list(cm, ns, selector)]
         owned = [p for p in parents if why_not_owned(p, str(p["metadata"]["labels"][L.APPLYSET_ID]), True) is None]
-        return status.report_refusal(self.kube, owned, result, message)
+        return syncstatus.report_refusal(self.kube, owned, result, message)
 
     # -- namespaces ------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import sort_key
-from . import errors, runs, status
+from . import errors, runs, syncstatus
 from .kube import Kube, Resource
 from .ownership import why_not_owned
 from .plan import ObjectPlan, WorkloadPlan
@@ -112,7 +112,7 @@ def delete_workload(kube: Kube, gone: Gone, timeout: float) -> None:
     ns, name, uid = str(meta.get("namespace", "")), str(meta["name"]), str(meta["uid"])
     cm = kube.resource("", "v1", "ConfigMap")
     members = [o for o in wp.objects[1:] if o.action == "prune"]
-    status.event(kube, ns, name, uid, "Deleted", f"no longer in the bundle: deleting the workload and its "
+    syncstatus.event(kube, ns, name, uid, "Deleted", f"no longer in the bundle: deleting the workload and its "
                  f"{len(members)} object(s)")
     try:
         kube.delete(cm, ns, name, uid, "Foreground")

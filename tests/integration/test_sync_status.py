@@ -13,7 +13,7 @@ import pytest
 from controlplane import Cluster
 
 from compiler.cli.sync import built_bundle
-from compiler.cluster import engine, kube, source, status
+from compiler.cluster import engine, kube, source, syncstatus
 from tests.integration.sync_support import edited, write_repo
 
 pytestmark = pytest.mark.cluster
@@ -33,8 +33,8 @@ def built(repo: Path, workloads: dict[str, str], revision: str) -> source.Bundle
 
 def parent_status(cluster: Cluster, workload: str) -> dict[str, str]:
     cm = cluster.kubectl_json("get", "configmap", f"{workload}-applyset", "-n", NS)
-    return {k.removeprefix(status.PREFIX): v for k, v in cm["metadata"].get("annotations", {}).items()
-            if k.startswith(status.PREFIX)}
+    return {k.removeprefix(syncstatus.PREFIX): v for k, v in cm["metadata"].get("annotations", {}).items()
+            if k.startswith(syncstatus.PREFIX)}
 
 
 def reasons(cluster: Cluster, workload: str) -> list[str]:

@@ -1,0 +1,206 @@
+"""`wlc get`, `wlc describe`, `wlc logs` (issue 14): read-only views of the cluster's workloads,
+kubeconfig like kubectl. The cluster package is imported only when these commands run."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path as FsPath
+from typing import Any
+
+import click
+
+from .common import EXIT_CLUSTER, EXIT_OK, EXIT_USAGE, guarded
+
+COLUMN_KEYS = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created",
+               "namespace", "node-pools", "image", "architecture", "message")
+
+
+def _connection(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("--kubeconfig", default=None, help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, "
+                     "else the in-cluster service account)."),
+        click.option("--context", default=None, help="Kubeconfig context (default: the current one)."),
+        click.option("-n", "--namespace", "namespaces", multiple=True,
+                     help="Only these namespaces (repeatable; default: every namespace)."),
+        click.option("-p", "--project", default=None, help="Only this project's workloads."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _snapshot(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
+              project: str | None) -> tuple[Any, list[Any], dict[str, str]]:
+    from ..cluster import errors, fetch, kube
+    from ..cluster.view import table
+    client = kube.Kube(kube.load_configuration(kubeconfig, context))
+    workloads = fetch.fetch(client, namespaces, project)
+    try:
+        pools = table.node_pools(client.list(client.resource("", "v1", "Node"), "", ""))
+    except errors.ClusterError:  # nodes are often not readable by a researcher: no node pools then
+        pools = {}
+    return client, workloads, pools
+
+
+def _check_columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    """``--columns a,b``: known column keys, else a usage error (exit 2)."""
+    if not value:
+        return None
+    cols = [c.strip().lower() for c in value.split(",") if c.strip()]
+    unknown = [c for c in cols if c not in COLUMN_KEYS]
+    if unknown or not cols:
+        raise click.BadParameter(f"unknown column {', '.join(unknown) or '(none given)'} "
+                                 f"(columns: {', '.join(COLUMN_KEYS)})")
+    return cols
+
+
+def _columns(chosen: list[str] | None, wide: bool) -> list[str]:
+    from ..cluster.view import table
+    return chosen or list(table.WIDE if wide else table.DEFAULT)
+
+
+@click.command("get")
+@_connection
+@click.option("--type", "type_", default=None, help="Only this workload type (e.g. TrainingWorkload).")
+@click.option("--status", "status_", default=None, help="Only this status (Running, Pending, ...).")
+@click.option("--search", default=None, help="Only rows containing this text in any column.")
+@click.option("--columns", default=None, callback=_check_columns, help=f"Comma-separated columns: {', '.join(COLUMN_KEYS)}.")
+@click.option("--sort-by", default="workload", show_default=True, type=click.Choice(COLUMN_KEYS))
+@click.option("-o", "--output", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "wide", "json", "yaml", "csv"]))
+@click.option("--watch", is_flag=True, help="Print the table again every 2 seconds (Ctrl-C stops).")
+@click.option("--stats", is_flag=True, help="Print requests and time on stderr.")
+@guarded
+def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
+        type_: str | None, status_: str | None, search: str | None, columns: list[str] | None, sort_by: str,
+        fmt: str, watch: bool, stats: bool) -> int:
+    """The workloads table of Run:ai's Workloads view: status, pods, GPUs, from the cluster."""
+    from ..cluster.errors import ClusterError
+    from ..cluster.view import table
+    cols = _columns(columns, fmt == "wide")
+    while True:
+        started = time.monotonic()
+        try:
+            client, workloads, pools = _snapshot(kubeconfig, context, namespaces, project)
+        except ClusterError as err:
+            click.echo(f"wlc: cluster error: {err}", err=True)
+            return EXIT_CLUSTER
+        rows = table.sort(table.select([table.row(w, pools) for w in workloads], type_, status_, search), sort_by)
+        if watch:
+            click.clear()
+        click.echo(table.render(rows, cols, "table" if fmt == "wide" else fmt), nl=False)
+        if stats:
+            click.echo(f"wlc get: {len(workloads)} workload(s), {client.metrics['requests']} request(s), "
+                       f"{time.monotonic() - started:.3f}s", err=True)
+        client.close()
+        if not watch:
+            return EXIT_OK
+        time.sleep(2)
+
+
+def _one(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
+         name: str) -> tuple[Any, Any, dict[str, str]] | None:
+    client, workloads, pools = _snapshot(kubeconfig, context, namespaces, project)
+    found = [w for w in workloads if w.name == name]
+    if len(found) != 1:
+        where = ", ".join(f"{w.namespace}/{w.name}" for w in found)
+        click.echo(f"wlc: no workload {name} in the cluster (see `wlc get`)" if not found else
+                   f"wlc: {name} is in several namespaces ({where}): add -n NAMESPACE", err=True)
+        return None
+    return client, found[0], pools
+
+
+@click.command("describe")
+@click.argument("workload")
+@_connection
+@click.option("--events-filter", default=None, help="Only events containing this text.")
+@guarded
+def describe(workload: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
+             project: str | None, events_filter: str | None) -> int:
+    """A workload's objects, pods (node, node pool, image, GPUs), conditions and events."""
+    from ..cluster import fetch
+    from ..cluster.errors import ClusterError
+    from ..cluster.view import details
+    try:
+        found = _one(kubeconfig, context, namespaces, project, workload)
+        if found is None:
+            return EXIT_USAGE
+        client, w, pools = found
+        events = fetch.events(client, w)
+    except ClusterError as err:
+        click.echo(f"wlc: cluster error: {err}", err=True)
+        return EXIT_CLUSTER
+    click.echo(details.describe(w, pools, events, events_filter), nl=False)
+    return EXIT_OK
+
+
+@click.command("logs")
+@click.argument("workload")
+@_connection
+@click.option("--pod", default=None, help="This pod (default: the first one).")
+@click.option("--replica", default=None, help="The pod whose name ends with -REPLICA (e.g. worker-1).")
+@click.option("--container", default=None, help="This container (default: the pod's only one).")
+@click.option("--previous", is_flag=True, help="The previous instance of the container.")
+@click.option("--tail", type=click.IntRange(min=0), default=None, help="Only the last N lines.")
+@click.option("--output", "out", type=click.Path(dir_okay=False, path_type=FsPath), default=None,
+              help="Write the log to this file instead of stdout.")
+@guarded
+def logs(workload: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
+         project: str | None, pod: str | None, replica: str | None, container: str | None, previous: bool,
+         tail: int | None, out: FsPath | None) -> int:
+    """The container log of one of a workload's pods."""
+    from ..cluster.errors import ClusterError
+    from ..cluster.view import logs as wlogs
+    try:
+        found = _one(kubeconfig, context, namespaces, project, workload)
+        if found is None:
+            return EXIT_USAGE
+        client, w, _pools = found
+        text = wlogs.read(client, w.namespace, wlogs.pick_pod(w, pod, replica), container, previous, tail)
+    except ClusterError as err:
+        click.echo(f"wlc: cluster error: {err}", err=True)
+        return EXIT_CLUSTER
+    if out is not None:
+        out.write_text(text)
+    else:
+        click.echo(text, nl=False)
+    return EXIT_OK
+
+
+@click.command("view")
+@_connection
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind (the page is read-only; keep it local unless you mean it).")
+@guarded
+def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
+         port: int, host: str) -> int:
+    """Serve the workloads page (table, search, filters, CSV, details) with your kubeconfig."""
+    from ..cluster import errors, fetch
+    from ..cluster.view import logs as wlogs
+    from ..cluster.view import web
+
+    holder: dict[str, Any] = {}
+
+    def source() -> tuple[list[Any], dict[str, str]]:
+        client, workloads, pools = _snapshot(kubeconfig, context, namespaces, project)
+        holder["client"] = client
+        return workloads, pools
+
+    def events(w: Any) -> list[dict[str, object]]:
+        return list(fetch.events(holder["client"], w))
+
+    def logs(w: Any) -> str:
+        try:
+            return wlogs.read(holder["client"], w.namespace, wlogs.pick_pod(w, None, None), None, False, None)
+        except errors.ClusterError as err:
+            return f"no logs: {err}\n"
+
+    server = web.serve(source, events, logs, host, port)
+    click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ (Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK

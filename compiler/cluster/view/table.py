@@ -1,0 +1,118 @@
+"""Rows and columns of Run:ai's Workloads table, filters, sort and the output formats."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ... import yamlout
+from .. import status as st
+from ..fetch import Workload
+
+POOL_LABEL = "run.ai/node-pool"
+
+#: column key -> header, in Run:ai's order; the first ones are the default table
+COLUMNS: dict[str, str] = {
+    "workload": "WORKLOAD", "type": "TYPE", "status": "STATUS", "project": "PROJECT",
+    "pods": "RUNNING/REQUESTED PODS", "gpu-request": "GPU REQUEST", "gpu-allocation": "GPU ALLOCATION",
+    "created": "CREATION TIME", "namespace": "NAMESPACE", "node-pools": "NODE POOL(S)", "image": "IMAGE",
+    "architecture": "ARCHITECTURE", "message": "MESSAGE",
+}
+DEFAULT = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created")
+WIDE = (*DEFAULT, "namespace", "node-pools", "image", "architecture", "message")
+DISTRIBUTED = {"PyTorchJob", "TFJob", "MPIJob"}
+
+
+@dataclass(frozen=True)
+class Row:
+    values: dict[str, str]
+    status: st.Status
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _images(w: Workload) -> str:
+    main = st.main_object(w.objects)
+    found: list[str] = []
+    for template, _n in st.templates(main) if main else []:
+        for c in (template.get("spec") or {}).get("containers") or []:
+            if c.get("image") and c["image"] not in found:
+                found.append(str(c["image"]))
+    return ", ".join(found)
+
+
+def _pools(w: Workload, node_pools: Mapping[str, str]) -> str:
+    names = sorted({node_pools.get(str((p.get("spec") or {}).get("nodeName")), "")
+                    for p in st.live(w.pods) if (p.get("spec") or {}).get("nodeName")} - {""})
+    return ", ".join(names)
+
+
+def row(w: Workload, node_pools: Mapping[str, str]) -> Row:
+    s = w.status()
+    main = st.main_object(w.objects)
+    kind = st.kind_key(main) if main else ""
+    values = {
+        "workload": w.name, "type": w.type, "status": s.status, "project": w.project,
+        "pods": f"{s.running_pods}/{s.requested_pods}", "gpu-request": _number(s.gpus_requested),
+        "gpu-allocation": _number(s.gpus_allocated), "created": w.created(), "namespace": w.namespace,
+        "node-pools": _pools(w, node_pools), "image": _images(w),
+        "architecture": "distributed" if kind in DISTRIBUTED else "standard", "message": s.message,
+    }
+    return Row(values, s)
+
+
+def node_pools(nodes: Sequence[dict[str, Any]]) -> dict[str, str]:
+    return {str(n["metadata"]["name"]): str(((n["metadata"].get("labels")) or {}).get(POOL_LABEL, ""))
+            for n in nodes}
+
+
+def select(rows: Sequence[Row], type_: str | None = None, status: str | None = None,
+           search: str | None = None) -> list[Row]:
+    """Rows of that type and status (case-insensitive) containing ``search`` in any column."""
+    out = []
+    for r in rows:
+        if type_ and r.values["type"].lower() != type_.lower():
+            continue
+        if status and r.values["status"].lower() != status.lower():
+            continue
+        if search and not any(search.lower() in v.lower() for v in r.values.values()):
+            continue
+        out.append(r)
+    return out
+
+
+def sort(rows: Sequence[Row], column: str) -> list[Row]:
+    def key(r: Row) -> tuple[int, float, str]:
+        value = r.values[column]
+        head = value.split("/")[0]
+        try:
+            return (0, float(head), value)
+        except ValueError:
+            return (1, 0.0, value.lower())
+    return sorted(rows, key=key)
+
+
+def render(rows: Sequence[Row], columns: Sequence[str], fmt: str) -> str:
+    data = [{c: r.values[c] for c in columns} for r in rows]
+    if fmt == "json":
+        return json.dumps(data, indent=2) + "\n"
+    if fmt == "yaml":
+        return yamlout.dump_document({"workloads": data})
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([COLUMNS[c] for c in columns])
+        writer.writerows([[d[c] for c in columns] for d in data])
+        return buf.getvalue()
+    return text_table([COLUMNS[c] for c in columns], [[d[c] for c in columns] for d in data])
+
+
+def text_table(headers: Sequence[str], lines: Sequence[Sequence[str]]) -> str:
+    widths = [max([len(h), *(len(line[i]) for line in lines)]) for i, h in enumerate(headers)]
+    out = ["   ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [headers, *lines]]
+    return "\n".join(out) + "\n"

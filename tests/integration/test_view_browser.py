@@ -1,0 +1,146 @@
+"""The `wlc view` page in a real headless browser (Debian's chromium driven by selenium), serving
+the workloads recorded from the test cluster (tests/data/status): search, status filter, column
+chooser, CSV equal to the displayed table, details with events and their filter, logs download,
+the read-only actions. Skips when chromium, its driver or selenium is missing."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from compiler.cluster.fetch import Workload
+from compiler.cluster.view import web
+from tests.test_status_recorded import CASES, recorded
+
+SHOTS = Path(os.environ.get("WLC_VIEW_SCREENSHOTS", tempfile.gettempdir()))
+
+
+def workloads() -> list[Workload]:
+    out = []
+    for case in sorted(CASES):
+        w = recorded(case)
+        w.namespace = case  # several recordings are the same workload at different moments
+        out.append(w)
+    return out
+
+
+EVENTS: list[dict[str, object]] = [
+    {"type": "Normal", "reason": "SuccessfulCreate", "message": "Created pod: big-train-rgdbc",
+     "involvedObject": {"kind": "Job", "name": "big-train"}, "lastTimestamp": "2026-12-01T20:45:23Z"},
+    {"type": "Warning", "reason": "FailedScheduling", "message": "0/5 nodes are available: 5 Insufficient nvidia.com/gpu.",
+     "involvedObject": {"kind": "Pod", "name": "big-train-rgdbc"}, "lastTimestamp": "2026-12-01T20:45:24Z"},
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    data = workloads()
+    srv = web.serve(lambda: (data, {"gpu-a100-0": "a100", "gpu-a100-1": "a100", "gpu-h100-0": "h100"}),
+                    lambda w: EVENTS, lambda w: f"log of {w.name}\n", port=0)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip on a laptop without the browser; with CI=true (where .ci/run installs it) fail."""
+    if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver:
+        unavailable("no chromium/chromedriver: apt-get install -y chromium chromium-driver (.ci/run does)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    profile = tempfile.mkdtemp(prefix="wlc-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
+                "--window-size=1600,1000"):
+        options.add_argument(arg)
+    drv = webdriver.Chrome(service=Service(driver), options=options)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def until(ok: Callable[[], bool], timeout: float = 10) -> None:
+    """Wait for ok(); the table is replaced by each refresh, so a read may meet a stale element."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if ok():
+                return
+        except StaleElementReferenceException:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the page did not change in time")
+
+
+def displayed(drv: Any) -> list[list[str]]:
+    from selenium.webdriver.common.by import By
+    table = drv.find_element(By.ID, "workloads")
+    head = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    body = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    return [head, *body]
+
+
+def names(drv: Any) -> list[str]:
+    return [row[0] for row in displayed(drv)[1:]]
+
+
+def test_table_search_filter_columns_and_csv(server: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    browser.get(server + "/")
+    assert len(names(browser)) == len(CASES)
+    assert browser.find_element(By.ID, "count").text == f"{len(CASES)} of {len(CASES)} workloads"
+    browser.find_element(By.ID, "search").send_keys("big")
+    until(lambda: set(names(browser)) == {"big-train"})
+    Select(browser.find_element(By.ID, "status")).select_by_visible_text("Pending")
+    until(lambda: len(names(browser)) == 2)  # big-train pending for GPUs, and after resuming
+    browser.find_element(By.CSS_SELECTOR, "#columns input[value=created]").click()
+    until(lambda: "CREATION TIME" not in displayed(browser)[0])
+    href = browser.find_element(By.ID, "csv").get_attribute("href")
+    got = list(csv.reader(io.StringIO(urllib.request.urlopen(href).read().decode())))
+    until(lambda: got == displayed(browser))
+    browser.save_screenshot(str(SHOTS / "wlc-view-table.png"))
+
+
+def test_details_events_logs_and_read_only_actions(server: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    browser.get(server + "/?w=job-pending-gpus/big-train")
+    assert browser.find_element(By.ID, "detail-status").text.startswith("Pending: big-train-")
+    until(lambda: "FailedScheduling" in browser.find_element(By.ID, "events-box").text)
+    browser.find_element(By.ID, "events-filter").send_keys("SuccessfulCreate")
+    until(lambda: "FailedScheduling" not in browser.find_element(By.ID, "events-box").text)
+    assert "SuccessfulCreate" in browser.find_element(By.ID, "events-box").text
+    pods = browser.find_element(By.ID, "pods").text
+    assert "Pending (Unschedulable)" in pods
+    logs = urllib.request.urlopen(browser.find_element(By.ID, "logs").get_attribute("href"))
+    assert logs.read().decode() == "log of big-train\n"
+    assert "attachment" in logs.headers["Content-Disposition"]
+    actions = browser.find_element(By.ID, "actions").text
+    assert "wlc stop big-train --project recsys --commit" in actions
+    assert "wlc delete big-train --project recsys --commit" in actions
+    browser.find_element(By.ID, "events-filter").clear()
+    browser.save_screenshot(str(SHOTS / "wlc-view-details.png"))
