@@ -10,9 +10,11 @@ PyTorchJob and TFJob) outside the cluster, like a developer runs a controller:
 - its validating webhooks (PyTorchJob, TFJob) are registered at ``https://127.0.0.1:<port>/...``,
   so what the API server stores has passed the operator's own validation; stop() removes them
   again (with failurePolicy Fail they would block every later PyTorchJob);
-- the operator writes its serving certificate to a fixed ``/tmp/k8s-webhook-server/
-  serving-certs``: as root it runs in a private mount namespace (``unshare -m``) in which a
-  folder of ours is bind-mounted over ``/tmp``, so nothing is written to the real ``/tmp``;
+- the operator reads its serving certificate from a fixed ``/tmp/k8s-webhook-server/
+  serving-certs`` (in a pod, the Secret mounted by kubelet; the rotator waits until the files
+  there match the Secret): as root it runs in a private mount namespace (``unshare -m``) in
+  which a folder of ours, holding those files, is bind-mounted over ``/tmp``, so nothing is
+  written to the real ``/tmp``;
 - leader election is off, metrics and health probes listen on free ports of 127.0.0.1.
 """
 from __future__ import annotations
@@ -162,6 +164,10 @@ def start_training_operator(cluster: Cluster, binary: Path) -> Operator:
     root = work / "tmp"  # seen as /tmp by the operator
     root.mkdir(parents=True, exist_ok=True)
     files = make_certs(work / "certs")
+    mounted = root / "k8s-webhook-server" / "serving-certs"  # what kubelet would mount from the Secret
+    mounted.mkdir(parents=True, exist_ok=True)
+    for file, data in files.items():
+        (mounted / file).write_bytes(data)
     cluster.ensure_namespace(NAMESPACE)
     _apply(cluster, _secret(files))
     webhook_port, health_port, metrics_port = free_port(), free_port(), free_port()
