@@ -187,3 +187,36 @@ def start_training_operator(cluster: Cluster, binary: Path) -> Operator:
         op.stop()
         raise
     return op
+
+
+MPI_HEALTH_PORT = 8080  # fixed by the MPI operator, on all interfaces
+
+
+def port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Go does: TIME_WAIT is free
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def start_mpi_operator(cluster: Cluster, binary: Path) -> Operator:
+    """Start github.com/kubeflow/mpi-operator (kubeflow.org/v2beta1 MPIJob). Leader election is
+    always on: its lock lives in namespace mpi-operator. Health answers on :8080 (fixed)."""
+    if not port_free(MPI_HEALTH_PORT):
+        raise ClusterError(f"port {MPI_HEALTH_PORT} is taken: the MPI operator's health port is fixed")
+    cluster.ensure_namespace("mpi-operator")
+    argv = [str(binary), f"--kubeConfig={cluster.kubeconfig}", "--lock-namespace=mpi-operator",
+            "--monitoring-port=0", "--threadiness=2"]
+    proc = Spawner(cluster.workdir / "logs").spawn("mpi-operator", argv)
+    op = Operator("mpi-operator", proc, cluster.workdir, cluster)
+    try:
+        wait_ready(op, f"http://127.0.0.1:{MPI_HEALTH_PORT}/healthz")
+    except BaseException:
+        op.stop()
+        raise
+    return op
