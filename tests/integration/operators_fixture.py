@@ -57,3 +57,19 @@ def training_operator(cluster: Cluster, pytestconfig: pytest.Config) -> Iterator
         yield op
     finally:
         op.stop()
+
+
+@pytest.fixture(scope="session")
+def mpi_operator(cluster: Cluster, pytestconfig: pytest.Config) -> Iterator[operators.Operator]:
+    """The Kubeflow MPI operator (MPIJob v2beta1) running against ``cluster``."""
+    if not operators.port_free(operators.MPI_HEALTH_PORT):
+        _unavailable(f"port {operators.MPI_HEALTH_PORT} is taken (the MPI operator's fixed health port)")
+    binary = operator_binary("mpi-operator", pytestconfig)
+    try:
+        op = operators.start_mpi_operator(cluster, binary)
+    except ClusterError as err:
+        pytest.fail(f"MPI operator did not start: {err}", pytrace=False)
+    try:
+        yield op
+    finally:
+        op.stop()
