@@ -13,7 +13,9 @@ source "$here/versions.env"
 
 versions_key() {
   local sum
-  sum=$(cat "$here"/go/*/go.mod "$here"/go/*/go.sum | sha256sum | cut -c1-12)
+  # Only the control plane's modules (the operators in go/ have their own key: build-operators.sh).
+  sum=$(cat "$here"/go/{controlplane,etcd,kwok}/go.mod "$here"/go/{controlplane,etcd,kwok}/go.sum |
+    sha256sum | cut -c1-12)
   echo "k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_${sum}"
 }
 
