@@ -252,16 +252,11 @@ def test_example_becomes_the_pods_runai_users_expect(
     finish(cluster, training_operator, pods, expect.kind, ns, name)
 
 
-NO_MASTER_GAP = (
-    "wlc lowers noMaster PyTorch to a Worker-only PyTorchJob; without a Master replica or an "
-    "elasticPolicy the operator (v1.9.3) sets only PET_NNODES: no MASTER_ADDR, WORLD_SIZE or RANK, "
-    "so torchrun --nnodes 4 has no rendezvous endpoint")
-
-
-def test_no_master_ddp_example_is_placed_but_gets_no_rendezvous(
+def test_no_master_ddp_example_gets_a_rendezvous_at_worker_0(
         cluster: Cluster, training_operator: Operator, built: pipeline.Result) -> None:
-    """4 workers, 2 GPUs each, on their pools, with the imagenet data source mounted: these must
-    hold. The rendezvous Run:ai users expect is missing today: reported as xfail (passes once fixed)."""
+    """4 workers, 2 GPUs each, on their pools, with the imagenet data source mounted; with no
+    Master the operator sets no MASTER_ADDR, so wlc asks for a fixed-size c10d rendezvous
+    (elasticPolicy min = max = 4) and the operator points every worker at worker 0."""
     name, expect = "ddp-segmentation", EXPECT["ddp-segmentation"]
     pods = run_example(cluster, training_operator, built, name)
     ns = pods[0]["metadata"]["namespace"]
@@ -269,13 +264,11 @@ def test_no_master_ddp_example_is_placed_but_gets_no_rendezvous(
         check_placement(cluster, pods, expect)
         check_services(cluster, ns, name, pods)
         envs = [env_of(p, "pytorch") for p in pods]
-        assert all(e["PET_NNODES"] == "4" for e in envs)
-        has_rendezvous = all({"MASTER_ADDR", "WORLD_SIZE", "RANK"} <= e.keys() or "PET_RDZV_ENDPOINT" in e
-                             for e in envs)
+        assert all(e["PET_NNODES"] == "4" for e in envs), envs
+        assert {e.get("PET_RDZV_ENDPOINT", "").split(":")[0] for e in envs} == {f"{name}-worker-0"}, envs
+        assert {e.get("PET_RDZV_BACKEND") for e in envs} == {"c10d"}, envs
     finally:
         finish(cluster, training_operator, pods, expect.kind, ns, name)
-    if not has_rendezvous:
-        pytest.xfail(NO_MASTER_GAP)
 
 
 def test_operator_webhook_rejects_what_the_operator_cannot_run(

@@ -66,7 +66,8 @@ def applied(cluster: Cluster) -> Cluster:
         got = rows(cluster)
         return (got.get("big-train", {}).get("status") == "Pending"
                 and got.get("chat-grpc", {}).get("status") == "Running"
-                and got.get("ranker-train", {}).get("status") == "Completed")
+                and got.get("ranker-train", {}).get("status") == "Completed"
+                and got.get("eval-sweep", {}).get("status") == "Completed")
     wait_until("the workloads to settle", settled)
     return cluster
 

@@ -86,6 +86,12 @@ def lower_kubeflow(ctx: Ctx, topo: Topology) -> list[K8sObject]:
     if topo.elastic is not None:
         spec["elasticPolicy"] = {"minReplicas": topo.elastic[0], "maxReplicas": topo.elastic[1],
                                  "rdzvBackend": "c10d"}
+    elif topo.framework == "PyTorch" and not topo.master:
+        # Workers only: the operator sets MASTER_ADDR, WORLD_SIZE and RANK only when there is a
+        # Master replica, so a fixed-size job gets a c10d rendezvous at worker 0 instead
+        # (PET_RDZV_ENDPOINT, PET_NNODES: what torchrun reads), with min = max = workers.
+        spec["elasticPolicy"] = {"minReplicas": topo.workers, "maxReplicas": topo.workers,
+                                 "rdzvBackend": "c10d"}
     if topo.framework == "MPI" and topo.slots is not None:
         spec["slotsPerWorker"] = topo.slots
     job = {"apiVersion": kind.api_version, "kind": kind.kind,
