@@ -4,8 +4,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from .config import RepoConfig, namespace_problems
 from . import orgmodel
+from .config import RepoConfig, namespace_problems
 from .model import WORKLOAD_KINDS, Department, Doc, Project, TaggedSpec
 from .problems import Problem
 from .templates import fill
