@@ -170,7 +170,7 @@ def test_every_example_organisation_object_passes_the_schemas() -> None:
 
 
 def test_kueue_crd_schema_refuses_borrowing_without_a_cohort() -> None:
-    queue = {"apiVersion": "kueue.x-k8s.io/v1beta2", "kind": "ClusterQueue", "metadata": {"name": "q"},
+    queue: dict[str, Any] = {"apiVersion": "kueue.x-k8s.io/v1beta2", "kind": "ClusterQueue", "metadata": {"name": "q"},
              "spec": {"resourceGroups": [{"coveredResources": ["cpu"], "flavors": [
                  {"name": "f", "resources": [{"name": "cpu", "nominalQuota": 1, "borrowingLimit": 0}]}]}]}}
     assert verify_objects([queue], "1.37") != []

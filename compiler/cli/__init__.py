@@ -248,6 +248,9 @@ from . import sync as _sync
 
 main.add_command(_sync.sync_cmd)
 main.add_command(_sync.plan_cmd)
+from . import quota as _quota
+
+main.add_command(_quota.quota_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover
