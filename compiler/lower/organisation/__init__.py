@@ -36,13 +36,12 @@ def lower_organisation(repo: Repo, namespaces: dict[str, str],
     if target.scheduler == "runai":
         return {}, []
     org = shares.Org(dict(sorted(repo.projects.items())), dict(sorted(repo.departments.items())))
-    problems = _pool_problems(repo, org) + _name_problems(repo, org)
+    problems = _pool_problems(repo, org) + (_name_problems(repo, org) if target.scheduler == "kueue" else [])
     if problems:
         return {}, problems
     files: dict[str, list[K8sObject]] = {CLUSTER_FILE: access.cluster_roles()}
     if target.scheduler == "kueue":
         files[CLUSTER_FILE] += kueue.flavors(org, target) + kueue.cohorts(org, target)
-        problems += _queue_problems(repo, target)
     for name, project in org.projects.items():
         ns = namespaces.get(name, project.namespace)
         files[name] = _project_objects(project, ns, target)
@@ -95,10 +94,3 @@ def _name_problems(repo: Repo, org: shares.Org) -> list[Problem]:
                                "; Kueue's ClusterQueue and Cohort names must differ", field="metadata.name"))
     return out
 
-
-def _queue_problems(repo: Repo, target: Target) -> list[Problem]:
-    if "{workload}" not in target.kueue_queue:
-        return []
-    return [Problem(repo.config.doc.file if repo.config.doc else "wlc.yaml", 1, 1, "org.kueue-queue",
-                    f"target kueueQueue {target.kueue_queue!r} names a queue per workload: wlc emits a "
-                    "LocalQueue per project only", "warning")]
