@@ -49,6 +49,7 @@ spec: {image: python:3.12, compute: {gpuDevicesRequest: 1}}
 
 
 def make_repo(tmp: Path, scheduler: str, org: str = ORG) -> Path:
+    tmp.mkdir(exist_ok=True)
     (tmp / "wlc.yaml").write_text(dedent(f"""
         apiVersion: wlc.dev/v1alpha1
         kind: Repository
@@ -183,3 +184,17 @@ def test_a_node_pool_twice_in_one_quota_is_a_problem_at_the_entry(tmp_path: Path
                       "quota: [{nodePool: a100, gpuDevices: 2}, {nodePool: a100, gpuDevices: 1}]")
     res = pipeline.check(make_repo(tmp_path, "kueue", org))
     assert [(p.code, p.line) for p in res.problems if p.code.startswith("org.")] == [("org.duplicate-pool", 24)]
+
+
+def test_under_kueue_a_project_named_like_a_department_is_a_problem(tmp_path: Path) -> None:
+    org = ORG.replace("metadata: {name: beta}", "metadata: {name: research}")
+    kueue = pipeline.check(make_repo(tmp_path, "kueue", org))
+    assert [p.code for p in kueue.problems if p.code.startswith("org.")] == ["org.name-clash"]
+    default = pipeline.check(make_repo(tmp_path / "d", "default", org))
+    assert [p.code for p in default.problems if p.code.startswith("org.")] == []
+
+
+def test_a_node_pool_that_cannot_name_a_resource_flavor_is_a_problem(tmp_path: Path) -> None:
+    org = ORG.replace("quota: [{nodePool: a100, gpuDevices: 2}]", "quota: [{nodePool: A100_big, gpuDevices: 2}]")
+    res = pipeline.check(make_repo(tmp_path, "kueue", org))
+    assert [p.code for p in res.problems if p.code.startswith("org.")] == ["org.pool-name"]
