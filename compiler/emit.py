@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import orgbundle
 from .bundle import group_of
 from .problems import Problem
 from .yamlout import EmitError, dump_document, dump_documents, reread_mismatch, scalar
@@ -101,7 +102,8 @@ def duplicate_objects(bundles: list[WorkloadBundle]) -> list[Problem]:
 
 
 def index_document(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle],
-                   texts: dict[str, str], excluded: list[dict[str, str]] | None = None) -> str:
+                   texts: dict[str, str], excluded: list[dict[str, str]] | None = None,
+                   organisation: dict[str, Any] | None = None) -> str:
     """index.json: every workload, its objects (group, version, kind, namespace, name) and the
     sha256 of each object's canonical YAML document and of the workload's file."""
     entries = []
@@ -115,6 +117,8 @@ def index_document(overlay: str, target: dict[str, Any], bundles: list[WorkloadB
         })
     doc: dict[str, Any] = {"apiVersion": "wlc.dev/v1alpha1", "kind": "BundleIndex", "overlay": overlay,
                            "target": target, "workloads": entries}
+    if organisation:
+        doc["organisation"] = organisation
     if excluded:
         doc["excluded"] = sorted(excluded, key=lambda e: (e["namespace"], e["name"]))
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -128,11 +132,16 @@ def _object_entry(obj: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 def render(overlay: str, target: dict[str, Any], bundles: list[WorkloadBundle],
-           excluded: list[dict[str, str]] | None = None) -> dict[str, str]:
-    """Every file of one overlay's bundle folder: relative path → text."""
+           excluded: list[dict[str, str]] | None = None,
+           organisation: list[orgbundle.OrgFile] | None = None) -> dict[str, str]:
+    """Every file of one overlay's bundle folder: relative path → text (the organisation's
+    files under ``_organisation/``)."""
     for b in bundles:
         b.seal()
     texts = {b.relpath: "".join(b.docs) for b in bundles}
-    texts["index.json"] = index_document(overlay, target, bundles, texts, excluded)
+    org = orgbundle.seal(organisation or [])
+    texts.update(org)
+    entry = orgbundle.index_entry(organisation, texts, text_hash) if organisation else None
+    texts["index.json"] = index_document(overlay, target, bundles, texts, excluded, entry)
     return texts
 

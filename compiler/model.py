@@ -91,6 +91,46 @@ Tree = Leaf | dict[str, "Tree"] | list["Tree"]
 TaggedSpec = dict[str, Tree]
 
 
+@dataclass(frozen=True)
+class PoolQuota:
+    """A project's or department's quota in one node pool (Run:ai's deserved share): GPU
+    devices, CPU cores (None: no CPU quota), memory (a quantity; None: no memory quota), and the
+    most GPUs it may use over quota included (None: no limit)."""
+
+    node_pool: str
+    gpu_devices: int = 0
+    gpu_limit: int | None = None
+    cpu_cores: float | None = None
+    memory: str | None = None
+    #: the path of this entry in its document (for problems)
+    path: Path = ()
+
+
+@dataclass(frozen=True)
+class OverQuota:
+    """Run:ai's over-quota: may the unit use idle quota of others, and with what priority."""
+
+    allowed: bool = True
+    priority: str = "medium"  # lowest | low | medium | high
+
+
+@dataclass(frozen=True)
+class Member:
+    """A user or group (``kind`` User or Group, RBAC's subject kinds) with its role."""
+
+    kind: str
+    name: str
+    role: str
+
+
+@dataclass
+class Department:
+    name: str
+    quota: list[PoolQuota] = field(default_factory=list)
+    over_quota: OverQuota = field(default_factory=OverQuota)
+    file: str = ""
+
+
 @dataclass
 class Project:
     name: str
@@ -99,6 +139,10 @@ class Project:
     node_pools: list[str] = field(default_factory=list)
     node_types: list[str] = field(default_factory=list)
     file: str = ""
+    quota: list[PoolQuota] = field(default_factory=list)
+    over_quota: OverQuota = field(default_factory=OverQuota)
+    members: list[Member] = field(default_factory=list)
+    pod_security: str = "baseline"
 
 
 @dataclass

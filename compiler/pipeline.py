@@ -29,10 +29,11 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path as FsPath
 
-from . import bundle, config, inputs, load, lower, parallel, policy, validate, verify
+from . import bundle, config, inputs, load, lower, organisation, parallel, policy, quota, validate, verify
 from .emit import WorkloadBundle, duplicate_objects, render
 from .inputs import Loaded
 from .model import ResolvedWorkload, Target
+from .orgbundle import OrgFile
 from .overlay import Chain, Excluded, exclude_workloads, load_chain, patch_objects, patch_specs, verify_patched
 from .problems import ConfigError, Problem, sort_problems
 from .repo import Repo, WorkloadId, duplicate_workloads
@@ -60,6 +61,8 @@ class Result:
     files: dict[str, str] = field(default_factory=dict)
     #: the overlay chain of an overlay build (None for the base build or a broken chain)
     chain: Chain | None = None
+    #: the organisation's files (projects, departments: namespaces, access, queues)
+    organisation: list[OrgFile] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -93,6 +96,8 @@ class Part:
     ids: list[WorkloadId]
     excluded: list[Excluded]
     counted: int = 0
+    #: what the partition's workloads ask of their projects' quota (the check spans partitions)
+    demands: list[quota.Demand] = field(default_factory=list)
 
 
 def default_overlay(root: FsPath) -> str | None:
@@ -131,13 +136,15 @@ def check(root: FsPath, overlay: str | None = None, jobs: int = 1,
         if files is not None and len(files) >= parallel.PARALLEL_MIN:
             return _check_parallel(root, overlay, files, jobs)
         s, bundles, problems = _check(root, overlay, None, changes)
-        return _result(root, s, bundles, problems + duplicate_objects(bundles))
+        return _organised(_result(root, s, bundles, problems + duplicate_objects(bundles)),
+                          quota.demands(s.workloads))
 
 
 def build(root: FsPath, overlay: str | None = None, jobs: int = 1) -> Result:
     """Stages 1-11: ``check``, then the overlay folder's files in memory (``Result.files``)."""
     res = check(root, overlay, jobs)
-    files = render(res.overlay, config.target_settings(res.target), res.bundles, res.excluded)
+    files = render(res.overlay, config.target_settings(res.target), res.bundles, res.excluded,
+                   res.organisation)
     return replace(res, files=files)
 
 
@@ -266,6 +273,16 @@ def _lower(rw: ResolvedWorkload, target: Target) -> tuple[list[K8sObject], list[
                             f"compiler bug while lowering {rw.kind} {rw.name!r}: {type(err).__name__}: {err}")]
 
 
+def _organised(res: Result, demands: list[quota.Demand]) -> Result:
+    """Stages 8-10 for the organisation: its files, the problems of lowering and verifying them,
+    and the quota check of the workloads' ``demands``."""
+    if res.repo is None:
+        return res
+    files, problems = organisation.organise(res.repo, res.chain, res.target)
+    problems += quota.check(res.repo, res.target, demands)
+    return replace(res, organisation=files, problems=sort_problems(res.problems + problems))
+
+
 def _result(root: FsPath, s: Specs, bundles: list[WorkloadBundle], problems: list[Problem]) -> Result:
     return Result(root, s.overlay, s.target, sort_problems(problems), s.repo, s.workloads, bundles,
                   s.counted + s.strays, s.excluded, chain=s.chain)
@@ -281,7 +298,8 @@ def _check_parallel(root: FsPath, overlay: str | None, files: list[str], jobs: i
                 + duplicate_objects(bundles))
     merged = replace(s, ids=ids, workloads=[], excluded=s.excluded + [e for p in parts for e in p.excluded],
                      counted=s.counted + sum(p.counted for p in parts))
-    return _result(root, merged, bundles, problems)
+    demands = quota.demands(s.workloads) + [d for p in parts for d in p.demands]
+    return _organised(_result(root, merged, bundles, problems), demands)
 
 
 def _part(root: FsPath, overlay: str | None, files: list[str]) -> Part:
@@ -289,7 +307,7 @@ def _part(root: FsPath, overlay: str | None, files: list[str]) -> Part:
     s, bundles, problems = _check(root, overlay, frozenset(files))
     for b in bundles:
         b.seal(drop_objects=True)
-    return Part(problems, bundles, s.ids, s.excluded, s.counted)
+    return Part(problems, bundles, s.ids, s.excluded, s.counted, quota.demands(s.workloads))
 
 
 __all__ = ["Result", "Specs", "build", "check", "repository", "specs"]

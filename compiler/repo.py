@@ -4,8 +4,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from . import orgmodel
 from .config import RepoConfig, namespace_problems
-from .model import WORKLOAD_KINDS, Doc, Project, TaggedSpec
+from .model import WORKLOAD_KINDS, Department, Doc, Project, TaggedSpec
 from .problems import Problem
 from .templates import fill
 
@@ -18,6 +19,7 @@ class Repo:
     workloads: list[tuple[Doc, str]] = field(default_factory=list)  # (doc, project folder)
     by_kind: dict[str, dict[str, Doc]] = field(default_factory=dict)
     projects: dict[str, Project] = field(default_factory=dict)
+    departments: dict[str, Department] = field(default_factory=dict)
     #: (kind, name) of documents that failed validation: references to them are not reported again
     broken: set[tuple[str, str]] = field(default_factory=set)
     #: tagged merge layers of assets and templates, built once (compiler.resolve)
@@ -118,7 +120,11 @@ def _projects(repo: Repo) -> list[Problem]:
         namespace = str(spec.get("namespace") or fill(tmpl, {"project": name, "department": dept}))
         problems.extend(namespace_problems(repo.config, doc, namespace))
         repo.projects[name] = Project(name, namespace, dept, list(spec.get("nodePools", [])),
-                                      list(spec.get("nodeTypes", [])), doc.file)
+                                      list(spec.get("nodeTypes", [])), doc.file,
+                                      orgmodel.pool_quotas(spec), orgmodel.over_quota(spec),
+                                      orgmodel.members(spec), str(spec.get("podSecurity", "baseline")))
+    for name, doc in sorted(repo.by_kind.get("Department", {}).items()):
+        repo.departments[name] = orgmodel.department(name, doc.file, doc.data.get("spec") or {})
     return problems
 
 

@@ -716,6 +716,54 @@ def asset_kinds() -> dict[str, Schema]:
     }
 
 
+ROLES = ["viewer", "researcher", "editor"]
+POD_SECURITY_LEVELS = ["privileged", "baseline", "restricted"]
+OVER_QUOTA_PRIORITIES = ["lowest", "low", "medium", "high"]
+
+
+def pool_quota(owner: str) -> Schema:
+    """One node pool's quota of a project or department (Run:ai: deserved GPUs, CPU, memory)."""
+    return obj(f"The {owner}'s quota in one node pool.", {
+        "nodePool": ref("nodeLabelValue", "The node pool (its node label value; Kueue: the "
+                                          "ResourceFlavor of that name)."),
+        "gpuDevices": integer(f"Deserved GPU devices: guaranteed to the {owner} in this pool.", 0),
+        "gpuLimit": integer(f"Most GPU devices the {owner} may use in this pool, over quota "
+                            "included (default: no limit; Kueue: borrowingLimit = gpuLimit - "
+                            "gpuDevices).", 0),
+        "cpuCores": {"description": "Deserved CPU cores (default: no CPU quota).",
+                     "type": "number", "minimum": 0},
+        "memory": ref("quantity", "Deserved memory, a quantity such as 512Gi (default: no "
+                                  "memory quota)."),
+    }, required=("nodePool",))
+
+
+def quota_list(owner: str) -> Schema:
+    return array(f"The {owner}'s quota per node pool (one entry per pool).", pool_quota(owner),
+                 uniqueItems=True)
+
+
+def over_quota(owner: str) -> Schema:
+    return obj(f"Whether and how the {owner} may use idle quota beyond its own (Run:ai's "
+               "over-quota).", {
+                   "allowed": default(boolean("May borrow idle GPUs over its deserved quota "
+                                              "(default true; false: Kueue borrowingLimit 0)."), True),
+                   "priority": default(enum("Over-quota priority: who gets idle GPUs first "
+                                            "(Kueue fair-sharing weight 0, 1, 2, 4).",
+                                            OVER_QUOTA_PRIORITIES), "medium")})
+
+
+def members() -> Schema:
+    member = obj("A user or a group and its role in the project.", {
+        "user": text("A user name as the API server authenticates it (RBAC subject kind User)."),
+        "group": text("A group name as the API server authenticates it (RBAC subject kind Group)."),
+        "role": enum("viewer: read the project's objects and logs; researcher: viewer plus "
+                     "exec, port-forward and deleting pods; editor: researcher plus creating "
+                     "and changing the project's workload objects (docs/organisation.md).", ROLES),
+    }, required=("role",), oneOf=[{"required": ["user"]}, {"required": ["group"]}])
+    return array("Who may use the project, and how (RoleBindings in its namespace).", member,
+                 uniqueItems=True)
+
+
 def org_kinds() -> dict[str, Schema]:
     return {
         "Project": document("Project", "A Run:ai project.", obj("Project settings.", {
@@ -724,10 +772,18 @@ def org_kinds() -> dict[str, Schema]:
             "nodePools": array("Node pools the project may use, in preference order.",
                                ref("nodeLabelValue", "A node pool."), unique=True),
             "nodeTypes": array("Node types the project may use.",
-                               ref("nodeLabelValue", "A node type."), unique=True)}),
+                               ref("nodeLabelValue", "A node type."), unique=True),
+            "quota": quota_list("project"),
+            "overQuota": over_quota("project"),
+            "members": members(),
+            "podSecurity": default(enum("Pod Security Admission level of the project's namespace "
+                                        "(enforced, warned and audited).", POD_SECURITY_LEVELS),
+                                   "baseline")}),
             spec_required=False, metadata="projectMetadata"),
         "Department": document("Department", "A Run:ai department.", obj(
-            "Department settings.", {"description": string("What the department is.")}),
+            "Department settings.", {"description": string("What the department is."),
+                                     "quota": quota_list("department"),
+                                     "overQuota": over_quota("department")}),
             spec_required=False),
         "Policy": document("Policy", "An administrator policy (Run:ai v2 policy body).", policy_spec()),
         "Overlay": document("Overlay", "An environment or cluster: target settings and patches.",

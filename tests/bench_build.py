@@ -31,6 +31,8 @@ def make_repo(dest: Path, n: int) -> None:
     (dest / "wlc.yaml").write_text((ROOT / "wlc.yaml").read_text())
     for folder in ("org", "assets", "templates"):
         shutil.copytree(ROOT / "examples" / folder, dest / "examples" / folder)
+    org = dest / "examples" / "org" / "organisation.yaml"  # N copies of the examples: quota is never the limit
+    org.write_text(re.sub(r"gpuDevices: \d+", "gpuDevices: 100000", org.read_text()))
     texts = [(p.parent.name, p.read_text()) for p in MIX]
     for i in range(n):
         project, text = texts[i % len(texts)]

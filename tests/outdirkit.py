@@ -71,7 +71,8 @@ def whole_bundle(folder: Path) -> str | None:
         index = json.loads(files.pop("index.json"))
     except (OSError, KeyError, ValueError) as err:
         return f"no readable index.json: {err!r}"
-    listed = {w["file"]: w["fileHash"] for w in index["workloads"]}
+    entries = index["workloads"] + index.get("organisation", {}).get("files", [])  # _organisation/ (issue 11)
+    listed = {w["file"]: w["fileHash"] for w in entries}
     if set(listed) != set(files):
         return f"index lists {sorted(listed)}, folder has {sorted(files)}"
     for rel, want in listed.items():

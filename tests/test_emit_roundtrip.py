@@ -132,7 +132,8 @@ def _index_objects(path: Path) -> list[tuple[str, str, str]]:
     overlay = next(p for p in path.parents if p.parent == GOLDEN)
     index = json.loads((overlay / "index.json").read_text())
     rel = path.relative_to(overlay).as_posix()
-    [entry] = [w for w in index["workloads"] if w["file"] == rel]
+    listed = index["workloads"] + index.get("organisation", {}).get("files", [])  # _organisation/ (issue 11)
+    [entry] = [w for w in listed if w["file"] == rel]
     return [(o["kind"], o["name"], o["namespace"]) for o in entry["objects"]]
 
 

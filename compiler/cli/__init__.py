@@ -11,7 +11,7 @@ from .. import __version__, explain, importer, outdir, pipeline, report
 from ..model import WORKLOAD_KINDS
 from ..policy import render as policy_render
 from ..problems import ConfigError, Problem, sort_problems
-from . import agent, diff, new, outcome, sync, view, workloads
+from . import agent, diff, new, outcome, quota, sync, view, workloads
 from .common import (
     BUG_NOTE,
     EXIT_BUG,
@@ -252,6 +252,7 @@ diff.register(main)
 main.add_command(agent.agent_group)
 for _view_command in (view.get, view.describe, view.logs, view.view):
     main.add_command(_view_command)
+main.add_command(quota.quota_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from .chain import Chain, OverlayValue, Patch, load_chain
 from .objects import Touched, patch_objects, verify_patched
-from .specs import Excluded, Validator, exclude_workloads, patch_specs
+from .specs import Excluded, Validator, exclude_workloads, patch_specs, project_namespace
 
 __all__ = ["Chain", "Excluded", "OverlayValue", "Patch", "Touched", "Validator", "exclude_workloads", "load_chain",
-           "patch_objects", "patch_specs", "verify_patched"]
+           "patch_objects", "patch_specs", "project_namespace", "verify_patched"]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..merge import dotted, find_exclusions, merge, retag, tag, untag
-from ..model import API_VERSION, Data, Doc, Path, ResolvedWorkload, Source
+from ..model import API_VERSION, Data, Doc, Path, Project, ResolvedWorkload, Source
 from ..problems import Problem
 from ..repo import Repo
 from ..templates import fill, namespace_error
@@ -136,12 +136,8 @@ def map_namespaces(chain: Chain, workloads: list[ResolvedWorkload],
 
 def _mapped(chain: Chain, rw: ResolvedWorkload, template: object,
             repo: Repo) -> tuple[ResolvedWorkload, list[Problem]]:
-    ns = rw.project.namespace
+    ns = project_namespace(chain, rw.project, repo)
     setting = chain.namespaces.get(rw.project.name)
-    if setting is not None:
-        ns = str(setting.value)
-    elif template is not None and not _explicit_namespace(repo, rw.project.name):
-        ns = fill(str(template), {"project": rw.project.name, "department": rw.project.department})
     if ns == rw.project.namespace:
         return rw, []
     return (replace(rw, project=replace(rw.project, namespace=ns)),
@@ -162,6 +158,20 @@ def _namespace_problem(chain: Chain, rw: ResolvedWorkload, ns: str, setting: Ove
         file, (line, col) = doc.file, doc.loc(("spec", "target", "namespaceTemplate"))
     return [Problem(file, line, col, "overlay.namespace",
                     f'overlay "{chain.name}", project "{rw.project.name}": namespace {error}')]
+
+
+def project_namespace(chain: Chain | None, project: Project, repo: Repo) -> str:
+    """The project's namespace in this overlay: its ``namespaces`` entry, else its
+    ``namespaceTemplate`` (unless the Project sets its namespace), else the project's own."""
+    if chain is None:
+        return project.namespace
+    setting = chain.namespaces.get(project.name)
+    template = chain.target.get("namespaceTemplate")
+    if setting is not None:
+        return str(setting.value)
+    if template is not None and not _explicit_namespace(repo, project.name):
+        return fill(str(template), {"project": project.name, "department": project.department})
+    return project.namespace
 
 
 def _explicit_namespace(repo: Repo, project: str) -> bool:

@@ -2,7 +2,7 @@
 
 Written by us from the upstream API fields (Kubeflow training-operator v1.9 ``kubeflow.org/v1``,
 mpi-operator ``kubeflow.org/v2beta1``, Knative Serving ``serving.knative.dev/v1``, KServe
-``serving.kserve.io/v1beta1``): required fields, replica-type names, container-name rules, closed
+``serving.kserve.io/v1beta1``, Kueue v0.17 ``kueue.x-k8s.io/v1beta2``): required fields, replica-type names, container-name rules, closed
 objects where the upstream API is closed. Pod templates and pod specs ``$ref`` the official
 Kubernetes definitions (``/api/_definitions.json`` of kubernetes-validate, resolved against the
 target version by ``compiler/verify/crd.py``). Run ``python schemas/crds/make.py`` after a change.
@@ -44,10 +44,10 @@ def integer(minimum: int | None = 0, maximum: int | None = None) -> Schema:
 
 
 def document(group: str, version: str, kind: str, spec: Schema, defs: Schema | None = None,
-             name_limit: int = 63) -> Schema:
+             name_limit: int = 63, name_pattern: str = DNS_1035) -> Schema:
     meta = {"allOf": [k8s("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), {
         "required": ["name"],
-        "properties": {"name": {"type": "string", "pattern": DNS_1035, "maxLength": name_limit}}}]}
+        "properties": {"name": {"type": "string", "pattern": name_pattern, "maxLength": name_limit}}}]}
     out: Schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://kubernetes.io/wlc-crds/{kind.lower()}-{group.split('.')[0]}-{version}",
@@ -220,12 +220,95 @@ def inference_service() -> Schema:
     return document("serving.kserve.io", "v1beta1", "InferenceService", spec)
 
 
+# --- Kueue (kueue.x-k8s.io/v1beta2, Kueue v0.17: the fields wlc emits, closed; the others open) --
+
+KUEUE = "kueue.x-k8s.io"
+DNS_1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+#: Kubernetes' quantity pattern, as Kueue's CRDs write it
+QUANTITY = (r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|"
+            r"([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$")
+
+
+def name_ref() -> Schema:
+    return {"type": "string", "maxLength": 253, "pattern": DNS_1123_SUBDOMAIN}
+
+
+def quantity() -> Schema:
+    return {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": QUANTITY}]}
+
+
+def kueue_document(kind: str, spec: Schema) -> Schema:
+    return document(KUEUE, "v1beta2", kind, spec, name_limit=253, name_pattern=DNS_1123_SUBDOMAIN)
+
+
+def resource_groups() -> Schema:
+    """ClusterQueue's and Cohort's quota: covered resources, then per flavor (in order) each
+    resource's nominal quota and optional borrowing and lending limits."""
+    resource = closed({"name": {"type": "string"}, "nominalQuota": quantity(),
+                       "borrowingLimit": quantity(), "lendingLimit": quantity()}, ("name", "nominalQuota"))
+    flavor = closed({"name": name_ref(),
+                     "resources": {"type": "array", "minItems": 1, "maxItems": 64, "items": resource}},
+                    ("name", "resources"))
+    group = closed({"coveredResources": {"type": "array", "minItems": 1, "maxItems": 64,
+                                         "items": {"type": "string"}},
+                    "flavors": {"type": "array", "minItems": 1, "maxItems": 64, "items": flavor}},
+                   ("coveredResources", "flavors"))
+    return {"type": "array", "maxItems": 16, "items": group}
+
+
+def fair_sharing() -> Schema:
+    return closed({"weight": quantity()})
+
+
+def resource_flavor() -> Schema:
+    spec = closed({"nodeLabels": {"type": "object", "maxProperties": 8,
+                                  "additionalProperties": {"type": "string"}},
+                   "nodeTaints": {"type": "array", "maxItems": 8, "items": {"type": "object"}},
+                   "tolerations": {"type": "array", "maxItems": 8, "items": {"type": "object"}},
+                   "topologyName": name_ref()})
+    return kueue_document("ResourceFlavor", spec)
+
+
+def cohort() -> Schema:
+    return kueue_document("Cohort", closed({"parentName": name_ref(), "fairSharing": fair_sharing(),
+                                            "resourceGroups": resource_groups()}))
+
+
+def cluster_queue() -> Schema:
+    preemption = closed({
+        "reclaimWithinCohort": {"enum": ["Never", "LowerPriority", "Any"]},
+        "withinClusterQueue": {"enum": ["Never", "LowerPriority", "LowerOrNewerEqualPriority"]},
+        "borrowWithinCohort": {"type": "object"}})
+    spec = closed({"cohortName": name_ref(), "namespaceSelector": k8s(
+                       "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+                   "fairSharing": fair_sharing(), "preemption": preemption,
+                   "queueingStrategy": {"enum": ["StrictFIFO", "BestEffortFIFO"]},
+                   "resourceGroups": resource_groups(), "stopPolicy": {"enum": ["None", "Hold", "HoldAndDrain"]},
+                   "flavorFungibility": {"type": "object"}, "admissionChecksStrategy": {"type": "object"},
+                   "admissionScope": {"type": "object"}})
+    # Kueue's own rule: borrowing needs a cohort
+    no_borrowing = {"properties": {"resourceGroups": {"items": {"properties": {"flavors": {"items": {
+        "properties": {"resources": {"items": {"not": {"required": ["borrowingLimit"]}}}}}}}}}}}
+    spec["anyOf"] = [{"required": ["cohortName"]}, no_borrowing]
+    return kueue_document("ClusterQueue", spec)
+
+
+def local_queue() -> Schema:
+    spec = closed({"clusterQueue": name_ref(), "fairSharing": {"type": "object"},
+                   "stopPolicy": {"enum": ["None", "Hold", "HoldAndDrain"]}})
+    return kueue_document("LocalQueue", spec)
+
+
 FILES = {
     "pytorchjob-kubeflow-v1.json": pytorchjob,
     "tfjob-kubeflow-v1.json": tfjob,
     "mpijob-kubeflow-v2beta1.json": mpijob,
     "service-serving-v1.json": knative_service,
     "inferenceservice-serving-v1beta1.json": inference_service,
+    "resourceflavor-kueue-v1beta2.json": resource_flavor,
+    "cohort-kueue-v1beta2.json": cohort,
+    "clusterqueue-kueue-v1beta2.json": cluster_queue,
+    "localqueue-kueue-v1beta2.json": local_queue,
 }
 
 

@@ -56,6 +56,7 @@ KCM_CONTROLLERS = (
     "serviceaccount-controller",
     "serviceaccount-token-controller",
     "endpointslice-controller",
+    "resourcequota-controller",  # the ResourceQuotas of the organisation bundle (issue 11)
 )
 
 Log = Callable[[str], None]

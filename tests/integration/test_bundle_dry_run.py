@@ -146,7 +146,8 @@ def bundle_files(out: Path) -> list[Path]:
     """Every OUT/<overlay>/<namespace>/<workload>.yaml next to an OUT/<overlay>/index.json."""
     files: list[Path] = []
     for index in sorted(out.rglob("index.json")):
-        files += sorted(index.parent.glob("*/*.yaml"))
+        # the organisation (_organisation/, issue 11) is dry-run by tests/integration/test_org_resourcequota.py
+        files += sorted(p for p in index.parent.glob("*/*.yaml") if p.parent.name != "_organisation")
     return files
 
 
