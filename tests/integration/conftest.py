@@ -80,7 +80,34 @@ def cluster(cluster_bin_dir: Path) -> Iterator[Cluster]:
         running = controlplane.start(cluster_bin_dir)
     except controlplane.ClusterError as err:
         pytest.fail(f"control plane did not start: {err}", pytrace=False)
+    _RUNNING.append((running, _namespaces(running)))
     try:
         yield running
     finally:
+        _RUNNING.clear()
         running.stop(remove_workdir=os.environ.get("WLC_CLUSTER_KEEP", "") == "")
+
+
+#: the session's cluster, once started, with the namespaces it had right after the start
+_RUNNING: list[tuple[Cluster, set[str]]] = []
+
+
+def _namespaces(cluster: Cluster) -> set[str]:
+    items = cluster.kubectl_json("get", "namespaces").get("items", [])
+    return {str(item["metadata"]["name"]) for item in items}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_namespaces_removed() -> Iterator[None]:
+    """The kwok GPU nodes are shared by the whole session: what one test module leaves running
+    (workspaces, inference replicas holding GPUs) would keep another module's Jobs Pending. So
+    the namespaces a module created are deleted when it ends (their pods go at once; the
+    namespaces themselves may stay Terminating, since no pvc-protection controller runs)."""
+    before = _namespaces(_RUNNING[0][0]) if _RUNNING else set()
+    yield
+    if not _RUNNING:
+        return
+    cluster, at_start = _RUNNING[0]
+    for name in sorted(_namespaces(cluster) - before - at_start):
+        if not name.startswith("kube-"):
+            cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
