@@ -7,8 +7,9 @@ from pathlib import Path as FsPath
 
 import click
 
-from .. import __version__, explain, importer, outdir, pipeline, report
+from .. import __version__, explain, explain_project, importer, outdir, pipeline, report
 from ..model import WORKLOAD_KINDS
+from ..overlay.specs import project_namespace
 from ..policy import render as policy_render
 from ..problems import ConfigError, Problem, sort_problems
 from . import agent, diff, new, outcome, quota, sync, view, workloads
@@ -149,21 +150,30 @@ def _build_all(repo: FsPath, out: FsPath | None, jobs: int | None, fmt: str) -> 
 
 
 @main.command(name="explain")
-@click.argument("workload")
+@click.argument("workload", required=False)
+@click.option("--project", "-p", "project", default=None,
+              help="Explain a project instead: namespace, department, quota per node pool, members.")
 @repo_option
 @click.option("--overlay", default=None, help="Explain as built for this overlay.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @guarded
-def explain_cmd(workload: str, repo: FsPath, overlay: str | None, fmt: str) -> int:
+def explain_cmd(workload: str | None, project: str | None, repo: FsPath, overlay: str | None, fmt: str) -> int:
     """Show the resolved spec of WORKLOAD: every field, its value and its source
-    (submission, template, environment / compute / data-source asset, policy, overlay).
+    (submission, template, environment / compute / data-source asset, policy, overlay); or,
+    with --project, the project as the cluster gets it, each value with its file and line.
 
     \b
-    Exit status: 0, or 2 when no workload of that name resolves (the message says why).
+    Exit status: 0, or 2 when no workload (or project) of that name resolves (the message says why).
     Example (at the repository's root, where wlc.yaml is):
       wlc explain llama-finetune
       wlc explain llama-finetune --overlay prod --format json
+      wlc explain --project nlp
     """
+    if (workload is None) == (project is None):
+        raise ConfigError("give a WORKLOAD or --project PROJECT (one of them)")
+    if project is not None:
+        return _explain_project(project, repo, _overlay(repo, overlay), fmt)
+    assert workload is not None
     res = pipeline.specs(repo, _overlay(repo, overlay), only=workload)
     found = [rw for rw in res.workloads if rw.name == workload]
     if not found:
@@ -173,6 +183,20 @@ def explain_cmd(workload: str, repo: FsPath, overlay: str | None, fmt: str) -> i
         raise ConfigError(why.message)
     for rw in found:
         click.echo(explain.render_json(rw) if fmt == "json" else explain.render_text(rw), nl=False)
+    return EXIT_OK
+
+
+def _explain_project(name: str, repo: FsPath, overlay: str | None, fmt: str) -> int:
+    res = pipeline.specs(repo, overlay, only="")
+    loaded = res.repo
+    if loaded is None or name not in loaded.projects:
+        known = sorted(loaded.projects) if loaded is not None else []
+        raise ConfigError(f'no project named "{name}" (projects: {", ".join(known) or "none"})')
+    found = loaded.projects[name]
+    namespace = project_namespace(res.chain, found, loaded)
+    rows = explain_project.project_rows(loaded, found, namespace)
+    click.echo(explain_project.render_json(found, rows) if fmt == "json"
+               else explain_project.render_text(found, rows), nl=False)
     return EXIT_OK
 
 
