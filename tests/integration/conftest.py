@@ -98,11 +98,12 @@ def _namespaces(cluster: Cluster) -> set[str]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _module_namespaces_removed() -> Iterator[None]:
+def _module_pods_removed() -> Iterator[None]:
     """The kwok GPU nodes are shared by the whole session: what one test module leaves running
     (workspaces, inference replicas holding GPUs) would keep another module's Jobs Pending. So
-    the namespaces a module created are deleted when it ends (their pods go at once; the
-    namespaces themselves may stay Terminating, since no pvc-protection controller runs)."""
+    when a module ends, the pod-owning objects and pods in the namespaces it created are
+    deleted. The namespaces stay: a later module may use one of the same name, and a deleted
+    namespace would sit Terminating (no pvc-protection controller runs here)."""
     before = _namespaces(_RUNNING[0][0]) if _RUNNING else set()
     yield
     if not _RUNNING:
@@ -110,4 +111,5 @@ def _module_namespaces_removed() -> Iterator[None]:
     cluster, at_start = _RUNNING[0]
     for name in sorted(_namespaces(cluster) - before - at_start):
         if not name.startswith("kube-"):
-            cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+            cluster.kubectl("delete", "deployments,statefulsets,replicasets,jobs,pods", "--all", "-n", name,
+                            "--wait=false", "--ignore-not-found", check=False)
