@@ -80,7 +80,7 @@ def cluster(cluster_bin_dir: Path) -> Iterator[Cluster]:
         running = controlplane.start(cluster_bin_dir)
     except controlplane.ClusterError as err:
         pytest.fail(f"control plane did not start: {err}", pytrace=False)
-    _RUNNING.append((running, _namespaces(running)))
+    _RUNNING.append((running, set()))
     try:
         yield running
     finally:
@@ -101,15 +101,14 @@ def _namespaces(cluster: Cluster) -> set[str]:
 def _module_pods_removed() -> Iterator[None]:
     """The kwok GPU nodes are shared by the whole session: what one test module leaves running
     (workspaces, inference replicas holding GPUs) would keep another module's Jobs Pending. So
-    when a module ends, the pod-owning objects and pods in the namespaces it created are
+    when a module ends, the pod-owning objects and pods of every namespace but kube-* are
     deleted. The namespaces stay: a later module may use one of the same name, and a deleted
     namespace would sit Terminating (no pvc-protection controller runs here)."""
-    before = _namespaces(_RUNNING[0][0]) if _RUNNING else set()
     yield
     if not _RUNNING:
         return
-    cluster, at_start = _RUNNING[0]
-    for name in sorted(_namespaces(cluster) - before - at_start):
+    cluster = _RUNNING[0][0]
+    for name in sorted(_namespaces(cluster)):
         if not name.startswith("kube-"):
             cluster.kubectl("delete", "deployments,statefulsets,replicasets,jobs,pods", "--all", "-n", name,
                             "--wait=false", "--ignore-not-found", check=False)
