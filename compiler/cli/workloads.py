@@ -3,6 +3,7 @@ workload files in place (compiler/edit/), checked with everything ``wlc validate
 anything is written. A workload is named ``NAME`` or ``PROJECT/NAME``."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path as FsPath
 
 import click
@@ -122,16 +123,20 @@ def _verb(done: str) -> str:
     return {"stopped": "stop", "activated": "activate", "deleted": "delete", "copied": "copy"}[done]
 
 
+def _edit_options(fn: Callable[..., int]) -> Callable[..., None]:
+    """What every editing verb takes: --overlay, --dry-run, --repo, --commit, --push."""
+    return overlay_option(dry_run_option(repo_option(commit_option(push_option(guarded(fn))))))
+
+
+def _target_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """The workloads a verb acts on: names, -p PROJECT, --all within the project."""
+    every = click.option("--all", "every", is_flag=True, help="Every workload of the project (-p).")
+    return click.argument("workloads", nargs=-1, shell_complete=_complete)(project_option(every(fn)))
+
+
 @click.command()
-@click.argument("workloads", nargs=-1, shell_complete=_complete)
-@project_option
-@click.option("--all", "every", is_flag=True, help="Every workload of the project (-p).")
-@overlay_option
-@dry_run_option
-@repo_option
-@commit_option
-@push_option
-@guarded
+@_target_options
+@_edit_options
 def stop(workloads: tuple[str, ...], project: str | None, every: bool, overlay: str | None, dry_run: bool,
          repo: FsPath, commit: bool, push: bool) -> int:
     """Stop workloads (spec.active: false): a Job is suspended, a workspace scaled to 0.
@@ -145,15 +150,8 @@ def stop(workloads: tuple[str, ...], project: str | None, every: bool, overlay: 
 
 
 @click.command()
-@click.argument("workloads", nargs=-1, shell_complete=_complete)
-@project_option
-@click.option("--all", "every", is_flag=True, help="Every workload of the project (-p).")
-@overlay_option
-@dry_run_option
-@repo_option
-@commit_option
-@push_option
-@guarded
+@_target_options
+@_edit_options
 def activate(workloads: tuple[str, ...], project: str | None, every: bool, overlay: str | None, dry_run: bool,
              repo: FsPath, commit: bool, push: bool) -> int:
     """Activate stopped workloads again (spec.active: true). Run:ai: runai training resume NAME.
@@ -169,12 +167,7 @@ def activate(workloads: tuple[str, ...], project: str | None, every: bool, overl
 @click.argument("workload", shell_complete=_complete)
 @click.argument("new")
 @click.option("-p", "--project", default=None, help="The project of the copy (default: the original's).")
-@overlay_option
-@dry_run_option
-@repo_option
-@commit_option
-@push_option
-@guarded
+@_edit_options
 def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_run: bool, repo: FsPath,
          commit: bool, push: bool) -> int:
     """Copy WORKLOAD (NAME or PROJECT/NAME) to a new file named NEW, comments kept.
@@ -200,12 +193,7 @@ def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_
 @click.command()
 @click.argument("workloads", nargs=-1, required=True, shell_complete=_complete)
 @project_option
-@overlay_option
-@dry_run_option
-@repo_option
-@commit_option
-@push_option
-@guarded
+@_edit_options
 def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None, dry_run: bool,
            repo: FsPath, commit: bool, push: bool) -> int:
     """Delete workloads: the file, or only the workload's document of a file with several.
