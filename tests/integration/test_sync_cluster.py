@@ -174,7 +174,9 @@ def test_a_finished_job_deleted_by_its_ttl_is_not_run_again(cluster: Cluster, ba
     assert result.ok and report.action == "unchanged", plan.render_text(result)
     assert "finished and was deleted: not run again" in report.objects[-1].message
     assert again.metrics["writes"] == 0 and live(synced, job) is None
-    rerun = make_engine(cluster).sync(respec("0000000000ttl001", 0))  # a changed spec is a new run
+    # A changed spec is a new run. Its TTL is long: with 0 the TTL controller may delete the new Job
+    # as soon as kwok finishes it, before this test reads it back.
+    rerun = make_engine(cluster).sync(respec("0000000000ttl001", 3600))
     assert by_name(rerun)["ranker-train"].action == "create"
     created = live(synced, job)
     assert created is not None and created["metadata"]["uid"] != before["metadata"]["uid"]

@@ -39,13 +39,13 @@ def wlc(cluster: Cluster, *args: str) -> Result:
     return CliRunner().invoke(main, list(args), env={"KUBECONFIG": str(cluster.kubeconfig)}, catch_exceptions=False)
 
 
-def wait_until(what: str, ok: Callable[[], bool], timeout: float = 90) -> None:
+def wait_until(what: str, ok: Callable[[], bool], timeout: float = 90, seen: Callable[[], object] = lambda: "") -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if ok():
             return
         time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}; last seen: {seen()}")
 
 
 def rows(cluster: Cluster, *args: str) -> dict[str, dict[str, Any]]:
@@ -68,7 +68,8 @@ def applied(cluster: Cluster) -> Cluster:
                 and got.get("chat-grpc", {}).get("status") == "Running"
                 and got.get("ranker-train", {}).get("status") == "Completed"
                 and got.get("eval-sweep", {}).get("status") == "Completed")
-    wait_until("the workloads to settle", settled)
+    wait_until("the workloads to settle", settled, seen=lambda: (rows(cluster), cluster.kubectl(
+        "get", "pods,nodes", "-A", "-o", "wide").stdout))
     return cluster
 
 
