@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -108,7 +109,22 @@ def _module_pods_removed() -> Iterator[None]:
     if not _RUNNING:
         return
     cluster = _RUNNING[0][0]
-    for name in sorted(_namespaces(cluster)):
-        if not name.startswith("kube-"):
-            cluster.kubectl("delete", "deployments,statefulsets,replicasets,jobs,pods", "--all", "-n", name,
-                            "--wait=false", "--ignore-not-found", check=False)
+    # The operators' job kinds too: the training operator is session-scoped, and it would make
+    # the pods of a PyTorchJob left behind again as soon as they were deleted.
+    kinds = ",".join(["deployments", "statefulsets", "replicasets", "jobs", *_operator_job_kinds(cluster), "pods"])
+    names = sorted(n for n in _namespaces(cluster) if not n.startswith("kube-"))
+    for name in names:
+        cluster.kubectl("delete", kinds, "--all", "-n", name, "--wait=false", "--ignore-not-found", check=False)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _pods_left(cluster, names):
+        time.sleep(1)
+
+
+def _operator_job_kinds(cluster: Cluster) -> list[str]:
+    listed = cluster.kubectl("api-resources", "--api-group=kubeflow.org", "-o", "name", check=False)
+    return sorted(line.strip() for line in listed.stdout.splitlines() if line.strip()) if listed.returncode == 0 else []
+
+
+def _pods_left(cluster: Cluster, namespaces: list[str]) -> bool:
+    pods = cluster.kubectl_json("get", "pods", "-A").get("items", [])
+    return any(p["metadata"]["namespace"] in namespaces for p in pods)
