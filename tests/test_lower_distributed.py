@@ -102,6 +102,7 @@ def test_mpi_launcher_and_workers_with_slots() -> None:
                                 worker={"command": "/usr/sbin/sshd -De"}))
     job = find(objs, "MPIJob")
     assert job["apiVersion"] == "kubeflow.org/v2beta1" and job["spec"]["slotsPerWorker"] == 4
+    assert job["spec"]["launcherCreationPolicy"] == "WaitForWorkersReady"  # not the operator's AtStartup
     specs = job["spec"]["mpiReplicaSpecs"]
     assert (specs["Launcher"]["replicas"], specs["Worker"]["replicas"]) == (1, 2)
     assert (specs["Launcher"]["restartPolicy"], specs["Worker"]["restartPolicy"]) == ("OnFailure", "Never")
@@ -109,6 +110,18 @@ def test_mpi_launcher_and_workers_with_slots() -> None:
     assert "resources" not in container(specs["Launcher"])
     assert container(specs["Worker"])["resources"]["limits"]["nvidia.com/gpu"] == 1
     assert problems == []
+
+
+def test_mpi_launcher_waits_for_ready_workers_without_slots_too() -> None:
+    objs, problems = lower(dist(framework="MPI", workers=1))
+    assert find(objs, "MPIJob")["spec"]["launcherCreationPolicy"] == "WaitForWorkersReady"
+    assert "slotsPerWorker" not in find(objs, "MPIJob")["spec"] and problems == []
+
+
+@pytest.mark.parametrize("framework, kind", [("PyTorch", "PyTorchJob"), ("TF", "TFJob")])
+def test_launcher_policy_is_mpi_only(framework: str, kind: str) -> None:
+    objs, _ = lower(dist(framework=framework, workers=1))
+    assert "launcherCreationPolicy" not in find(objs, kind)["spec"]
 
 
 def test_sections_merge_over_pod_level_fields_by_key() -> None:

@@ -8,7 +8,8 @@
 
 ``runPolicy``: cleanPodPolicy (default Running), backoffLimit, ttlSecondsAfterFinished,
 ``suspend`` when stopped or under Kueue. PyTorch ``minReplicas``/``maxReplicas`` → an
-``elasticPolicy`` (c10d rendezvous); MPI ``slotsPerWorker``. The operator names pods and Services
+``elasticPolicy`` (c10d rendezvous); MPI ``slotsPerWorker`` and ``launcherCreationPolicy:
+WaitForWorkersReady`` (always: the launcher's mpirun needs the workers' sshd). The operator names pods and Services
 ``<name>-<replica type>-<index>``: each must be a DNS-1035 label.
 """
 from __future__ import annotations
@@ -32,6 +33,8 @@ from compiler.lower.scheduling import scheduler_labels
 from compiler.shapes import K8sObject
 
 REPLICA_INDEX_LABEL = "training.kubeflow.org/replica-index"  # set by the operator
+#: MPIJob ``launcherCreationPolicy``: wlc's default (the operator's own is AtStartup)
+MPI_LAUNCHER_POLICY = "WaitForWorkersReady"
 
 
 @dataclass(frozen=True)
@@ -92,13 +95,21 @@ def lower_kubeflow(ctx: Ctx, topo: Topology) -> list[K8sObject]:
         # (PET_RDZV_ENDPOINT, PET_NNODES: what torchrun reads), with min = max = workers.
         spec["elasticPolicy"] = {"minReplicas": topo.workers, "maxReplicas": topo.workers,
                                  "rdzvBackend": "c10d"}
-    if topo.framework == "MPI" and topo.slots is not None:
-        spec["slotsPerWorker"] = topo.slots
+    if topo.framework == "MPI":
+        _mpi_fields(spec, topo)
     job = {"apiVersion": kind.api_version, "kind": kind.kind,
            "metadata": metadata(rw, rw.name, labels=scheduler_labels(ctx)), "spec": spec}
     net = lower_network(ctx)
     select_primary(net, reps[0])
     return [job, *dedupe_objects(ctx, side), *net]
+
+
+def _mpi_fields(spec: K8sObject, topo: Topology) -> None:
+    """slotsPerWorker, and the launcher created once every worker is Ready: with the operator's
+    default (AtStartup) mpirun may start before the workers' sshd answers and fail."""
+    if topo.slots is not None:
+        spec["slotsPerWorker"] = topo.slots
+    spec["launcherCreationPolicy"] = MPI_LAUNCHER_POLICY
 
 
 def _replica_specs(ctx: Ctx, reps: list[Replica]) -> tuple[K8sObject, list[K8sObject]]:
