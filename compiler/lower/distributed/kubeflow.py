@@ -1,10 +1,12 @@
-"""Distributed target ``kubeflow``: PyTorchJob / TFJob (``kubeflow.org/v1``), MPIJob (``v2beta1``).
+"""Distributed target ``kubeflow``: PyTorchJob / TFJob / XGBoostJob (``kubeflow.org/v1``), MPIJob
+(``v2beta1``).
 
 | framework | replica specs (role section) | container | restartPolicy |
 |---|---|---|---|
 | PyTorch | Master (master, 1), Worker (worker, workers) | ``pytorch`` | OnFailure |
 | TF | Chief (master, 1), PS (worker, tfReplicas.ps), Worker, Evaluator (worker) | ``tensorflow`` | Never |
 | MPI | Launcher (master, 1), Worker (worker, workers) | ``launcher`` / ``worker`` | OnFailure / Never |
+| XGBoost | Master (master, 1), Worker (worker, workers) | ``xgboost`` | Never |
 
 ``runPolicy``: cleanPodPolicy (default Running), backoffLimit, ttlSecondsAfterFinished,
 ``suspend`` when stopped or under Kueue. PyTorch ``minReplicas``/``maxReplicas`` → an
@@ -57,6 +59,7 @@ KINDS = {
     "PyTorch": Kind("kubeflow.org/v1", "PyTorchJob", "pytorchReplicaSpecs"),
     "TF": Kind("kubeflow.org/v1", "TFJob", "tfReplicaSpecs"),
     "MPI": Kind("kubeflow.org/v2beta1", "MPIJob", "mpiReplicaSpecs"),
+    "XGBoost": Kind("kubeflow.org/v1", "XGBoostJob", "xgbReplicaSpecs"),
 }
 
 
@@ -72,6 +75,10 @@ def replicas(topo: Topology) -> list[Replica]:
                Replica("Worker", "worker", topo.workers, "tensorflow", "Never"),
                Replica("Evaluator", "worker", topo.evaluator, "tensorflow", "Never")]
         return [r for r in out if r.count and (r.role != "master" or topo.master)]
+    if topo.framework == "XGBoost":  # the operator's default restartPolicy; Master is required
+        out = [Replica("Master", "master", 1, "xgboost", "Never"),
+               Replica("Worker", "worker", topo.workers, "xgboost", "Never")]
+        return [r for r in out if r.count]
     return [Replica("Launcher", "master", 1, "launcher", "OnFailure"),
             Replica("Worker", "worker", topo.workers, "worker", "Never")]
 
