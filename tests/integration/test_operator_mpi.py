@@ -88,12 +88,14 @@ LATE, LATE_POOL = "mpi-wait", "late-pool"
 
 
 def late_job() -> dict[str, Any]:
-    """The example's MPIJob as wlc built it, renamed, its workers pinned to a pool with no node yet."""
+    """The example's MPIJob as wlc built it, renamed, its workers pinned to a pool with no node yet
+    (and kept once the job is done, to read when they became Ready)."""
     job = next(o for o in bundle() if o["kind"] == "MPIJob")
     assert job["spec"]["launcherCreationPolicy"] == "WaitForWorkersReady"
     job["metadata"] = {"name": LATE, "namespace": NS, "labels": {"wlc.dev/workload": LATE}}
     worker = job["spec"]["mpiReplicaSpecs"]["Worker"]["template"]["spec"]
     worker["nodeSelector"] = {"run.ai/node-pool": LATE_POOL}
+    job["spec"]["runPolicy"]["cleanPodPolicy"] = "None"  # keep the workers after kwok ends the launcher
     return job
 
 
