@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from compiler import pipeline
+from compiler.load import parse_documents
+from compiler.normalize import normalize
 from compiler.verify import unknown_kinds
 from compiler.verify.crd import crd_errors
 from tests.lowerkit import codes, find, kinds, lower, only, target, workload
@@ -159,6 +161,18 @@ def test_wlc_new_distributed_framework_xgboost(tmp_path: Path) -> None:
     objs = [dict(o) for b in res.bundles if b.name == "xgb-1" for o in b.objects]
     specs = replica_specs(objs, "XGBoostJob", "xgbReplicaSpecs")
     assert {k: v["replicas"] for k, v in specs.items()} == {"Master": 1, "Worker": 2}
+
+
+def test_runai_xgboost_document_becomes_an_xgboost_job() -> None:
+    """A Run:ai DistributedWorkload with jobType XGBoost (the Cluster API's distributed kind)."""
+    text = ("apiVersion: run.ai/v2alpha1\nkind: DistributedWorkload\nmetadata: {name: xgb}\nspec:\n"
+            "  jobType: {value: XGBoost}\n  workers: {value: 2}\n  image: {value: busybox:1.36}\n")
+    docs, _ = parse_documents(text, "xgb.yaml")
+    native, problems = normalize(docs[0])
+    assert native is not None and problems == [] and native.data["spec"]["framework"] == "XGBoost"
+    objs, problems = lower(dist(**{k: v for k, v in native.data["spec"].items() if k != "name"}))
+    assert {k: v["replicas"] for k, v in replica_specs(objs, "XGBoostJob", "xgbReplicaSpecs").items()} == \
+        {"Master": 1, "Worker": 2}
 
 
 def test_xgboost_master_only() -> None:
