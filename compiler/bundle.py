@@ -32,6 +32,7 @@ KIND_ORDER: tuple[tuple[str, str], ...] = (
     ("kubeflow.org", "PyTorchJob"),
     ("kubeflow.org", "TFJob"),
     ("kubeflow.org", "MPIJob"),
+    ("kubeflow.org", "XGBoostJob"),
     ("serving.knative.dev", "Service"),
     ("serving.kserve.io", "InferenceService"),
     ("autoscaling", "HorizontalPodAutoscaler"),

@@ -553,7 +553,7 @@ def distributed_fields() -> dict[str, Schema]:
     return {
         "framework": enum("Distributed framework.", ["PyTorch", "TF", "MPI", "XGBoost"]),
         "workers": integer("Number of worker pods.", 0),
-        "noMaster": boolean("Run workers only, without a master pod (PyTorch, TF, XGBoost)."),
+        "noMaster": boolean("Run workers only, without a master pod (PyTorch, TF; an MPI or XGBoost job always has one)."),
         "master": section("master (MPI: launcher)"),
         "worker": section("worker"),
         "cleanPodPolicy": default(enum("Which pods to delete when the job ends (default "

@@ -1,12 +1,19 @@
-"""Distributed → Kubeflow PyTorchJob / TFJob / MPIJob: topologies, sections, lifecycle, schedulers."""
+"""Distributed → Kubeflow PyTorchJob / TFJob / MPIJob / XGBoostJob: topologies, sections, lifecycle,
+schedulers."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from compiler import pipeline
+from compiler.load import parse_documents
+from compiler.normalize import normalize
 from compiler.verify import unknown_kinds
+from compiler.verify.crd import crd_errors
 from tests.lowerkit import codes, find, kinds, lower, only, target, workload
+from tests.verbskit import example_repo, wlc
 
 GPU = {"gpuDevicesRequest": 1}
 
@@ -71,7 +78,10 @@ def test_elastic_pytorch() -> None:
     ({"framework": "TF", "minReplicas": 1}, "lower.not-applicable"),
     ({"framework": "TF", "slotsPerWorker": 2}, "lower.not-applicable"),
     ({"tfReplicas": {"ps": 1}}, "lower.not-applicable"),
-    ({"framework": "XGBoost"}, "lower.framework"),
+    ({"framework": "Horovod"}, "lower.framework"),
+    ({"framework": "XGBoost", "noMaster": True}, "lower.topology"),
+    ({"framework": "XGBoost", "slotsPerWorker": 2}, "lower.not-applicable"),
+    ({"framework": "XGBoost", "minReplicas": 1}, "lower.not-applicable"),
     ({"framework": "MPI", "noMaster": True}, "lower.topology"),
     ({"framework": "MPI", "workers": 0}, "lower.topology"),
     ({"cleanPodPolicy": "Sometimes"}, "lower.clean-pod-policy"),
@@ -102,6 +112,7 @@ def test_mpi_launcher_and_workers_with_slots() -> None:
                                 worker={"command": "/usr/sbin/sshd -De"}))
     job = find(objs, "MPIJob")
     assert job["apiVersion"] == "kubeflow.org/v2beta1" and job["spec"]["slotsPerWorker"] == 4
+    assert job["spec"]["launcherCreationPolicy"] == "WaitForWorkersReady"  # not the operator's AtStartup
     specs = job["spec"]["mpiReplicaSpecs"]
     assert (specs["Launcher"]["replicas"], specs["Worker"]["replicas"]) == (1, 2)
     assert (specs["Launcher"]["restartPolicy"], specs["Worker"]["restartPolicy"]) == ("OnFailure", "Never")
@@ -109,6 +120,71 @@ def test_mpi_launcher_and_workers_with_slots() -> None:
     assert "resources" not in container(specs["Launcher"])
     assert container(specs["Worker"])["resources"]["limits"]["nvidia.com/gpu"] == 1
     assert problems == []
+
+
+def test_mpi_launcher_waits_for_ready_workers_without_slots_too() -> None:
+    objs, problems = lower(dist(framework="MPI", workers=1))
+    assert find(objs, "MPIJob")["spec"]["launcherCreationPolicy"] == "WaitForWorkersReady"
+    assert "slotsPerWorker" not in find(objs, "MPIJob")["spec"] and problems == []
+
+
+@pytest.mark.parametrize("framework, kind", [("PyTorch", "PyTorchJob"), ("TF", "TFJob")])
+def test_launcher_policy_is_mpi_only(framework: str, kind: str) -> None:
+    objs, _ = lower(dist(framework=framework, workers=1))
+    assert "launcherCreationPolicy" not in find(objs, kind)["spec"]
+
+
+def test_xgboost_master_and_workers() -> None:
+    # Run:ai: runai submit-dist xgboost --name distributed-job --workers=2 -g 1 -i <image>
+    # (docs/Researcher/cli-reference/runai-submit-dist-xgboost.md)
+    objs, problems = lower(dist(framework="XGBoost", workers=2, compute=GPU, cleanPodPolicy="All"))
+    job = find(objs, "XGBoostJob", "job")
+    assert job["apiVersion"] == "kubeflow.org/v1" and problems == []
+    specs = job["spec"]["xgbReplicaSpecs"]
+    assert {k: v["replicas"] for k, v in specs.items()} == {"Master": 1, "Worker": 2}
+    for role, spec in specs.items():
+        assert spec["restartPolicy"] == "Never" == spec["template"]["spec"]["restartPolicy"]
+        assert container(spec)["name"] == "xgboost"  # the operator's webhook requires it
+        assert container(spec)["resources"]["limits"]["nvidia.com/gpu"] == 1
+        assert spec["template"]["metadata"]["labels"]["wlc.dev/replica-type"] == role.lower()
+    assert job["spec"]["runPolicy"] == {"cleanPodPolicy": "All"}
+    assert unknown_kinds(objs, "1.37") == []
+
+
+def test_wlc_new_distributed_framework_xgboost(tmp_path: Path) -> None:
+    repo = example_repo(tmp_path)
+    code, _, err = wlc(repo, "new", "distributed", "xgb-1", "-p", "nlp", "--framework", "xgboost", "--workers", "2",
+                       "-i", "nvcr.io/nvidia/rapidsai/base:24.10-cuda12.5-py3.11", "-g", "1")
+    assert code == 0, err
+    res = pipeline.build(repo)
+    assert res.ok, [p.text() for p in res.problems if p.severity == "error"]
+    objs = [dict(o) for b in res.bundles if b.name == "xgb-1" for o in b.objects]
+    specs = replica_specs(objs, "XGBoostJob", "xgbReplicaSpecs")
+    assert {k: v["replicas"] for k, v in specs.items()} == {"Master": 1, "Worker": 2}
+
+
+def test_runai_xgboost_document_becomes_an_xgboost_job() -> None:
+    """A Run:ai DistributedWorkload with jobType XGBoost (the Cluster API's distributed kind)."""
+    text = ("apiVersion: run.ai/v2alpha1\nkind: DistributedWorkload\nmetadata: {name: xgb}\nspec:\n"
+            "  jobType: {value: XGBoost}\n  workers: {value: 2}\n  image: {value: busybox:1.36}\n")
+    docs, _ = parse_documents(text, "xgb.yaml")
+    native, problems = normalize(docs[0])
+    assert native is not None and problems == [] and native.data["spec"]["framework"] == "XGBoost"
+    objs, problems = lower(dist(**{k: v for k, v in native.data["spec"].items() if k != "name"}))
+    assert {k: v["replicas"] for k, v in replica_specs(objs, "XGBoostJob", "xgbReplicaSpecs").items()} == \
+        {"Master": 1, "Worker": 2}
+
+
+def test_xgboost_master_only() -> None:
+    objs, problems = lower(dist(framework="XGBoost", workers=0))
+    assert list(replica_specs(objs, "XGBoostJob", "xgbReplicaSpecs")) == ["Master"] and problems == []
+
+
+def test_xgboost_is_verified_against_its_crd_schema() -> None:
+    objs, _ = lower(dist(framework="XGBoost", workers=1))
+    job = find(objs, "XGBoostJob")
+    del job["spec"]["xgbReplicaSpecs"]["Master"]  # the operator refuses a job without its Master
+    assert crd_errors(job, "1.37")
 
 
 def test_sections_merge_over_pod_level_fields_by_key() -> None:
@@ -144,7 +220,8 @@ def test_shared_new_pvc_is_emitted_once() -> None:
     assert problems == []
 
 
-@pytest.mark.parametrize("framework, kind", [("PyTorch", "PyTorchJob"), ("TF", "TFJob"), ("MPI", "MPIJob")])
+@pytest.mark.parametrize("framework, kind", [("PyTorch", "PyTorchJob"), ("TF", "TFJob"), ("MPI", "MPIJob"),
+                                             ("XGBoost", "XGBoostJob")])
 def test_lifecycle_and_active_false_suspend_each_kind(framework: str, kind: str) -> None:
     objs, _ = lower(dist(framework=framework, workers=2, active=False, cleanPodPolicy="All", backoffLimit=3,
                          autoDeletionTimeAfterCompletionSeconds=600))
@@ -167,7 +244,8 @@ def test_services_of_ports_select_the_primary_pod() -> None:
     assert sel["wlc.dev/replica-type"] == "worker" and sel["training.kubeflow.org/replica-index"] == "0"
 
 
-@pytest.mark.parametrize("framework, kind", [("PyTorch", "PyTorchJob"), ("TF", "TFJob"), ("MPI", "MPIJob")])
+@pytest.mark.parametrize("framework, kind", [("PyTorch", "PyTorchJob"), ("TF", "TFJob"), ("MPI", "MPIJob"),
+                                             ("XGBoost", "XGBoostJob")])
 def test_runai_scheduler(framework: str, kind: str) -> None:
     objs, _ = lower(dist(framework=framework, workers=1, project="p"), target(scheduler="runai"))
     job = find(objs, kind)
@@ -179,7 +257,8 @@ def test_runai_scheduler(framework: str, kind: str) -> None:
         assert pod["metadata"]["labels"]["runai/queue"] == "p"
 
 
-@pytest.mark.parametrize("framework, kind", [("PyTorch", "PyTorchJob"), ("TF", "TFJob"), ("MPI", "MPIJob")])
+@pytest.mark.parametrize("framework, kind", [("PyTorch", "PyTorchJob"), ("TF", "TFJob"), ("MPI", "MPIJob"),
+                                             ("XGBoost", "XGBoostJob")])
 def test_kueue_scheduler_labels_and_suspends(framework: str, kind: str) -> None:
     objs, problems = lower(dist(framework=framework, workers=1, project="p"),
                            target(scheduler="kueue", kueue_queue="{project}-q"))

@@ -96,6 +96,7 @@ def test_worker_section_applies_to_every_rank() -> None:
 
 @pytest.mark.parametrize("spec, field", [
     ({"framework": "MPI", "workers": 2}, "spec.framework"),
+    ({"framework": "XGBoost", "workers": 2}, "spec.framework"),
     ({"framework": "PyTorch", "workers": 2, "noMaster": True, "minReplicas": 1, "maxReplicas": 3},
      "spec.minReplicas"),
     ({"framework": "TF", "workers": 2}, "spec.noMaster"),

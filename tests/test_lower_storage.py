@@ -108,10 +108,14 @@ def test_git_secret_supplies_username_and_password() -> None:
 
 
 def test_s3_is_unsupported() -> None:
-    s3 = [{"name": "bucket", "bucket": "b", "path": "/b", "url": "https://s3.example.com"}]
+    s3 = [{"name": "bucket", "bucket": "b", "path": "/b", "url": "https://s3.example.com",
+           "accessKeySecret": "s3-keys"}]
     _, problems = lower(workload(storage={"s3": s3}))
     p = only(problems, "lower.s3-unsupported")
     assert p.severity == "error" and "S3 CSI driver" in p.message and p.field == "spec.storage.s3[0]"
+    # the replacement, spelled out with the item's own values
+    assert "PersistentVolume of bucket 'b' at https://s3.example.com" in p.message
+    assert "{claimName: <the PVC>, path: /b}" in p.message and "Secret 's3-keys'" in p.message
 
 
 def test_config_map_volume_with_sub_path() -> None:

@@ -102,7 +102,8 @@ def test_stop_all_of_a_project_edits_each_file(repo: Path) -> None:
     code, _, err = wlc(repo, "stop", "--all", "-p", "recsys")
     assert code == 0, err
     stopped = [b.name for b in pipeline.build(repo).bundles if b.project == "recsys" and not b.active]
-    assert sorted(stopped) == ["feature-workspace", "mpi-allreduce", "ranker-serving", "ranker-train"]
+    assert sorted(stopped) == ["feature-workspace", "mpi-allreduce", "ranker-serving", "ranker-train",
+                              "xgboost-ranker"]
 
 
 def test_stop_in_a_file_with_several_documents(repo: Path) -> None:

@@ -28,6 +28,7 @@ MEMBER_KINDS: tuple[tuple[str, str, str], ...] = (
     ("kubeflow.org", "v1", "PyTorchJob"),
     ("kubeflow.org", "v1", "TFJob"),
     ("kubeflow.org", "v2beta1", "MPIJob"),
+    ("kubeflow.org", "v1", "XGBoostJob"),
     ("serving.knative.dev", "v1", "Service"),
     ("serving.kserve.io", "v1beta1", "InferenceService"),
     ("", "v1", "Service"),

@@ -18,7 +18,7 @@ MEMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("batch", ("jobs",)),
     ("autoscaling", ("horizontalpodautoscalers",)),
     ("networking.k8s.io", ("ingresses",)),
-    ("kubeflow.org", ("pytorchjobs", "tfjobs", "mpijobs")),
+    ("kubeflow.org", ("pytorchjobs", "tfjobs", "mpijobs", "xgboostjobs")),
     ("serving.knative.dev", ("services",)),
     ("serving.kserve.io", ("inferenceservices",)),
 )

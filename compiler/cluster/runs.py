@@ -15,7 +15,7 @@ from .source import DesiredObject
 
 RUN = "wlc.dev/run"
 RUN_KINDS = frozenset({("batch", "Job"), ("kubeflow.org", "PyTorchJob"), ("kubeflow.org", "TFJob"),
-                       ("kubeflow.org", "MPIJob")})
+                       ("kubeflow.org", "MPIJob"), ("kubeflow.org", "XGBoostJob")})
 
 
 def is_run(obj: DesiredObject) -> bool:

@@ -22,10 +22,11 @@ STATUSES = (CREATING, PENDING, INITIALIZING, RUNNING, DEGRADED, COMPLETED, FAILE
             RESUMING, DELETING)
 
 #: the kinds that carry a workload's life cycle, most specific first
-MAIN_KINDS = ("PyTorchJob", "TFJob", "MPIJob", "InferenceService", "Service.serving.knative.dev", "Job",
+MAIN_KINDS = ("PyTorchJob", "TFJob", "MPIJob", "XGBoostJob", "InferenceService", "Service.serving.knative.dev", "Job",
               "StatefulSet", "Deployment")
 SERVING_KINDS = {"StatefulSet", "Deployment", "Service.serving.knative.dev", "InferenceService"}
-REPLICA_SPECS = {"PyTorchJob": "pytorchReplicaSpecs", "TFJob": "tfReplicaSpecs", "MPIJob": "mpiReplicaSpecs"}
+REPLICA_SPECS = {"PyTorchJob": "pytorchReplicaSpecs", "TFJob": "tfReplicaSpecs", "MPIJob": "mpiReplicaSpecs",
+                 "XGBoostJob": "xgbReplicaSpecs"}
 #: container waiting reasons that mean the pod will not start by itself
 FAILING_WAITS = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CrashLoopBackOff",
                  "CreateContainerConfigError", "CreateContainerError", "RunContainerError"}

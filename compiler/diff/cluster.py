@@ -15,7 +15,7 @@ Objects = dict[ObjKey, tuple[dict[str, Any], str]]
 
 #: (group, kind) of run-to-completion jobs: a changed pod template cannot be applied in place
 JOB_KINDS = {("batch", "Job"), ("kubeflow.org", "PyTorchJob"), ("kubeflow.org", "TFJob"),
-             ("kubeflow.org", "MPIJob")}
+             ("kubeflow.org", "MPIJob"), ("kubeflow.org", "XGBoostJob")}
 #: fields of a job's spec that change in place (everything else recreates it)
 MUTABLE = frozenset({"suspend", "parallelism", "ttlSecondsAfterFinished", "activeDeadlineSeconds"})
 ROLLING = {("apps", "StatefulSet"), ("apps", "Deployment")}

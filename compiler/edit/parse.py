@@ -129,6 +129,17 @@ def choice(*allowed: str) -> Parser:
     return parse
 
 
+def choice_folded(*allowed: str) -> Parser:
+    """One of ``allowed`` in any case, written as spelled there (``xgboost`` → ``XGBoost``)."""
+    spelled = {a.lower(): a for a in allowed}
+
+    def parse(raw: str) -> str:
+        if raw.lower() not in spelled:
+            raise EditError(f"{raw!r} is not one of {', '.join(allowed)}")
+        return spelled[raw.lower()]
+    return parse
+
+
 def semicolons(raw: str) -> list[str]:
     """A list inside a ``k=v`` value: ``authusers=alice;bob``."""
     return [w for w in raw.split(";") if w]

@@ -176,12 +176,23 @@ def _git(ctx: Ctx, out: Storage) -> None:
 
 
 def _s3(ctx: Ctx, out: Storage) -> None:
+    """Refused: Run:ai's docs give an S3 data source's fields but not what Run:ai creates to mount
+    it (docs/targets.md, "S3"); the message spells out the PVC that replaces the item."""
     for i, item in ctx.items("storage", "s3"):
-        ctx.problem(("storage", "s3", i), "lower.s3-unsupported",
-                    f"S3 data source {item.get('name', i)!r} (bucket {item.get('bucket')!r}): wlc "
-                    "cannot mount a bucket itself (Run:ai does); give the cluster an S3 CSI driver, "
-                    "make a PVC of the bucket with it and mount that with storage.pvc (existingPvc: "
-                    "true), or exclude: true this item when a policy or template added it")
+        ctx.problem(("storage", "s3", i), "lower.s3-unsupported", _s3_message(item, i))
+
+
+def _s3_message(item: SpecTree, index: int) -> str:
+    bucket, path = item.get("bucket") or "?", item.get("path") or "<mount path>"
+    where = f"bucket {bucket!r}" + (f" at {item['url']}" if item.get("url") else "")
+    secret = item.get("accessKeySecret")
+    creds = f" (the driver, not the pod, gets the keys in Secret {secret!r})" if secret else ""
+    return (f"S3 data source {item.get('name', index)!r} ({where}): Run:ai's docs do not say how Run:ai "
+            "mounts a bucket, so wlc emits nothing for it; install an S3 CSI driver in the cluster "
+            f"(e.g. Mountpoint for Amazon S3, csi-s3), make a PersistentVolume of {where} with it and a "
+            f"PVC bound to it{creds}, then mount that PVC with storage.pvc (existingPvc: true) as "
+            f"{{claimName: <the PVC>, path: {path}}} in place of this item, or exclude: true this item "
+            "when a policy or template added it")
 
 
 def _data_volumes(ctx: Ctx) -> None:

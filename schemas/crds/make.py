@@ -1,6 +1,7 @@
 """Write the JSON Schemas of the custom resources wlc emits (``schemas/crds/*.json``).
 
-Written by us from the upstream API fields (Kubeflow training-operator v1.9 ``kubeflow.org/v1``,
+Written by us from the upstream API fields (Kubeflow training-operator v1.9 ``kubeflow.org/v1``
+PyTorchJob, TFJob and XGBoostJob (v1.9.3: its CRD and its validating webhook),
 mpi-operator ``kubeflow.org/v2beta1``, Knative Serving ``serving.knative.dev/v1``, KServe
 ``serving.kserve.io/v1beta1``, Kueue v0.17 ``kueue.x-k8s.io/v1beta2``): required fields, replica-type names, container-name rules, closed
 objects where the upstream API is closed. Pod templates and pod specs ``$ref`` the official
@@ -121,6 +122,15 @@ def tfjob() -> Schema:
                   ("tfReplicaSpecs",))
     return document("kubeflow.org", "v1", "TFJob", spec,
                     {"replica": replica_spec("tensorflow"), "single": replica_spec("tensorflow", 1)})
+
+
+def xgboostjob() -> Schema:
+    """XGBoostJob: Master (exactly 1, required by the operator's webhook) and Worker; every
+    replica has a container named ``xgboost`` (the webhook's rule)."""
+    specs = closed({"Master": {"$ref": "#/$defs/master"}, "Worker": {"$ref": "#/$defs/worker"}}, ("Master",))
+    spec = closed({"runPolicy": run_policy(), "xgbReplicaSpecs": specs}, ("xgbReplicaSpecs",))
+    return document("kubeflow.org", "v1", "XGBoostJob", spec,
+                    {"master": replica_spec("xgboost", 1), "worker": replica_spec("xgboost")})
 
 
 def mpijob() -> Schema:
@@ -303,6 +313,7 @@ FILES = {
     "pytorchjob-kubeflow-v1.json": pytorchjob,
     "tfjob-kubeflow-v1.json": tfjob,
     "mpijob-kubeflow-v2beta1.json": mpijob,
+    "xgboostjob-kubeflow-v1.json": xgboostjob,
     "service-serving-v1.json": knative_service,
     "inferenceservice-serving-v1beta1.json": inference_service,
     "resourceflavor-kueue-v1beta2.json": resource_flavor,

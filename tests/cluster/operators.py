@@ -1,13 +1,13 @@
 """Run the real Kubeflow operators (built by build-operators.sh) against a running control plane.
 
 ``start_training_operator(cluster)`` runs github.com/kubeflow/training-operator (kubeflow.org/v1
-PyTorchJob and TFJob) outside the cluster, like a developer runs a controller:
+PyTorchJob, TFJob and XGBoostJob) outside the cluster, like a developer runs a controller:
 
 - namespace ``kubeflow`` and the Secret ``training-operator-webhook-cert`` are created first, with
   a CA of our own (key in PKCS#1 form, SAN ``training-operator-ca``, which is what its certificate
   rotator checks) and a serving certificate for ``training-operator.kubeflow.svc`` and
   ``127.0.0.1``; the rotator finds them valid and keeps them;
-- its validating webhooks (PyTorchJob, TFJob) are registered at ``https://127.0.0.1:<port>/...``,
+- its validating webhooks (PyTorchJob, TFJob, XGBoostJob) are registered at ``https://127.0.0.1:<port>/...``,
   so what the API server stores has passed the operator's own validation; stop() removes them
   again (with failurePolicy Fail they would block every later PyTorchJob);
 - the operator reads its serving certificate from a fixed ``/tmp/k8s-webhook-server/
@@ -39,7 +39,7 @@ SECRET = "training-operator-webhook-cert"
 WEBHOOK_CONFIG = "validator.training-operator.kubeflow.org"
 SERVICE_DNS = "training-operator.kubeflow.svc"
 CA_NAME = "training-operator-ca"
-WEBHOOK_KINDS = ("pytorchjob", "tfjob")
+WEBHOOK_KINDS = ("pytorchjob", "tfjob", "xgboostjob")
 
 
 def binary_path(operator: str) -> Path:
@@ -156,7 +156,7 @@ def wait_ready(op: Operator, url: str, timeout: float = 120) -> None:
 
 
 def start_training_operator(cluster: Cluster, binary: Path) -> Operator:
-    """Start the training operator for PyTorchJob and TFJob; returns once /readyz answers 200."""
+    """Start the training operator for PyTorchJob, TFJob and XGBoostJob; returns once /readyz answers 200."""
     if not can_use_private_tmp():
         raise ClusterError("the training operator writes /tmp/k8s-webhook-server: "
                            "needs root and unshare for a private /tmp")

@@ -45,7 +45,7 @@ def operator_binary(name: str, config: pytest.Config) -> Path:
 
 @pytest.fixture(scope="session")
 def training_operator(cluster: Cluster, pytestconfig: pytest.Config) -> Iterator[operators.Operator]:
-    """The Kubeflow training operator (PyTorchJob, TFJob) running against ``cluster``."""
+    """The Kubeflow training operator (PyTorchJob, TFJob, XGBoostJob) running against ``cluster``."""
     if not operators.can_use_private_tmp():
         _unavailable("the training operator needs root and unshare (a private /tmp for its certs)")
     binary = operator_binary("training-operator", pytestconfig)

@@ -2,7 +2,7 @@
 operator (v1.9.3, tests/cluster/operators.py) on the local control plane: the operator accepts
 the bundle through its validating webhook, creates the pods and Services Run:ai users expect
 (replica counts, master/worker and chief/PS/worker roles, the rendezvous environment it sets:
-MASTER_ADDR, WORLD_SIZE, RANK, TF_CONFIG; GPUs per pod), the scheduler puts them on kwok GPU
+MASTER_ADDR, WORLD_SIZE, RANK, TF_CONFIG, XGBoost's WORKER_ADDRS; GPUs per pod), the scheduler puts them on kwok GPU
 nodes of the workload's node pools, and the job goes Succeeded once its pods have succeeded
 (kwok completes only pods of batch Jobs, so the test sets the pod status itself)."""
 from __future__ import annotations
@@ -53,6 +53,7 @@ EXPECT = {
     "tf-parameter-server": Expect(
         "TFJob", {"chief": 1, "ps": 2, "worker": 4}, {"chief": 0, "ps": 1, "worker": 1}, "tensorflow"),
     "tf-multiworker": Expect("TFJob", {"worker": 2}, {"worker": 1}, "tensorflow"),
+    "xgboost-ranker": Expect("XGBoostJob", {"master": 1, "worker": 3}, {"master": 1, "worker": 1}, "xgboost"),
 }
 
 
@@ -282,3 +283,55 @@ def test_operator_webhook_rejects_what_the_operator_cannot_run(
     assert result.returncode != 0
     assert "validator.pytorchjob.training-operator.kubeflow.org" in result.stderr
     assert "replicas" in result.stderr.lower()
+
+
+XGBOOST_PORT = 9999  # the operator's xgboostjob-port, added to the xgboost container
+
+
+def check_xgboost_rendezvous(pods: list[dict[str, Any]], name: str, expect: Expect) -> None:
+    """The Rabit tracker at master-0 (rank 0), workers ranked 1..N, every worker's address."""
+    workers = ",".join(f"{name}-worker-{i}" for i in range(expect.replicas["worker"]))
+    for pod in pods:
+        env = env_of(pod, "xgboost")
+        assert env["MASTER_ADDR"] == f"{name}-master-0" and env["MASTER_PORT"] == str(XGBOOST_PORT)
+        assert env["WORLD_SIZE"] == str(expect.pods) and env["PYTHONUNBUFFERED"] == "1"
+        assert env["RANK"] == str(index(pod) + (role(pod) == "worker"))
+        assert env["WORKER_ADDRS"] == workers and env["WORKER_PORT"] == str(XGBOOST_PORT)
+        assert env["RUNAI_JOB_NAME"] == name  # wlc's own variables are kept
+        main = next(c for c in pod["spec"]["containers"] if c["name"] == "xgboost")
+        assert {"name": "xgboostjob-port", "containerPort": XGBOOST_PORT, "protocol": "TCP"} in main["ports"]
+    assert sorted(int(env_of(p, "xgboost")["RANK"]) for p in pods) == list(range(expect.pods))
+
+
+def test_xgboost_example_becomes_a_tracker_and_ranked_workers(
+        cluster: Cluster, training_operator: Operator, built: pipeline.Result) -> None:
+    """examples/workloads/recsys/xgboost-ranker.yaml (Run:ai: runai submit-dist xgboost --workers 3
+    -g 1): the XGBoostJob passes the operator's webhook and becomes a master and 3 workers, one GPU
+    each, on kwok GPU nodes, with the rendezvous environment the operator sets."""
+    name, expect = "xgboost-ranker", EXPECT["xgboost-ranker"]
+    pods = run_example(cluster, training_operator, built, name)
+    ns = pods[0]["metadata"]["namespace"]
+    try:
+        roles = sorted(role(p) for p in pods)
+        assert roles == ["master"] + ["worker"] * 3
+        nodes = {n["metadata"]["name"]: n for n in cluster.kubectl_json("get", "nodes")["items"]}
+        for pod in pods:
+            assert gpus(pod, "xgboost") == 1
+            assert nodes[pod["spec"]["nodeName"]]["metadata"]["annotations"]["kwok.x-k8s.io/node"] == "fake"
+        check_services(cluster, ns, name, pods)
+        check_xgboost_rendezvous(pods, name, expect)
+    finally:
+        finish(cluster, training_operator, pods, expect.kind, ns, name)
+
+
+def test_operator_webhook_rejects_an_xgboost_job_without_its_master(
+        cluster: Cluster, training_operator: Operator, built: pipeline.Result) -> None:
+    """Why wlc refuses noMaster for XGBoost: the operator's own webhook requires the Master."""
+    job = next(o for o in bundle_objects(built, "xgboost-ranker") if o["kind"] == "XGBoostJob")
+    job["metadata"]["name"] = "no-master"
+    del job["spec"]["xgbReplicaSpecs"]["Master"]
+    cluster.ensure_namespace(job["metadata"]["namespace"])
+    result = cluster.kubectl("create", "-f", "-", input=json.dumps(job), check=False)
+    assert result.returncode != 0
+    assert "validator.xgboostjob.training-operator.kubeflow.org" in result.stderr
+    assert "Master" in result.stderr

@@ -64,7 +64,7 @@ def synced(cluster: Cluster, base: source.Bundle, first_sync: plan.Plan) -> kube
 def test_every_example_workload_syncs_and_a_second_sync_writes_nothing(
         cluster: Cluster, base: source.Bundle, first_sync: plan.Plan) -> None:
     assert first_sync.ok, plan.render_text(first_sync)
-    assert len(base.workloads) == 19 and {w.action for w in first_sync.workloads} == {"create"}
+    assert len(base.workloads) == 20 and {w.action for w in first_sync.workloads} == {"create"}
     client = kube.Kube(kube.load_configuration(str(cluster.kubeconfig)))
     for w in base.workloads:
         parent = live(client, w.parent)
@@ -104,7 +104,7 @@ def test_plan_shows_an_update_and_writes_nothing(cluster: Cluster, base: source.
                           check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["summary"]["unchanged"] == 19 and report["metrics"]["writes"] == 0
+    assert report["summary"]["unchanged"] == 20 and report["metrics"]["writes"] == 0
 
 
 def test_a_member_left_out_is_pruned_and_the_group_kinds_narrowed(cluster: Cluster, base: source.Bundle,

@@ -23,7 +23,7 @@ COLUMNS: dict[str, str] = {
 }
 DEFAULT = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created")
 WIDE = (*DEFAULT, "namespace", "node-pools", "image", "architecture", "message")
-DISTRIBUTED = {"PyTorchJob", "TFJob", "MPIJob"}
+DISTRIBUTED = {"PyTorchJob", "TFJob", "MPIJob", "XGBoostJob"}
 
 
 @dataclass(frozen=True)

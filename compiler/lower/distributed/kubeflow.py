@@ -1,14 +1,17 @@
-"""Distributed target ``kubeflow``: PyTorchJob / TFJob (``kubeflow.org/v1``), MPIJob (``v2beta1``).
+"""Distributed target ``kubeflow``: PyTorchJob / TFJob / XGBoostJob (``kubeflow.org/v1``), MPIJob
+(``v2beta1``).
 
 | framework | replica specs (role section) | container | restartPolicy |
 |---|---|---|---|
 | PyTorch | Master (master, 1), Worker (worker, workers) | ``pytorch`` | OnFailure |
 | TF | Chief (master, 1), PS (worker, tfReplicas.ps), Worker, Evaluator (worker) | ``tensorflow`` | Never |
 | MPI | Launcher (master, 1), Worker (worker, workers) | ``launcher`` / ``worker`` | OnFailure / Never |
+| XGBoost | Master (master, 1), Worker (worker, workers) | ``xgboost`` | Never |
 
 ``runPolicy``: cleanPodPolicy (default Running), backoffLimit, ttlSecondsAfterFinished,
 ``suspend`` when stopped or under Kueue. PyTorch ``minReplicas``/``maxReplicas`` → an
-``elasticPolicy`` (c10d rendezvous); MPI ``slotsPerWorker``. The operator names pods and Services
+``elasticPolicy`` (c10d rendezvous); MPI ``slotsPerWorker`` and ``launcherCreationPolicy:
+WaitForWorkersReady`` (always: the launcher's mpirun needs the workers' sshd). The operator names pods and Services
 ``<name>-<replica type>-<index>``: each must be a DNS-1035 label.
 """
 from __future__ import annotations
@@ -32,6 +35,8 @@ from compiler.lower.scheduling import scheduler_labels
 from compiler.shapes import K8sObject
 
 REPLICA_INDEX_LABEL = "training.kubeflow.org/replica-index"  # set by the operator
+#: MPIJob ``launcherCreationPolicy``: wlc's default (the operator's own is AtStartup)
+MPI_LAUNCHER_POLICY = "WaitForWorkersReady"
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ KINDS = {
     "PyTorch": Kind("kubeflow.org/v1", "PyTorchJob", "pytorchReplicaSpecs"),
     "TF": Kind("kubeflow.org/v1", "TFJob", "tfReplicaSpecs"),
     "MPI": Kind("kubeflow.org/v2beta1", "MPIJob", "mpiReplicaSpecs"),
+    "XGBoost": Kind("kubeflow.org/v1", "XGBoostJob", "xgbReplicaSpecs"),
 }
 
 
@@ -69,6 +75,10 @@ def replicas(topo: Topology) -> list[Replica]:
                Replica("Worker", "worker", topo.workers, "tensorflow", "Never"),
                Replica("Evaluator", "worker", topo.evaluator, "tensorflow", "Never")]
         return [r for r in out if r.count and (r.role != "master" or topo.master)]
+    if topo.framework == "XGBoost":  # the operator's default restartPolicy; Master is required
+        out = [Replica("Master", "master", 1, "xgboost", "Never"),
+               Replica("Worker", "worker", topo.workers, "xgboost", "Never")]
+        return [r for r in out if r.count]
     return [Replica("Launcher", "master", 1, "launcher", "OnFailure"),
             Replica("Worker", "worker", topo.workers, "worker", "Never")]
 
@@ -92,13 +102,21 @@ def lower_kubeflow(ctx: Ctx, topo: Topology) -> list[K8sObject]:
         # (PET_RDZV_ENDPOINT, PET_NNODES: what torchrun reads), with min = max = workers.
         spec["elasticPolicy"] = {"minReplicas": topo.workers, "maxReplicas": topo.workers,
                                  "rdzvBackend": "c10d"}
-    if topo.framework == "MPI" and topo.slots is not None:
-        spec["slotsPerWorker"] = topo.slots
+    if topo.framework == "MPI":
+        _mpi_fields(spec, topo)
     job = {"apiVersion": kind.api_version, "kind": kind.kind,
            "metadata": metadata(rw, rw.name, labels=scheduler_labels(ctx)), "spec": spec}
     net = lower_network(ctx)
     select_primary(net, reps[0])
     return [job, *dedupe_objects(ctx, side), *net]
+
+
+def _mpi_fields(spec: K8sObject, topo: Topology) -> None:
+    """slotsPerWorker, and the launcher created once every worker is Ready: with the operator's
+    default (AtStartup) mpirun may start before the workers' sshd answers and fail."""
+    if topo.slots is not None:
+        spec["slotsPerWorker"] = topo.slots
+    spec["launcherCreationPolicy"] = MPI_LAUNCHER_POLICY
 
 
 def _replica_specs(ctx: Ctx, reps: list[Replica]) -> tuple[K8sObject, list[K8sObject]]:

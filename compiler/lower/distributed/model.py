@@ -6,7 +6,8 @@
 backends (``kubeflow``, ``native``) import this module; it imports none of them.
 
 Defaults (Run:ai's): ``workers`` 1, a master unless ``noMaster`` (MPI: always a launcher),
-``cleanPodPolicy`` Running. XGBoost is refused: wlc has no facts for an honest XGBoostJob.
+``cleanPodPolicy`` Running. XGBoost always has a master (the training operator requires the
+Master replica: it is the Rabit tracker, rank 0).
 """
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from compiler.model import Path, ResolvedWorkload, Source
 from compiler.problems import Problem
 from compiler.shapes import K8sObject, SpecTree
 
-FRAMEWORKS = ("PyTorch", "TF", "MPI")
+FRAMEWORKS = ("PyTorch", "TF", "MPI", "XGBoost")
+#: frameworks whose job always has a primary pod, and why noMaster is refused
+ALWAYS_MASTER = {
+    "MPI": "an MPI job always has a launcher (the master section configures it); remove noMaster",
+    "XGBoost": "an XGBoostJob always has a master (the training operator requires exactly one Master "
+               "replica: it runs the Rabit tracker, rank 0); remove noMaster",
+}
 CLEAN_POD_POLICIES = ("Running", "All", "None")
 DEFAULT_CLEAN_POD_POLICY = "Running"  # Run:ai's default (Kubeflow's own is None)
 #: pod-template label naming the replica type (master, worker, ps, chief, launcher, evaluator)
@@ -79,11 +86,6 @@ def _count(ctx: Ctx, path: Path, minimum: int, default: int | None) -> int | Non
 def topology(ctx: Ctx) -> Topology | None:
     """The replica layout of the workload, checked; None (with problems) when it is unusable."""
     framework = ctx.get("framework")
-    if framework == "XGBoost":
-        ctx.problem(("framework",), "lower.framework",
-                    "framework XGBoost is not supported: wlc emits PyTorchJob, TFJob and MPIJob only "
-                    "(run XGBoost's distributed training as PyTorch or MPI, or use Run:ai)")
-        return None
     if framework not in FRAMEWORKS:
         ctx.problem(("framework",), "lower.framework",
                     f"framework {framework!r} must be one of {', '.join(FRAMEWORKS)}")
@@ -92,9 +94,8 @@ def topology(ctx: Ctx) -> Topology | None:
     if workers is None:
         return None
     no_master = ctx.get("noMaster") is True
-    if framework == "MPI" and no_master:
-        ctx.problem(("noMaster",), "lower.topology",
-                    "an MPI job always has a launcher (the master section configures it); remove noMaster")
+    if no_master and framework in ALWAYS_MASTER:
+        ctx.problem(("noMaster",), "lower.topology", ALWAYS_MASTER[str(framework)])
         return None
     topo = Topology(str(framework), workers, not no_master)
     if not _framework_fields(ctx, topo):

@@ -93,6 +93,11 @@ def _supported(ctx: Ctx, topo: Topology) -> bool:
                     "MPI needs the kubeflow target (the MPI operator starts the launcher after the "
                     f"workers and distributes SSH keys and the hostfile){hint}")
         return False
+    if topo.framework == "XGBoost":
+        ctx.problem(("framework",), "lower.target",
+                    "XGBoost needs the kubeflow target (the training operator's XGBoostJob runs the "
+                    f"Rabit tracker on the master and sets MASTER_ADDR, WORKER_ADDRS and RANK){hint}")
+        return False
     ok = True
     if topo.elastic is not None:
         ctx.problem(("minReplicas",), "lower.target",
