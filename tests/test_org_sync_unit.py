@@ -179,5 +179,5 @@ def test_plan_text_lists_the_organisation_first() -> None:
     assert text.startswith("create    organisation\n")
     assert "  create    Namespace runai-nlp\n" in text
     assert "  create    LocalQueue.kueue.x-k8s.io runai-nlp/nlp: namespace will be created\n" in text
-    assert "plan (dev): organisation: 23 object(s): 23 create" in text
+    assert "plan (dev): organisation: 28 object(s): 28 create" in text
     assert orgsync.is_parent({"metadata": {"namespace": "default", "name": "wlc-organisation-applyset"}})
