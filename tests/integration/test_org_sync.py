@@ -19,6 +19,8 @@ pytestmark = pytest.mark.cluster
 
 SYSTEM = "org11s-system"
 NS = {"vision": "org11s-vision", "nlp": "org11s-nlp", "recsys": "org11s-recsys"}
+#: the project's members, and its department's (research: an admin and a viewer group)
+VISION_BINDINGS = {"wlc-editor", "wlc-researcher", "wlc-viewer", "wlc-department-admin", "wlc-department-viewer"}
 TRAINING = """apiVersion: wlc.dev/v1alpha1
 kind: TrainingWorkload
 metadata: {name: org11s-train}
@@ -80,10 +82,16 @@ def test_sync_applies_the_organisation_before_the_workloads_and_prunes_a_removed
     vision = cluster.kubectl_json("get", "namespace", NS["vision"])["metadata"]["labels"]
     assert vision["pod-security.kubernetes.io/enforce"] == "baseline"
     assert vision["applyset.kubernetes.io/part-of"].startswith("applyset-")
-    assert live(cluster, "rolebindings", NS["vision"]) == {"wlc-editor", "wlc-researcher", "wlc-viewer"}
+    assert live(cluster, "rolebindings", NS["vision"]) == VISION_BINDINGS
     hard = cluster.kubectl_json("get", "resourcequota", "wlc-quota", "-n", NS["recsys"])["spec"]["hard"]
     assert hard == {"requests.nvidia.com/gpu": "8", "requests.cpu": "64", "requests.memory": "256Gi"}
-    assert {"wlc-viewer", "wlc-researcher", "wlc-editor"} <= live(cluster, "clusterroles")
+    hard = cluster.kubectl_json("get", "resourcequota", "wlc-quota", "-n", NS["nlp"])["spec"]["hard"]
+    assert hard == {"requests.nvidia.com/gpu": "16", "requests.cpu": "320", "requests.memory": "2560Gi"}  # research's
+    assert {"wlc-viewer", "wlc-researcher", "wlc-editor", "wlc-admin"} <= live(cluster, "clusterroles")
+    # the department administrator may read the project's bindings, and change no RBAC
+    as_dana = ("-n", NS["nlp"], "--as", "dana@example.com")
+    assert cluster.kubectl("auth", "can-i", "list", "rolebindings", *as_dana, check=False).stdout.strip() == "yes"
+    assert cluster.kubectl("auth", "can-i", "create", "rolebindings", *as_dana, check=False).stdout.strip() == "no"
     assert "org11s-train" in live(cluster, "jobs", NS["vision"])  # the workload went into its project's namespace
 
     status, again = run(cluster, "sync", repo)
@@ -93,7 +101,7 @@ def test_sync_applies_the_organisation_before_the_workloads_and_prunes_a_removed
     write_repo(repo, drop=("nlp",))
     status, removed = run(cluster, "sync", repo)
     org = actions(removed)
-    assert org["RoleBinding org11s-nlp/wlc-researcher"] == "prune"
+    assert org["RoleBinding org11s-nlp/wlc-researcher"] == org["RoleBinding org11s-nlp/wlc-department-admin"] == "prune"
     assert org["ResourceQuota org11s-nlp/wlc-quota"] == "prune"
     assert org["Namespace /org11s-nlp"] == "refused"
     assert status == 3  # a refused delete fails the sync until approved
@@ -102,7 +110,7 @@ def test_sync_applies_the_organisation_before_the_workloads_and_prunes_a_removed
     message = next(o["message"] for o in removed["organisation"]["objects"] if o["kind"] == "Namespace"
                    and o["name"] == NS["nlp"])
     assert "--allow-mass-delete" in message
-    assert live(cluster, "rolebindings", NS["vision"]) == {"wlc-editor", "wlc-researcher", "wlc-viewer"}
+    assert live(cluster, "rolebindings", NS["vision"]) == VISION_BINDINGS
 
 
 def test_plan_text_shows_the_organisation(cluster: Cluster, tmp_path: Path) -> None:

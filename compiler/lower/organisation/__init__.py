@@ -55,7 +55,7 @@ def _project_objects(project: Project, ns: str, target: Target, department: Depa
         if "{workload}" not in target.kueue_queue:
             objects.append(kueue.local_queue(project, ns, target))
     else:
-        quota = resource_quota(project, ns, target)
+        quota = resource_quota(project, ns, target, department)
         objects += [quota] if quota else []
     return objects
 
