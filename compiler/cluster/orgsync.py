@@ -13,47 +13,17 @@ Deleting a Namespace deletes everything in it: its prune is refused unless appro
 """
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from .. import labels as L
-from ..orgbundle import ADDITIONAL_NAMESPACES, KIND_ORDER, PARENT_NAME, PARENT_NAMESPACE
+from ..orgbundle import ADDITIONAL_NAMESPACES, PARENT_NAME, PARENT_NAMESPACE
 from . import errors
 from .kube import Kube, Resource
-from .ownership import comparable, foreign_marker, group_kinds, has_wlc_manager, split_group_kind, why_not_owned
+from .orgprune import plan_prunes, prune
+from .orgstate import Limits, OrgPlanned, desired_namespaces, object_plan, parent_body, resource_of
+from .ownership import comparable, foreign_marker, group_kinds, has_wlc_manager, why_not_owned
 from .plan import ObjectPlan, WorkloadPlan
-from .source import Bundle, DesiredObject, DesiredWorkload
-
-_RANK = {(f"{kind}.{group}" if group else kind): i for i, (group, kind) in enumerate(KIND_ORDER)}
-WORKLOAD_SELECTOR = f"{L.MANAGED_BY}={L.MANAGED_BY_VALUE},{L.APPLYSET_ID}"
-
-
-class Limits(Protocol):
-    """What the organisation's sync reads of the engine's options."""
-
-    @property
-    def allow_mass_delete(self) -> bool: ...
-    @property
-    def max_delete(self) -> int: ...
-    @property
-    def max_delete_share(self) -> float: ...
-    @property
-    def namespaces(self) -> tuple[str, ...]: ...
-
-
-@dataclass
-class OrgPlanned:
-    desired: DesiredWorkload
-    plan: WorkloadPlan
-    resources: dict[str, Resource]
-    old_gks: set[str]
-    old_namespaces: set[str]
-    #: the parent as applied first (widened)
-    parent_body: dict[str, Any] = field(default_factory=dict)
-    #: nothing of the organisation may be applied or pruned (its parent is not ours, or the
-    #: cluster could not say what it holds)
-    blocked: bool = False
+from .source import Bundle, DesiredObject
 
 
 def is_parent(obj: dict[str, Any]) -> bool:
@@ -76,7 +46,7 @@ def plan(kube: Kube, bundle: Bundle, limits: Limits, dry_run: bool) -> OrgPlanne
     planned = OrgPlanned(org, wp, {org.parent.group_kind: cm}, group_kinds(live_parent) if owned else set(),
                          _namespaces_of(live_parent) if owned else set())
     if reason is not None:
-        wp.objects.append(_op(org.parent, "conflict", reason, live_parent))
+        wp.objects.append(object_plan(org.parent, "conflict", reason, live_parent))
         wp.fail("conflict", "the organisation's ApplySet parent exists and wlc does not own it; nothing of the "
                 "organisation is applied or pruned")
         planned.blocked = True
@@ -95,7 +65,7 @@ def plan(kube: Kube, bundle: Bundle, limits: Limits, dry_run: bool) -> OrgPlanne
         if op.kind == "Namespace" and op.action == "create":
             creating.add(op.name)
         wp.objects.append(op)
-    _plan_prunes(kube, bundle, limits, planned, live)
+    plan_prunes(kube, bundle, limits, planned, live)
     wp.settle()
     return planned
 
@@ -104,16 +74,16 @@ def _parent_plan(kube: Kube, planned: OrgPlanned, live: dict[str, Any] | None) -
     """The parent as it will be applied first: widened to the group-kinds and namespaces of
     what is in the cluster and what comes."""
     org = planned.desired
-    body = _parent_body(org, planned.old_gks | org.group_kinds(), planned.old_namespaces | _desired_namespaces(org))
+    body = parent_body(org, planned.old_gks | org.group_kinds(), planned.old_namespaces | desired_namespaces(org))
     planned.parent_body = body
     res = planned.resources[org.parent.group_kind]
     try:
         after = comparable(kube.apply(res, body, force=live is not None, dry_run=True))
     except errors.ClusterError as err:
-        return _op(org.parent, "failed", str(err), live)
+        return object_plan(org.parent, "failed", str(err), live)
     if live is None:
-        return _op(org.parent, "create")
-    return _op(org.parent, "unchanged" if after == comparable(live) else "update", live=live, owned=True)
+        return object_plan(org.parent, "create")
+    return object_plan(org.parent, "unchanged" if after == comparable(live) else "update", live=live, owned=True)
 
 
 def _namespaces_of(parent: dict[str, Any] | None) -> set[str]:
@@ -127,7 +97,7 @@ def _live_members(kube: Kube, applyset: str, gks: set[str], resources: dict[str,
     with a scope in its namespaces (and Namespaces; other cluster-scoped kinds are not listed)."""
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
     for gk in sorted(gks):
-        res = _resource(kube, gk, resources)
+        res = resource_of(kube, gk, resources)
         if res is None:
             continue  # a kind the cluster does not serve holds no objects
         where = [""] if not scope or gk == "Namespace" else sorted(scope) if res.namespaced else []
@@ -135,20 +105,6 @@ def _live_members(kube: Kube, applyset: str, gks: set[str], resources: dict[str,
             meta = item["metadata"]
             found[(gk, str(meta.get("namespace", "")), str(meta["name"]))] = item
     return found
-
-
-def _resource(kube: Kube, gk: str, resources: dict[str, Resource], version: str | None = None) -> Resource | None:
-    if gk in resources:
-        return resources[gk]
-    group, kind = split_group_kind(gk)
-    version = version or kube.preferred_version(group)
-    if version is None:
-        return None
-    try:
-        resources[gk] = kube.resource(group, version, kind)
-    except errors.MissingKind:
-        return None
-    return resources[gk]
 
 
 def why_not_ours(obj: dict[str, Any], applyset: str) -> str | None:
@@ -163,9 +119,9 @@ def why_not_ours(obj: dict[str, Any], applyset: str) -> str | None:
 
 def _member_plan(kube: Kube, m: DesiredObject, live: dict[str, Any] | None, planned: OrgPlanned,
                  creating: set[str], dry_run: bool) -> ObjectPlan:
-    res = _resource(kube, m.group_kind, planned.resources, m.version)
+    res = resource_of(kube, m.group_kind, planned.resources, m.version)
     if res is None:
-        return _op(m, "failed", f"the cluster does not serve {m.kind} ({m.api_version}): its "
+        return object_plan(m, "failed", f"the cluster does not serve {m.kind} ({m.api_version}): its "
                    "CustomResourceDefinition is not installed")
     try:
         if live is None and m.namespace not in creating:
@@ -173,85 +129,14 @@ def _member_plan(kube: Kube, m: DesiredObject, live: dict[str, Any] | None, plan
         if live is None:
             if m.namespace not in creating:  # the server checks a create first (not in a namespace to come)
                 kube.apply(res, m.body, force=False, dry_run=True)
-            return _op(m, "create", "namespace will be created" if m.namespace in creating and dry_run else "")
+            return object_plan(m, "create", "namespace will be created" if m.namespace in creating and dry_run else "")
         reason = why_not_ours(live, planned.desired.applyset)
         if reason is not None:
-            return _op(m, "conflict", reason, live)
+            return object_plan(m, "conflict", reason, live)
         after = comparable(kube.apply(res, m.body, force=True, dry_run=True))
-        return _op(m, "unchanged" if after == comparable(live) else "update", live=live, owned=True)
+        return object_plan(m, "unchanged" if after == comparable(live) else "update", live=live, owned=True)
     except errors.ClusterError as err:
-        return _op(m, "failed", str(err), live)
-
-
-def _plan_prunes(kube: Kube, bundle: Bundle, limits: Limits, planned: OrgPlanned,
-                 leftovers: dict[tuple[str, str, str], dict[str, Any]]) -> None:
-    """Objects labelled as the organisation's that it no longer has: pruned (within the scope
-    of ``limits.namespaces``; without a scope, everywhere), Namespaces only when approved and
-    empty of workloads, every prune behind the mass-delete guard on projects."""
-    scope = set(limits.namespaces)
-    workload_namespaces = {w.namespace for w in bundle.workloads}
-    ops: list[ObjectPlan] = []
-    for (gk, ns, name), obj in sorted(leftovers.items(), key=lambda kv: _prune_rank(kv[0][0]), reverse=True):
-        if scope and (ns or (name if gk == "Namespace" else "")) not in scope:
-            continue  # not this bundle's to delete
-        group, kind = split_group_kind(gk)
-        version = str(obj.get("apiVersion", "v1")).rsplit("/", 1)[-1]
-        reason = why_not_owned(obj, planned.desired.applyset, is_parent=False)
-        op = ObjectPlan(group, version, kind, ns, name, "prune" if reason is None else "refused",
-                        "" if reason is None else f"not pruned: {reason}", obj, owned=reason is None)
-        if op.action == "prune" and kind == "Namespace":
-            if name in workload_namespaces:
-                op.action, op.message = "refused", "the bundle still has workloads in this namespace"
-            elif not limits.allow_mass_delete:
-                op.action, op.message = "refused", ("deleting a project's Namespace deletes everything in it; "
-                                                    "approve with --allow-mass-delete")
-        ops.append(op)
-    _guard(planned, limits, ops)
-    planned.plan.objects.extend(ops)
-
-
-def _prune_rank(gk: str) -> int:
-    return _RANK.get(gk, -1)
-
-
-def _guard(planned: OrgPlanned, limits: Limits, ops: list[ObjectPlan]) -> None:
-    """The mass-delete guard, counted in projects: a sync removing more projects than the limit
-    (number or share of the projects in the cluster) prunes none of their objects unless approved."""
-    def project(op: ObjectPlan) -> str:
-        return str((((op.live or {}).get("metadata") or {}).get("labels") or {}).get(L.PROJECT, ""))
-    desired = {str((m.body["metadata"].get("labels") or {}).get(L.PROJECT, "")) for m in planned.desired.members}
-    removed = {project(o) for o in ops if o.action == "prune"} - desired - {""}
-    known = desired - {""} | removed
-    if not removed or limits.allow_mass_delete or (
-            len(removed) <= limits.max_delete and len(removed) / len(known) <= limits.max_delete_share):
-        return
-    message = (f"mass-delete guard: would remove {len(removed)} of {len(known)} project(s) from the organisation "
-               f"(limit {limits.max_delete} and {limits.max_delete_share:.0%}); approve with --allow-mass-delete")
-    for op in ops:
-        if op.action == "prune" and project(op) in removed:
-            op.action, op.message = "refused", message
-
-
-def _op(o: DesiredObject, action: str, message: str = "", live: dict[str, Any] | None = None,
-        owned: bool = False) -> ObjectPlan:
-    return ObjectPlan(o.group, o.version, o.kind, o.namespace, o.name, action, message, live, owned)
-
-
-# -- carrying it out ---------------------------------------------------------------------------
-
-
-def _parent_body(org: DesiredWorkload, gks: set[str], namespaces: set[str]) -> dict[str, Any]:
-    body = copy.deepcopy(org.parent.body)
-    notes = body["metadata"]["annotations"]
-    notes[L.APPLYSET_GKS] = ",".join(sorted(gks))
-    notes.pop(ADDITIONAL_NAMESPACES, None)
-    if namespaces:
-        notes[ADDITIONAL_NAMESPACES] = ",".join(sorted(namespaces))
-    return body
-
-
-def _desired_namespaces(org: DesiredWorkload) -> set[str]:
-    return {m.namespace for m in org.members if m.namespace}
+        return object_plan(m, "failed", str(err), live)
 
 
 def apply(kube: Kube, planned: OrgPlanned) -> None:
@@ -285,38 +170,3 @@ def finish(kube: Kube, planned: OrgPlanned, limits: Limits, dry_run: bool) -> Wo
     return planned.plan
 
 
-def prune(kube: Kube, planned: OrgPlanned, limits: Limits) -> None:
-    """Delete what the organisation no longer has, in reverse apply order (Namespaces last, each
-    only when no wlc workload is left in it), then narrow the parent to what is left."""
-    org, wp = planned.desired, planned.plan
-    if planned.blocked or wp.objects[0].action == "failed":
-        return
-    cm = planned.resources[org.parent.group_kind]
-    for op in wp.objects[1 + len(org.members):]:
-        if op.action != "prune":
-            continue
-        try:
-            if op.kind == "Namespace" and kube.list(cm, op.name, WORKLOAD_SELECTOR):
-                op.action, op.message = "refused", "wlc workloads are still in this namespace"
-                continue
-            res = _resource(kube, op.group_kind, planned.resources, op.version)
-            if res is not None:
-                kube.delete(res, op.namespace, op.name, str((op.live or {})["metadata"]["uid"]), "Background")
-        except errors.ClusterError as err:
-            op.action, op.message = "failed", str(err)
-    if not limits.namespaces:  # with a scope, what is outside it was not looked at: the parent stays wide
-        _narrow(kube, planned)
-    wp.settle()
-
-
-def _narrow(kube: Kube, planned: OrgPlanned) -> None:
-    org, wp = planned.desired, planned.plan
-    kept = [o for o in wp.objects[1 + len(org.members):] if o.action != "prune"]
-    gks = org.group_kinds() | {o.group_kind for o in kept}
-    namespaces = _desired_namespaces(org) | {o.namespace for o in kept if o.namespace}
-    if gks == planned.old_gks | org.group_kinds() and namespaces == planned.old_namespaces | _desired_namespaces(org):
-        return  # the parent as applied is already right
-    try:
-        kube.apply(planned.resources[org.parent.group_kind], _parent_body(org, gks, namespaces), force=True)
-    except errors.ClusterError as err:
-        wp.objects[0].action, wp.objects[0].message = "failed", str(err)
