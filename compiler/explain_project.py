@@ -1,6 +1,6 @@
 """`wlc explain --project P`: a project as the cluster will get it (namespace, department, Pod
 Security level, node pools, quota per node pool beside its department's, over-quota, members and
-the ClusterRole each role binds), every value with the file and line it was written at."""
+the ClusterRole each role binds, and the members it inherits from its department), every value with the file and line it was written at."""
 from __future__ import annotations
 
 import json
@@ -38,6 +38,11 @@ def project_rows(repo: Repo, project: Project, namespace: str) -> list[ProjectRo
         out.append(_row(f"members[{i}]", f"{member.kind} {member.name}: {member.role} "
                                          f"(ClusterRole {ROLE_PREFIX}{member.role})",
                         _at(doc, ("spec", "members", i), "")))
+    for i, member in enumerate(department.members if department is not None else []):
+        out.append(_row(f"department members[{i}]", f"{member.kind} {member.name}: {member.role} "
+                                                    f"(ClusterRole {ROLE_PREFIX}{member.role}, inherited from "
+                                                    f"department {project.department})",
+                        _at(dept_doc, ("spec", "members", i), "")))
     return out
 
 

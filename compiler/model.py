@@ -129,6 +129,8 @@ class Department:
     quota: list[PoolQuota] = field(default_factory=list)
     over_quota: OverQuota = field(default_factory=OverQuota)
     file: str = ""
+    #: members of every project of the department (RoleBindings in each project namespace)
+    members: list[Member] = field(default_factory=list)
 
 
 @dataclass

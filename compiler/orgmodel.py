@@ -40,4 +40,4 @@ def members(spec: dict[str, Any]) -> list[Member]:
 
 
 def department(name: str, file: str, spec: dict[str, Any]) -> Department:
-    return Department(name, pool_quotas(spec), over_quota(spec), file)
+    return Department(name, pool_quotas(spec), over_quota(spec), file, members(spec))

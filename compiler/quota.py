@@ -9,7 +9,7 @@ judged in every pool it may use. Non-preemptible workloads (Run:ai's: workspaces
 priorityClass is ``build`` or ``inference``) are admitted only within the deserved quota.
 Stopped workloads ask for nothing. Only projects whose Project document sets ``quota`` are
 checked. Under the default scheduler the ceiling is the ResourceQuota (the summed deserved
-quota of the namespace); otherwise the deserved quota plus what may be borrowed (shares.ceiling).
+quota of the namespace, at most its department's); otherwise the deserved quota plus what may be borrowed (shares.ceiling).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .lower.distributed.model import role_spec
 from .lower.organisation import shares
+from .lower.organisation.resourcequota import gpu_ceiling
 from .model import ResolvedWorkload, Target
 from .problems import Problem
 from .repo import Repo
@@ -107,7 +108,7 @@ def ceiling(org: shares.Org, project: str, pool: str, target: Target) -> int:
     """The most GPUs one workload of ``project`` can get in ``pool`` on this target."""
     p = org.projects[project]
     if target.scheduler == "default":
-        return sum(q.gpu_devices for q in p.quota)
+        return gpu_ceiling(p, org.department_of(p))
     return shares.ceiling(org, p, pool)
 
 

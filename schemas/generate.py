@@ -717,6 +717,8 @@ def asset_kinds() -> dict[str, Schema]:
 
 
 ROLES = ["viewer", "researcher", "editor"]
+#: a department's members may also be its administrators (Run:ai's department administrator)
+DEPARTMENT_ROLES = ROLES + ["admin"]
 POD_SECURITY_LEVELS = ["privileged", "baseline", "restricted"]
 OVER_QUOTA_PRIORITIES = ["lowest", "low", "medium", "high"]
 
@@ -764,6 +766,19 @@ def members() -> Schema:
                  uniqueItems=True)
 
 
+def department_members() -> Schema:
+    member = obj("A user or a group and its role in every project of the department.", {
+        "user": text("A user name as the API server authenticates it (RBAC subject kind User)."),
+        "group": text("A group name as the API server authenticates it (RBAC subject kind Group)."),
+        "role": enum("viewer, researcher, editor: as in a project, in every project of the "
+                     "department; admin (Run:ai's department administrator): editor plus reading "
+                     "the RoleBindings and quotas of those namespaces (docs/organisation.md).",
+                     DEPARTMENT_ROLES),
+    }, required=("role",), oneOf=[{"required": ["user"]}, {"required": ["group"]}])
+    return array("Who may use every project of the department, and how (RoleBindings "
+                 "wlc-department-<role> in each of its projects' namespaces).", member, uniqueItems=True)
+
+
 def org_kinds() -> dict[str, Schema]:
     return {
         "Project": document("Project", "A Run:ai project.", obj("Project settings.", {
@@ -783,7 +798,8 @@ def org_kinds() -> dict[str, Schema]:
         "Department": document("Department", "A Run:ai department.", obj(
             "Department settings.", {"description": string("What the department is."),
                                      "quota": quota_list("department"),
-                                     "overQuota": over_quota("department")}),
+                                     "overQuota": over_quota("department"),
+                                     "members": department_members()}),
             spec_required=False),
         "Policy": document("Policy", "An administrator policy (Run:ai v2 policy body).", policy_spec()),
         "Overlay": document("Overlay", "An environment or cluster: target settings and patches.",

@@ -123,7 +123,7 @@ def test_members_are_bound_per_role_to_the_cluster_roles_emitted_once(tmp_path: 
     assert sorted(bindings) == ["wlc-researcher", "wlc-viewer"]
     assert [(s["kind"], s["name"]) for s in bindings["wlc-researcher"]["subjects"]] == [("User", "ann"), ("Group", "team")]
     cluster = [d for d in yaml.safe_load_all(res.files["_organisation/cluster.yaml"]) if d["kind"] == "ClusterRole"]
-    assert [d["metadata"]["name"] for d in cluster] == ["wlc-editor", "wlc-researcher", "wlc-viewer"]
+    assert [d["metadata"]["name"] for d in cluster] == ["wlc-admin", "wlc-editor", "wlc-researcher", "wlc-viewer"]
     viewer = next(d for d in cluster if d["metadata"]["name"] == "wlc-viewer")
     assert all(set(r["verbs"]) == {"get", "list", "watch"} for r in viewer["rules"])
     assert not any("secrets" in r["resources"] for d in cluster for r in d["rules"])

@@ -64,7 +64,9 @@ def _publish(repo: FsPath, out: FsPath | None, results: list[pipeline.Result], p
         f"wlc: waiting for another wlc build into {given} to finish", err=True))
     for res in results:
         objects = sum(len(b.entries) for b in res.bundles)
-        click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s) into {given / res.overlay}",
+        org = sum(len(f.objects) for f in res.organisation)
+        also = f" and the organisation's {org} object(s)" if org else ""
+        click.echo(f"built {len(res.bundles)} workload(s), {objects} object(s){also} into {given / res.overlay}",
                    err=True)
     for name in removed:
         click.echo(f"removed {given / name} (overlay {name} no longer exists)", err=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import applyset_id
-from . import errors, execute, fields, runs, syncstatus
+from . import errors, execute, fields, orgsync, runs, syncstatus
 from .execute import Planned, with_owner
 from .kube import Kube, Resource
 from .ownership import comparable, group_kinds, split_group_kind, why_not_owned
@@ -61,6 +61,9 @@ class Engine:
     def run(self, bundle: Bundle, dry_run: bool) -> Plan:
         out = Plan(bundle.overlay, dry_run)
         cm = self.kube.resource("", "v1", "ConfigMap")
+        org = orgsync.plan(self.kube, bundle, self.options, dry_run)  # applied first, pruned last
+        if org is not None and not dry_run:
+            orgsync.apply(self.kube, org)
         missing, refused = self._namespaces(bundle, out, dry_run)
         def one(w: DesiredWorkload) -> WorkloadPlan:
             wp = WorkloadPlan(w.name, w.namespace, w.applyset)
@@ -84,6 +87,8 @@ class Engine:
                 self._report(g.plan, str(g.parent["metadata"]["name"]), None, "", "")
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
             list(pool.map(lambda g: execute.delete_workload(self.kube, g, self.options.delete_timeout), doomed))
+        if org is not None:
+            out.organisation = orgsync.finish(self.kube, org, self.options, dry_run)
         out.metrics = self.metrics
         return out
 
@@ -241,7 +246,7 @@ class Engine:
     def _gone(self, bundle: Bundle, out: Plan, cm: Resource) -> list[execute.Gone]:
         selector = f"{L.MANAGED_BY}={L.MANAGED_BY_VALUE},{L.APPLYSET_ID}"
         scope = self.options.namespaces
-        parents = [p for ns in (scope or ("",)) for p in self.kube.list(cm, ns, selector)]
+        parents = [p for ns in (scope or ("",)) for p in self.kube.list(cm, ns, selector) if not orgsync.is_parent(p)]
         wanted = {(w.namespace, w.parent.name) for w in bundle.workloads}
         gone = [p for p in parents if (p["metadata"].get("namespace"), p["metadata"]["name"]) not in wanted]
         if not gone:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__
+from ..lower.organisation.access import ROLE_PREFIX, ROLES
 
 NAME = "wlc-agent"
 PORT = 8080
@@ -21,6 +22,12 @@ MEMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("kubeflow.org", ("pytorchjobs", "tfjobs", "mpijobs", "xgboostjobs")),
     ("serving.knative.dev", ("services",)),
     ("serving.kserve.io", ("inferenceservices",)),
+)
+#: the organisation's objects (docs/organisation.md): its Namespaces and ClusterRoles have rules of their own
+ORGANISATION: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("", ("resourcequotas",)),
+    ("rbac.authorization.k8s.io", ("rolebindings",)),
+    ("kueue.x-k8s.io", ("resourceflavors", "cohorts", "clusterqueues", "localqueues")),
 )
 #: no watch, no update, no deletecollection: a sync gets, lists, applies (patch) and deletes one by one
 MEMBER_VERBS = ("get", "list", "create", "patch", "delete")
@@ -41,8 +48,14 @@ class Settings:
 
 def rules() -> list[dict[str, Any]]:
     out = [{"apiGroups": [group], "resources": list(resources), "verbs": list(MEMBER_VERBS)}
-           for group, resources in MEMBERS]
-    out.append({"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "create", "patch"]})
+           for group, resources in MEMBERS + ORGANISATION]
+    # never delete a namespace (an approved deletion of a project's Namespace needs an admin's credentials)
+    out.append({"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "create", "patch"]})
+    # only wlc's own member roles, which it may define and bind beyond what the agent itself may do
+    out.append({"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["list"]})
+    out.append({"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
+                "resourceNames": [ROLE_PREFIX + role for role in ROLES],
+                "verbs": ["get", "create", "patch", "delete", "bind", "escalate"]})
     out.append({"apiGroups": [""], "resources": ["events"], "verbs": ["create"]})
     return out
 

@@ -75,10 +75,13 @@ class Plan:
     #: problems not of one workload (namespaces, the prune guard)
     messages: list[str] = field(default_factory=list)
     metrics: dict[str, int] = field(default_factory=dict)
+    #: the organisation (namespaces, access, queues), when the bundle has one
+    organisation: WorkloadPlan | None = None
 
     @property
     def ok(self) -> bool:
-        return not any(w.action in BAD for w in self.workloads) and not self.messages
+        org_bad = self.organisation is not None and self.organisation.action in BAD
+        return not any(w.action in BAD for w in self.workloads) and not self.messages and not org_bad
 
     def counts(self) -> Counter[str]:
         return Counter(w.action for w in self.workloads)
@@ -86,7 +89,8 @@ class Plan:
     def as_dict(self) -> dict[str, Any]:
         return {"overlay": self.overlay, "dryRun": self.dry_run, "ok": self.ok,
                 "summary": {a: self.counts().get(a, 0) for a in ACTIONS}, "messages": self.messages,
-                "workloads": [w.as_dict() for w in self.workloads], "metrics": dict(sorted(self.metrics.items()))}
+                "workloads": [w.as_dict() for w in self.workloads], "metrics": dict(sorted(self.metrics.items()))} | (
+                    {"organisation": self.organisation.as_dict()} if self.organisation is not None else {})
 
 
 def render_json(plan: Plan) -> str:
@@ -96,10 +100,12 @@ def render_json(plan: Plan) -> str:
 def render_text(plan: Plan, verbose: bool = False) -> str:
     """Changed workloads with their objects (every workload with ``verbose``), then a summary."""
     lines: list[str] = []
-    for w in plan.workloads:
+    org = [plan.organisation] if plan.organisation is not None else []
+    for w in org + plan.workloads:
         if w.action == "unchanged" and not verbose:
             continue
-        lines.append(f"{w.action:<9} workload {w.namespace}/{w.name}" + (f": {w.message}" if w.message else ""))
+        what = "organisation" if w is plan.organisation else f"workload {w.namespace}/{w.name}"
+        lines.append(f"{w.action:<9} {what}" + (f": {w.message}" if w.message else ""))
         for o in w.objects:
             if o.action != "unchanged" or verbose:
                 ref = f"{o.group_kind} {o.namespace}/{o.name}" if o.namespace else f"{o.group_kind} {o.name}"
@@ -108,5 +114,9 @@ def render_text(plan: Plan, verbose: bool = False) -> str:
     counts = plan.counts()
     summary = ", ".join(f"{counts.get(a, 0)} {a}" for a in ACTIONS)
     verb = "plan" if plan.dry_run else "sync"
+    if plan.organisation is not None:
+        objects = Counter(o.action for o in plan.organisation.objects)
+        lines.append(f"{verb} ({plan.overlay}): organisation: {len(plan.organisation.objects)} object(s): "
+                     + ", ".join(f"{objects.get(a, 0)} {a}" for a in ACTIONS))
     lines.append(f"{verb} ({plan.overlay}): {len(plan.workloads)} workload(s): {summary}")
     return "\n".join(lines) + "\n"

@@ -3,6 +3,9 @@
 ``read_bundle(DIR, overlay)`` reads ``DIR/<overlay>/index.json`` and the workload files;
 ``bundle_from_texts(texts)`` takes the same files as a mapping (relative path -> text, what
 ``emit.render`` returns), so an in-memory build gives the same ``Bundle`` without a folder.
+The organisation (index.json's ``organisation``: ``_organisation/*.yaml``) is read into one more
+group, ``Bundle.organisation``: its parent (ConfigMap ``default/wlc-organisation-applyset``)
+and its members, cluster-scoped or in the project namespaces, in the bundle's apply order.
 Any mismatch between the index and the files is a problem and the whole bundle is refused:
 nothing of it may be applied or pruned.
 """
@@ -20,6 +23,8 @@ from .. import labels as L
 from ..problems import Problem
 
 INDEX = "index.json"
+#: the name of the organisation's group in a Bundle and a Plan (no workload can be named so)
+ORGANISATION = "_organisation"
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,9 @@ class Bundle:
     workloads: tuple[DesiredWorkload, ...]
     #: the git revision it was built from, when known (recorded on the parents)
     revision: str = ""
+    #: the organisation (namespaces, access, queues): None when the bundle has none (the sync
+    #: then neither applies nor prunes organisation objects)
+    organisation: DesiredWorkload | None = None
 
 
 class BundleRefused(Exception):
@@ -114,7 +122,8 @@ def read_bundle(root: Path, overlay: str | None = None) -> Bundle:
 def _listed_files(index_text: str) -> list[str]:
     try:
         data = json.loads(index_text)
-        return [str(w["file"]) for w in data["workloads"] if _safe_rel(str(w["file"]))]
+        org = (data.get("organisation") or {}).get("files") or []
+        return [str(w["file"]) for w in [*data["workloads"], *org] if _safe_rel(str(w["file"]))]
     except (ValueError, KeyError, TypeError):
         return []  # bundle_from_texts reports the broken index
 
@@ -139,9 +148,10 @@ def bundle_from_texts(texts: dict[str, str], label: str = "<bundle>") -> Bundle:
         found = _workload(entry, texts, label, problems)
         if found is not None:
             workloads.append(found)
+    org = _organisation(index.get("organisation"), texts, label, problems)
     if problems:
         raise BundleRefused(problems)
-    return Bundle(overlay, tuple(workloads))
+    return Bundle(overlay, tuple(workloads), organisation=org)
 
 
 def split_documents(text: str) -> list[str]:
@@ -162,12 +172,23 @@ def _workload(entry: Any, texts: dict[str, str], label: str, problems: list[Prob
     except (KeyError, TypeError) as err:
         problems.append(Problem(f"{label}/{INDEX}", 0, 0, "sync.bundle-index", f"workload entry without {err}"))
         return None
+    good = _file_objects(rel, objects, entry.get("fileHash"), texts, label, problems)
+    if good is None or not _contract_ok(good, applyset, f"{label}/{rel}", problems):
+        return None
+    return DesiredWorkload(name, namespace, str(entry.get("project", "")), str(entry.get("type", "")),
+                           str(entry.get("source", "")), str(entry.get("specHash", "")),
+                           bool(entry.get("active", True)), applyset, good[0], tuple(good[1:]))
+
+
+def _file_objects(rel: str, objects: list[Any], file_hash: Any, texts: dict[str, str], label: str,
+                  problems: list[Problem]) -> list[DesiredObject] | None:
+    """The objects of one bundle file, each checked against its index entry (None: refused)."""
     where = f"{label}/{rel}"
     text = texts.get(rel) if _safe_rel(rel) else None
     if text is None:
         problems.append(Problem(where, 0, 0, "sync.bundle-missing", "listed in index.json but not in the bundle"))
         return None
-    if _sha256(text) != entry.get("fileHash"):
+    if _sha256(text) != file_hash:
         problems.append(Problem(where, 0, 0, "sync.bundle-hash",
                                 "the file's sha256 does not match index.json: the bundle was changed after the "
                                 "build; nothing is applied"))
@@ -180,12 +201,32 @@ def _workload(entry: Any, texts: dict[str, str], label: str, problems: list[Prob
     parsed = [_object(doc, meta, where, problems) for doc, meta in zip(docs, objects)]
     if any(p is None for p in parsed):
         return None
-    good = [p for p in parsed if p is not None]
-    if not _contract_ok(good, applyset, where, problems):
+    return [p for p in parsed if p is not None]
+
+
+def _organisation(entry: Any, texts: dict[str, str], label: str, problems: list[Problem]) -> DesiredWorkload | None:
+    """index.json's ``organisation`` as one group: the parent (first object of the first file)
+    and every other object of its files in order."""
+    if entry is None:
         return None
-    return DesiredWorkload(name, namespace, str(entry.get("project", "")), str(entry.get("type", "")),
-                           str(entry.get("source", "")), str(entry.get("specHash", "")),
-                           bool(entry.get("active", True)), applyset, good[0], tuple(good[1:]))
+    try:
+        applyset = str(entry["applyset"])
+        files = [(str(f["file"]), list(f["objects"]), f.get("fileHash"), str(f.get("source", "")))
+                 for f in entry["files"]]
+    except (KeyError, TypeError) as err:
+        problems.append(Problem(f"{label}/{INDEX}", 0, 0, "sync.bundle-index", f"organisation entry without {err}"))
+        return None
+    good: list[DesiredObject] = []
+    for rel, objects, file_hash, _ in files:
+        found = _file_objects(rel, objects, file_hash, texts, label, problems)
+        if found is None:
+            return None
+        good += found
+    where = f"{label}/{files[0][0]}" if files else f"{label}/{INDEX}"
+    if not good or not _contract_ok(good, applyset, where, problems, same_namespace=False):
+        return None
+    return DesiredWorkload(ORGANISATION, good[0].namespace, "", "organisation", files[0][3], "", True, applyset,
+                           good[0], tuple(good[1:]))
 
 
 def _object(doc: str, meta: Any, where: str, problems: list[Problem]) -> DesiredObject | None:
@@ -207,8 +248,10 @@ def _object(doc: str, meta: Any, where: str, problems: list[Problem]) -> Desired
     return obj
 
 
-def _contract_ok(objs: list[DesiredObject], applyset: str, where: str, problems: list[Problem]) -> bool:
-    """The parent first (id label), members with the part-of label, all in the parent's namespace."""
+def _contract_ok(objs: list[DesiredObject], applyset: str, where: str, problems: list[Problem],
+                 same_namespace: bool = True) -> bool:
+    """The parent first (id label), members with the part-of label, all in the parent's namespace
+    (the organisation's members are cluster-scoped or in the project namespaces)."""
     parent, members = objs[0], objs[1:]
     plabels = parent.body["metadata"].get("labels") or {}
     bad = []
@@ -221,7 +264,7 @@ def _contract_ok(objs: list[DesiredObject], applyset: str, where: str, problems:
         mlabels = m.body["metadata"].get("labels") or {}
         if mlabels.get(L.PART_OF) != applyset or mlabels.get(L.MANAGED_BY) != L.MANAGED_BY_VALUE:
             bad.append(f"{m.ref()} lacks {L.PART_OF}={applyset} or {L.MANAGED_BY}={L.MANAGED_BY_VALUE}")
-        if m.namespace != parent.namespace:
+        if same_namespace and m.namespace != parent.namespace:
             bad.append(f"{m.ref()} is not in the parent's namespace {parent.namespace}")
     for message in bad:
         problems.append(Problem(where, 0, 0, "sync.bundle-contract", message))

@@ -103,12 +103,14 @@ def wait_until(what: str, ok: Callable[[], bool], timeout: float = 90) -> None:
 
 
 def build_base(out: Path) -> tuple[Path, source.Bundle]:
-    """`wlc build` of this repository into ``out``, and its workloads moved into PREFIX namespaces."""
+    """`wlc build` of this repository into ``out``, and its workloads moved into PREFIX namespaces
+    (without the organisation, which owns the examples' namespaces: test_org_sync.py syncs it)."""
     subprocess.run([sys.executable, "-m", "compiler.cli", "build", "--repo", str(REPO), "--out", str(out)],
                    check=True, capture_output=True)
     bundle = source.read_bundle(out)
     assert {w.namespace for w in bundle.workloads} == set(NAMESPACES)
-    return out, dataclasses.replace(bundle, workloads=tuple(moved(w, PREFIX + w.namespace) for w in bundle.workloads))
+    return out, dataclasses.replace(bundle, workloads=tuple(moved(w, PREFIX + w.namespace) for w in bundle.workloads),
+                                    organisation=None)
 
 
 def sync_base(cluster: Cluster, base: source.Bundle) -> kube.Kube:

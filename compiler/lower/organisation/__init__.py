@@ -18,7 +18,7 @@ import re
 
 from compiler.lower.organisation import access, kueue, shares
 from compiler.lower.organisation.resourcequota import resource_quota
-from compiler.model import Project, Target
+from compiler.model import Department, Project, Target
 from compiler.orgbundle import CLUSTER_FILE
 from compiler.problems import Problem
 from compiler.repo import Repo
@@ -44,18 +44,18 @@ def lower_organisation(repo: Repo, namespaces: dict[str, str],
         files[CLUSTER_FILE] += kueue.flavors(org, target) + kueue.cohorts(org, target)
     for name, project in org.projects.items():
         ns = namespaces.get(name, project.namespace)
-        files[name] = _project_objects(project, ns, target)
+        files[name] = _project_objects(project, ns, target, org.department_of(project))
     return files, problems
 
 
-def _project_objects(project: Project, ns: str, target: Target) -> list[K8sObject]:
-    objects = [access.namespace(project, ns)] + access.role_bindings(project, ns)
+def _project_objects(project: Project, ns: str, target: Target, department: Department | None) -> list[K8sObject]:
+    objects = [access.namespace(project, ns)] + access.role_bindings(project, ns, department)
     if target.scheduler == "kueue":
         objects.append(kueue.cluster_queue(project, ns, target))
         if "{workload}" not in target.kueue_queue:
             objects.append(kueue.local_queue(project, ns, target))
     else:
-        quota = resource_quota(project, ns, target)
+        quota = resource_quota(project, ns, target, department)
         objects += [quota] if quota else []
     return objects
 

@@ -3,11 +3,16 @@ project's level) and the RoleBindings of its members to the ClusterRoles wlc def
 
 Roles (docs/organisation.md): ``viewer`` reads the project's objects and logs; ``researcher``
 may also exec into, port-forward to and delete (restart) pods; ``editor`` may also create and
-change the project's workload objects. Nobody gets Secrets: credentials stay the admin's.
+change the project's workload objects; ``admin`` (a department's members only: Run:ai's
+department administrator) may also read the namespace's RoleBindings and ResourceQuotas.
+Nobody gets Secrets or may change RBAC: credentials stay the admin's, access comes from git.
+
+A department's members are bound in every namespace of its projects, by RoleBindings of their
+own (``wlc-department-<role>``), beside the project's (``wlc-<role>``).
 """
 from __future__ import annotations
 
-from compiler.model import Member, Project
+from compiler.model import Department, Member, Project
 from compiler.shapes import K8sObject
 
 RBAC = "rbac.authorization.k8s.io"
@@ -38,7 +43,13 @@ WRITABLE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("serving.knative.dev", ("services",)),
     ("serving.kserve.io", ("inferenceservices",)),
 )
-ROLES = ("viewer", "researcher", "editor")
+ROLES = ("viewer", "researcher", "editor", "admin")
+DEPARTMENT_BINDING = ROLE_PREFIX + "department-"
+#: what a department administrator may read besides an editor's
+ADMIN_READABLE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("", ("resourcequotas",)),
+    ("rbac.authorization.k8s.io", ("rolebindings",)),
+)
 
 
 def namespace(project: Project, ns: str) -> K8sObject:
@@ -53,11 +64,13 @@ def _rules(table: tuple[tuple[str, tuple[str, ...]], ...], verbs: list[str]) -> 
 
 def role_rules(role: str) -> list[K8sObject]:
     rules = _rules(READABLE, READ)
-    if role in ("researcher", "editor"):
+    if role in ("researcher", "editor", "admin"):
         rules.append({"apiGroups": [""], "resources": ["pods/exec", "pods/portforward"], "verbs": ["create"]})
         rules.append({"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]})
-    if role == "editor":
+    if role in ("editor", "admin"):
         rules += _rules(WRITABLE, WRITE)
+    if role == "admin":
+        rules += _rules(ADMIN_READABLE, READ)
     return rules
 
 
@@ -67,14 +80,20 @@ def cluster_roles() -> list[K8sObject]:
              "rules": role_rules(role)} for role in ROLES]
 
 
-def role_bindings(project: Project, ns: str) -> list[K8sObject]:
-    """One RoleBinding per role that has members, its subjects in the document's order."""
+def role_bindings(project: Project, ns: str, department: Department | None = None) -> list[K8sObject]:
+    """One RoleBinding per role that has members, its subjects in the document's order; then
+    those of the department's members (inherited by every project of the department)."""
+    out = _bindings(project.members, ns, ROLE_PREFIX)
+    return out + (_bindings(department.members, ns, DEPARTMENT_BINDING) if department is not None else [])
+
+
+def _bindings(members: list[Member], ns: str, prefix: str) -> list[K8sObject]:
     out: list[K8sObject] = []
     for role in ROLES:
-        subjects = [_subject(m) for m in project.members if m.role == role]
+        subjects = [_subject(m) for m in members if m.role == role]
         if subjects:
             out.append({"apiVersion": f"{RBAC}/v1", "kind": "RoleBinding",
-                        "metadata": {"name": ROLE_PREFIX + role, "namespace": ns},
+                        "metadata": {"name": prefix + role, "namespace": ns},
                         "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": ROLE_PREFIX + role},
                         "subjects": subjects})
     return out

@@ -2,8 +2,9 @@
 
 - a ResourceFlavor per node pool, selecting the pool's node label;
 - a Cohort per department, child of the root cohort ``wlc-cluster``: its own nominal quota is
-  what the department holds beyond its projects; a department without over-quota may not
-  borrow from the root (borrowingLimit 0);
+  what the department holds beyond its projects (GPUs, and CPU cores and memory when the
+  department sets them); a department without over-quota may not borrow from the root
+  (borrowingLimit 0 on every covered resource);
 - a ClusterQueue per project in its department's cohort (no department: the root): nominal
   quota per flavor from the deserved quota, borrowingLimit 0 without over-quota and
   ``gpuLimit - gpuDevices`` with a GPU limit, fair-sharing weight from the over-quota
@@ -11,6 +12,8 @@
 - a LocalQueue in the project's namespace, named as the workloads' queue label says.
 """
 from __future__ import annotations
+
+from decimal import Decimal
 
 from compiler.lower.organisation import shares
 from compiler.model import PoolQuota, Project, Target
@@ -34,20 +37,35 @@ def cohorts(org: shares.Org, target: Target) -> list[K8sObject]:
 
 
 def _cohort(org: shares.Org, name: str, target: Target) -> K8sObject:
+    """The department's Cohort: its own nominal quota per pool is what it holds beyond its
+    projects, for the GPUs and, when the department sets them, CPU cores and memory."""
     dept = org.departments[name]
     spec: K8sObject = {"parentName": ROOT_COHORT,
                        "fairSharing": {"weight": shares.PRIORITY_WEIGHT[dept.over_quota.priority]}}
     members = [p for p in org.projects.values() if p.department == name]
     pools = sorted({q.node_pool for q in dept.quota} | {pool for p in members for pool in shares.pools(p)})
+    covered = [target.gpu_resource] + [r for r in ("cpu", "memory")
+                                       if any(shares.amount(q, r) is not None for q in dept.quota)]
     entries: list[K8sObject] = []
     for pool in pools:
-        res: K8sObject = {"name": target.gpu_resource, "nominalQuota": shares.department_share(org, dept, pool)}
-        if not dept.over_quota.allowed:
+        resources: list[K8sObject] = [{"name": target.gpu_resource,
+                                       "nominalQuota": shares.department_share(org, dept, pool)}]
+        resources += [{"name": r, "nominalQuota": _quantity(r, shares.department_extra(org, dept, pool, r))}
+                      for r in covered[1:]]
+        for res in resources if not dept.over_quota.allowed else []:
             res["borrowingLimit"] = 0
-        entries.append({"name": pool, "resources": [res]})
-    if not dept.over_quota.allowed or any(shares.department_share(org, dept, pool) for pool in pools):
-        spec["resourceGroups"] = [{"coveredResources": [target.gpu_resource], "flavors": entries}]
+        entries.append({"name": pool, "resources": resources})
+    if not dept.over_quota.allowed or any(res["nominalQuota"] not in (0, "0") for e in entries
+                                          for res in e["resources"]):
+        spec["resourceGroups"] = [{"coveredResources": covered, "flavors": entries}]
     return {"apiVersion": API, "kind": "Cohort", "metadata": {"name": name}, "spec": spec}
+
+
+def _quantity(resource: str, value: Decimal) -> int | str:
+    """CPU cores as whole cores or milli-cores, memory in the largest binary unit that divides it."""
+    if resource == "cpu":
+        return int(value) if value == value.to_integral_value() else f"{int(value * 1000)}m"
+    return shares.memory_text(value)
 
 
 def cluster_queue(project: Project, ns: str, target: Target) -> K8sObject:

@@ -10,7 +10,9 @@ department may go over quota, of the other departments; ``gpuLimit`` caps the to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
+from compiler import quantity
 from compiler.model import Department, PoolQuota, Project
 
 DEFAULT_POOL = "default"
@@ -93,3 +95,40 @@ def ceiling(org: Org, project: Project, pool: str) -> int:
         total += sum(deserved(p, pool) for p in org.projects.values() if not p.department and p is not project)
     q = quota_in(project.quota, pool)
     return min(total, q.gpu_limit) if q and q.gpu_limit is not None else total
+
+
+def amount(q: PoolQuota | None, resource: str) -> Decimal | None:
+    """A pool entry's CPU cores (``cpu``) or memory bytes (``memory``); None when not set."""
+    if q is None:
+        return None
+    if resource == "cpu":
+        return None if q.cpu_cores is None else Decimal(str(q.cpu_cores))
+    return quantity.parse(q.memory) if q.memory is not None else None
+
+
+def department_extra(org: Org, department: Department, pool: str, resource: str) -> Decimal:
+    """CPU cores or memory bytes of ``pool`` the department holds beyond its projects' quota
+    (Kueue: the department Cohort's own nominal quota). 0 when the department sets none there,
+    when its projects' quota reaches it, or when a project of the department that uses the pool
+    has no such quota (its ClusterQueue is unbounded: nothing is left to hold back)."""
+    own = amount(quota_in(department.quota, pool), resource)
+    if own is None:
+        return Decimal(0)
+    assigned = Decimal(0)
+    for p in org.projects.values():
+        if p.department != department.name or pool not in pools(p):
+            continue
+        theirs = amount(quota_in(p.quota, pool), resource)
+        if theirs is None:
+            return Decimal(0)
+        assigned += theirs
+    return max(Decimal(0), own - assigned)
+
+
+def memory_text(value: Decimal) -> int | str:
+    """Whole bytes in the largest binary unit that divides them (``2560Gi``), else as a number."""
+    whole = int(value)
+    for suffix, size in (("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+        if whole and whole % size == 0:
+            return f"{whole // size}{suffix}"
+    return whole
