@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import applyset_id
-from . import errors, execute, fields, runs, syncstatus
+from . import approval, errors, execute, fields, runs, syncstatus
 from .execute import Planned, with_owner
 from .kube import Kube, Resource
 from .ownership import comparable, group_kinds, split_group_kind, why_not_owned
@@ -31,9 +31,13 @@ class Options:
     create_namespaces: bool = True
     allow_mass_delete: bool = False
     #: a sync deleting more workloads than this, or more than this share of the workloads wlc
-    #: has in the cluster, is refused unless allow_mass_delete
+    #: has in the cluster, is refused unless approved (approval.py)
     max_delete: int = 10
     max_delete_share: float = 0.5
+    #: ids of large deletes approved (approval.delete_id), and the Namespace whose
+    #: wlc.dev/approve-delete annotation approves more (the agent's)
+    approve_delete: tuple[str, ...] = ()
+    approval_namespace: str = ""
     delete_timeout: float = 120.0
     #: workloads planned and applied at the same time (each one's own steps stay in order)
     concurrency: int = 4
@@ -71,7 +75,8 @@ class Engine:
             uid = execute.apply_workload(self.kube, planned) if planned is not None and not dry_run else None
             wp.settle()
             if not dry_run:
-                self._report(wp, w.parent.name, uid, bundle.revision, w.spec_hash)
+                self._report(wp, w.parent.name, uid, bundle.revision, w.spec_hash,
+                             planned.observed if planned is not None else None)
             return wp
 
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:  # workloads are independent
@@ -87,13 +92,14 @@ class Engine:
         out.metrics = self.metrics
         return out
 
-    def _report(self, wp: WorkloadPlan, parent: str, uid: str | None, revision: str, spec_hash: str) -> None:
+    def _report(self, wp: WorkloadPlan, parent: str, uid: str | None, revision: str, spec_hash: str,
+                observed: list[dict[str, Any]] | None = None) -> None:
         """Events and status on the workload's parent, when it is ours."""
         first = wp.objects[0] if wp.objects else None
         live = first.live if first is not None and first.owned else None
         if uid is None and live is not None:
             uid = str(live["metadata"]["uid"])
-        syncstatus.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash)
+        syncstatus.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash, observed)
 
     def refuse(self, result: str, message: str) -> int:
         """Record a refusal of the whole desired state (a build with errors) on every wlc parent in
@@ -252,16 +258,7 @@ class Engine:
             return []
         plans = [self._gone_plan(p) for p in gone]
         doomed = [g for g in plans if g.plan.action == "prune"]
-        limit = self.options
-        if doomed and not limit.allow_mass_delete and (
-                len(doomed) > limit.max_delete or len(doomed) / len(parents) > limit.max_delete_share):
-            message = (f"would delete {len(doomed)} of {len(parents)} workload(s) (limit {limit.max_delete} and "
-                       f"{limit.max_delete_share:.0%}); approve with --allow-mass-delete")
-            out.messages.append(message)
-            for g in doomed:
-                g.plan.fail("refused", "mass-delete guard: " + message)
-                for o in g.plan.objects:
-                    o.action = "refused" if o.action == "prune" else o.action
+        approval.guard(self.kube, self.options, doomed, len(parents), out)
         return plans
 
     def _gone_plan(self, parent: dict[str, Any]) -> execute.Gone:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import labels as L
@@ -32,6 +32,8 @@ class Planned:
     #: the parent as applied (with the run record), and the runs recorded so far
     parent_body: dict[str, Any]
     runs: dict[str, str]
+    #: the run objects as seen during this sync (live before it, and as applied), for the history
+    observed: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -70,6 +72,8 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
     current: ObjectPlan = parent_op
     done = dict(p.runs)
     uid = p.parent_uid
+    p.observed = [op.live for op, m in zip(member_ops, w.members)
+                  if runs.is_run(m) and op.live is not None and op.action != "create"]
     try:
         if parent_op.action != "unchanged" or union != new:
             body = parent_body(p.parent_body, union)
@@ -86,6 +90,7 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
                 applied = kube.apply(p.resources[m.group_kind], with_owner(body, w.parent.name, uid), force=op.owned)
                 if runs.is_run(m):
                     done[runs.key(m)] = str(applied["metadata"]["uid"])
+                    p.observed.append(applied)
         prunes = [o for o in wp.objects[1 + len(w.members):] if o.action == "prune" and o.live is not None]
         for op in sorted(prunes, key=lambda o: sort_key(o.live or {}), reverse=True):
             current = op

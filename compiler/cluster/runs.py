@@ -63,3 +63,74 @@ def recreate_reason(m: DesiredObject, live: dict[str, Any], spec_hash: str) -> s
     if not is_run(m) or not old or old == spec_hash:
         return None
     return f"spec hash {old} -> {spec_hash}: a new run; the old {m.kind} is deleted and created again"
+
+
+# -- the run history, from the run objects' status as seen at sync time -----------------------
+
+#: status annotation on the parent (field manager wlc-status): the runs seen, oldest first
+HISTORY = "status.wlc.dev/runs"
+MAX_HISTORY = 20
+_SUCCEEDED = frozenset({"Complete", "Succeeded"})
+
+
+def _true_conditions(status: dict[str, Any]) -> dict[str, str]:
+    """type -> lastTransitionTime of the conditions that are True."""
+    out = {}
+    for c in status.get("conditions") or []:
+        if isinstance(c, dict) and c.get("status") == "True":
+            out[str(c.get("type"))] = str(c.get("lastTransitionTime") or "")
+    return out
+
+
+def _suspended(obj: dict[str, Any]) -> bool:
+    spec = obj.get("spec") or {}
+    return bool(spec.get("suspend") or (spec.get("runPolicy") or {}).get("suspend"))
+
+
+def observe(obj: dict[str, Any]) -> dict[str, str]:
+    """One run as its live object says: uid, kind, name, spec hash, start, completion and result
+    (pending, running, suspended, succeeded, failed)."""
+    meta, status = obj.get("metadata") or {}, obj.get("status") or {}
+    true = _true_conditions(status)
+    done = next((t for t in ("Failed", *sorted(_SUCCEEDED)) if t in true), None)
+    if done is not None:
+        result = "failed" if done == "Failed" else "succeeded"
+    elif _suspended(obj):
+        result = "suspended"
+    else:
+        result = "running" if status.get("startTime") or "Running" in true else "pending"
+    entry = {"uid": str(meta.get("uid", "")), "kind": str(obj.get("kind", "")), "name": str(meta.get("name", "")),
+             "specHash": spec_hash_of(obj), "result": result}
+    if status.get("startTime"):
+        entry["start"] = str(status["startTime"])
+    completion = status.get("completionTime") or (true.get(done) if done is not None else None)
+    if completion:
+        entry["completion"] = str(completion)
+    return entry
+
+
+def history(parent: dict[str, Any] | None) -> list[dict[str, str]]:
+    """The runs the live parent's status records (none when absent or unreadable)."""
+    text = (((parent or {}).get("metadata") or {}).get("annotations") or {}).get(HISTORY)
+    try:
+        data = json.loads(text) if text else []
+    except ValueError:
+        return []
+    if not isinstance(data, list):
+        return []
+    return [{str(k): str(v) for k, v in e.items()} for e in data if isinstance(e, dict) and e.get("uid")]
+
+
+def merged(old: list[dict[str, str]], seen: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The history with each run seen now replacing its earlier entry (by uid), new ones last,
+    at most MAX_HISTORY entries. A run seen finished keeps its result once its object is gone."""
+    out = {e["uid"]: e for e in old}
+    for obj in seen:
+        entry = observe(obj)
+        if entry["uid"]:
+            out[entry["uid"]] = entry  # in place: a no-op sync keeps the text (and writes nothing)
+    return list(out.values())[-MAX_HISTORY:]
+
+
+def history_text(entries: list[dict[str, str]]) -> str:
+    return json.dumps(entries, sort_keys=True, separators=(",", ":"))

@@ -3,8 +3,9 @@
 Status annotations (field manager ``wlc-status``, a merge patch that never creates the parent):
 ``status.wlc.dev/revision`` (the synced git revision, when known), ``status.wlc.dev/spec-hash``,
 ``status.wlc.dev/result`` (``synced``, ``failed``, ``conflict``, ``refused``, ``build-failed``),
-``status.wlc.dev/message`` and ``status.wlc.dev/time``. They are written only when revision,
-spec hash, result or message change, so a no-op sync writes nothing. Bundles never carry them.
+``status.wlc.dev/message``, ``status.wlc.dev/time`` and, for workloads with runs,
+``status.wlc.dev/runs`` (``runs.HISTORY``). They are written only when one of them (but the
+time) changes, so a no-op sync writes nothing. Bundles never carry them.
 
 Events (core/v1, ``involvedObject`` the parent, source ``wlc``): ``Created``, ``Updated``,
 ``Recreated``, ``Pruned`` and ``Deleted`` for what a sync wrote; ``Refused``, ``Conflict``,
@@ -16,7 +17,7 @@ import datetime as dt
 import socket
 from typing import Any
 
-from . import errors
+from . import errors, runs
 from .kube import Kube
 from .plan import ObjectPlan, WorkloadPlan
 
@@ -87,8 +88,9 @@ def _refs(objects: list[ObjectPlan]) -> str:
 
 
 def report_workload(kube: Kube, wp: WorkloadPlan, parent: str, uid: str | None, live: dict[str, Any] | None,
-                    revision: str, spec_hash: str) -> None:
-    """After a workload's sync: events for what was written, then its status on the parent."""
+                    revision: str, spec_hash: str, observed: list[dict[str, Any]] | None = None) -> None:
+    """After a workload's sync: events for what was written, then its status on the parent (with
+    the run history, from the ``observed`` run objects, when given)."""
     if uid is None:
         return  # no parent of ours in the cluster: nothing to record on
     for action, reason in WRITES.items():
@@ -100,6 +102,11 @@ def report_workload(kube: Kube, wp: WorkloadPlan, parent: str, uid: str | None, 
                                      MESSAGE: message}
     if result != "synced":  # a failed sync keeps the last synced revision and spec hash
         values = {RESULT: result, MESSAGE: message}
+    history = runs.history(live)
+    if observed:
+        history = runs.merged(history, observed)
+    if history:
+        values[runs.HISTORY] = runs.history_text(history)
     if record(kube, wp.namespace, parent, live, values) and result in WARNINGS:
         event(kube, wp.namespace, parent, uid, WARNINGS[result], message)
 
