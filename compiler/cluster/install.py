@@ -57,7 +57,8 @@ def _meta(name: str, namespace: str | None = None) -> dict[str, Any]:
 
 def args(s: Settings) -> list[str]:
     out = ["agent", "--git", s.git, "--branch", s.branch, "--interval", s.interval,
-           "--listen", f"0.0.0.0:{PORT}", "--cache", "/var/cache/wlc", "--lease", f"{s.namespace}/{NAME}"]
+           "--listen", f"0.0.0.0:{PORT}", "--cache", "/var/cache/wlc", "--lease", f"{s.namespace}/{NAME}",
+           "--approval-namespace", s.namespace]
     out += ["--path", s.path] if s.path else []
     out += ["--overlay", s.overlay] if s.overlay else []
     return out
