@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import applyset_id
-from . import approval, errors, execute, fields, runs, syncstatus
+from . import approval, drift, errors, execute, fields, runs, syncstatus
 from .execute import Planned, with_owner
 from .kube import Kube, Resource
 from .ownership import comparable, group_kinds, split_group_kind, why_not_owned
@@ -218,7 +218,8 @@ class Engine:
             again = self.kube.get(res, obj.namespace, obj.name)
             live = again if again is not None else live
         action = "unchanged" if after == comparable(live) else "update"
-        return _object_plan(obj, action, "", live, owned=True)
+        return _object_plan(obj, action, drift.message(live, after, obj.body) if action == "update" else "", live,
+                            owned=True)
 
     def _live_members(self, namespace: str, applyset: str, gks: set[str],
                       resources: dict[str, Resource]) -> dict[tuple[str, str], dict[str, Any]]:

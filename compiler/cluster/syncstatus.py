@@ -9,7 +9,8 @@ time) changes, so a no-op sync writes nothing. Bundles never carry them.
 
 Events (core/v1, ``involvedObject`` the parent, source ``wlc``): ``Created``, ``Updated``,
 ``Recreated``, ``Pruned`` and ``Deleted`` for what a sync wrote; ``Refused``, ``Conflict``,
-``SyncFailed`` and ``BuildFailed`` (Warning) when the recorded result changes to that.
+``SyncFailed`` and ``BuildFailed`` (Warning) when the recorded result changes to that;
+``Drift`` (Warning) naming the objects and field paths a sync put back after a hand edit.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import datetime as dt
 import socket
 from typing import Any
 
-from . import errors, runs
+from . import drift, errors, runs
 from .kube import Kube
 from .plan import ObjectPlan, WorkloadPlan
 
@@ -31,6 +32,8 @@ RESULTS = {"conflict": "conflict", "refused": "refused", "failed": "failed"}
 #: object action -> event reason
 WRITES = {"create": "Created", "update": "Updated", "recreate": "Recreated", "prune": "Pruned"}
 WARNINGS = {"conflict": "Conflict", "refused": "Refused", "failed": "SyncFailed", "build-failed": "BuildFailed"}
+#: a Warning event when a sync put back what someone changed by hand
+DRIFT = "Drift"
 
 
 def now() -> str:
@@ -74,7 +77,7 @@ def event(kube: Kube, namespace: str, parent: str, uid: str, reason: str, messag
             "involvedObject": {"apiVersion": "v1", "kind": "ConfigMap", "name": parent, "namespace": namespace,
                                "uid": uid},
             "reason": reason, "message": message[:MAX_MESSAGE], "action": reason,
-            "type": "Warning" if reason in WARNINGS.values() else "Normal",
+            "type": "Warning" if reason in WARNINGS.values() or reason == DRIFT else "Normal",
             "source": {"component": "wlc", "host": socket.gethostname()}, "reportingComponent": "wlc",
             "reportingInstance": socket.gethostname(), "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1}
     try:
@@ -97,6 +100,10 @@ def report_workload(kube: Kube, wp: WorkloadPlan, parent: str, uid: str | None, 
         done = [o for o in wp.objects if o.action == action]
         if done:
             event(kube, wp.namespace, parent, uid, reason, f"{action}: {_refs(done)}")
+    drifted = [o for o in wp.objects if o.action == "update" and drift.drifted(o.message)]
+    if drifted:
+        event(kube, wp.namespace, parent, uid, DRIFT, "changed by hand and put back: " + "; ".join(
+            f"{o.group_kind} {o.name}: {o.message.removeprefix(drift.PREFIX)}" for o in drifted))
     result, message = result_of(wp)
     values: dict[str, str | None] = {REVISION: revision or None, SPEC_HASH: spec_hash or None, RESULT: result,
                                      MESSAGE: message}
