@@ -160,12 +160,13 @@ class Engine:
         uid = str(live_parent["metadata"]["uid"]) if live_parent is not None and owned else None
         live = self._live_members(w.namespace, w.applyset, old | w.group_kinds(), resources)
         done = runs.recorded(live_parent, w.spec_hash) if owned else {}
+        flip = owned and runs.flipped(live_parent, w.active)
         for m in w.members:  # run objects wlc applied are recorded on the parent
             obj = live.get((m.group_kind, m.name))
             if (runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None
-                    and runs.recreate_reason(m, obj, w.spec_hash) is None):
+                    and runs.recreate_reason(m, obj, w.spec_hash, flip) is None):
                 done[runs.key(m)] = str(obj["metadata"]["uid"])
-        parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done), w.group_kinds())
+        parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done, w.active), w.group_kinds())
         if live_parent is None:
             wp.objects.append(self._dry_create(w.parent, cm))
         elif reason is not None:
@@ -178,7 +179,7 @@ class Engine:
                 wp.objects.append(_object_plan(m, "unchanged", f"run {done[runs.key(m)]} of spec {w.spec_hash} "
                                                "finished and was deleted: not run again"))
                 continue
-            wp.objects.append(self._member_plan(m, resources[m.group_kind], found, w, uid))
+            wp.objects.append(self._member_plan(m, resources[m.group_kind], found, w, uid, flip))
         for (gk, name), obj in sorted(live.items()):  # labelled as ours, no longer in the bundle
             wp.objects.append(_prune_plan(gk, name, obj, w.applyset, uid))
         if any(o.action == "conflict" for o in wp.objects):
@@ -188,7 +189,7 @@ class Engine:
         return Planned(w, wp, resources, old, uid, False, parent_body, done)
 
     def _member_plan(self, m: DesiredObject, res: Resource, live: dict[str, Any] | None, w: DesiredWorkload,
-                     parent_uid: str | None) -> ObjectPlan:
+                     parent_uid: str | None, flip: bool = False) -> ObjectPlan:
         if live is None:
             live = self.kube.get(res, m.namespace, m.name)  # not labelled as ours: free, or someone else's
             if live is None:
@@ -197,7 +198,7 @@ class Engine:
         if reason is not None:
             return _object_plan(m, "conflict", reason, live)
         body = fields.desired_body(m, w, live)
-        recreate = runs.recreate_reason(m, live, w.spec_hash) if parent_uid is not None else None
+        recreate = runs.recreate_reason(m, live, w.spec_hash, flip) if parent_uid is not None else None
         if recreate is not None:
             found = _object_plan(m, "recreate", recreate, live, owned=True)
         elif parent_uid is None:

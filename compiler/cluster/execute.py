@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import sort_key
-from . import errors, runs, syncstatus
+from . import errors, kueuejobs, runs, syncstatus
 from .kube import Kube, Resource
 from .ownership import why_not_owned
 from .plan import ObjectPlan, WorkloadPlan
@@ -81,23 +81,26 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
         assert uid is not None
         for op, m in zip(member_ops, w.members):
             current = op
+            final = op.live
             if op.action == "recreate":
                 _delete(kube, p.resources, op, "Foreground")
                 _wait_gone(kube, p.resources[m.group_kind], op.namespace, op.name,
                            str((op.live or {})["metadata"]["uid"]), RECREATE_TIMEOUT)
             if op.action in ("create", "update", "recreate"):
                 body = op.body if op.body is not None else m.body
-                applied = kube.apply(p.resources[m.group_kind], with_owner(body, w.parent.name, uid), force=op.owned)
+                final = kube.apply(p.resources[m.group_kind], with_owner(body, w.parent.name, uid), force=op.owned)
                 if runs.is_run(m):
-                    done[runs.key(m)] = str(applied["metadata"]["uid"])
-                    p.observed.append(applied)
+                    done[runs.key(m)] = str(final["metadata"]["uid"])
+                    p.observed.append(final)
+            note = kueuejobs.follow_active(kube, m, final, w.active) if final is not None else ""
+            op.message = "; ".join(t for t in (op.message, note) if t)
         prunes = [o for o in wp.objects[1 + len(w.members):] if o.action == "prune" and o.live is not None]
         for op in sorted(prunes, key=lambda o: sort_key(o.live or {}), reverse=True):
             current = op
             _delete(kube, p.resources, op, "Background")
         if union != new or done != p.runs:
             current = parent_op
-            kube.apply(cm, parent_body(runs.annotate(w.parent.body, w.spec_hash, done), new), force=True)
+            kube.apply(cm, parent_body(runs.annotate(w.parent.body, w.spec_hash, done, w.active), new), force=True)
     except errors.ClusterError as err:
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")

@@ -44,6 +44,7 @@ def rules() -> list[dict[str, Any]]:
            for group, resources in MEMBERS]
     out.append({"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "create", "patch"]})
     out.append({"apiGroups": [""], "resources": ["events"], "verbs": ["create"]})
+    out.append({"apiGroups": ["kueue.x-k8s.io"], "resources": ["workloads"], "verbs": ["list", "patch"]})
     return out
 
 

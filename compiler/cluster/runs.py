@@ -40,14 +40,44 @@ def recorded(parent: dict[str, Any] | None, spec_hash: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data["jobs"].items()}
 
 
-def annotate(body: dict[str, Any], spec_hash: str, jobs: dict[str, str]) -> dict[str, Any]:
+def annotate(body: dict[str, Any], spec_hash: str, jobs: dict[str, str], active: bool = True) -> dict[str, Any]:
     """The parent body with the run record (unchanged when there is nothing to record)."""
     if not jobs:
         return body
     meta = body["metadata"]
-    value = json.dumps({"specHash": spec_hash, "jobs": dict(sorted(jobs.items()))}, sort_keys=True,
+    value = json.dumps({"specHash": spec_hash, "jobs": dict(sorted(jobs.items())), "active": active}, sort_keys=True,
                        separators=(",", ":"))
     return {**body, "metadata": {**meta, "annotations": {**(meta.get("annotations") or {}), RUN: value}}}
+
+
+def flipped(parent: dict[str, Any] | None, active: bool) -> bool:
+    """Whether the live parent's run record was made for the other ``active`` (a stop or resume)."""
+    text = (((parent or {}).get("metadata") or {}).get("annotations") or {}).get(RUN)
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("active"), bool) and data["active"] != active
+
+
+def _within(want: Any, have: Any) -> bool:
+    """``want`` is found in ``have`` (which may hold defaults and a controller's additions)."""
+    if isinstance(want, dict):
+        return isinstance(have, dict) and all(_within(v, have.get(k)) for k, v in want.items())
+    if isinstance(want, list):
+        return isinstance(have, list) and len(have) >= len(want) and all(map(_within, want, have))
+    if isinstance(want, int | float) and not isinstance(want, bool) and isinstance(have, str):
+        return str(want) == have  # a quantity the server wrote as a string (nvidia.com/gpu: 1 -> "1")
+    return bool(want == have)
+
+
+def same_job(m: DesiredObject, live: dict[str, Any]) -> bool:
+    """The live run object already is the desired one but for ``suspend``: a stop or resume
+    changes it in place (suspend is mutable), it is not a new run."""
+    spec = json.loads(json.dumps(m.body.get("spec") or {}))
+    spec.pop("suspend", None)
+    (spec.get("runPolicy") or {}).pop("suspend", None)
+    return _within(spec, live.get("spec") or {})
 
 
 def spec_hash_of(obj: dict[str, Any]) -> str:
@@ -55,12 +85,13 @@ def spec_hash_of(obj: dict[str, Any]) -> str:
     return str(((obj.get("metadata") or {}).get("annotations") or {}).get(L.SPEC_HASH, ""))
 
 
-def recreate_reason(m: DesiredObject, live: dict[str, Any], spec_hash: str) -> str | None:
+def recreate_reason(m: DesiredObject, live: dict[str, Any], spec_hash: str, flip: bool = False) -> str | None:
     """Why a live run object must be deleted and created again, or None: it was applied for another
     spec hash, so the desired one is a new run (and a Job's template is immutable). Decided from
-    the hashes, never from a server's error."""
+    the hashes, never from a server's error. ``flip``: the spec hash changed with ``active``; when
+    the job is otherwise the same, that is a stop or resume of the same run, not a new one."""
     old = spec_hash_of(live)
-    if not is_run(m) or not old or old == spec_hash:
+    if not is_run(m) or not old or old == spec_hash or (flip and same_job(m, live)):
         return None
     return f"spec hash {old} -> {spec_hash}: a new run; the old {m.kind} is deleted and created again"
 

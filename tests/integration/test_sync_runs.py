@@ -11,7 +11,7 @@ import pytest
 from controlplane import Cluster
 
 from compiler.cli.sync import built_bundle
-from compiler.cluster import engine, kube, runs
+from compiler.cluster import engine, kube, runs, source
 from tests.integration.sync_support import wait_until, write_repo
 
 NS = "s17r-runs"
@@ -108,3 +108,56 @@ def test_each_run_is_recorded_and_a_rerun_token_starts_a_new_one(cluster: Cluste
     again = make(cluster).sync(built_bundle(repo, None))  # the same token: the same run, not a third
     assert again.ok and [o.action for o in again.workloads[0].objects if o.kind == "Job"] == ["unchanged"]
     assert live_job(cluster)["metadata"]["uid"] == second["metadata"]["uid"]
+
+
+def test_a_flip_of_active_on_the_same_job_is_a_stop_or_resume_not_a_new_run() -> None:
+    desired = source.DesiredObject("batch", "v1", "Job", NS, "j1", {"metadata": {}, "spec": {
+        "suspend": True, "template": {"spec": {"containers": [{"name": "main", "resources": {"limits": {
+            "nvidia.com/gpu": 1}}}]}}}})
+    live: dict[str, Any] = {"metadata": {"annotations": {"wlc.dev/spec-hash": "old"}}, "spec": {
+            "suspend": False, "backoffLimit": 6,
+            "template": {"spec": {"containers": [{"name": "main", "resources": {"limits": {"nvidia.com/gpu": "1"}}}],
+                                  "nodeSelector": {"added-by": "kueue"}}}}}
+    assert runs.recreate_reason(desired, live, "new", flip=True) is None
+    assert runs.recreate_reason(desired, live, "new") is not None  # the same job, a new hash: a re-run
+    live["spec"]["template"]["spec"]["containers"][0]["image"] = "other"
+    assert runs.recreate_reason(desired, live, "new", flip=True) is None  # only what the bundle sets counts
+    desired.body["spec"]["template"]["spec"]["containers"][0]["image"] = "new"
+    assert runs.recreate_reason(desired, live, "new", flip=True) is not None  # a changed template: a new run
+    record = runs.annotate({"metadata": {}}, "h", {"Job/j1": "u1"}, active=True)
+    assert runs.flipped(record, active=False) and not runs.flipped(record, active=True)
+    assert not runs.flipped({"metadata": {"annotations": {runs.RUN: '{"specHash":"h","jobs":{}}'}}}, False)
+
+
+LONG = """apiVersion: wlc.dev/v1alpha1
+kind: TrainingWorkload
+metadata:
+  name: long
+spec:
+  active: {active}
+  image: python:3.12
+  command: python -c 1
+  completions: 5000
+  parallelism: 1
+"""
+
+
+@pytest.mark.cluster
+def test_stop_suspends_the_running_job_and_activate_resumes_it(cluster: Cluster, tmp_path: Path) -> None:
+    repo = write_repo(tmp_path / "repo", NS, {})
+    path = repo / "workloads" / "agentp" / "long.yaml"
+    path.write_text(LONG.format(active="true"))
+    assert make(cluster).sync(built_bundle(repo, None)).ok
+    first = cluster.kubectl_json("get", "job", "long", "-n", NS)
+    assert not first["spec"].get("suspend")
+
+    for active, suspended in (("false", True), ("true", False)):
+        path.write_text(LONG.format(active=active))
+        result = make(cluster).sync(built_bundle(repo, None))
+        assert result.ok and [o.action for o in result.workloads[0].objects if o.kind == "Job"] == ["update"]
+        now = cluster.kubectl_json("get", "job", "long", "-n", NS)
+        assert now["metadata"]["uid"] == first["metadata"]["uid"] and bool(now["spec"].get("suspend")) is suspended
+        quiet = make(cluster)
+        assert quiet.sync(built_bundle(repo, None)).ok
+        assert [o.action for o in quiet.plan(built_bundle(repo, None)).workloads[0].objects if o.kind == "Job"] == [
+            "unchanged"]
