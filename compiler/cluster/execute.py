@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,11 @@ from .plan import ObjectPlan, WorkloadPlan
 from .source import DesiredWorkload
 
 POLL = 0.25
+#: fault tests only (tests/integration/test_sync_faults.py): once this many writes were sent, the
+#: sync waits after its next object until the file PAUSE_UNTIL exists (the test kills it there,
+#: or stops the API server)
+PAUSE_AFTER, PAUSE_UNTIL = "WLC_TEST_PAUSE_AFTER_WRITES", "WLC_TEST_PAUSE_UNTIL"
+_paused: list[bool] = []
 #: how long a run object being re-created may take to go (its pods are deleted first)
 RECREATE_TIMEOUT = 120.0
 
@@ -94,6 +101,7 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
                     p.observed.append(final)
             note = kueuejobs.follow_active(kube, m, final, w.active) if final is not None else ""
             op.message = "; ".join(t for t in (op.message, note) if t)
+            _fault_point(kube)
         prunes = [o for o in wp.objects[1 + len(w.members):] if o.action == "prune" and o.live is not None]
         for op in sorted(prunes, key=lambda o: sort_key(o.live or {}), reverse=True):
             current = op
@@ -105,6 +113,17 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")
     return uid
+
+
+def _fault_point(kube: Kube) -> None:
+    after = os.environ.get(PAUSE_AFTER, "")
+    if not after.isdigit() or _paused or kube.metrics["writes"] < int(after):
+        return
+    _paused.append(True)
+    print(f"wlc: test pause after {kube.metrics['writes']} writes", file=sys.stderr, flush=True)
+    until = os.environ.get(PAUSE_UNTIL, "")
+    while not (until and os.path.exists(until)):
+        time.sleep(0.1)
 
 
 def _delete(kube: Kube, resources: dict[str, Resource], op: ObjectPlan, propagation: str) -> None:
