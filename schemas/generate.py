@@ -530,6 +530,9 @@ def lifecycle_fields() -> dict[str, Schema]:
         "backoffLimit": default(integer("Retries before the workload is failed (default 6).", 0), 6),
         "autoDeletionTimeAfterCompletionSeconds": integer(
             "Delete the finished workload after this many seconds (ttlSecondsAfterFinished).", 0),
+        "rerun": string("Re-run token: any new value makes the sync agent start a new run of an "
+                        "unchanged spec (a finished run of the same spec and token is not run again).",
+                        minLength=1, maxLength=63),
     }
 
 

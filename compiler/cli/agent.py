@@ -58,6 +58,9 @@ def parse_listen(text: str) -> tuple[str, int]:
               "repository's to delete (repeatable; default: every wlc workload in the cluster).")
 @click.option("--max-delete", type=click.IntRange(min=0), default=10, show_default=True,
               help="Refuse to delete more workloads than this in one sync.")
+@click.option("--approval-namespace", default="wlc-system", show_default=True,
+              help="A large delete is approved by the annotation wlc.dev/approve-delete: ID on this Namespace "
+              "(the refusal says the ID).")
 @click.option("--max-delete-share", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Refuse to delete more than this share of wlc's workloads in the cluster.")
 @click.option("--concurrency", type=click.IntRange(min=1, max=32), default=4, show_default=True,
@@ -84,8 +87,8 @@ def agent_group(ctx: click.Context, /, **kwargs: Any) -> None:
 def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interval: str, once: bool,
          cache_dir: FsPath | None, listen: str | None, lease: str | None, lease_duration: str,
          kubeconfig: str | None, context: str | None,
-         namespaces: tuple[str, ...], max_delete: int, max_delete_share: float, concurrency: int,
-         no_create_namespaces: bool) -> int:
+         namespaces: tuple[str, ...], max_delete: int, approval_namespace: str, max_delete_share: float,
+         concurrency: int, no_create_namespaces: bool) -> int:
     from ..cluster import agent, engine, gitsource, kube, metrics
     from ..cluster.errors import ClusterError
     from ..cluster.lease import Elector
@@ -94,6 +97,7 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
     seconds = parse_duration(interval)
     source = gitsource.GitSource(url, branch, cache_dir or gitsource.GitSource.default_cache(url), subpath)
     options = engine.Options(allow_mass_delete=False, max_delete=max_delete, max_delete_share=max_delete_share,
+                             approval_namespace=approval_namespace,
                              concurrency=concurrency, namespaces=tuple(sorted(set(namespaces))),
                              create_namespaces=not no_create_namespaces)
     try:

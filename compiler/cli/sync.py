@@ -31,6 +31,8 @@ def _cluster_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--context", default=None, help="Kubeconfig context (default: the current one)."),
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
         click.option("--allow-mass-delete", is_flag=True, help="Approve deleting more workloads than the limits."),
+        click.option("--approve-delete", "approve_delete", multiple=True, metavar="ID",
+                     help="Approve only the large delete with this id (the refusal names it; repeatable)."),
         click.option("--max-delete", type=click.IntRange(min=0), default=10, show_default=True,
                      help="Refuse to delete more workloads than this in one sync."),
         click.option("--max-delete-share", type=click.FloatRange(0, 1), default=0.5, show_default=True,
@@ -91,9 +93,10 @@ def _cluster_run(repo_dir: FsPath | None, bundle_dir: FsPath | None, overlay: st
     return EXIT_OK if result.ok else EXIT_CLUSTER
 
 
-def _limits(allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
-            namespaces: tuple[str, ...], no_create_namespaces: bool) -> dict[str, Any]:
-    return {"allow_mass_delete": allow_mass_delete, "max_delete": max_delete, "max_delete_share": max_delete_share,
+def _limits(allow_mass_delete: bool, approve_delete: tuple[str, ...], max_delete: int, max_delete_share: float,
+            concurrency: int, namespaces: tuple[str, ...], no_create_namespaces: bool) -> dict[str, Any]:
+    return {"allow_mass_delete": allow_mass_delete, "approve_delete": tuple(sorted(set(approve_delete))),
+            "max_delete": max_delete, "max_delete_share": max_delete_share,
             "concurrency": concurrency, "namespaces": tuple(sorted(set(namespaces))),
             "create_namespaces": not no_create_namespaces}
 
@@ -104,7 +107,8 @@ def _limits(allow_mass_delete: bool, max_delete: int, max_delete_share: float, c
 @guarded
 def sync_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | None, kubeconfig: str | None,
              context: str | None, fmt: str,
-             allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
+             allow_mass_delete: bool, approve_delete: tuple[str, ...], max_delete: int, max_delete_share: float,
+             concurrency: int,
              namespaces: tuple[str, ...], no_create_namespaces: bool, dry_run: bool) -> int:
     """Apply a bundle to the cluster: server-side apply (field manager wlc), parent first,
     prune what the bundle no longer has, delete workloads that left it. Only objects wlc
@@ -118,8 +122,8 @@ def sync_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | 
       wlc build --out build && wlc sync --bundle build --overlay base
     """
     return _cluster_run(repo_dir, bundle_dir, overlay, kubeconfig, context, fmt, dry_run, False,
-                        _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, namespaces,
-                                no_create_namespaces))
+                        _limits(allow_mass_delete, approve_delete, max_delete, max_delete_share, concurrency,
+                                namespaces, no_create_namespaces))
 
 
 @click.command(name="plan")
@@ -128,7 +132,8 @@ def sync_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | 
 @guarded
 def plan_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | None, kubeconfig: str | None,
              context: str | None, fmt: str,
-             allow_mass_delete: bool, max_delete: int, max_delete_share: float, concurrency: int,
+             allow_mass_delete: bool, approve_delete: tuple[str, ...], max_delete: int, max_delete_share: float,
+             concurrency: int,
              namespaces: tuple[str, ...], no_create_namespaces: bool, verbose: bool) -> int:
     """Show what `wlc sync` would do, per workload and object: create, update, unchanged,
     prune, conflict, refused, failed (from a server-side dry run; nothing is written).
@@ -140,7 +145,7 @@ def plan_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | 
       wlc plan --bundle build --format json
     """
     return _cluster_run(repo_dir, bundle_dir, overlay, kubeconfig, context, fmt, True, verbose,
-                        _limits(allow_mass_delete, max_delete, max_delete_share, concurrency, namespaces,
-                                no_create_namespaces))
+                        _limits(allow_mass_delete, approve_delete, max_delete, max_delete_share, concurrency,
+                                namespaces, no_create_namespaces))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import applyset_id
-from . import errors, execute, fields, orgsync, runs, syncstatus
+from . import approval, drift, errors, execute, fields, orgsync, runs, syncstatus
 from .execute import Planned, with_owner
 from .kube import Kube, Resource
 from .ownership import comparable, group_kinds, split_group_kind, why_not_owned
@@ -31,9 +31,13 @@ class Options:
     create_namespaces: bool = True
     allow_mass_delete: bool = False
     #: a sync deleting more workloads than this, or more than this share of the workloads wlc
-    #: has in the cluster, is refused unless allow_mass_delete
+    #: has in the cluster, is refused unless approved (approval.py)
     max_delete: int = 10
     max_delete_share: float = 0.5
+    #: ids of large deletes approved (approval.delete_id), and the Namespace whose
+    #: wlc.dev/approve-delete annotation approves more (the agent's)
+    approve_delete: tuple[str, ...] = ()
+    approval_namespace: str = ""
     delete_timeout: float = 120.0
     #: workloads planned and applied at the same time (each one's own steps stay in order)
     concurrency: int = 4
@@ -74,7 +78,8 @@ class Engine:
             uid = execute.apply_workload(self.kube, planned) if planned is not None and not dry_run else None
             wp.settle()
             if not dry_run:
-                self._report(wp, w.parent.name, uid, bundle.revision, w.spec_hash)
+                self._report(wp, w.parent.name, uid, bundle.revision, w.spec_hash,
+                             planned.observed if planned is not None else None)
             return wp
 
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:  # workloads are independent
@@ -92,13 +97,14 @@ class Engine:
         out.metrics = self.metrics
         return out
 
-    def _report(self, wp: WorkloadPlan, parent: str, uid: str | None, revision: str, spec_hash: str) -> None:
+    def _report(self, wp: WorkloadPlan, parent: str, uid: str | None, revision: str, spec_hash: str,
+                observed: list[dict[str, Any]] | None = None) -> None:
         """Events and status on the workload's parent, when it is ours."""
         first = wp.objects[0] if wp.objects else None
         live = first.live if first is not None and first.owned else None
         if uid is None and live is not None:
             uid = str(live["metadata"]["uid"])
-        syncstatus.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash)
+        syncstatus.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash, observed)
 
     def refuse(self, result: str, message: str) -> int:
         """Record a refusal of the whole desired state (a build with errors) on every wlc parent in
@@ -159,12 +165,13 @@ class Engine:
         uid = str(live_parent["metadata"]["uid"]) if live_parent is not None and owned else None
         live = self._live_members(w.namespace, w.applyset, old | w.group_kinds(), resources)
         done = runs.recorded(live_parent, w.spec_hash) if owned else {}
+        flip = owned and runs.flipped(live_parent, w.active)
         for m in w.members:  # run objects wlc applied are recorded on the parent
             obj = live.get((m.group_kind, m.name))
             if (runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None
-                    and runs.recreate_reason(m, obj, w.spec_hash) is None):
+                    and runs.recreate_reason(m, obj, w.spec_hash, flip) is None):
                 done[runs.key(m)] = str(obj["metadata"]["uid"])
-        parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done), w.group_kinds())
+        parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done, w.active), w.group_kinds())
         if live_parent is None:
             wp.objects.append(self._dry_create(w.parent, cm))
         elif reason is not None:
@@ -177,7 +184,7 @@ class Engine:
                 wp.objects.append(_object_plan(m, "unchanged", f"run {done[runs.key(m)]} of spec {w.spec_hash} "
                                                "finished and was deleted: not run again"))
                 continue
-            wp.objects.append(self._member_plan(m, resources[m.group_kind], found, w, uid))
+            wp.objects.append(self._member_plan(m, resources[m.group_kind], found, w, uid, flip))
         for (gk, name), obj in sorted(live.items()):  # labelled as ours, no longer in the bundle
             wp.objects.append(_prune_plan(gk, name, obj, w.applyset, uid))
         if any(o.action == "conflict" for o in wp.objects):
@@ -187,7 +194,7 @@ class Engine:
         return Planned(w, wp, resources, old, uid, False, parent_body, done)
 
     def _member_plan(self, m: DesiredObject, res: Resource, live: dict[str, Any] | None, w: DesiredWorkload,
-                     parent_uid: str | None) -> ObjectPlan:
+                     parent_uid: str | None, flip: bool = False) -> ObjectPlan:
         if live is None:
             live = self.kube.get(res, m.namespace, m.name)  # not labelled as ours: free, or someone else's
             if live is None:
@@ -196,7 +203,7 @@ class Engine:
         if reason is not None:
             return _object_plan(m, "conflict", reason, live)
         body = fields.desired_body(m, w, live)
-        recreate = runs.recreate_reason(m, live, w.spec_hash) if parent_uid is not None else None
+        recreate = runs.recreate_reason(m, live, w.spec_hash, flip) if parent_uid is not None else None
         if recreate is not None:
             found = _object_plan(m, "recreate", recreate, live, owned=True)
         elif parent_uid is None:
@@ -217,7 +224,8 @@ class Engine:
             again = self.kube.get(res, obj.namespace, obj.name)
             live = again if again is not None else live
         action = "unchanged" if after == comparable(live) else "update"
-        return _object_plan(obj, action, "", live, owned=True)
+        return _object_plan(obj, action, drift.message(live, after, obj.body) if action == "update" else "", live,
+                            owned=True)
 
     def _live_members(self, namespace: str, applyset: str, gks: set[str],
                       resources: dict[str, Resource]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -257,16 +265,7 @@ class Engine:
             return []
         plans = [self._gone_plan(p) for p in gone]
         doomed = [g for g in plans if g.plan.action == "prune"]
-        limit = self.options
-        if doomed and not limit.allow_mass_delete and (
-                len(doomed) > limit.max_delete or len(doomed) / len(parents) > limit.max_delete_share):
-            message = (f"would delete {len(doomed)} of {len(parents)} workload(s) (limit {limit.max_delete} and "
-                       f"{limit.max_delete_share:.0%}); approve with --allow-mass-delete")
-            out.messages.append(message)
-            for g in doomed:
-                g.plan.fail("refused", "mass-delete guard: " + message)
-                for o in g.plan.objects:
-                    o.action = "refused" if o.action == "prune" else o.action
+        approval.guard(self.kube, self.options, doomed, len(parents), out)
         return plans
 
     def _gone_plan(self, parent: dict[str, Any]) -> execute.Gone:

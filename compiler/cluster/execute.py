@@ -2,19 +2,26 @@
 from __future__ import annotations
 
 import copy
+import os
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import labels as L
 from ..bundle import sort_key
-from . import errors, runs, syncstatus
+from . import errors, kueuejobs, runs, syncstatus
 from .kube import Kube, Resource
 from .ownership import why_not_owned
 from .plan import ObjectPlan, WorkloadPlan
 from .source import DesiredWorkload
 
 POLL = 0.25
+#: fault tests only (tests/integration/test_sync_faults.py): once this many writes were sent, the
+#: sync waits after its next object until the file PAUSE_UNTIL exists (the test kills it there,
+#: or stops the API server)
+PAUSE_AFTER, PAUSE_UNTIL = "WLC_TEST_PAUSE_AFTER_WRITES", "WLC_TEST_PAUSE_UNTIL"
+_paused: list[bool] = []
 #: how long a run object being re-created may take to go (its pods are deleted first)
 RECREATE_TIMEOUT = 120.0
 
@@ -32,6 +39,8 @@ class Planned:
     #: the parent as applied (with the run record), and the runs recorded so far
     parent_body: dict[str, Any]
     runs: dict[str, str]
+    #: the run objects as seen during this sync (live before it, and as applied), for the history
+    observed: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -70,6 +79,8 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
     current: ObjectPlan = parent_op
     done = dict(p.runs)
     uid = p.parent_uid
+    p.observed = [op.live for op, m in zip(member_ops, w.members)
+                  if runs.is_run(m) and op.live is not None and op.action != "create"]
     try:
         if parent_op.action != "unchanged" or union != new:
             body = parent_body(p.parent_body, union)
@@ -77,26 +88,42 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
         assert uid is not None
         for op, m in zip(member_ops, w.members):
             current = op
+            final = op.live
             if op.action == "recreate":
                 _delete(kube, p.resources, op, "Foreground")
                 _wait_gone(kube, p.resources[m.group_kind], op.namespace, op.name,
                            str((op.live or {})["metadata"]["uid"]), RECREATE_TIMEOUT)
             if op.action in ("create", "update", "recreate"):
                 body = op.body if op.body is not None else m.body
-                applied = kube.apply(p.resources[m.group_kind], with_owner(body, w.parent.name, uid), force=op.owned)
+                final = kube.apply(p.resources[m.group_kind], with_owner(body, w.parent.name, uid), force=op.owned)
                 if runs.is_run(m):
-                    done[runs.key(m)] = str(applied["metadata"]["uid"])
+                    done[runs.key(m)] = str(final["metadata"]["uid"])
+                    p.observed.append(final)
+            note = kueuejobs.follow_active(kube, m, final, w.active) if final is not None else ""
+            op.message = "; ".join(t for t in (op.message, note) if t)
+            _fault_point(kube)
         prunes = [o for o in wp.objects[1 + len(w.members):] if o.action == "prune" and o.live is not None]
         for op in sorted(prunes, key=lambda o: sort_key(o.live or {}), reverse=True):
             current = op
             _delete(kube, p.resources, op, "Background")
         if union != new or done != p.runs:
             current = parent_op
-            kube.apply(cm, parent_body(runs.annotate(w.parent.body, w.spec_hash, done), new), force=True)
+            kube.apply(cm, parent_body(runs.annotate(w.parent.body, w.spec_hash, done, w.active), new), force=True)
     except errors.ClusterError as err:
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")
     return uid
+
+
+def _fault_point(kube: Kube) -> None:
+    after = os.environ.get(PAUSE_AFTER, "")
+    if not after.isdigit() or _paused or kube.metrics["writes"] < int(after):
+        return
+    _paused.append(True)
+    print(f"wlc: test pause after {kube.metrics['writes']} writes", file=sys.stderr, flush=True)
+    until = os.environ.get(PAUSE_UNTIL, "")
+    while not (until and os.path.exists(until)):
+        time.sleep(0.1)
 
 
 def _delete(kube: Kube, resources: dict[str, Resource], op: ObjectPlan, propagation: str) -> None:

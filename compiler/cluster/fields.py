@@ -4,7 +4,8 @@ An HorizontalPodAutoscaler sets ``spec.replicas`` of the Deployment or StatefulS
 (through the scale subresource, which moves the field's ownership away from wlc). wlc sends
 ``spec.replicas`` on create and while it still owns the field; once another manager owns it on
 an object that an HPA of the same workload targets, wlc leaves it out instead of reverting it.
-Without an HPA a changed replica count is drift and is put back.
+Without an HPA a changed replica count is drift and is put back. Under Kueue, ``suspend`` of an
+admitted job is Kueue's (kueuejobs.py).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import copy
 from typing import Any
 
 from .. import labels as L
+from . import kueuejobs
 from .source import DesiredObject, DesiredWorkload
 
 
@@ -39,7 +41,14 @@ def wlc_owns(live: dict[str, Any], path: tuple[str, ...]) -> bool:
 
 
 def desired_body(m: DesiredObject, w: DesiredWorkload, live: dict[str, Any]) -> dict[str, Any]:
-    """The body to apply over ``live``: without spec.replicas once an HPA has taken them."""
+    """The body to apply over ``live``: without the fields a controller has taken (an HPA's
+    replicas, Kueue's suspend of an admitted job)."""
+    body = _without_hpa_replicas(m, w, live)
+    path = kueuejobs.suspend_path(m)
+    return kueuejobs.desired_body(m, w.active, body, live, path is not None and wlc_owns(live, path))
+
+
+def _without_hpa_replicas(m: DesiredObject, w: DesiredWorkload, live: dict[str, Any]) -> dict[str, Any]:
     if (m.kind, m.name) not in hpa_targets(w) or "replicas" not in (m.body.get("spec") or {}):
         return m.body
     if wlc_owns(live, ("spec", "replicas")):

@@ -57,6 +57,7 @@ def rules() -> list[dict[str, Any]]:
                 "resourceNames": [ROLE_PREFIX + role for role in ROLES],
                 "verbs": ["get", "create", "patch", "delete", "bind", "escalate"]})
     out.append({"apiGroups": [""], "resources": ["events"], "verbs": ["create"]})
+    out.append({"apiGroups": ["kueue.x-k8s.io"], "resources": ["workloads"], "verbs": ["list", "patch"]})
     return out
 
 
@@ -70,7 +71,8 @@ def _meta(name: str, namespace: str | None = None) -> dict[str, Any]:
 
 def args(s: Settings) -> list[str]:
     out = ["agent", "--git", s.git, "--branch", s.branch, "--interval", s.interval,
-           "--listen", f"0.0.0.0:{PORT}", "--cache", "/var/cache/wlc", "--lease", f"{s.namespace}/{NAME}"]
+           "--listen", f"0.0.0.0:{PORT}", "--cache", "/var/cache/wlc", "--lease", f"{s.namespace}/{NAME}",
+           "--approval-namespace", s.namespace]
     out += ["--path", s.path] if s.path else []
     out += ["--overlay", s.overlay] if s.overlay else []
     return out

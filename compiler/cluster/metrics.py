@@ -26,6 +26,8 @@ class State:
     steps: Counter[str] = field(default_factory=Counter)
     applied: int = 0
     pruned: int = 0
+    #: objects put back after a hand edit (drift.py)
+    drifted: int = 0
     failures: int = 0
     last_duration: float = 0.0
     last_good_revision: str = ""
@@ -49,6 +51,7 @@ class State:
                 objects = [o for w in plan.workloads for o in w.objects]
                 self.applied += sum(o.action in ("create", "update", "recreate") for o in objects)
                 self.pruned += sum(o.action == "prune" for o in objects)
+                self.drifted += sum(o.action == "update" and o.message.startswith("drift: ") for o in objects)
                 self.workloads = {(w.namespace, w.name): w.action for w in plan.workloads}
             if result == "synced":
                 self.last_good_revision, self.last_good_time = revision, time.time()
@@ -72,6 +75,7 @@ class State:
             lines += _counter("wlc_objects_applied_total", "Objects created or updated.", self.applied)
             lines += _counter("wlc_objects_pruned_total", "Objects pruned or deleted with their workload.",
                               self.pruned)
+            lines += _counter("wlc_drift_total", "Objects changed by hand and put back.", self.drifted)
             lines += _counter("wlc_sync_failures_total", "Steps that did not sync (fetch, build or cluster).",
                               self.failures)
             lines += ["# HELP wlc_last_successful_revision_info The revision of the last good sync.",

@@ -3,12 +3,14 @@
 Status annotations (field manager ``wlc-status``, a merge patch that never creates the parent):
 ``status.wlc.dev/revision`` (the synced git revision, when known), ``status.wlc.dev/spec-hash``,
 ``status.wlc.dev/result`` (``synced``, ``failed``, ``conflict``, ``refused``, ``build-failed``),
-``status.wlc.dev/message`` and ``status.wlc.dev/time``. They are written only when revision,
-spec hash, result or message change, so a no-op sync writes nothing. Bundles never carry them.
+``status.wlc.dev/message``, ``status.wlc.dev/time`` and, for workloads with runs,
+``status.wlc.dev/runs`` (``runs.HISTORY``). They are written only when one of them (but the
+time) changes, so a no-op sync writes nothing. Bundles never carry them.
 
 Events (core/v1, ``involvedObject`` the parent, source ``wlc``): ``Created``, ``Updated``,
 ``Recreated``, ``Pruned`` and ``Deleted`` for what a sync wrote; ``Refused``, ``Conflict``,
-``SyncFailed`` and ``BuildFailed`` (Warning) when the recorded result changes to that.
+``SyncFailed`` and ``BuildFailed`` (Warning) when the recorded result changes to that;
+``Drift`` (Warning) naming the objects and field paths a sync put back after a hand edit.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import datetime as dt
 import socket
 from typing import Any
 
-from . import errors
+from . import drift, errors, runs
 from .kube import Kube
 from .plan import ObjectPlan, WorkloadPlan
 
@@ -30,6 +32,8 @@ RESULTS = {"conflict": "conflict", "refused": "refused", "failed": "failed"}
 #: object action -> event reason
 WRITES = {"create": "Created", "update": "Updated", "recreate": "Recreated", "prune": "Pruned"}
 WARNINGS = {"conflict": "Conflict", "refused": "Refused", "failed": "SyncFailed", "build-failed": "BuildFailed"}
+#: a Warning event when a sync put back what someone changed by hand
+DRIFT = "Drift"
 
 
 def now() -> str:
@@ -73,7 +77,7 @@ def event(kube: Kube, namespace: str, parent: str, uid: str, reason: str, messag
             "involvedObject": {"apiVersion": "v1", "kind": "ConfigMap", "name": parent, "namespace": namespace,
                                "uid": uid},
             "reason": reason, "message": message[:MAX_MESSAGE], "action": reason,
-            "type": "Warning" if reason in WARNINGS.values() else "Normal",
+            "type": "Warning" if reason in WARNINGS.values() or reason == DRIFT else "Normal",
             "source": {"component": "wlc", "host": socket.gethostname()}, "reportingComponent": "wlc",
             "reportingInstance": socket.gethostname(), "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1}
     try:
@@ -87,19 +91,29 @@ def _refs(objects: list[ObjectPlan]) -> str:
 
 
 def report_workload(kube: Kube, wp: WorkloadPlan, parent: str, uid: str | None, live: dict[str, Any] | None,
-                    revision: str, spec_hash: str) -> None:
-    """After a workload's sync: events for what was written, then its status on the parent."""
+                    revision: str, spec_hash: str, observed: list[dict[str, Any]] | None = None) -> None:
+    """After a workload's sync: events for what was written, then its status on the parent (with
+    the run history, from the ``observed`` run objects, when given)."""
     if uid is None:
         return  # no parent of ours in the cluster: nothing to record on
     for action, reason in WRITES.items():
         done = [o for o in wp.objects if o.action == action]
         if done:
             event(kube, wp.namespace, parent, uid, reason, f"{action}: {_refs(done)}")
+    drifted = [o for o in wp.objects if o.action == "update" and drift.drifted(o.message)]
+    if drifted:
+        event(kube, wp.namespace, parent, uid, DRIFT, "changed by hand and put back: " + "; ".join(
+            f"{o.group_kind} {o.name}: {o.message.removeprefix(drift.PREFIX)}" for o in drifted))
     result, message = result_of(wp)
     values: dict[str, str | None] = {REVISION: revision or None, SPEC_HASH: spec_hash or None, RESULT: result,
                                      MESSAGE: message}
     if result != "synced":  # a failed sync keeps the last synced revision and spec hash
         values = {RESULT: result, MESSAGE: message}
+    history = runs.history(live)
+    if observed:
+        history = runs.merged(history, observed)
+    if history:
+        values[runs.HISTORY] = runs.history_text(history)
     if record(kube, wp.namespace, parent, live, values) and result in WARNINGS:
         event(kube, wp.namespace, parent, uid, WARNINGS[result], message)
 

@@ -392,6 +392,18 @@ class Cluster:
         if self.kubectl("get", "namespace", name, check=False).returncode != 0:
             self.kubectl("create", "namespace", name)
 
+    def restart_apiserver(self, while_down: Callable[[], None] | None = None, timeout: float = 120) -> None:
+        """Stop kube-apiserver, run ``while_down``, start it again with the same arguments (and port)."""
+        proc = next(p for p in self.processes if p.name == "kube-apiserver")
+        argv = [a.decode() for a in Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0") if a]
+        stop_processes([proc])
+        if while_down is not None:
+            while_down()
+        new = Spawner(proc.log.parent).spawn(proc.name, argv)
+        self.processes[self.processes.index(proc)] = new
+        _wait_until("kube-apiserver /readyz", lambda: _http_ok(f"{self.server}/readyz", self.token), [new], timeout)
+        self.save_state()
+
     def save_state(self) -> None:
         state = {
             "kubeconfig": str(self.kubeconfig),

@@ -106,7 +106,7 @@ def test_the_mass_delete_guard_and_an_empty_bundle_delete_nothing(
     two_less = without(base, "tokenizer-batch", "llama-finetune")
     guarded = make_engine(cluster, max_delete=1)
     refused = guarded.sync(two_less)
-    assert not refused.ok and "approve with --allow-mass-delete" in refused.messages[0]
+    assert not refused.ok and "--allow-mass-delete" in refused.messages[0]
     assert {by_name(refused)[n].action for n in ("tokenizer-batch", "llama-finetune")} == {"refused"}
     assert {o.action for n in ("tokenizer-batch", "llama-finetune") for o in by_name(refused)[n].objects} == {"refused"}
     assert guarded.metrics["writes"] == 4  # only the refusal, on the 2 parents: status and an Event each

@@ -13,8 +13,8 @@ import pytest
 from controlplane import Cluster
 
 from compiler.cli.sync import built_bundle
-from compiler.cluster import engine, kube, source, syncstatus
-from tests.integration.sync_support import edited, write_repo
+from compiler.cluster import engine, kube, runs, source, syncstatus
+from tests.integration.sync_support import edited, wait_until, write_repo
 
 pytestmark = pytest.mark.cluster
 
@@ -55,6 +55,10 @@ def test_status_and_events_follow_the_syncs(cluster: Cluster, tmp_path: Path) ->
     assert got["time"].endswith("Z")
     assert reasons(cluster, "a") == ["Created"]
 
+    wait_until("the Jobs to finish", lambda: all(runs.observe(cluster.kubectl_json("get", "job", n, "-n", NS))[
+        "result"] == "succeeded" for n in ("a", "b")))
+    assert make(cluster).sync(first).ok  # records the runs' ends once (status.wlc.dev/runs)
+    got = parent_status(cluster, "a")
     again = make(cluster)
     assert again.sync(first).ok
     assert again.metrics["writes"] == 0  # a no-op sync rewrites no status and posts no event
@@ -79,9 +83,9 @@ def test_status_and_events_follow_the_syncs(cluster: Cluster, tmp_path: Path) ->
 
     assert make(cluster).sync(built(repo, {"a": "python:3.12"}, "rev3")).ok
     assert "Deleted" in reasons(cluster, "b")
-    assert parent_status(cluster, "a") | {"time": ""} == {"revision": "rev3", "spec-hash": spec_hash,
-                                                          "result": "synced", "message": "2 object(s) in sync",
-                                                          "time": ""}
+    assert parent_status(cluster, "a") | {"time": "", "runs": ""} == {
+        "revision": "rev3", "spec-hash": spec_hash, "result": "synced", "message": "2 object(s) in sync", "time": "",
+        "runs": ""}
 
 
 def test_a_refused_build_is_recorded_on_every_parent(cluster: Cluster, tmp_path: Path) -> None:
