@@ -2,6 +2,7 @@
 kubeconfig like kubectl. The cluster package is imported only when these commands run."""
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path as FsPath
@@ -141,21 +142,28 @@ def describe(workload: str, kubeconfig: str | None, context: str | None, namespa
 @click.option("--container", default=None, help="This container (default: the pod's only one).")
 @click.option("--previous", is_flag=True, help="The previous instance of the container.")
 @click.option("--tail", type=click.IntRange(min=0), default=None, help="Only the last N lines.")
+@click.option("-f", "--follow", is_flag=True, help="Keep streaming the log as it grows (Ctrl-C stops).")
 @click.option("--output", "out", type=click.Path(dir_okay=False, path_type=FsPath), default=None,
               help="Write the log to this file instead of stdout.")
 @guarded
 def logs(workload: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
          project: str | None, pod: str | None, replica: str | None, container: str | None, previous: bool,
-         tail: int | None, out: FsPath | None) -> int:
+         tail: int | None, follow: bool, out: FsPath | None) -> int:
     """The container log of one of a workload's pods."""
     from ..cluster.errors import ClusterError
     from ..cluster.view import logs as wlogs
+    if follow and previous:
+        click.echo("wlc: --follow and --previous cannot be combined (a previous container does not grow)", err=True)
+        return EXIT_USAGE
     try:
         found = _one(kubeconfig, context, namespaces, project, workload)
         if found is None:
             return EXIT_USAGE
         client, w, _pools = found
-        text = wlogs.read(client, w.namespace, wlogs.pick_pod(w, pod, replica), container, previous, tail)
+        name = wlogs.pick_pod(w, pod, replica)
+        if follow:
+            return _follow(lambda write: wlogs.follow(client, w.namespace, name, container, tail, write), out)
+        text = wlogs.read(client, w.namespace, name, container, previous, tail)
     except ClusterError as err:
         click.echo(f"wlc: cluster error: {err}", err=True)
         return EXIT_CLUSTER
@@ -163,6 +171,27 @@ def logs(workload: str, kubeconfig: str | None, context: str | None, namespaces:
         out.write_text(text)
     else:
         click.echo(text, nl=False)
+    return EXIT_OK
+
+
+def _follow(stream: Callable[[Callable[[str], None]], None], out: FsPath | None) -> int:
+    """Run the stream into stdout or the file, flushed per chunk; Ctrl-C ends it cleanly."""
+    sink = open(out, "w") if out is not None else None  # noqa: SIM115 -- closed below, written as it streams
+
+    def write(text: str) -> None:
+        if sink is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            sink.write(text)
+            sink.flush()
+    try:
+        stream(write)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if sink is not None:
+            sink.close()
     return EXIT_OK
 
 
@@ -175,7 +204,7 @@ def logs(workload: str, kubeconfig: str | None, context: str | None, namespaces:
 def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
          port: int, host: str) -> int:
     """Serve the workloads page (table, search, filters, CSV, details) with your kubeconfig."""
-    from ..cluster import errors, fetch
+    from ..cluster import fetch
     from ..cluster.view import logs as wlogs
     from ..cluster.view import web
 
@@ -190,10 +219,7 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
         return list(fetch.events(holder["client"], w))
 
     def logs(w: Any) -> str:
-        try:
-            return wlogs.read(holder["client"], w.namespace, wlogs.pick_pod(w, None, None), None, False, None)
-        except errors.ClusterError as err:
-            return f"no logs: {err}\n"
+        return wlogs.first_pod_log(holder["client"], w)
 
     server = web.serve(source, events, logs, host, port)
     click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ (Ctrl-C stops)", err=True)

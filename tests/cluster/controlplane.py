@@ -103,7 +103,10 @@ class FakeNode:
                 "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
             },
             "spec": {},
-            "status": {"capacity": capacity, "allocatable": dict(capacity)},
+            # both addresses: kwok's stages rewrite a node's addresses when one of the two is missing
+            "status": {"capacity": capacity, "allocatable": dict(capacity),
+                       "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
+                                     {"type": "Hostname", "address": self.name}]},
         }
 
 
@@ -455,6 +458,7 @@ def _start_apiserver(
             "--disable-admission-plugins=ServiceAccount",
             "--allow-privileged=true",
             "--endpoint-reconciler-type=none",
+            "--kubelet-preferred-address-types=InternalIP",  # kwok's kubelet server (pod logs)
         ],
     )
     server = f"https://127.0.0.1:{port}"
@@ -481,6 +485,21 @@ def _start_component(
         f"{name} /healthz", lambda: _http_ok(f"https://127.0.0.1:{port}/healthz"), [proc], 90
     )
     return proc
+
+
+POD_LOG_FILE = "kwok-pod.log"
+POD_LOG_LINES = ("wlc test cluster: kwok serves this file as the log of every container",
+                 "no process runs in a kwok pod; this line stands in for its output")
+
+
+def kwok_logs_config(work: Path) -> str:
+    """A ClusterLogs document for kwok's config: every container's log is ``work/POD_LOG_FILE``
+    (CRI format); the API server fetches it from kwok's kubelet server (TLS, cert not verified:
+    the API server has no --kubelet-certificate-authority). Append to the file to feed ``-f``."""
+    (work / POD_LOG_FILE).write_text("".join(f"2026-01-01T00:00:0{i}.000000000Z stdout F {line}\n"
+                                             for i, line in enumerate(POD_LOG_LINES)))
+    return ("---\napiVersion: kwok.x-k8s.io/v1alpha1\nkind: ClusterLogs\nmetadata:\n  name: wlc-pod-logs\n"
+            f"spec:\n  logs:\n  - logsFile: {json.dumps(str(work / POD_LOG_FILE))}\n")
 
 
 def _apply_nodes(cluster: Cluster, nodes: Sequence[FakeNode]) -> None:
@@ -612,6 +631,8 @@ def _boot(
         stages = work / "kwok-stages.yaml"
         with open(stages, "w") as out:
             subprocess.run([str(bin_dir / "kwokstages")], stdout=out, check=True)
+            out.write(kwok_logs_config(work))
+        port = free_port()  # kwok's kubelet server, advertised on the nodes, so pods have logs
         proc = spawner.spawn(
             "kwok",
             [
@@ -621,7 +642,8 @@ def _boot(
                 "--manage-all-nodes=false",
                 "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
                 "--node-ip=127.0.0.1",
-                f"--server-address=127.0.0.1:{free_port()}",
+                f"--node-port={port}",
+                f"--server-address=127.0.0.1:{port}",
             ],
         )
         cluster.processes.append(proc)
