@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
-from .common import EXIT_CLUSTER, EXIT_OK, EXIT_USAGE, guarded
+from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, guarded
 
 COLUMN_KEYS = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created",
-               "namespace", "node-pools", "image", "architecture", "message")
+               "namespace", "node-pools", "image", "architecture", "message", "sync", "revision", "sync-message")
 
 
 def _connection(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,14 +70,27 @@ def _columns(chosen: list[str] | None, wide: bool) -> list[str]:
               type=click.Choice(["table", "wide", "json", "yaml", "csv"]))
 @click.option("--watch", is_flag=True, help="Print the table again every 2 seconds (Ctrl-C stops).")
 @click.option("--stats", is_flag=True, help="Print requests and time on stderr.")
+@click.option("--bundle", "bundle_dir", default=None, type=click.Path(file_okay=False, path_type=FsPath),
+              help="Compare with this bundle (`wlc build --out DIR`): the SYNC column then shows Missing too.")
+@click.option("--repo", "repo_dir", default=None, type=click.Path(exists=True, file_okay=False, path_type=FsPath),
+              help="Compare with this repository, built in memory (instead of --bundle).")
+@click.option("--overlay", default=None, help="With --bundle: DIR/<NAME>; with --repo: build for overlays/<NAME>.")
+@click.option("--sync", "sync_", default=None, help="Only this sync state (Synced, OutOfSync, Missing, Refused, Unknown).")
 @guarded
 def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
         type_: str | None, status_: str | None, search: str | None, columns: list[str] | None, sort_by: str,
-        fmt: str, watch: bool, stats: bool) -> int:
-    """The workloads table of Run:ai's Workloads view: status, pods, GPUs, from the cluster."""
+        fmt: str, watch: bool, stats: bool, bundle_dir: FsPath | None, repo_dir: FsPath | None,
+        overlay: str | None, sync_: str | None) -> int:
+    """The workloads table of Run:ai's Workloads view: status, pods, GPUs, sync state, from the cluster."""
     from ..cluster.errors import ClusterError
     from ..cluster.view import table
     cols = _columns(columns, fmt == "wide")
+    desired = None
+    if bundle_dir is not None or repo_dir is not None:
+        from .sync import desired_bundle
+        desired = desired_bundle(repo_dir, bundle_dir, overlay)
+        if desired is None:
+            return EXIT_PROBLEMS
     while True:
         started = time.monotonic()
         try:
@@ -85,7 +98,8 @@ def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]
         except ClusterError as err:
             click.echo(f"wlc: cluster error: {err}", err=True)
             return EXIT_CLUSTER
-        rows = table.sort(table.select([table.row(w, pools) for w in workloads], type_, status_, search), sort_by)
+        rows = table.sort(table.select(_rows(workloads, pools, desired, namespaces, project), type_, status_, search,
+                                       sync_), sort_by)
         if watch:
             click.clear()
         click.echo(table.render(rows, cols, "table" if fmt == "wide" else fmt), nl=False)
@@ -96,6 +110,15 @@ def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]
         if not watch:
             return EXIT_OK
         time.sleep(2)
+
+
+def _rows(workloads: list[Any], pools: dict[str, str], desired: Any, namespaces: tuple[str, ...],
+          project: str | None) -> list[Any]:
+    from ..cluster.view import syncstate, table
+    if desired is None:
+        return [table.row(w, pools) for w in workloads]
+    every, states = syncstate.compare(workloads, desired, namespaces, project)
+    return [table.row(w, pools, states[(w.namespace, w.name)]) for w in every]
 
 
 def _one(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,

@@ -14,7 +14,7 @@ import jinja2
 
 from .. import errors
 from ..fetch import Workload
-from . import details, table
+from . import details, syncstate, table
 
 #: a snapshot of the cluster: the workloads and node -> node pool
 Source = Callable[[], tuple[list[Workload], dict[str, str]]]
@@ -67,6 +67,7 @@ def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Quer
         "chosen": chosen, "actions": actions(chosen) if chosen else [],
         "pods": details.pod_rows(chosen, pools) if chosen else [],
         "conditions": details.condition_rows(chosen) if chosen else [],
+        "sync_of": syncstate.from_records,
     }
     return ENV.get_template(fragment or "page.html").render(**context)
 
