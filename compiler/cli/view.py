@@ -144,16 +144,18 @@ def describe(workload: str, kubeconfig: str | None, context: str | None, namespa
     from ..cluster import fetch
     from ..cluster.errors import ClusterError
     from ..cluster.view import details
+    from ..cluster.view import metrics as wmetrics
     try:
         found = _one(kubeconfig, context, namespaces, project, workload)
         if found is None:
             return EXIT_USAGE
         client, w, pools = found
         events = fetch.events(client, w)
+        usage = wmetrics.lines(wmetrics.read(client, w))
     except ClusterError as err:
         click.echo(f"wlc: cluster error: {err}", err=True)
         return EXIT_CLUSTER
-    click.echo(details.describe(w, pools, events, events_filter), nl=False)
+    click.echo(details.describe(w, pools, events, events_filter, usage), nl=False)
     return EXIT_OK
 
 
@@ -229,6 +231,7 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
     """Serve the workloads page (table, search, filters, CSV, details) with your kubeconfig."""
     from ..cluster import fetch
     from ..cluster.view import logs as wlogs
+    from ..cluster.view import metrics as wmetrics
     from ..cluster.view import web
 
     holder: dict[str, Any] = {}
@@ -244,7 +247,10 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
     def logs(w: Any) -> str:
         return wlogs.first_pod_log(holder["client"], w)
 
-    server = web.serve(source, events, logs, host, port)
+    def metrics(w: Any) -> str:
+        return wmetrics.summary(wmetrics.read(holder["client"], w))
+
+    server = web.serve(source, events, logs, host, port, metrics)
     click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ (Ctrl-C stops)", err=True)
     try:
         server.serve_forever()

@@ -54,7 +54,8 @@ def event_rows(events: Sequence[Obj], text: str | None) -> list[dict[str, str]]:
     return out
 
 
-def describe(w: Workload, pools: Mapping[str, str], events: Sequence[Obj], events_filter: str | None) -> str:
+def describe(w: Workload, pools: Mapping[str, str], events: Sequence[Obj], events_filter: str | None,
+             metrics: Sequence[str] = ()) -> str:
     s = w.status()
     lines = [f"Workload:      {w.name}", f"Namespace:     {w.namespace}", f"Project:       {w.project}",
              f"Type:          {w.type}", f"Status:        {s.status}" + (f" ({s.message})" if s.message else ""),
@@ -62,6 +63,7 @@ def describe(w: Workload, pools: Mapping[str, str], events: Sequence[Obj], event
              f"GPUs:          {s.gpus_requested:g} requested / {s.gpus_allocated:g} allocated",
              f"Created:       {w.created()}", f"Sync:          {_sync(syncstate.from_records(w))}", "", "Objects:"]
     lines += [f"  {o['kind']}/{o['metadata']['name']}" for o in w.objects]
+    lines += ["", *metrics] if metrics else []
     pods = pod_rows(w, pools)
     lines += ["", "Pods:" + ("" if pods else " none")]
     if pods:

@@ -16,6 +16,7 @@ from .. import errors
 from ..fetch import Workload
 from . import details, syncstate, table
 
+NO_METRICS = "metrics not read: this page was started without a metrics source"
 #: a snapshot of the cluster: the workloads and node -> node pool
 Source = Callable[[], tuple[list[Workload], dict[str, str]]]
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -56,7 +57,8 @@ def actions(w: Workload) -> list[tuple[str, str]]:
             ("Delete", f"wlc delete {n} --project {p} --commit")]
 
 
-def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query, fragment: str = "") -> str:
+def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query, fragment: str = "",
+                metrics: Callable[[Workload], str] | None = None) -> str:
     pairs = shown(workloads, pools, q)
     chosen = next((w for w, _ in pairs if f"{w.namespace}/{w.name}" == q.selected), None)
     context = {
@@ -68,6 +70,7 @@ def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Quer
         "pods": details.pod_rows(chosen, pools) if chosen else [],
         "conditions": details.condition_rows(chosen) if chosen else [],
         "sync_of": syncstate.from_records,
+        "metrics": (metrics(chosen) if metrics else NO_METRICS) if chosen else "",
     }
     return ENV.get_template(fragment or "page.html").render(**context)
 
@@ -77,7 +80,8 @@ def csv_text(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query) 
 
 
 def make_handler(source: Source, events: Callable[[Workload], list[dict[str, object]]],
-                 logs: Callable[[Workload], str]) -> type[BaseHTTPRequestHandler]:
+                 logs: Callable[[Workload], str],
+                 metrics: Callable[[Workload], str] | None = None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:  # quiet
             pass
@@ -104,7 +108,7 @@ def make_handler(source: Source, events: Callable[[Workload], list[dict[str, obj
                 return
             chosen = next((w for w in workloads if f"{w.namespace}/{w.name}" == q.selected), None)
             if url.path == "/":
-                self._send(render_page(workloads, pools, q), "text/html; charset=utf-8")
+                self._send(render_page(workloads, pools, q, metrics=metrics), "text/html; charset=utf-8")
             elif url.path == "/rows":
                 self._send(render_page(workloads, pools, q, "rows.html"), "text/html; charset=utf-8")
             elif url.path == "/workloads.csv":
@@ -123,6 +127,7 @@ def make_handler(source: Source, events: Callable[[Workload], list[dict[str, obj
 
 
 def serve(source: Source, events: Callable[[Workload], list[dict[str, object]]], logs: Callable[[Workload], str],
-          host: str = "127.0.0.1", port: int = 8080) -> ThreadingHTTPServer:
+          host: str = "127.0.0.1", port: int = 8080,
+          metrics: Callable[[Workload], str] | None = None) -> ThreadingHTTPServer:
     """A server bound to ``host:port`` (not yet serving: call serve_forever)."""
-    return ThreadingHTTPServer((host, port), make_handler(source, events, logs))
+    return ThreadingHTTPServer((host, port), make_handler(source, events, logs, metrics))
