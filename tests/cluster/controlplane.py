@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aggregation
+
 HERE = Path(__file__).resolve().parent
 CRD_DIR = HERE / "crds"
 BUILD_SH = HERE / "build.sh"
@@ -100,7 +102,8 @@ class FakeNode:
             "metadata": {
                 "name": self.name,
                 "labels": labels,
-                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0",
+                                aggregation.METRICS_PATH_ANNOTATION: aggregation.node_metrics_path(self.name)},
             },
             "spec": {},
             # both addresses: kwok's stages rewrite a node's addresses when one of the two is missing
@@ -459,6 +462,7 @@ def _start_apiserver(
             "--allow-privileged=true",
             "--endpoint-reconciler-type=none",
             "--kubelet-preferred-address-types=InternalIP",  # kwok's kubelet server (pod logs)
+            *aggregation.front_proxy_flags(work),  # metrics-server's metrics.k8s.io (metricsserver.py)
         ],
     )
     server = f"https://127.0.0.1:{port}"
@@ -631,7 +635,7 @@ def _boot(
         stages = work / "kwok-stages.yaml"
         with open(stages, "w") as out:
             subprocess.run([str(bin_dir / "kwokstages")], stdout=out, check=True)
-            out.write(kwok_logs_config(work))
+            out.write(kwok_logs_config(work) + aggregation.KWOK_METRICS)
         port = free_port()  # kwok's kubelet server, advertised on the nodes, so pods have logs
         proc = spawner.spawn(
             "kwok",
