@@ -171,10 +171,12 @@ def test_the_page_serves_the_cluster(applied: Cluster) -> None:
 
     from compiler.cluster import fetch, kube
     from compiler.cluster.view import logs as wlogs
+    from compiler.cluster.view import metrics as wmetrics
     from compiler.cluster.view import web
     client = kube.Kube(kube.load_configuration(str(applied.kubeconfig)))
     srv = web.serve(lambda: (fetch.fetch(client, (NS,)), {}), lambda w: list(fetch.events(client, w)),
-                    lambda w: wlogs.first_pod_log(client, w), port=0)
+                    lambda w: wlogs.first_pod_log(client, w), port=0,
+                    metrics=lambda w: wmetrics.summary(wmetrics.read(client, w)))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{srv.server_address[1]}"
     try:
@@ -184,6 +186,9 @@ def test_the_page_serves_the_cluster(applied: Cluster) -> None:
         assert "Insufficient nvidia.com/gpu" in events and "SuccessfulCreate" not in events
         log = urllib.request.urlopen(base + f"/logs?w={NS}/chat-grpc").read().decode()
         assert controlplane.POD_LOG_LINES[0] in log
+        details = urllib.request.urlopen(base + f"/?w={NS}/chat-grpc").read().decode()
+        assert "metrics unavailable: metrics.k8s.io not served" in details  # no metrics-server in this module
+        assert 'id="detail-sync">Sync: <b>Unknown</b>' in details  # applied with kubectl, not by the agent
         stopped = urllib.request.urlopen(base + f"/logs?w={NS}/stopped-notebook").read().decode()
         assert stopped.startswith("no logs: workload stopped-notebook has no pods")
     finally:
