@@ -182,6 +182,9 @@ def test_the_page_serves_the_cluster(applied: Cluster) -> None:
     try:
         page = urllib.request.urlopen(base + "/?status=Pending").read().decode()
         assert "big-train" in page and "chat-grpc" not in page.split('id="workloads"')[1]
+        synced = urllib.request.urlopen(base + "/rows?sync=Synced").read().decode()
+        assert "big-train" not in synced  # applied with kubectl: Unknown, not Synced
+        assert "big-train" in urllib.request.urlopen(base + "/rows?sync=Unknown").read().decode()
         events = urllib.request.urlopen(base + f"/events?w={NS}/big-train&events=FailedScheduling").read().decode()
         assert "Insufficient nvidia.com/gpu" in events and "SuccessfulCreate" not in events
         log = urllib.request.urlopen(base + f"/logs?w={NS}/chat-grpc").read().decode()

@@ -32,6 +32,7 @@ class Query:
     columns: tuple[str, ...] = table.DEFAULT
     selected: str = ""  # namespace/name
     events: str = ""
+    sync: str = ""
 
     @classmethod
     def parse(cls, query: str) -> Query:
@@ -39,12 +40,13 @@ class Query:
         cols = tuple(c for c in parse_qs(query).get("col", []) if c in table.COLUMNS) or table.DEFAULT
         sort = q.get("sort", "workload")
         return cls(q.get("q", ""), q.get("status", ""), q.get("type", ""),
-                   sort if sort in table.COLUMNS else "workload", cols, q.get("w", ""), q.get("events", ""))
+                   sort if sort in table.COLUMNS else "workload", cols, q.get("w", ""), q.get("events", ""),
+                   q.get("sync", ""))
 
 
 def shown(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query) -> list[tuple[Workload, table.Row]]:
     pairs = [(w, table.row(w, pools)) for w in workloads]
-    keep = {id(r) for r in table.sort(table.select([r for _, r in pairs], q.type, q.status, q.search), q.sort)}
+    keep = {id(r) for r in table.sort(table.select([r for _, r in pairs], q.type, q.status, q.search, q.sync), q.sort)}
     order = {id(r): i for i, r in enumerate(table.sort([r for _, r in pairs], q.sort))}
     return sorted(((w, r) for w, r in pairs if id(r) in keep), key=lambda p: order[id(p[1])])
 
@@ -65,7 +67,7 @@ def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Quer
         "q": q, "rows": [r for _, r in pairs], "keys": [f"{w.namespace}/{w.name}" for w, _ in pairs],
         "headers": table.COLUMNS, "all_columns": list(table.COLUMNS),
         "statuses": sorted({r.values["status"] for _, r in pairs} | ({q.status} - {""})),
-        "types": sorted({w.type for w in workloads}), "total": len(workloads),
+        "types": sorted({w.type for w in workloads}), "sync_states": syncstate.SYNC_STATES, "total": len(workloads),
         "chosen": chosen, "actions": actions(chosen) if chosen else [],
         "pods": details.pod_rows(chosen, pools) if chosen else [],
         "conditions": details.condition_rows(chosen) if chosen else [],
