@@ -503,7 +503,10 @@ def kwok_logs_config(work: Path) -> str:
     (work / POD_LOG_FILE).write_text("".join(f"2026-01-01T00:00:0{i}.000000000Z stdout F {line}\n"
                                              for i, line in enumerate(POD_LOG_LINES)))
     return ("---\napiVersion: kwok.x-k8s.io/v1alpha1\nkind: ClusterLogs\nmetadata:\n  name: wlc-pod-logs\n"
-            f"spec:\n  logs:\n  - logsFile: {json.dumps(str(work / POD_LOG_FILE))}\n")
+            f"spec:\n  logs:\n  - logsFile: {json.dumps(str(work / POD_LOG_FILE))}\n"
+            # and every pod port echoes what it is sent, so `wlc connect --forward` has a peer
+            "---\napiVersion: kwok.x-k8s.io/v1alpha1\nkind: ClusterPortForward\nmetadata:\n  name: wlc-echo\n"
+            "spec:\n  forwards:\n  - command: [cat]\n")
 
 
 def _apply_nodes(cluster: Cluster, nodes: Sequence[FakeNode]) -> None:

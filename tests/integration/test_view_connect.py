@@ -1,10 +1,17 @@
 """`wlc connect` against the real control plane: the ways to reach a workload resolved from the
 objects the API server holds (an Ingress host, a LoadBalancer that gets its address, a NodePort the
 API server allocated on a node's address, the port-forward command of a ClusterIP Service), and a
-clear message for a workload without ports. kwok's pods serve no traffic, so nothing is dialled."""
+clear message for a workload without ports; and `--forward`, a real port-forward through the API
+server to kwok, whose pods' ports echo what they are sent (tests/cluster/controlplane.py)."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +25,7 @@ pytestmark = pytest.mark.cluster
 REPO = Path(__file__).resolve().parents[2]
 NS = "v14-connect"
 FILES = {"dev/team-vision/vscode-dev": "team-vision", "base/runai-nlp/notebook-lb": "runai-nlp",
-         "base/runai-recsys/ranker-train": "runai-recsys"}
+         "base/runai-recsys/ranker-train": "runai-recsys", "base/runai-nlp/chat-grpc": "runai-nlp"}
 
 
 def wlc(cluster: Cluster, *args: str) -> Result:
@@ -76,3 +83,24 @@ def test_a_workload_without_ports_says_there_is_nothing_to_connect_to(applied: C
     assert "has no Service, Ingress or serving URL: nothing to connect to" in result.stderr
     assert wlc(applied, "connect", "vscode-dev", "-n", NS, "--port", "9999").exit_code == 1
     assert wlc(applied, "connect", "no-such", "-n", NS).exit_code == 2
+
+
+def test_forward_relays_a_local_port_to_the_pod_through_the_api_server(applied: Cluster) -> None:
+    end = time.monotonic() + 90
+    while time.monotonic() < end and "2/2" not in wlc(applied, "get", "-n", NS, "--search", "chat-grpc").stdout:
+        time.sleep(1)
+    proc = subprocess.Popen([sys.executable, "-m", "compiler.cli", "connect", "chat-grpc", "-n", NS, "--forward",
+                             "--local-port", "0"], stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env={**os.environ, "KUBECONFIG": str(applied.kubeconfig)})
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        found = re.search(r"forwarding 127\.0\.0\.1:(\d+) -> " + NS + r"/chat-grpc-\S+:8001", line)
+        assert found, line
+        with socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=30) as conn:
+            conn.sendall(b"through the API server and back\n")
+            assert conn.recv(100) == b"through the API server and back\n"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert wlc(applied, "connect", "ranker-train", "-n", NS, "--forward").exit_code == 3  # no running pod
