@@ -38,3 +38,22 @@ def test_node_addresses_prefer_the_external_ip() -> None:
                                                                   {"type": "ExternalIP", "address": "1.2.3.4"}]}},
              {"metadata": {"name": "b"}, "status": {"addresses": [{"type": "Hostname", "address": "b"}]}}]
     assert connect.node_addresses(nodes) == {"a": "1.2.3.4"}
+
+
+def test_forward_targets_the_first_ready_pod_and_maps_a_service_port() -> None:
+    from compiler.cluster import errors
+    from compiler.cluster.view import forward
+    ready = {"metadata": {"name": "w-b"}, "status": {"phase": "Running", "conditions": [
+        {"type": "Ready", "status": "True"}]}}
+    pending = {"metadata": {"name": "w-a"}, "status": {"phase": "Pending"}}
+    svc = obj("Service", "w", {"ports": [{"port": 80, "targetPort": 8888}, {"port": 6006, "targetPort": "tb"}]})
+    w = Workload("w", "ns", objects=[svc], pods=[pending, ready])
+    assert forward.target(w, None) == ("w-b", 8888)
+    assert forward.target(w, 80) == ("w-b", 8888) and forward.target(w, 9000) == ("w-b", 9000)
+    assert forward.target(w, 6006) == ("w-b", 6006)  # a named targetPort: the Service port is tried as is
+    try:
+        forward.target(Workload("w", "ns", pods=[pending]), None)
+    except errors.PermanentError as err:
+        assert "no running pod" in str(err)
+    else:
+        raise AssertionError("a workload without a Ready pod has nothing to forward to")
