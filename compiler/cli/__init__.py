@@ -12,7 +12,7 @@ from ..model import WORKLOAD_KINDS
 from ..overlay.specs import project_namespace
 from ..policy import render as policy_render
 from ..problems import ConfigError, Problem, sort_problems
-from . import agent, diff, new, outcome, quota, sync, view, workloads
+from . import agent, connect, diff, new, outcome, quota, sync, view, workloads
 from .common import (
     BUG_NOTE,
     EXIT_BUG,
@@ -276,7 +276,7 @@ new.register(main)
 workloads.register(main)
 diff.register(main)
 main.add_command(agent.agent_group)
-for _view_command in (view.get, view.describe, view.logs, view.view):
+for _view_command in (view.get, view.describe, view.logs, connect.connect, view.view):
     main.add_command(_view_command)
 main.add_command(quota.quota_cmd)
 

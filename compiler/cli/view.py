@@ -2,6 +2,7 @@
 kubeconfig like kubectl. The cluster package is imported only when these commands run."""
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path as FsPath
@@ -9,10 +10,10 @@ from typing import Any
 
 import click
 
-from .common import EXIT_CLUSTER, EXIT_OK, EXIT_USAGE, guarded
+from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, guarded
 
 COLUMN_KEYS = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created",
-               "namespace", "node-pools", "image", "architecture", "message")
+               "namespace", "node-pools", "image", "architecture", "message", "sync", "revision", "sync-message")
 
 
 def _connection(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,14 +70,27 @@ def _columns(chosen: list[str] | None, wide: bool) -> list[str]:
               type=click.Choice(["table", "wide", "json", "yaml", "csv"]))
 @click.option("--watch", is_flag=True, help="Print the table again every 2 seconds (Ctrl-C stops).")
 @click.option("--stats", is_flag=True, help="Print requests and time on stderr.")
+@click.option("--bundle", "bundle_dir", default=None, type=click.Path(file_okay=False, path_type=FsPath),
+              help="Compare with this bundle (`wlc build --out DIR`): the SYNC column then shows Missing too.")
+@click.option("--repo", "repo_dir", default=None, type=click.Path(exists=True, file_okay=False, path_type=FsPath),
+              help="Compare with this repository, built in memory (instead of --bundle).")
+@click.option("--overlay", default=None, help="With --bundle: DIR/<NAME>; with --repo: build for overlays/<NAME>.")
+@click.option("--sync", "sync_", default=None, help="Only this sync state (Synced, OutOfSync, Missing, Refused, Unknown).")
 @guarded
 def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
         type_: str | None, status_: str | None, search: str | None, columns: list[str] | None, sort_by: str,
-        fmt: str, watch: bool, stats: bool) -> int:
-    """The workloads table of Run:ai's Workloads view: status, pods, GPUs, from the cluster."""
+        fmt: str, watch: bool, stats: bool, bundle_dir: FsPath | None, repo_dir: FsPath | None,
+        overlay: str | None, sync_: str | None) -> int:
+    """The workloads table of Run:ai's Workloads view: status, pods, GPUs, sync state, from the cluster."""
     from ..cluster.errors import ClusterError
     from ..cluster.view import table
     cols = _columns(columns, fmt == "wide")
+    desired = None
+    if bundle_dir is not None or repo_dir is not None:
+        from .sync import desired_bundle
+        desired = desired_bundle(repo_dir, bundle_dir, overlay)
+        if desired is None:
+            return EXIT_PROBLEMS
     while True:
         started = time.monotonic()
         try:
@@ -84,7 +98,8 @@ def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]
         except ClusterError as err:
             click.echo(f"wlc: cluster error: {err}", err=True)
             return EXIT_CLUSTER
-        rows = table.sort(table.select([table.row(w, pools) for w in workloads], type_, status_, search), sort_by)
+        rows = table.sort(table.select(_rows(workloads, pools, desired, namespaces, project), type_, status_, search,
+                                       sync_), sort_by)
         if watch:
             click.clear()
         click.echo(table.render(rows, cols, "table" if fmt == "wide" else fmt), nl=False)
@@ -95,6 +110,15 @@ def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]
         if not watch:
             return EXIT_OK
         time.sleep(2)
+
+
+def _rows(workloads: list[Any], pools: dict[str, str], desired: Any, namespaces: tuple[str, ...],
+          project: str | None) -> list[Any]:
+    from ..cluster.view import syncstate, table
+    if desired is None:
+        return [table.row(w, pools) for w in workloads]
+    every, states = syncstate.compare(workloads, desired, namespaces, project)
+    return [table.row(w, pools, states[(w.namespace, w.name)]) for w in every]
 
 
 def _one(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
@@ -120,16 +144,18 @@ def describe(workload: str, kubeconfig: str | None, context: str | None, namespa
     from ..cluster import fetch
     from ..cluster.errors import ClusterError
     from ..cluster.view import details
+    from ..cluster.view import metrics as wmetrics
     try:
         found = _one(kubeconfig, context, namespaces, project, workload)
         if found is None:
             return EXIT_USAGE
         client, w, pools = found
         events = fetch.events(client, w)
+        usage = wmetrics.lines(wmetrics.read(client, w))
     except ClusterError as err:
         click.echo(f"wlc: cluster error: {err}", err=True)
         return EXIT_CLUSTER
-    click.echo(details.describe(w, pools, events, events_filter), nl=False)
+    click.echo(details.describe(w, pools, events, events_filter, usage), nl=False)
     return EXIT_OK
 
 
@@ -141,21 +167,28 @@ def describe(workload: str, kubeconfig: str | None, context: str | None, namespa
 @click.option("--container", default=None, help="This container (default: the pod's only one).")
 @click.option("--previous", is_flag=True, help="The previous instance of the container.")
 @click.option("--tail", type=click.IntRange(min=0), default=None, help="Only the last N lines.")
+@click.option("-f", "--follow", is_flag=True, help="Keep streaming the log as it grows (Ctrl-C stops).")
 @click.option("--output", "out", type=click.Path(dir_okay=False, path_type=FsPath), default=None,
               help="Write the log to this file instead of stdout.")
 @guarded
 def logs(workload: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
          project: str | None, pod: str | None, replica: str | None, container: str | None, previous: bool,
-         tail: int | None, out: FsPath | None) -> int:
+         tail: int | None, follow: bool, out: FsPath | None) -> int:
     """The container log of one of a workload's pods."""
     from ..cluster.errors import ClusterError
     from ..cluster.view import logs as wlogs
+    if follow and previous:
+        click.echo("wlc: --follow and --previous cannot be combined (a previous container does not grow)", err=True)
+        return EXIT_USAGE
     try:
         found = _one(kubeconfig, context, namespaces, project, workload)
         if found is None:
             return EXIT_USAGE
         client, w, _pools = found
-        text = wlogs.read(client, w.namespace, wlogs.pick_pod(w, pod, replica), container, previous, tail)
+        name = wlogs.pick_pod(w, pod, replica)
+        if follow:
+            return _follow(lambda write: wlogs.follow(client, w.namespace, name, container, tail, write), out)
+        text = wlogs.read(client, w.namespace, name, container, previous, tail)
     except ClusterError as err:
         click.echo(f"wlc: cluster error: {err}", err=True)
         return EXIT_CLUSTER
@@ -163,6 +196,27 @@ def logs(workload: str, kubeconfig: str | None, context: str | None, namespaces:
         out.write_text(text)
     else:
         click.echo(text, nl=False)
+    return EXIT_OK
+
+
+def _follow(stream: Callable[[Callable[[str], None]], None], out: FsPath | None) -> int:
+    """Run the stream into stdout or the file, flushed per chunk; Ctrl-C ends it cleanly."""
+    sink = open(out, "w") if out is not None else None  # noqa: SIM115 -- closed below, written as it streams
+
+    def write(text: str) -> None:
+        if sink is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            sink.write(text)
+            sink.flush()
+    try:
+        stream(write)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if sink is not None:
+            sink.close()
     return EXIT_OK
 
 
@@ -175,8 +229,9 @@ def logs(workload: str, kubeconfig: str | None, context: str | None, namespaces:
 def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
          port: int, host: str) -> int:
     """Serve the workloads page (table, search, filters, CSV, details) with your kubeconfig."""
-    from ..cluster import errors, fetch
+    from ..cluster import fetch
     from ..cluster.view import logs as wlogs
+    from ..cluster.view import metrics as wmetrics
     from ..cluster.view import web
 
     holder: dict[str, Any] = {}
@@ -190,12 +245,12 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
         return list(fetch.events(holder["client"], w))
 
     def logs(w: Any) -> str:
-        try:
-            return wlogs.read(holder["client"], w.namespace, wlogs.pick_pod(w, None, None), None, False, None)
-        except errors.ClusterError as err:
-            return f"no logs: {err}\n"
+        return wlogs.first_pod_log(holder["client"], w)
 
-    server = web.serve(source, events, logs, host, port)
+    def metrics(w: Any) -> str:
+        return wmetrics.summary(wmetrics.read(holder["client"], w))
+
+    server = web.serve(source, events, logs, host, port, metrics)
     click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ (Ctrl-C stops)", err=True)
     try:
         server.serve_forever()

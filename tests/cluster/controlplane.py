@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aggregation
+
 HERE = Path(__file__).resolve().parent
 CRD_DIR = HERE / "crds"
 BUILD_SH = HERE / "build.sh"
@@ -100,10 +102,14 @@ class FakeNode:
             "metadata": {
                 "name": self.name,
                 "labels": labels,
-                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0",
+                                aggregation.METRICS_PATH_ANNOTATION: aggregation.node_metrics_path(self.name)},
             },
             "spec": {},
-            "status": {"capacity": capacity, "allocatable": dict(capacity)},
+            # both addresses: kwok's stages rewrite a node's addresses when one of the two is missing
+            "status": {"capacity": capacity, "allocatable": dict(capacity),
+                       "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
+                                     {"type": "Hostname", "address": self.name}]},
         }
 
 
@@ -467,6 +473,8 @@ def _start_apiserver(
             "--disable-admission-plugins=ServiceAccount",
             "--allow-privileged=true",
             "--endpoint-reconciler-type=none",
+            "--kubelet-preferred-address-types=InternalIP",  # kwok's kubelet server (pod logs)
+            *aggregation.front_proxy_flags(work),  # metrics-server's metrics.k8s.io (metricsserver.py)
         ],
     )
     server = f"https://127.0.0.1:{port}"
@@ -493,6 +501,24 @@ def _start_component(
         f"{name} /healthz", lambda: _http_ok(f"https://127.0.0.1:{port}/healthz"), [proc], 90
     )
     return proc
+
+
+POD_LOG_FILE = "kwok-pod.log"
+POD_LOG_LINES = ("wlc test cluster: kwok serves this file as the log of every container",
+                 "no process runs in a kwok pod; this line stands in for its output")
+
+
+def kwok_logs_config(work: Path) -> str:
+    """A ClusterLogs document for kwok's config: every container's log is ``work/POD_LOG_FILE``
+    (CRI format); the API server fetches it from kwok's kubelet server (TLS, cert not verified:
+    the API server has no --kubelet-certificate-authority). Append to the file to feed ``-f``."""
+    (work / POD_LOG_FILE).write_text("".join(f"2026-01-01T00:00:0{i}.000000000Z stdout F {line}\n"
+                                             for i, line in enumerate(POD_LOG_LINES)))
+    return ("---\napiVersion: kwok.x-k8s.io/v1alpha1\nkind: ClusterLogs\nmetadata:\n  name: wlc-pod-logs\n"
+            f"spec:\n  logs:\n  - logsFile: {json.dumps(str(work / POD_LOG_FILE))}\n"
+            # and every pod port echoes what it is sent, so `wlc connect --forward` has a peer
+            "---\napiVersion: kwok.x-k8s.io/v1alpha1\nkind: ClusterPortForward\nmetadata:\n  name: wlc-echo\n"
+            "spec:\n  forwards:\n  - command: [cat]\n")
 
 
 def _apply_nodes(cluster: Cluster, nodes: Sequence[FakeNode]) -> None:
@@ -624,6 +650,8 @@ def _boot(
         stages = work / "kwok-stages.yaml"
         with open(stages, "w") as out:
             subprocess.run([str(bin_dir / "kwokstages")], stdout=out, check=True)
+            out.write(kwok_logs_config(work) + aggregation.KWOK_METRICS)
+        port = free_port()  # kwok's kubelet server, advertised on the nodes, so pods have logs
         proc = spawner.spawn(
             "kwok",
             [
@@ -633,7 +661,8 @@ def _boot(
                 "--manage-all-nodes=false",
                 "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
                 "--node-ip=127.0.0.1",
-                f"--server-address=127.0.0.1:{free_port()}",
+                f"--node-port={port}",
+                f"--server-address=127.0.0.1:{port}",
             ],
         )
         cluster.processes.append(proc)

@@ -1,15 +1,19 @@
 """`wlc get` and `wlc describe` against the real control plane (issue 14): statuses the scheduler,
 the controllers and kwok produce, a training pending for lack of GPUs (the kwok nodes have 8 or 4
 GPUs, tests/cluster/controlplane.py), the events filter, requests that do not grow with the
-number of workloads, and `wlc logs` reporting that kwok serves no logs in this cluster."""
+number of workloads, and `wlc logs` (with ``-f``) reading the log kwok's kubelet server serves."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import controlplane
 import pytest
 from click.testing import CliRunner, Result
 from controlplane import Cluster
@@ -128,13 +132,37 @@ def test_requests_grow_with_kinds_not_workloads(applied: Cluster) -> None:
     assert _requests(applied, "-n", NS, "-n", "default") > before  # one more LIST per kind and namespace
 
 
-def test_logs_says_kwok_serves_none_here(applied: Cluster) -> None:
-    result = CliRunner().invoke(main, ["logs", "chat-grpc", "-n", NS, "--tail", "5"],
-                                env={"KUBECONFIG": str(applied.kubeconfig)})
-    # kwok's nodes advertise kubelet port 0 in this cluster: the API server cannot reach a kubelet
-    assert result.exit_code == 3
-    assert "cluster error" in result.stderr and "logs of pod chat-grpc-" in result.stderr
+def test_logs_returns_the_log_kwok_serves_for_the_pod(applied: Cluster, tmp_path: Path) -> None:
+    # kwok's kubelet server serves tests/cluster's fixed log file for every container (ClusterLogs)
+    whole = wlc(applied, "logs", "chat-grpc", "-n", NS)
+    assert whole.exit_code == 0, whole.output
+    assert whole.stdout.splitlines()[:2] == list(controlplane.POD_LOG_LINES)  # -f's test appends later lines
+    last = wlc(applied, "logs", "chat-grpc", "-n", NS, "--tail", "1", "--container", "main")
+    assert last.exit_code == 0, last.output
+    assert len(last.stdout.splitlines()) == 1
+    out = tmp_path / "chat.log"
+    assert wlc(applied, "logs", "chat-grpc", "-n", NS, "--output", str(out)).exit_code == 0
+    assert controlplane.POD_LOG_LINES[0] in out.read_text()
     assert wlc(applied, "logs", "chat-grpc", "-n", NS, "--pod", "nope").exit_code == 3
+
+
+def test_logs_follow_streams_lines_as_the_log_grows(applied: Cluster) -> None:
+    line = f"follow test {time.monotonic_ns()}"
+    proc = subprocess.Popen([sys.executable, "-m", "compiler.cli", "logs", "chat-grpc", "-n", NS, "-f"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env={**os.environ, "KUBECONFIG": str(applied.kubeconfig)})
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().rstrip("\n") == controlplane.POD_LOG_LINES[0]
+        with open(applied.workdir / controlplane.POD_LOG_FILE, "a") as log:
+            log.write(f"2026-01-01T00:01:00.000000000Z stdout F {line}\n")
+        got = [proc.stdout.readline().rstrip("\n") for _ in range(len(controlplane.POD_LOG_LINES))]
+        assert line in got, got
+        assert proc.poll() is None  # still streaming
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert wlc(applied, "logs", "chat-grpc", "-n", NS, "-f", "--previous").exit_code == 2
 
 
 def test_the_page_serves_the_cluster(applied: Cluster) -> None:
@@ -142,17 +170,30 @@ def test_the_page_serves_the_cluster(applied: Cluster) -> None:
     import urllib.request
 
     from compiler.cluster import fetch, kube
+    from compiler.cluster.view import logs as wlogs
+    from compiler.cluster.view import metrics as wmetrics
     from compiler.cluster.view import web
     client = kube.Kube(kube.load_configuration(str(applied.kubeconfig)))
     srv = web.serve(lambda: (fetch.fetch(client, (NS,)), {}), lambda w: list(fetch.events(client, w)),
-                    lambda w: "", port=0)
+                    lambda w: wlogs.first_pod_log(client, w), port=0,
+                    metrics=lambda w: wmetrics.summary(wmetrics.read(client, w)))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{srv.server_address[1]}"
     try:
         page = urllib.request.urlopen(base + "/?status=Pending").read().decode()
         assert "big-train" in page and "chat-grpc" not in page.split('id="workloads"')[1]
+        synced = urllib.request.urlopen(base + "/rows?sync=Synced").read().decode()
+        assert "big-train" not in synced  # applied with kubectl: Unknown, not Synced
+        assert "big-train" in urllib.request.urlopen(base + "/rows?sync=Unknown").read().decode()
         events = urllib.request.urlopen(base + f"/events?w={NS}/big-train&events=FailedScheduling").read().decode()
         assert "Insufficient nvidia.com/gpu" in events and "SuccessfulCreate" not in events
+        log = urllib.request.urlopen(base + f"/logs?w={NS}/chat-grpc").read().decode()
+        assert controlplane.POD_LOG_LINES[0] in log
+        details = urllib.request.urlopen(base + f"/?w={NS}/chat-grpc").read().decode()
+        assert "metrics unavailable: metrics.k8s.io not served" in details  # no metrics-server in this module
+        assert 'id="detail-sync">Sync: <b>Unknown</b>' in details  # applied with kubectl, not by the agent
+        stopped = urllib.request.urlopen(base + f"/logs?w={NS}/stopped-notebook").read().decode()
+        assert stopped.startswith("no logs: workload stopped-notebook has no pods")
     finally:
         srv.shutdown()
         srv.server_close()

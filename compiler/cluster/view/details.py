@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import status as st
 from ..fetch import Workload, event_time
+from . import syncstate
 from .table import text_table
 
 Obj = dict[str, Any]
@@ -53,14 +54,16 @@ def event_rows(events: Sequence[Obj], text: str | None) -> list[dict[str, str]]:
     return out
 
 
-def describe(w: Workload, pools: Mapping[str, str], events: Sequence[Obj], events_filter: str | None) -> str:
+def describe(w: Workload, pools: Mapping[str, str], events: Sequence[Obj], events_filter: str | None,
+             metrics: Sequence[str] = ()) -> str:
     s = w.status()
     lines = [f"Workload:      {w.name}", f"Namespace:     {w.namespace}", f"Project:       {w.project}",
              f"Type:          {w.type}", f"Status:        {s.status}" + (f" ({s.message})" if s.message else ""),
              f"Pods:          {s.running_pods} running / {s.requested_pods} requested",
              f"GPUs:          {s.gpus_requested:g} requested / {s.gpus_allocated:g} allocated",
-             f"Created:       {w.created()}", "", "Objects:"]
+             f"Created:       {w.created()}", f"Sync:          {_sync(syncstate.from_records(w))}", "", "Objects:"]
     lines += [f"  {o['kind']}/{o['metadata']['name']}" for o in w.objects]
+    lines += ["", *metrics] if metrics else []
     pods = pod_rows(w, pools)
     lines += ["", "Pods:" + ("" if pods else " none")]
     if pods:
@@ -80,3 +83,8 @@ def describe(w: Workload, pools: Mapping[str, str], events: Sequence[Obj], event
 
 def _indent(text: str) -> list[str]:
     return ["  " + line for line in text.rstrip("\n").split("\n")]
+
+
+def _sync(sync: syncstate.SyncState) -> str:
+    revision = f" at {sync.revision}" if sync.revision else ""
+    return f"{sync.state}{revision}" + (f" ({sync.message})" if sync.message else "")

@@ -1,6 +1,12 @@
-"""Container logs of a workload's pods (GET pods/log: text, not JSON, so not Kube.request)."""
+"""Container logs of a workload's pods (GET pods/log: text, not JSON, so not Kube.request).
+
+``read`` returns the whole log; ``follow`` streams it (``follow=true``) to a callback as the
+chunks arrive, until the server ends the stream or the caller stops (Ctrl-C)."""
 from __future__ import annotations
 
+import codecs
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import urllib3
@@ -9,6 +15,8 @@ from kubernetes import client as kclient
 from .. import errors
 from ..fetch import Workload
 from ..kube import Kube
+
+CHUNK = 4096
 
 
 def pick_pod(w: Workload, pod: str | None, replica: str | None) -> str:
@@ -28,7 +36,7 @@ def pick_pod(w: Workload, pod: str | None, replica: str | None) -> str:
     return names[0]
 
 
-def read(kube: Kube, namespace: str, pod: str, container: str | None, previous: bool, tail: int | None) -> str:
+def _query(container: str | None, previous: bool, tail: int | None, follow: bool) -> str:
     query: dict[str, str] = {}
     if container:
         query["container"] = container
@@ -36,17 +44,58 @@ def read(kube: Kube, namespace: str, pod: str, container: str | None, previous: 
         query["previous"] = "true"
     if tail is not None:
         query["tailLines"] = str(tail)
+    if follow:
+        query["follow"] = "true"
+    return "?" + urlencode(query) if query else ""
+
+
+def _open(kube: Kube, namespace: str, pod: str, query: str, timeout: Any) -> Any:
+    """The response, status checked, its body not read yet."""
     path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(pod, safe='')}/log"
     kube.metrics["requests"] += 1
     what = f"logs of pod {pod}"
     try:
         _m, url, hdrs, _b, _p = kube.api.param_serialize("GET", path, header_params={"Accept": "*/*"},
                                                          auth_settings=["BearerToken"])
-        resp = kube.api.call_api("GET", url + ("?" + urlencode(query) if query else ""), header_params=hdrs,
-                                 _request_timeout=kube.timeout)
-        data = resp.read()  # type: ignore[no-untyped-call]
+        resp = kube.api.call_api("GET", url + query, header_params=hdrs, _request_timeout=timeout)
+        if not 200 <= resp.status < 300:
+            raise errors.from_status(resp.status, resp.read(), what)  # type: ignore[no-untyped-call]
     except (urllib3.exceptions.HTTPError, kclient.ApiException, OSError) as err:
         raise errors.from_exception(err, what) from None
-    if not 200 <= resp.status < 300:
-        raise errors.from_status(resp.status, data, what)
+    return resp
+
+
+def read(kube: Kube, namespace: str, pod: str, container: str | None, previous: bool, tail: int | None) -> str:
+    resp = _open(kube, namespace, pod, _query(container, previous, tail, False), kube.timeout)
+    try:
+        data = resp.read()
+    except (urllib3.exceptions.HTTPError, OSError) as err:
+        raise errors.from_exception(err, f"logs of pod {pod}") from None
     return data.decode(errors="replace") if isinstance(data, bytes) else str(data)
+
+
+def follow(kube: Kube, namespace: str, pod: str, container: str | None, tail: int | None,
+           write: Callable[[str], None]) -> None:
+    """Stream the log to ``write`` as it grows (no read timeout: a quiet container is not an error)."""
+    resp = _open(kube, namespace, pod, _query(container, False, tail, True), (kube.timeout, None))
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    try:
+        for chunk in resp.response.stream(CHUNK, decode_content=True):
+            text = decoder.decode(chunk)
+            if text:
+                write(text)
+    except (urllib3.exceptions.HTTPError, OSError) as err:
+        raise errors.from_exception(err, f"logs of pod {pod}") from None
+    finally:
+        resp.response.release_conn()
+    tail_text = decoder.decode(b"", final=True)
+    if tail_text:
+        write(tail_text)
+
+
+def first_pod_log(kube: Kube, w: Workload) -> str:
+    """The page's "Download logs": the first pod's log, or one line saying why there is none."""
+    try:
+        return read(kube, w.namespace, pick_pod(w, None, None), None, False, None)
+    except errors.ClusterError as err:
+        return f"no logs: {err}\n"

@@ -11,6 +11,7 @@ from typing import Any
 from ... import yamlout
 from .. import status as st
 from ..fetch import Workload
+from . import syncstate
 
 POOL_LABEL = "run.ai/node-pool"
 
@@ -19,10 +20,12 @@ COLUMNS: dict[str, str] = {
     "workload": "WORKLOAD", "type": "TYPE", "status": "STATUS", "project": "PROJECT",
     "pods": "RUNNING/REQUESTED PODS", "gpu-request": "GPU REQUEST", "gpu-allocation": "GPU ALLOCATION",
     "created": "CREATION TIME", "namespace": "NAMESPACE", "node-pools": "NODE POOL(S)", "image": "IMAGE",
-    "architecture": "ARCHITECTURE", "message": "MESSAGE",
+    "architecture": "ARCHITECTURE", "message": "MESSAGE", "sync": "SYNC", "revision": "REVISION",
+    "sync-message": "SYNC MESSAGE",
 }
-DEFAULT = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created")
-WIDE = (*DEFAULT, "namespace", "node-pools", "image", "architecture", "message")
+DEFAULT = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created", "sync")
+WIDE = (*DEFAULT, "namespace", "node-pools", "image", "architecture", "message", "revision", "sync-message")
+REVISION_CHARS = 12
 DISTRIBUTED = {"PyTorchJob", "TFJob", "MPIJob", "XGBoostJob"}
 
 
@@ -52,16 +55,20 @@ def _pools(w: Workload, node_pools: Mapping[str, str]) -> str:
     return ", ".join(names)
 
 
-def row(w: Workload, node_pools: Mapping[str, str]) -> Row:
+def row(w: Workload, node_pools: Mapping[str, str], sync: syncstate.SyncState | None = None) -> Row:
+    """One table row; ``sync`` from a bundle comparison, else from the agent's records."""
     s = w.status()
     main = st.main_object(w.objects)
     kind = st.kind_key(main) if main else ""
+    sync = sync or syncstate.from_records(w)
     values = {
-        "workload": w.name, "type": w.type, "status": s.status, "project": w.project,
+        "workload": w.name, "type": w.type, "status": s.status if w.objects else "", "project": w.project,
         "pods": f"{s.running_pods}/{s.requested_pods}", "gpu-request": _number(s.gpus_requested),
         "gpu-allocation": _number(s.gpus_allocated), "created": w.created(), "namespace": w.namespace,
         "node-pools": _pools(w, node_pools), "image": _images(w),
-        "architecture": "distributed" if kind in DISTRIBUTED else "standard", "message": s.message,
+        "architecture": "distributed" if kind in DISTRIBUTED else "standard",
+        "message": s.message if w.objects else "", "sync": sync.state, "revision": sync.revision[:REVISION_CHARS],
+        "sync-message": sync.message,
     }
     return Row(values, s)
 
@@ -72,13 +79,15 @@ def node_pools(nodes: Sequence[dict[str, Any]]) -> dict[str, str]:
 
 
 def select(rows: Sequence[Row], type_: str | None = None, status: str | None = None,
-           search: str | None = None) -> list[Row]:
-    """Rows of that type and status (case-insensitive) containing ``search`` in any column."""
+           search: str | None = None, sync: str | None = None) -> list[Row]:
+    """Rows of that type, status and sync state (case-insensitive) containing ``search`` in any column."""
     out = []
     for r in rows:
         if type_ and r.values["type"].lower() != type_.lower():
             continue
         if status and r.values["status"].lower() != status.lower():
+            continue
+        if sync and r.values["sync"].lower() != sync.lower():
             continue
         if search and not any(search.lower() in v.lower() for v in r.values.values()):
             continue

@@ -14,8 +14,9 @@ import jinja2
 
 from .. import errors
 from ..fetch import Workload
-from . import details, table
+from . import details, syncstate, table
 
+NO_METRICS = "metrics not read: this page was started without a metrics source"
 #: a snapshot of the cluster: the workloads and node -> node pool
 Source = Callable[[], tuple[list[Workload], dict[str, str]]]
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -31,6 +32,7 @@ class Query:
     columns: tuple[str, ...] = table.DEFAULT
     selected: str = ""  # namespace/name
     events: str = ""
+    sync: str = ""
 
     @classmethod
     def parse(cls, query: str) -> Query:
@@ -38,12 +40,13 @@ class Query:
         cols = tuple(c for c in parse_qs(query).get("col", []) if c in table.COLUMNS) or table.DEFAULT
         sort = q.get("sort", "workload")
         return cls(q.get("q", ""), q.get("status", ""), q.get("type", ""),
-                   sort if sort in table.COLUMNS else "workload", cols, q.get("w", ""), q.get("events", ""))
+                   sort if sort in table.COLUMNS else "workload", cols, q.get("w", ""), q.get("events", ""),
+                   q.get("sync", ""))
 
 
 def shown(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query) -> list[tuple[Workload, table.Row]]:
     pairs = [(w, table.row(w, pools)) for w in workloads]
-    keep = {id(r) for r in table.sort(table.select([r for _, r in pairs], q.type, q.status, q.search), q.sort)}
+    keep = {id(r) for r in table.sort(table.select([r for _, r in pairs], q.type, q.status, q.search, q.sync), q.sort)}
     order = {id(r): i for i, r in enumerate(table.sort([r for _, r in pairs], q.sort))}
     return sorted(((w, r) for w, r in pairs if id(r) in keep), key=lambda p: order[id(p[1])])
 
@@ -56,17 +59,20 @@ def actions(w: Workload) -> list[tuple[str, str]]:
             ("Delete", f"wlc delete {n} --project {p} --commit")]
 
 
-def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query, fragment: str = "") -> str:
+def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query, fragment: str = "",
+                metrics: Callable[[Workload], str] | None = None) -> str:
     pairs = shown(workloads, pools, q)
     chosen = next((w for w, _ in pairs if f"{w.namespace}/{w.name}" == q.selected), None)
     context = {
         "q": q, "rows": [r for _, r in pairs], "keys": [f"{w.namespace}/{w.name}" for w, _ in pairs],
         "headers": table.COLUMNS, "all_columns": list(table.COLUMNS),
         "statuses": sorted({r.values["status"] for _, r in pairs} | ({q.status} - {""})),
-        "types": sorted({w.type for w in workloads}), "total": len(workloads),
+        "types": sorted({w.type for w in workloads}), "sync_states": syncstate.SYNC_STATES, "total": len(workloads),
         "chosen": chosen, "actions": actions(chosen) if chosen else [],
         "pods": details.pod_rows(chosen, pools) if chosen else [],
         "conditions": details.condition_rows(chosen) if chosen else [],
+        "sync_of": syncstate.from_records,
+        "metrics": (metrics(chosen) if metrics else NO_METRICS) if chosen else "",
     }
     return ENV.get_template(fragment or "page.html").render(**context)
 
@@ -76,7 +82,8 @@ def csv_text(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query) 
 
 
 def make_handler(source: Source, events: Callable[[Workload], list[dict[str, object]]],
-                 logs: Callable[[Workload], str]) -> type[BaseHTTPRequestHandler]:
+                 logs: Callable[[Workload], str],
+                 metrics: Callable[[Workload], str] | None = None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:  # quiet
             pass
@@ -103,7 +110,7 @@ def make_handler(source: Source, events: Callable[[Workload], list[dict[str, obj
                 return
             chosen = next((w for w in workloads if f"{w.namespace}/{w.name}" == q.selected), None)
             if url.path == "/":
-                self._send(render_page(workloads, pools, q), "text/html; charset=utf-8")
+                self._send(render_page(workloads, pools, q, metrics=metrics), "text/html; charset=utf-8")
             elif url.path == "/rows":
                 self._send(render_page(workloads, pools, q, "rows.html"), "text/html; charset=utf-8")
             elif url.path == "/workloads.csv":
@@ -122,6 +129,7 @@ def make_handler(source: Source, events: Callable[[Workload], list[dict[str, obj
 
 
 def serve(source: Source, events: Callable[[Workload], list[dict[str, object]]], logs: Callable[[Workload], str],
-          host: str = "127.0.0.1", port: int = 8080) -> ThreadingHTTPServer:
+          host: str = "127.0.0.1", port: int = 8080,
+          metrics: Callable[[Workload], str] | None = None) -> ThreadingHTTPServer:
     """A server bound to ``host:port`` (not yet serving: call serve_forever)."""
-    return ThreadingHTTPServer((host, port), make_handler(source, events, logs))
+    return ThreadingHTTPServer((host, port), make_handler(source, events, logs, metrics))
