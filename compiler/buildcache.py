@@ -7,15 +7,19 @@ overlay ``Chain`` (compiler/pipeline.py ``_bundle`` takes nothing else, and the 
 are the same for every build of one process). ``Shared`` keys each result by the pickled bytes
 of those three values, so two builds compute a workload once when every input of it is the same:
 
-- the key holds the values themselves, not what they were read from, so a changed policy
-  default, asset, template, overlay patch, project or target setting changes the key of exactly
-  the workloads whose resolved values it changes (and a new policy that applies nowhere, none);
-- pickle tells ``1``, ``1.0`` and ``True`` apart, which ``==`` would not (each emits other YAML);
+- the key holds the values themselves, not what they were read from: a changed policy default,
+  asset, template, project or submission changes the key of exactly the workloads whose resolved
+  values it changes (a new policy that applies nowhere, none); a changed target setting or
+  overlay chain changes every key of that build;
+- pickle tells ``1``, ``1.0`` and ``True`` apart, which ``==`` would not (each emits other YAML),
+  and keeps which parts are one object, so equal bytes mean values that lower alike;
 - a key that differs although the values are equal (shared versus copied objects pickle
   differently) only costs a build, never a wrong result.
 
-Nothing is kept across processes: no invalidation is needed. A build with ``Shared`` is held to
-the same bytes as a clean build by tests/test_buildcache.py.
+Nothing outlives the process, so nothing needs invalidating. ``Deferred`` records the keys of a
+build whose stages 8-10 run elsewhere (the diff's base, compiler/diff/builds.py). A build with
+``Shared`` is held to the same bytes as a clean build by tests/test_buildcache.py, and each input
+is shown to change the key by tests/test_buildcache_invalidation.py.
 """
 from __future__ import annotations
 
