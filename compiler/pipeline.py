@@ -30,6 +30,7 @@ from functools import partial
 from pathlib import Path as FsPath
 
 from . import bundle, config, inputs, load, lower, organisation, parallel, policy, quota, validate, verify
+from .buildcache import Shared
 from .emit import WorkloadBundle, duplicate_objects, render
 from .inputs import Loaded
 from .model import ResolvedWorkload, Target
@@ -128,14 +129,15 @@ def specs(root: FsPath, overlay: str | None = None, only: str | None = None) -> 
 
 
 def check(root: FsPath, overlay: str | None = None, jobs: int = 1,
-          changes: Mapping[str, str | None] | None = None) -> Result:
+          changes: Mapping[str, str | None] | None = None, shared: Shared | None = None) -> Result:
     """Stages 1-10: every problem a build finds, and the bundles; nothing is rendered.
-    ``changes`` (path → text, None = deleted) are checked as if written (``inputs.load_docs``)."""
+    ``changes`` (path → text, None = deleted) are checked as if written (``inputs.load_docs``).
+    ``shared``: stages 8-10 of a workload whose inputs it has seen are taken from it (one process)."""
     with _run(root):
-        files = inputs.workload_files(root) if jobs > 1 and not changes else None
+        files = inputs.workload_files(root) if jobs > 1 and not changes and shared is None else None
         if files is not None and len(files) >= parallel.PARALLEL_MIN:
             return _check_parallel(root, overlay, files, jobs)
-        s, bundles, problems = _check(root, overlay, None, changes)
+        s, bundles, problems = _check(root, overlay, None, changes, shared)
         return _organised(_result(root, s, bundles, problems + duplicate_objects(bundles)),
                           quota.demands(s.workloads))
 
@@ -232,13 +234,15 @@ def _excluded(chain: Chain | None, overlay: str | None,
 
 
 def _check(root: FsPath, overlay: str | None, part: Collection[str] | None,
-           changes: Mapping[str, str | None] | None = None) -> tuple[Specs, list[WorkloadBundle], list[Problem]]:
+           changes: Mapping[str, str | None] | None = None,
+           shared: Shared | None = None) -> tuple[Specs, list[WorkloadBundle], list[Problem]]:
     """Stages 1-10 (of ``part`` of the workload files, when given)."""
     s = _specs(_load(root, part, changes), overlay, None)
     bundles: list[WorkloadBundle] = []
     problems = list(s.problems)
     for rw in s.workloads:
-        built, found = _bundle(rw, s.target, s.chain)
+        built, found = (_bundle(rw, s.target, s.chain) if shared is None
+                        else shared.bundle(rw, s.target, s.chain, _bundle))
         problems.extend(found)
         if built is not None:
             bundles.append(built)
@@ -263,6 +267,11 @@ def _bundle(rw: ResolvedWorkload, target: Target, chain: Chain | None) -> tuple[
         return None, problems
     return WorkloadBundle(rw.name, rw.namespace, rw.project.name, rw.kind, rw.file, shash, rw.active,
                           bundle.workload_applyset_id(rw), final, rw.doc.loc(("metadata", "name"))[0]), problems
+
+
+#: stages 8-10 of one workload, a function of its three arguments only (compiler/buildcache.py
+#: relies on it: a result is shared by the digest of those arguments)
+bundle_workload = _bundle
 
 
 def _lower(rw: ResolvedWorkload, target: Target) -> tuple[list[K8sObject], list[Problem]]:
@@ -310,4 +319,4 @@ def _part(root: FsPath, overlay: str | None, files: list[str]) -> Part:
     return Part(problems, bundles, s.ids, s.excluded, s.counted, quota.demands(s.workloads))
 
 
-__all__ = ["Result", "Specs", "build", "check", "repository", "specs"]
+__all__ = ["Result", "Specs", "build", "bundle_workload", "check", "repository", "specs"]

@@ -2,8 +2,6 @@
 cluster (compiler/diff/ compares, compiler/gitrev.py checks the base out)."""
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path as FsPath
 
@@ -11,6 +9,7 @@ import click
 
 from .. import diff as diffs
 from .. import gitrev, pipeline
+from ..diff.builds import Revision, compare_builds
 from ..problems import ConfigError
 from .common import EXIT_OK, EXIT_PROBLEMS, guarded, repo_option
 from .common import jobs_for as _jobs
@@ -27,7 +26,7 @@ from .common import jobs_for as _jobs
               help="markdown: a pull-request comment or job summary (bounded in size).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything differs (as git diff --exit-code).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="2 or more: build the base in a second process while the head builds (default: WLC_JOBS "
+              help="2 or more: read the base in a second process while the head builds (default: WLC_JOBS "
                    "or the CPU count; 1: one after the other).")
 @guarded
 def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_overlays: bool, fmt: str,
@@ -53,9 +52,9 @@ def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_ove
         name = overlay if overlay is not None or all_overlays else pipeline.default_overlay(head_root)
         # which overlays exist on each side: only read when an overlay is compared
         known = [_overlays(root) if all_overlays or name is not None else None for root in (base_root, head_root)]
-        sides = (base_root, known[0], base_ref), (head_root, known[1], head_ref)
+        sides = Revision(base_root, known[0], base_ref), Revision(head_root, known[1], head_ref)
         names = [None, *sorted((known[0] or set()) | (known[1] or set()))] if all_overlays else [name]
-        overlays = tuple(_compare(n, *sides, concurrent=_jobs(jobs) > 1) for n in names)
+        overlays = tuple(compare_builds(n, *sides, concurrent=_jobs(jobs) > 1) for n in names)
     result = diffs.Diff(base_ref, head_ref, overlays)
     click.echo(diffs.render(result, fmt), nl=False)
     if not result.head_ok:
@@ -71,38 +70,7 @@ def _ref(repo: FsPath, rev: str) -> str:
     return f"{rev} ({gitrev.resolve(repo, rev)[:12]})"
 
 
-Side = tuple[FsPath, set[str] | None, str]
-
-
 def _overlays(root: FsPath) -> set[str] | None:
     """The overlay names of a revision (None: it has no readable repository)."""
     loaded = pipeline.repository(root).repo if root.is_dir() else None
     return set(loaded.names("Overlay")) if loaded is not None else None
-
-
-def _compare(name: str | None, base: Side, head: Side, concurrent: bool) -> diffs.OverlayDiff:
-    """Both builds of one overlay; ``concurrent``: the base is built in a forked process while
-    this one builds the head (each build is sequential: its final specs stay whole)."""
-    if not concurrent or "fork" not in multiprocessing.get_all_start_methods():
-        base_side, before = _build(name, *base)
-        head_side, after = _build(name, *head)
-    else:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            future = pool.submit(_build, name, *base, True)
-            head_side, after = _build(name, *head)
-            base_side, before = future.result()
-    return diffs.compare(name or "base", base_side, head_side, before, after)
-
-
-def _build(name: str | None, root: FsPath, overlays: set[str] | None, ref: str,
-           text_only: bool = False) -> tuple[diffs.Side, diffs.Build | None]:
-    """One revision's build (in memory); a build that cannot start is reported, not raised.
-    ``text_only``: the bundles keep their YAML text, not their objects (sent between processes)."""
-    if name is not None and overlays is not None and name not in overlays:
-        return diffs.Side(ref, present=False), None
-    try:
-        res = pipeline.build(root, name, 1)
-    except ConfigError as err:
-        return diffs.Side(ref, ok=False, failure=str(err)), None
-    errors = tuple(p for p in res.problems if p.severity == "error")
-    return diffs.Side(ref, ok=res.ok, errors=errors), diffs.snapshot(res, drop_objects=text_only)

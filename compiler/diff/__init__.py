@@ -4,8 +4,10 @@
 ``snapshot`` of a ``pipeline.Result``: bundles, final specs, GPU totals) and returns an
 ``OverlayDiff``; ``cluster`` says what each change means there (jobs recreated, PVCs deleted,
 GPUs per project and node pool); ``render`` prints a ``Diff`` as text, markdown (a
-pull-request comment, bounded in size) or JSON. Nothing here reads git or files:
-compiler/gitrev.py checks revisions out, compiler/cli/diff.py wires them together.
+pull-request comment, bounded in size) or JSON. ``builds`` runs both builds of an overlay
+through the pipeline, computing each workload whose inputs did not change once
+(compiler/buildcache.py). Nothing here reads git: compiler/gitrev.py checks revisions out,
+compiler/cli/diff.py wires them together.
 """
 from __future__ import annotations
 
