@@ -30,8 +30,9 @@ def lower_training(ctx: Ctx) -> list[K8sObject]:
         spec["suspend"] = True
     if not rw.active and target.scheduler == "kueue":
         ctx.problem(("active",), "lower.kueue-stop",
-                    "the Job is suspended, but Kueue may admit and unsuspend it again: deactivate "
-                    "its Kueue Workload (spec.active: false) to keep it stopped", "warning")
+                    "the Job is suspended, but Kueue would admit and unsuspend it again: wlc sync and "
+                    "wlc agent also deactivate its Kueue Workload (spec.active: false); applied any "
+                    "other way, deactivate it yourself", "warning")
     policy = preemption_policy(ctx)
     if policy:
         spec["podFailurePolicy"] = policy

@@ -191,8 +191,9 @@ def suspended(ctx: Ctx) -> bool:
     """Created suspended: stopped (``active: false``), or under Kueue (it unsuspends on admission)."""
     if not ctx.rw.active and ctx.target.scheduler == "kueue":
         ctx.problem(("active",), "lower.kueue-stop",
-                    "the job is suspended, but Kueue may admit and unsuspend it again: deactivate "
-                    "its Kueue Workload (spec.active: false) to keep it stopped", "warning")
+                    "the job is suspended, but Kueue would admit and unsuspend it again: wlc sync and "
+                    "wlc agent also deactivate its Kueue Workload (spec.active: false); applied any "
+                    "other way, deactivate it yourself", "warning")
     return not ctx.rw.active or ctx.target.scheduler == "kueue"
 
 
