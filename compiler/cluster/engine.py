@@ -70,7 +70,7 @@ class Engine:
             if w.namespace in refused:
                 wp.fail("refused", f"namespace {w.namespace} does not exist and creating namespaces is off")
                 return wp
-            planned = self._plan_workload(w, wp, state, w.namespace in missing and dry_run)
+            planned = self._plan_workload(w, wp, state, w.namespace in missing and dry_run, dry_run)
             uid = execute.apply_workload(self.kube, planned) if planned is not None and not dry_run else None
             wp.settle()
             if not dry_run:
@@ -135,20 +135,20 @@ class Engine:
     # -- one workload ----------------------------------------------------------------------------
 
     def _plan_workload(self, w: DesiredWorkload, wp: WorkloadPlan, state: LiveState,
-                       namespace_missing: bool) -> Planned | None:
+                       namespace_missing: bool, dry_run: bool) -> Planned | None:
         try:
             resources = {o.group_kind: self.kube.resource(o.group, o.version, o.kind) for o in (w.parent, *w.members)}
         except errors.MissingKind as err:
             wp.fail("failed", f"{err}; nothing of this workload is applied (the others go on)")
             return None
         try:
-            return self._compare(w, wp, state, resources, namespace_missing)
+            return self._compare(w, wp, state, resources, namespace_missing, dry_run)
         except errors.ClusterError as err:
             wp.fail("failed", str(err))
             return None
 
     def _compare(self, w: DesiredWorkload, wp: WorkloadPlan, state: LiveState, resources: dict[str, Resource],
-                 namespace_missing: bool) -> Planned | None:
+                 namespace_missing: bool, dry_run: bool) -> Planned | None:
         if namespace_missing:  # a dry run cannot ask the server about a namespace that is not there yet
             wp.objects = [_object_plan(o, "create", "namespace will be created") for o in (w.parent, *w.members)]
             return Planned(w, wp, resources, set(), None, True, w.parent.body, {})
@@ -167,7 +167,8 @@ class Engine:
                 done[runs.key(m)] = str(obj["metadata"]["uid"])
         parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done), w.group_kinds())
         if live_parent is None:
-            wp.objects.append(self._dry_create(w.parent, cm))
+            # a sync applies a new parent first, before any member: only a plan needs its dry run
+            wp.objects.append(self._dry_create(w.parent, cm) if dry_run else _object_plan(w.parent, "create"))
         elif reason is not None:
             wp.objects.append(_object_plan(w.parent, "conflict", reason, live_parent))
         else:
