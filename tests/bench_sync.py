@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "tests" / "cluster"))
 import controlplane
 
 from compiler import emit
-from compiler.cluster import source
+from compiler.cluster import engine, kube, source
 from tests.bench_build import make_repo
 
 
@@ -94,6 +94,19 @@ def sync(bundle: Path, kubeconfig: Path, namespaces: list[str], concurrency: int
     if run.returncode != 0:
         print(f"warning: wlc sync exited {run.returncode}: {report['messages']} {report['summary']}", file=sys.stderr)
     return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "rss_mb": run.max_rss_mb, "summary": report["summary"], **report["metrics"]}
+
+
+def noop_in_process(bundle_dir: Path, kubeconfig: Path, namespaces: list[str], concurrency: int) -> dict[str, Any]:
+    """A no-op sync in this process, timed in parts: reading the bundle, then the engine alone."""
+    start = time.monotonic()
+    bundle = source.read_bundle(bundle_dir)
+    read = time.monotonic() - start
+    eng = engine.Engine(kube.Kube(kube.load_configuration(str(kubeconfig))),
+                        engine.Options(namespaces=tuple(namespaces), concurrency=concurrency))
+    start = time.monotonic()
+    result = eng.sync(bundle)
+    return {"read_bundle_seconds": read, "engine_seconds": time.monotonic() - start,
+            "summary": dict(result.counts()), **eng.metrics}
 
 
 def kubectl_copies(bundle: source.Bundle, folder: Path, prefix: str, only: set[str] | None = None) -> list[Path]:
@@ -199,6 +212,7 @@ def main() -> None:
         figures["first"] = sync(out, kc, namespaces, args.concurrency)
         settle(cluster)
         figures["noop"] = sync(out, kc, namespaces, args.concurrency)
+        figures["noop_in_process"] = noop_in_process(out, kc, namespaces, args.concurrency)
         changed = change_one(repo)
         build(repo, out)
         figures["one_changed"] = sync(out, kc, namespaces, args.concurrency) | {"workload": changed}
@@ -233,6 +247,10 @@ def report(f: dict[str, Any]) -> None:
           f"build {f['build_seconds']:.1f} s")
     print(line("wlc first sync", f["first"]))
     print(line("wlc no-op sync", f["noop"]))
+    inproc = f["noop_in_process"]
+    print(f"  {'  in process':<22} {inproc['read_bundle_seconds'] + inproc['engine_seconds']:7.2f} s  reading the "
+          f"bundle {inproc['read_bundle_seconds']:.2f} s, the engine {inproc['engine_seconds']:.2f} s "
+          f"({inproc['requests']} requests, {inproc['writes']} writes)")
     print(line("wlc one changed", f["one_changed"]))
     each = f["kubectl_each"]
     print(f"  kubectl, one call:     {f['kubectl_all_first']:7.2f} s first, {f['kubectl_all_noop']:.2f} s again (no-op)")

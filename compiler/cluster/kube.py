@@ -6,6 +6,7 @@ counts requests by verb and the writes (non-dry-run POST, PATCH, PUT, DELETE).
 """
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import threading
@@ -152,11 +153,11 @@ class Kube:
             item.setdefault("kind", res.kind)
         return items
 
-    def list_metadata(self, res: Resource, namespace: str) -> Any:
-        """Every object of the resource in the namespace, metadata only (names, labels, owners):
-        a list of dicts."""
+    def list_metadata(self, res: Resource, namespace: str) -> builtins.list[dict[str, Any]]:
+        """Every object of the resource in the namespace, metadata only (names, labels, owners)."""
         data = self.request("GET", res.path(namespace), f"list {res.plural}", accept=METADATA_LIST)
-        return data.get("items") or []
+        items: builtins.list[dict[str, Any]] = data.get("items") or []
+        return items
 
     def apply(self, res: Resource, body: dict[str, Any], force: bool, dry_run: bool = False) -> dict[str, Any]:
         meta = body["metadata"]

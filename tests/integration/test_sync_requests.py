@@ -64,21 +64,30 @@ def write_repo(root: Path, count: int) -> Path:
     return root
 
 
-def synced(cluster: Cluster, repo: Path) -> tuple[plan.Plan, dict[str, int]]:
+def synced(cluster: Cluster, repo: Path, ok: bool = True) -> tuple[plan.Plan, dict[str, int]]:
     """One sync by a new engine (and client: discovery is counted every time)."""
     client = kube.Kube(kube.load_configuration(str(cluster.kubeconfig)))
     eng = engine.Engine(client, engine.Options(namespaces=NAMESPACES, concurrency=8))
     result = eng.sync(built_bundle(repo, None))
-    assert result.ok, plan.render_text(result)
+    assert result.ok == ok, plan.render_text(result)
     return result, eng.metrics
 
 
 def test_the_requests_of_a_no_op_sync_do_not_grow_with_the_workloads(cluster: Cluster, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
+    # someone else's ConfigMap has the name of w0039's parent: its namespace has 20 new parents, so
+    # the names are looked up with one metadata-only LIST, which must find it
+    foreign = ("configmap", "w0039-applyset", "-n", NAMESPACES[1])
+    cluster.ensure_namespace(NAMESPACES[1])
+    cluster.kubectl("create", *foreign, "--from-literal=owner=someone-else")
+    first, _ = synced(cluster, write_repo(repo, 40), ok=False)
+    actions = {w.name: w.action for w in first.workloads}
+    assert actions.pop("w0039") == "conflict" and set(actions.values()) == {"create"}
+    assert cluster.kubectl_json("get", *foreign)["data"] == {"owner": "someone-else"}
+    cluster.kubectl("delete", *foreign)
     noop: dict[int, dict[str, int]] = {}
     for count in (40, 120):
-        first, _ = synced(cluster, write_repo(repo, count))
-        assert first.counts()["create"] == (40 if count == 40 else 80)
+        synced(cluster, write_repo(repo, count))
         again, noop[count] = synced(cluster, repo)
         assert again.counts() == {"unchanged": count}, plan.render_text(again)
         assert noop[count]["writes"] == 0
