@@ -20,6 +20,7 @@ planner then asks the server with a dry run, as before. This module only ever er
 """
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -110,7 +111,10 @@ def _same_list(want: list[Any], children: dict[str, Any], have: list[Any]) -> bo
     return positions == sorted(positions)
 
 
+@functools.lru_cache(maxsize=65536)
 def _key(entry: str) -> Any:
+    """The key of a list entry ``k:{...}`` / ``v:...`` (cached: the same keys recur in every object;
+    callers only read it)."""
     try:
         return json.loads(entry[2:])
     except ValueError:
