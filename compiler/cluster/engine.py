@@ -5,9 +5,9 @@ Order per workload: its namespace (created first, or refused by option), the App
 the parent, the prune of members the bundle no longer has, and the parent narrowed to the new
 group-kinds. Workloads whose parent is in the cluster but not in the bundle are deleted as one,
 behind the empty-set and mass-delete guards. Only objects wlc provably owns are touched
-(``ownership.why_not_owned``); unchanged objects are not written. The live state is read up front with LISTs (``livestate``); an object is
-unchanged when its listed state already is what the apply would make it (``samefields``), else a
-server-side dry run decides.
+(``ownership.why_not_owned``); unchanged objects are not written. The live state is read up
+front with LISTs (``livestate``); an object is unchanged when its listed state already is what
+the apply would make it (``samefields``), else a server-side dry run decides.
 """
 from __future__ import annotations
 
