@@ -28,6 +28,7 @@ import copy
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -234,6 +235,7 @@ def main() -> None:
         figures["load_after"] = uptime()
     finally:
         cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
     report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
