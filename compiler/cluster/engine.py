@@ -5,8 +5,9 @@ Order per workload: its namespace (created first, or refused by option), the App
 the parent, the prune of members the bundle no longer has, and the parent narrowed to the new
 group-kinds. Workloads whose parent is in the cluster but not in the bundle are deleted as one,
 behind the empty-set and mass-delete guards. Only objects wlc provably owns are touched
-(``ownership.why_not_owned``); unchanged objects (server-side dry run equal to the live object)
-are not written.
+(``ownership.why_not_owned``); unchanged objects are not written. The live state is read up
+front with LISTs (``livestate``); an object is unchanged when its listed state already is what
+the apply would make it (``samefields``), else a server-side dry run decides.
 """
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import labels as L
-from ..bundle import applyset_id
-from . import approval, drift, errors, execute, fields, orgsync, runs, syncstatus
+from . import drift, errors, execute, fields, gone, livestate, orgsync, runs, samefields, syncstatus
 from .execute import Planned, with_owner
 from .kube import Kube, Resource
-from .ownership import comparable, group_kinds, split_group_kind, why_not_owned
+from .livestate import LiveState
+from .ownership import comparable, group_kinds, why_not_owned
 from .plan import ObjectPlan, Plan, WorkloadPlan
 from .source import Bundle, DesiredObject, DesiredWorkload
 
@@ -64,17 +65,19 @@ class Engine:
 
     def run(self, bundle: Bundle, dry_run: bool) -> Plan:
         out = Plan(bundle.overlay, dry_run)
-        cm = self.kube.resource("", "v1", "ConfigMap")
         org = orgsync.plan(self.kube, bundle, self.options, dry_run)  # applied first, pruned last
         if org is not None and not dry_run:
             orgsync.apply(self.kube, org)
         missing, refused = self._namespaces(bundle, out, dry_run)
+        resource_of = livestate.resolver(self.kube, bundle)
+        state = livestate.read(self.kube, bundle, self.options.namespaces, missing | refused, resource_of,
+                               self.options.concurrency)
         def one(w: DesiredWorkload) -> WorkloadPlan:
             wp = WorkloadPlan(w.name, w.namespace, w.applyset)
             if w.namespace in refused:
                 wp.fail("refused", f"namespace {w.namespace} does not exist and creating namespaces is off")
                 return wp
-            planned = self._plan_workload(w, wp, cm, w.namespace in missing and dry_run)
+            planned = self._plan_workload(w, wp, state, w.namespace in missing and dry_run, dry_run)
             uid = execute.apply_workload(self.kube, planned) if planned is not None and not dry_run else None
             wp.settle()
             if not dry_run:
@@ -84,10 +87,13 @@ class Engine:
 
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:  # workloads are independent
             out.workloads.extend(pool.map(one, bundle.workloads))
-        gone = self._gone(bundle, out, cm)
-        out.workloads.extend(g.plan for g in gone)
-        doomed = [g for g in gone if g.plan.action == "prune"] if not dry_run else []
-        for g in gone if not dry_run else []:
+        scope = set(self.options.namespaces)
+        in_scope = [p for (ns, _n), p in sorted(state.parents.items())
+                    if (not scope or ns in scope) and not orgsync.is_parent(p)]  # the organisation: orgsync
+        gone_ = gone.plan_gone(self.kube, bundle, in_scope, out, self.options, resource_of)
+        out.workloads.extend(g.plan for g in gone_)
+        doomed = [g for g in gone_ if g.plan.action == "prune"] if not dry_run else []
+        for g in gone_ if not dry_run else []:
             if g.plan.action == "refused":
                 self._report(g.plan, str(g.parent["metadata"]["name"]), None, "", "")
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
@@ -140,30 +146,31 @@ class Engine:
 
     # -- one workload ----------------------------------------------------------------------------
 
-    def _plan_workload(self, w: DesiredWorkload, wp: WorkloadPlan, cm: Resource,
-                       namespace_missing: bool) -> Planned | None:
+    def _plan_workload(self, w: DesiredWorkload, wp: WorkloadPlan, state: LiveState,
+                       namespace_missing: bool, dry_run: bool) -> Planned | None:
         try:
             resources = {o.group_kind: self.kube.resource(o.group, o.version, o.kind) for o in (w.parent, *w.members)}
         except errors.MissingKind as err:
             wp.fail("failed", f"{err}; nothing of this workload is applied (the others go on)")
             return None
         try:
-            return self._compare(w, wp, cm, resources, namespace_missing)
+            return self._compare(w, wp, state, resources, namespace_missing, dry_run)
         except errors.ClusterError as err:
             wp.fail("failed", str(err))
             return None
 
-    def _compare(self, w: DesiredWorkload, wp: WorkloadPlan, cm: Resource, resources: dict[str, Resource],
-                 namespace_missing: bool) -> Planned | None:
+    def _compare(self, w: DesiredWorkload, wp: WorkloadPlan, state: LiveState, resources: dict[str, Resource],
+                 namespace_missing: bool, dry_run: bool) -> Planned | None:
         if namespace_missing:  # a dry run cannot ask the server about a namespace that is not there yet
             wp.objects = [_object_plan(o, "create", "namespace will be created") for o in (w.parent, *w.members)]
             return Planned(w, wp, resources, set(), None, True, w.parent.body, {})
-        live_parent = self.kube.get(cm, w.namespace, w.parent.name)
+        cm = resources[w.parent.group_kind]
+        live_parent = state.parent(w.namespace, w.parent.name)
         reason = None if live_parent is None else why_not_owned(live_parent, w.applyset, is_parent=True)
         owned = live_parent is not None and reason is None
         old = group_kinds(live_parent) if owned else set()
         uid = str(live_parent["metadata"]["uid"]) if live_parent is not None and owned else None
-        live = self._live_members(w.namespace, w.applyset, old | w.group_kinds(), resources)
+        live = state.members_of(w.namespace, w.applyset, old | w.group_kinds())
         done = runs.recorded(live_parent, w.spec_hash) if owned else {}
         flip = owned and runs.flipped(live_parent, w.active)
         for m in w.members:  # run objects wlc applied are recorded on the parent
@@ -173,7 +180,8 @@ class Engine:
                 done[runs.key(m)] = str(obj["metadata"]["uid"])
         parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done, w.active), w.group_kinds())
         if live_parent is None:
-            wp.objects.append(self._dry_create(w.parent, cm))
+            # a sync applies a new parent first, before any member: only a plan needs its dry run
+            wp.objects.append(self._dry_create(w.parent, cm) if dry_run else _object_plan(w.parent, "create"))
         elif reason is not None:
             wp.objects.append(_object_plan(w.parent, "conflict", reason, live_parent))
         else:
@@ -184,9 +192,11 @@ class Engine:
                 wp.objects.append(_object_plan(m, "unchanged", f"run {done[runs.key(m)]} of spec {w.spec_hash} "
                                                "finished and was deleted: not run again"))
                 continue
+            if found is None:  # not labelled as ours: free, or someone else's
+                found = state.lookup(m.group_kind, m.namespace, m.name)
             wp.objects.append(self._member_plan(m, resources[m.group_kind], found, w, uid, flip))
         for (gk, name), obj in sorted(live.items()):  # labelled as ours, no longer in the bundle
-            wp.objects.append(_prune_plan(gk, name, obj, w.applyset, uid))
+            wp.objects.append(gone.prune_plan(gk, name, obj, w.applyset, uid))
         if any(o.action == "conflict" for o in wp.objects):
             wp.fail("conflict", "objects of this name exist and wlc does not own them; nothing of this workload "
                     "is applied")
@@ -196,9 +206,7 @@ class Engine:
     def _member_plan(self, m: DesiredObject, res: Resource, live: dict[str, Any] | None, w: DesiredWorkload,
                      parent_uid: str | None, flip: bool = False) -> ObjectPlan:
         if live is None:
-            live = self.kube.get(res, m.namespace, m.name)  # not labelled as ours: free, or someone else's
-            if live is None:
-                return self._dry_create(m, res)
+            return self._dry_create(m, res)
         reason = why_not_owned(live, w.applyset, is_parent=False, parent_uid=parent_uid)
         if reason is not None:
             return _object_plan(m, "conflict", reason, live)
@@ -209,7 +217,7 @@ class Engine:
         elif parent_uid is None:
             found = _object_plan(m, "update", "the parent is re-created: new ownerReference", live, owned=True)
         else:
-            found = self._dry_run(m, res, with_owner(body, w.parent.name, parent_uid), live)
+            found = self._dry_run(m, res, _with_owner(body, w.parent.name, parent_uid), live)
         found.body = body
         return found
 
@@ -219,6 +227,9 @@ class Engine:
         return _object_plan(obj, "create")
 
     def _dry_run(self, obj: DesiredObject, res: Resource, body: dict[str, Any], live: dict[str, Any]) -> ObjectPlan:
+        """Unchanged when the listed object shows it (no request), else as the server's dry run says."""
+        if samefields.unchanged(body, live):
+            return _object_plan(obj, "unchanged", "", live, owned=True)
         after = comparable(self.kube.apply(res, body, force=True, dry_run=True))
         if after != comparable(live):  # a controller may have written in between: look again
             again = self.kube.get(res, obj.namespace, obj.name)
@@ -227,82 +238,12 @@ class Engine:
         return _object_plan(obj, action, drift.message(live, after, obj.body) if action == "update" else "", live,
                             owned=True)
 
-    def _live_members(self, namespace: str, applyset: str, gks: set[str],
-                      resources: dict[str, Resource]) -> dict[tuple[str, str], dict[str, Any]]:
-        """Every object labelled part-of ``applyset`` among ``gks`` in the namespace."""
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        for gk in sorted(gks):
-            res = resources.get(gk) or self._resource_of(gk)
-            if res is None:
-                continue  # a kind the cluster no longer serves holds no objects
-            for item in self.kube.list(res, namespace, f"{L.PART_OF}={applyset}"):
-                found[(gk, str(item["metadata"]["name"]))] = item
-        return found
-
-    def _resource_of(self, gk: str) -> Resource | None:
-        group, kind = split_group_kind(gk)
-        version = self.kube.preferred_version(group)
-        if version is None:
-            return None
-        try:
-            return self.kube.resource(group, version, kind)
-        except errors.MissingKind:
-            return None
-
-    # -- workloads gone from the bundle ------------------------------------------------------------
-
-    def _gone(self, bundle: Bundle, out: Plan, cm: Resource) -> list[execute.Gone]:
-        selector = f"{L.MANAGED_BY}={L.MANAGED_BY_VALUE},{L.APPLYSET_ID}"
-        scope = self.options.namespaces
-        parents = [p for ns in (scope or ("",)) for p in self.kube.list(cm, ns, selector) if not orgsync.is_parent(p)]
-        wanted = {(w.namespace, w.parent.name) for w in bundle.workloads}
-        gone = [p for p in parents if (p["metadata"].get("namespace"), p["metadata"]["name"]) not in wanted]
-        if not gone:
-            return []
-        if not bundle.workloads:
-            out.messages.append(f"the bundle has no workloads: an empty desired set never prunes "
-                                f"({len(gone)} workload(s) in the cluster kept)")
-            return []
-        plans = [self._gone_plan(p) for p in gone]
-        doomed = [g for g in plans if g.plan.action == "prune"]
-        approval.guard(self.kube, self.options, doomed, len(parents), out)
-        return plans
-
-    def _gone_plan(self, parent: dict[str, Any]) -> execute.Gone:
-        meta = parent["metadata"]
-        ns, name = str(meta.get("namespace", "")), str(meta["name"])
-        aid = str((meta.get("labels") or {}).get(L.APPLYSET_ID, ""))
-        workload = str((meta.get("labels") or {}).get(L.WORKLOAD) or name.removesuffix("-applyset"))
-        wp = WorkloadPlan(workload, ns, aid, action="prune", message="no longer in the bundle")
-        reason = why_not_owned(parent, aid, is_parent=True)
-        if reason is None and aid != applyset_id(name, ns, "ConfigMap", ""):
-            reason = f"its {L.APPLYSET_ID} label is not the id of ConfigMap {ns}/{name}"
-        wp.objects.append(ObjectPlan("", "v1", "ConfigMap", ns, name, "prune" if reason is None else "refused",
-                                     reason or "", parent, owned=reason is None))
-        if reason is not None:
-            wp.fail("refused", f"parent not deleted: {reason}")
-            return execute.Gone(wp, parent, {})
-        resources: dict[str, Resource] = {}
-        for gk in sorted(group_kinds(parent)):
-            res = self._resource_of(gk)
-            if res is not None:
-                resources[gk] = res
-        for (gk, mname), obj in sorted(self._live_members(ns, aid, set(resources), resources).items()):
-            wp.objects.append(_prune_plan(gk, mname, obj, aid, str(meta["uid"])))
-        return execute.Gone(wp, parent, resources)
-
 
 def _object_plan(o: DesiredObject, action: str, message: str = "", live: dict[str, Any] | None = None,
                  owned: bool = False) -> ObjectPlan:
     return ObjectPlan(o.group, o.version, o.kind, o.namespace, o.name, action, message, live, owned)
 
 
-def _prune_plan(gk: str, name: str, obj: dict[str, Any], applyset: str, parent_uid: str | None) -> ObjectPlan:
-    group, kind = split_group_kind(gk)
-    meta = obj["metadata"]
-    version = str(obj.get("apiVersion", "v1")).rsplit("/", 1)[-1]
-    reason = why_not_owned(obj, applyset, is_parent=False, parent_uid=parent_uid)
-    if reason is not None:
-        return ObjectPlan(group, version, kind, str(meta.get("namespace", "")), name, "refused",
-                          f"not pruned: {reason}", obj)
-    return ObjectPlan(group, version, kind, str(meta.get("namespace", "")), name, "prune", "", obj, owned=True)
+def _with_owner(body: dict[str, Any], parent: str, uid: str) -> dict[str, Any]:
+    """``execute.with_owner`` that copies only the metadata: planning reads the body, never changes it."""
+    return {**body, "metadata": with_owner({"metadata": body["metadata"]}, parent, uid)["metadata"]}

@@ -6,6 +6,7 @@ counts requests by verb and the writes (non-dry-run POST, PATCH, PUT, DELETE).
 """
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import threading
@@ -23,6 +24,8 @@ from .. import labels as L
 from . import errors
 
 APPLY_TYPE = "application/apply-patch+yaml"
+#: a LIST answered with the objects' metadata only
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,10 @@ class Kube:
     # -- transport -----------------------------------------------------------------------------
 
     def request(self, method: str, path: str, what: str, query: dict[str, str] | None = None,
-                body: Any = None, content_type: str = "application/json") -> Any:
+                body: Any = None, content_type: str = "application/json", accept: str = "application/json") -> Any:
         """Send one request; the decoded JSON answer, or a ClusterError."""
         url_query = ("?" + urlencode(query)) if query else ""
-        headers = {"Accept": "application/json", "Content-Type": content_type}
+        headers = {"Accept": accept, "Content-Type": content_type}
         with self._lock:
             self.metrics["requests"] += 1
             self.metrics[f"requests.{method}"] += 1
@@ -148,6 +151,12 @@ class Kube:
         for item in items:  # a list's items carry no apiVersion/kind
             item.setdefault("apiVersion", f"{res.group}/{res.version}" if res.group else res.version)
             item.setdefault("kind", res.kind)
+        return items
+
+    def list_metadata(self, res: Resource, namespace: str) -> builtins.list[dict[str, Any]]:
+        """Every object of the resource in the namespace, metadata only (names, labels, owners)."""
+        data = self.request("GET", res.path(namespace), f"list {res.plural}", accept=METADATA_LIST)
+        items: builtins.list[dict[str, Any]] = data.get("items") or []
         return items
 
     def apply(self, res: Resource, body: dict[str, Any], force: bool, dry_run: bool = False) -> dict[str, Any]:
