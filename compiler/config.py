@@ -6,7 +6,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .discover import DEFAULT_MAX_FILE_BYTES
-from .model import Doc, Target
+from .model import Doc, S3Target, Target
 from .problems import ConfigError, Problem
 from .templates import namespace_error
 
@@ -26,6 +26,7 @@ TARGET_KEYS = {
     "gitSyncImage": "git_sync_image",
     "kueueQueue": "kueue_queue",
     "knativeFeatures": "knative_features",
+    "s3": "s3",
 }
 
 
@@ -53,17 +54,29 @@ def apply_target(base: Target, settings: dict[str, Any]) -> Target:
             value = tuple(sorted(str(v) for v in value))
         elif attr == "kubernetes_version":
             value = str(value)
+        elif attr == "s3":
+            value = _s3_target(value)
         changes[attr] = value
     return replace(base, **changes)
 
 
+def _s3_target(value: dict[str, Any]) -> S3Target:
+    def pairs(key: str) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted((str(k), str(v)) for k, v in (value.get(key) or {}).items()))
+    return S3Target(str(value["csiDriver"]), pairs("keys"), pairs("attributes"))
+
+
 def target_settings(target: Target) -> dict[str, Any]:
-    """The camelCase view of a target (for explain and index.json)."""
+    """The camelCase view of a target (for explain and index.json); unset settings are left out."""
     back = {v: k for k, v in TARGET_KEYS.items()}
     out: dict[str, Any] = {}
     for f in fields(target):
         value = getattr(target, f.name)
-        out[back[f.name]] = list(value) if isinstance(value, tuple) else value
+        if isinstance(value, S3Target):
+            value = {"csiDriver": value.csi_driver, "keys": dict(value.keys),
+                     "attributes": dict(value.attributes)}
+        if value is not None:
+            out[back[f.name]] = list(value) if isinstance(value, tuple) else value
     return dict(sorted(out.items()))
 
 

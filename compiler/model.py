@@ -147,6 +147,19 @@ class Project:
     pod_security: str = "baseline"
 
 
+@dataclass(frozen=True)
+class S3Target:
+    """``target.s3``: the CSI driver that mounts S3 buckets (docs/targets.md, "S3 data sources").
+
+    ``keys`` renames wlc's volumeAttributes (bucket, url, ...) to the driver's; a name renamed to
+    ``""`` is left out. ``attributes`` are added to every volume as they are.
+    """
+
+    csi_driver: str
+    keys: tuple[tuple[str, str], ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class Target:
     """Cluster target settings (from wlc.yaml, overridable per overlay)."""
@@ -163,6 +176,7 @@ class Target:
     git_sync_image: str = "registry.k8s.io/git-sync/git-sync:v4.4.0"
     kueue_queue: str = "{project}"
     knative_features: tuple[str, ...] = ()
+    s3: S3Target | None = None  # None: S3 data sources are refused
 
     @property
     def shares_gpus(self) -> bool:

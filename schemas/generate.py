@@ -73,6 +73,9 @@ KNATIVE_FEATURE_MESSAGE = "must be a Knative config-features key such as kuberne
 MIG_PROFILES = ["1g.5gb", "1g.10gb", "2g.10gb", "2g.20gb", "3g.20gb", "3g.40gb", "4g.20gb",
                 "4g.40gb", "7g.40gb", "7g.80gb"]
 WORKLOAD_TYPES = ["TrainingWorkload", "InteractiveWorkload", "DistributedWorkload", "InferenceWorkload"]
+CSI_DRIVER = r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$"
+CSI_DRIVER_MESSAGE = ('must be a CSI driver name: letters, digits, "-" and ".", starting and '
+                      "ending with a letter or digit, at most 63 characters")
 KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1.36", "1.37"]
 
 
@@ -454,7 +457,25 @@ def _target_defs() -> dict[str, Schema]:
         "knativeFeatures": default(array("Knative config-features enabled in the cluster.",
                                          patterned("A feature key.", KNATIVE_FEATURE,
                                                    KNATIVE_FEATURE_MESSAGE), unique=True), []),
+        "s3": _s3_target(),
     })}
+
+
+def _s3_target() -> Schema:
+    """``target.s3``: S3 data sources become CSI ephemeral inline volumes of this driver."""
+    names = ["bucket", "url", "accessKeyIdKey", "secretKeyKey"]
+    keys = obj("Rename wlc's volumeAttributes (bucket, url, accessKeyIdKey, secretKeyKey) to the "
+               "driver's keys; an empty name leaves that attribute out.",
+               {n: string(f"The driver's volumeAttributes key for {n}.") for n in names})
+    return obj("How the cluster mounts S3 data sources (storage.s3): each becomes a CSI ephemeral "
+               "inline volume of this driver; without it S3 data sources are refused.", {
+        "csiDriver": patterned("Name of the CSI driver installed in the cluster, e.g. "
+                               "ru.yandex.s3.csi.", CSI_DRIVER, CSI_DRIVER_MESSAGE, maxLength=63),
+        "keys": keys,
+        "attributes": {"description": "volumeAttributes added to every S3 volume as they are "
+                                      "(e.g. the driver's mounter or region).",
+                       "type": "object", "additionalProperties": string("An attribute value.")},
+    }, required=("csiDriver",))
 
 
 # --- workload field tree --------------------------------------------------------------------

@@ -1,7 +1,12 @@
 """storage: PVCs (existing, new, ephemeral), NFS, hostPath, git, S3, ConfigMaps, Secrets."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from compiler.model import S3Target
 from tests.lowerkit import codes, container, find, kinds, lower, only, pod_spec, target, workload
+from tests.overlaykit import build, errors, make_repo, obj
 
 NEW_PVC = {"claimName": "scratch", "path": "/scratch",
            "claimInfo": {"size": "50Gi", "storageClass": "fast", "accessModes": {"readWriteMany": True},
@@ -107,15 +112,71 @@ def test_git_secret_supplies_username_and_password() -> None:
         {"name": "GITSYNC_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "git-cred", "key": "password"}}}]
 
 
-def test_s3_is_unsupported() -> None:
-    s3 = [{"name": "bucket", "bucket": "b", "path": "/b", "url": "https://s3.example.com",
-           "accessKeySecret": "s3-keys"}]
-    _, problems = lower(workload(storage={"s3": s3}))
+S3_ITEM = {"name": "bucket", "bucket": "b", "path": "/b", "url": "https://s3.example.com",
+           "accessKeySecret": "s3-keys"}
+CSI = S3Target("ru.yandex.s3.csi")
+
+
+def test_s3_without_the_target_setting_is_refused_and_names_it() -> None:
+    _, problems = lower(workload(storage={"s3": [S3_ITEM]}))
     p = only(problems, "lower.s3-unsupported")
     assert p.severity == "error" and "S3 CSI driver" in p.message and p.field == "spec.storage.s3[0]"
-    # the replacement, spelled out with the item's own values
+    assert "set target s3: {csiDriver: <the driver's name>} in wlc.yaml or the overlay" in p.message
+    # the other way out, spelled out with the item's own values
     assert "PersistentVolume of bucket 'b' at https://s3.example.com" in p.message
     assert "{claimName: <the PVC>, path: /b}" in p.message and "Secret 's3-keys'" in p.message
+
+
+def test_s3_with_a_csi_driver_is_an_inline_volume_with_the_items_secret() -> None:
+    objs, problems = lower(workload(storage={"s3": [S3_ITEM]}), target(s3=CSI))
+    assert problems == [] and kinds(objs) == [("Job", "w1")]  # no PersistentVolume, no claim
+    assert pod_spec(objs)["volumes"] == [{"name": "s3-bucket", "csi": {
+        "driver": "ru.yandex.s3.csi", "nodePublishSecretRef": {"name": "s3-keys"},
+        "volumeAttributes": {"bucket": "b", "url": "https://s3.example.com"}}}]
+    assert container(objs)["volumeMounts"] == [{"name": "s3-bucket", "mountPath": "/b"}]
+
+
+def test_s3_without_credentials_has_no_secret_ref() -> None:
+    item = {"bucket": "open-data", "path": "/data"}  # Run:ai's policy instances have no name
+    objs, problems = lower(workload(storage={"s3": [item]}), target(s3=CSI))
+    assert problems == []
+    assert pod_spec(objs)["volumes"] == [{"name": "s3-0", "csi": {
+        "driver": "ru.yandex.s3.csi", "volumeAttributes": {"bucket": "open-data"}}}]
+
+
+def test_s3_attribute_keys_are_renamed_dropped_and_extended_by_the_setting() -> None:
+    item = {**S3_ITEM, "secretKeyOfAccessKeyId": "id", "secretKeyOfSecretKey": "key"}
+    csi = S3Target("s3.csi.example.com", keys=(("accessKeyIdKey", ""), ("url", "endpoint")),
+                   attributes=(("bucket", "overridden"), ("mounter", "geesefs")))
+    objs, _ = lower(workload(storage={"s3": [item]}), target(s3=csi))
+    assert pod_spec(objs)["volumes"][0]["csi"]["volumeAttributes"] == {
+        "bucket": "b", "endpoint": "https://s3.example.com", "mounter": "geesefs", "secretKeyKey": "key"}
+
+
+def test_s3_without_bucket_is_a_problem() -> None:
+    objs, problems = lower(workload(storage={"s3": [{"name": "x", "path": "/x"}]}), target(s3=CSI))
+    assert only(problems, "lower.s3").field == "spec.storage.s3[0].bucket"
+    assert "volumes" not in pod_spec(objs)
+
+
+def test_s3_is_mounted_on_every_replica_of_a_distributed_workload() -> None:
+    rw = workload("distributed", name="job", framework="PyTorch", workers=2, storage={"s3": [S3_ITEM]})
+    for tgt in (target(s3=CSI), target(s3=CSI, distributed="native")):
+        objs, problems = lower(rw, tgt)
+        assert problems == []
+        pods = [o["spec"]["template"]["spec"] for o in objs if o["kind"] == "Job"] or [
+            r["template"]["spec"] for o in objs if o["kind"] == "PyTorchJob"
+            for r in o["spec"]["pytorchReplicaSpecs"].values()]
+        assert len(pods) == (1 if tgt.distributed == "native" else 2)
+        for pod in pods:
+            assert [v["csi"]["driver"] for v in pod["volumes"]] == ["ru.yandex.s3.csi"]
+            assert {"name": "s3-bucket", "mountPath": "/b"} in pod["containers"][0]["volumeMounts"]
+
+
+def test_s3_on_knative_is_refused_because_knative_has_no_csi_volumes() -> None:
+    rw = workload("inference", servingPort={"container": 8000}, storage={"s3": [S3_ITEM]})
+    _, problems = lower(rw, target(s3=CSI, inference="knative"), check=False)
+    assert "knative does not accept csi volume s3-bucket" in only(problems, "lower.knative-feature").message
 
 
 def test_config_map_volume_with_sub_path() -> None:
@@ -156,3 +217,23 @@ def test_two_volumes_at_one_path_is_a_problem() -> None:
 def test_relative_mount_path_is_a_problem() -> None:
     _, problems = lower(workload(storage={"pvc": [{"claimName": "d", "path": "data", "existingPvc": True}]}))
     assert only(problems, "lower.mount-path").field == "spec.storage.pvc[0].path"
+
+
+def test_s3_setting_of_an_overlay_mounts_the_bucket_and_is_listed_in_index_json(tmp_path: Path) -> None:
+    s3 = ("      s3:\n        - {name: data, bucket: b, path: /b, accessKeySecret: s3-keys}\n")
+    train = ("apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: s3-train}\n"
+             "spec:\n  image: busybox:1.36\n  storage:\n" + s3.replace("      ", "    ", 1))
+    root = make_repo(tmp_path, {"csi": "target:\n  s3: {csiDriver: ru.yandex.s3.csi, "
+                                       "keys: {url: endpoint}, attributes: {mounter: geesefs}}"},
+                     {"workloads/nlp/s3-train.yaml": train})
+    base = build(root, None)
+    assert [p.code for p in base.problems] == ["lower.s3-unsupported"]
+    res = build(root, "csi")
+    assert errors(res) == []
+    volume = obj(res, "s3-train", "Job")["spec"]["template"]["spec"]["volumes"][0]
+    assert volume == {"name": "s3-data", "csi": {"driver": "ru.yandex.s3.csi",
+                      "nodePublishSecretRef": {"name": "s3-keys"},
+                      "volumeAttributes": {"bucket": "b", "mounter": "geesefs"}}}
+    index = json.loads(res.files["index.json"])
+    assert index["target"]["s3"] == {"csiDriver": "ru.yandex.s3.csi", "keys": {"url": "endpoint"},
+                                     "attributes": {"mounter": "geesefs"}}

@@ -9,7 +9,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from compiler.lower.common import DNS_SUBDOMAIN, Ctx, dns_label, metadata, quantity_text, unique
-from compiler.model import Path
+from compiler.model import Path, S3Target
 from compiler.shapes import K8sObject, SpecTree
 
 ACCESS_MODES = {"readWriteOnce": "ReadWriteOnce", "readOnlyMany": "ReadOnlyMany",
@@ -176,10 +176,40 @@ def _git(ctx: Ctx, out: Storage) -> None:
 
 
 def _s3(ctx: Ctx, out: Storage) -> None:
-    """Refused: Run:ai's docs give an S3 data source's fields but not what Run:ai creates to mount
-    it (docs/targets.md, "S3"); the message spells out the PVC that replaces the item."""
+    """With ``target.s3`` a CSI ephemeral inline volume of its driver (no PersistentVolume: a
+    cluster-scoped object cannot be owned by the workload); without it refused, because Run:ai's
+    docs do not say what Run:ai creates to mount a bucket (docs/targets.md, "S3 data sources")."""
     for i, item in ctx.items("storage", "s3"):
-        ctx.problem(("storage", "s3", i), "lower.s3-unsupported", _s3_message(item, i))
+        where = ("storage", "s3", i)
+        if ctx.target.s3 is None:
+            ctx.problem(where, "lower.s3-unsupported", _s3_message(item, i))
+            continue
+        if not isinstance(item.get("bucket"), str) or not item["bucket"]:
+            ctx.problem(where + ("bucket",), "lower.s3", "an S3 data source needs bucket")
+            continue
+        mount = _mount(ctx, where, item, "path")
+        if mount is not None:
+            out.add("s3", str(item.get("name", i)), {"csi": _csi(ctx.target.s3, item)}, mount)
+
+
+#: wlc's volumeAttributes name → the S3 item's field it carries
+S3_ATTRIBUTES = {"bucket": "bucket", "url": "url", "accessKeyIdKey": "secretKeyOfAccessKeyId",
+                 "secretKeyKey": "secretKeyOfSecretKey"}
+
+
+def _csi(s3: S3Target, item: SpecTree) -> K8sObject:
+    rename = dict(s3.keys)
+    attributes = dict(s3.attributes)
+    for name, key in S3_ATTRIBUTES.items():
+        value, driver_key = item.get(key), rename.get(name, name)
+        if value not in (None, "") and driver_key:
+            attributes[driver_key] = str(value)
+    source: K8sObject = {"driver": s3.csi_driver, "volumeAttributes": dict(sorted(attributes.items()))}
+    if item.get("accessKeySecret"):
+        source["nodePublishSecretRef"] = {"name": str(item["accessKeySecret"])}
+    if item.get("readOnly") is True:
+        source["readOnly"] = True
+    return source
 
 
 def _s3_message(item: SpecTree, index: int) -> str:
@@ -187,12 +217,12 @@ def _s3_message(item: SpecTree, index: int) -> str:
     where = f"bucket {bucket!r}" + (f" at {item['url']}" if item.get("url") else "")
     secret = item.get("accessKeySecret")
     creds = f" (the driver, not the pod, gets the keys in Secret {secret!r})" if secret else ""
-    return (f"S3 data source {item.get('name', index)!r} ({where}): Run:ai's docs do not say how Run:ai "
-            "mounts a bucket, so wlc emits nothing for it; install an S3 CSI driver in the cluster "
-            f"(e.g. Mountpoint for Amazon S3, csi-s3), make a PersistentVolume of {where} with it and a "
-            f"PVC bound to it{creds}, then mount that PVC with storage.pvc (existingPvc: true) as "
-            f"{{claimName: <the PVC>, path: {path}}} in place of this item, or exclude: true this item "
-            "when a policy or template added it")
+    return (f"S3 data source {item.get('name', index)!r} ({where}): wlc mounts a bucket only with an "
+            "S3 CSI driver installed in the cluster (e.g. csi-s3); set target s3: {csiDriver: <the "
+            "driver's name>} in wlc.yaml or the overlay to mount it as a CSI inline volume, or make "
+            f"a PersistentVolume of {where} with the driver and a PVC bound to it{creds}, then mount "
+            f"that PVC with storage.pvc (existingPvc: true) as {{claimName: <the PVC>, path: {path}}} "
+            "in place of this item, or exclude: true this item when a policy or template added it")
 
 
 def _data_volumes(ctx: Ctx) -> None:
