@@ -135,3 +135,12 @@ def test_actor_commits_stop_and_refuses_clearly(tmp_path: Path) -> None:
     dirty = act("delete", "nlp", "chat-grpc")
     assert not dirty.ok and "uncommitted" in dirty.message and "chat-grpc" in dirty.output
     assert git(repo, "rev-list", "--count", "HEAD").strip() == "2"
+
+
+def test_token_file_needs_repo(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from compiler.cli import main
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    done = CliRunner().invoke(main, ["view", "--token-file", str(tmp_path / "token"), "--port", "0"])
+    assert done.exit_code == 2 and "--token-file needs --repo DIR" in done.output

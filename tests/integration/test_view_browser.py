@@ -5,6 +5,7 @@ the actions read-only and with a token against a real git repository (a copy of 
 big-train added). Skips when chromium, its driver or selenium is missing."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -20,9 +21,10 @@ from typing import Any, NoReturn
 
 import pytest
 
-from compiler.cluster.fetch import Workload
 from compiler.cli.view_actions import make_actor
+from compiler.cluster.fetch import Workload
 from compiler.cluster.view import web
+from compiler.cluster.view.actions import Actor
 from tests.test_status_recorded import CASES, recorded
 
 SHOTS = Path(os.environ.get("WLC_VIEW_SCREENSHOTS", tempfile.gettempdir()))
@@ -51,17 +53,21 @@ EVENTS: list[dict[str, object]] = [
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     data = workloads()
-    yield from serving(data)
+    with serving(data) as url:
+        yield url
 
 
-def serving(data: list[Workload], actor: web.wactions.Actor | None = None, token: str | None = None) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(data: list[Workload], actor: Actor | None = None, token: str | None = None) -> Iterator[str]:
     srv = web.serve(lambda: (data, POOLS), lambda w: EVENTS, lambda w: f"log of {w.name}\n", port=0,
                     actor=actor, token=token)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
 
 
 def git(repo: Path, *args: str) -> str:
@@ -184,7 +190,7 @@ def click_stop(drv: Any, url: str) -> Any:
 
 
 def test_action_read_only_shows_the_command_and_commits_nothing(repo: Path, browser: Any, tmp_path: Path) -> None:
-    for url in serving(workloads(), make_actor(repo), token=None):  # an actor but no token: read-only
+    with serving(workloads(), make_actor(repo), token=None) as url:  # an actor but no token: read-only
         result = click_stop(browser, url)
         until(lambda: "wlc stop big-train --project recsys --commit" in result.text)
         assert "read-only" in result.text
@@ -194,7 +200,7 @@ def test_action_read_only_shows_the_command_and_commits_nothing(repo: Path, brow
 
 
 def test_action_with_token_commits_in_the_repository(repo: Path, browser: Any, tmp_path: Path) -> None:
-    for url in serving(workloads(), make_actor(repo), TOKEN):
+    with serving(workloads(), make_actor(repo), TOKEN) as url:
         result = click_stop(browser, url)
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
