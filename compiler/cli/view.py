@@ -224,11 +224,25 @@ def _follow(stream: Callable[[Callable[[str], None]], None], out: FsPath | None)
 @_connection
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind (the page is read-only; keep it local unless you mean it).")
+              help="Address to bind (keep it local unless you mean it).")
+@click.option("--repo", "repo_dir", default=None, type=click.Path(exists=True, file_okay=False, path_type=FsPath),
+              help="The git repository the page's actions edit and commit (needs a token).")
+@click.option("--token-file", default=None, type=click.Path(dir_okay=False, path_type=FsPath),
+              help="With --repo: the actions' token, first line of FILE (else $WLC_VIEW_TOKEN); "
+              "without a token the page is read-only.")
 @guarded
 def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
-         port: int, host: str) -> int:
+         port: int, host: str, repo_dir: FsPath | None, token_file: FsPath | None) -> int:
     """Serve the workloads page (table, search, filters, CSV, details) with your kubeconfig."""
+    from .view_actions import make_actor, read_token
+    token = read_token(token_file) if repo_dir is not None or token_file is not None else None
+    if token_file is not None and repo_dir is None:
+        click.echo("wlc: error: --token-file needs --repo DIR (the repository the actions commit to)", err=True)
+        return EXIT_USAGE
+    actor = make_actor(repo_dir) if repo_dir is not None and token else None
+    if repo_dir is not None and not token:
+        click.echo("wlc view: --repo without a token (--token-file or $WLC_VIEW_TOKEN): the page stays read-only",
+                   err=True)
     from ..cluster import fetch
     from ..cluster.view import logs as wlogs
     from ..cluster.view import metrics as wmetrics
@@ -250,8 +264,9 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
     def metrics(w: Any) -> str:
         return wmetrics.summary(wmetrics.read(holder["client"], w))
 
-    server = web.serve(source, events, logs, host, port, metrics)
-    click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ (Ctrl-C stops)", err=True)
+    server = web.serve(source, events, logs, host, port, metrics, actor, token)
+    mode = f"actions commit to {repo_dir}" if actor else "read-only"
+    click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ ({mode}; Ctrl-C stops)", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,13 +1,16 @@
 """The `wlc view` page in a real headless browser (Debian's chromium driven by selenium), serving
 the workloads recorded from the test cluster (tests/data/status): search, status filter, column
 chooser, CSV equal to the displayed table, details with events and their filter, logs download,
-the read-only actions. Skips when chromium, its driver or selenium is missing."""
+the actions read-only and with a token against a real git repository (a copy of examples/ with
+big-train added). Skips when chromium, its driver or selenium is missing."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -18,11 +21,16 @@ from typing import Any, NoReturn
 
 import pytest
 
+from compiler.cli.view_actions import make_actor
 from compiler.cluster.fetch import Workload
 from compiler.cluster.view import web
+from compiler.cluster.view.actions import Actor
 from tests.test_status_recorded import CASES, recorded
 
 SHOTS = Path(os.environ.get("WLC_VIEW_SCREENSHOTS", tempfile.gettempdir()))
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TOKEN = "browser-test-token-0123456789"
+POOLS = {"gpu-a100-0": "a100", "gpu-a100-1": "a100", "gpu-h100-0": "h100"}
 
 
 def workloads() -> list[Workload]:
@@ -45,13 +53,40 @@ EVENTS: list[dict[str, object]] = [
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     data = workloads()
-    srv = web.serve(lambda: (data, {"gpu-a100-0": "a100", "gpu-a100-1": "a100", "gpu-h100-0": "h100"}),
-                    lambda w: EVENTS, lambda w: f"log of {w.name}\n", port=0)
+    with serving(data) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(data: list[Workload], actor: Actor | None = None, token: str | None = None) -> Iterator[str]:
+    srv = web.serve(lambda: (data, POOLS), lambda w: EVENTS, lambda w: f"log of {w.name}\n", port=0,
+                    actor=actor, token=token)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A real git repository: examples/ plus recsys/big-train (the recorded workload), committed."""
+    out = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, out)
+    train = (out / "workloads/recsys/ranker-train.yaml").read_text()
+    (out / "workloads/recsys/big-train.yaml").write_text(train.replace("name: ranker-train", "name: big-train"))
+    git(out, "init", "-q")
+    git(out, "config", "user.email", "view@example.com")
+    git(out, "config", "user.name", "view test")
+    git(out, "add", "-A")
+    git(out, "commit", "-qm", "examples and big-train")
+    return out
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -144,3 +179,42 @@ def test_details_events_logs_and_read_only_actions(server: str, browser: Any) ->
     assert "wlc delete big-train --project recsys --commit" in actions
     browser.find_element(By.ID, "events-filter").clear()
     browser.save_screenshot(str(SHOTS / "wlc-view-details.png"))
+
+
+def click_stop(drv: Any, url: str) -> Any:
+    from selenium.webdriver.common.by import By
+    drv.get(url + "/?w=job-pending-gpus/big-train")
+    result = drv.find_element(By.ID, "action-result")
+    drv.find_element(By.CSS_SELECTOR, "#actions button[data-verb=stop]").click()
+    return result
+
+
+def test_action_read_only_shows_the_command_and_commits_nothing(repo: Path, browser: Any, tmp_path: Path) -> None:
+    with serving(workloads(), make_actor(repo), token=None) as url:  # an actor but no token: read-only
+        result = click_stop(browser, url)
+        until(lambda: "wlc stop big-train --project recsys --commit" in result.text)
+        assert "read-only" in result.text
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", result)
+        browser.save_screenshot(str(tmp_path / "wlc-view-read-only-action.png"))
+    assert git(repo, "rev-list", "--count", "HEAD").strip() == "1" and git(repo, "status", "--porcelain") == ""
+
+
+def test_action_with_token_commits_in_the_repository(repo: Path, browser: Any, tmp_path: Path) -> None:
+    with serving(workloads(), make_actor(repo), TOKEN) as url:
+        result = click_stop(browser, url)
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+        prompt = WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+        prompt.send_keys(TOKEN)
+        prompt.accept()
+        until(lambda: result.text.startswith("committed "), timeout=60)
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", result)
+        browser.save_screenshot(str(tmp_path / "wlc-view-token-action.png"))
+        browser.save_screenshot(str(SHOTS / "wlc-view.png"))
+        head = git(repo, "rev-parse", "HEAD").strip()
+        assert result.text.startswith(f"committed {head}: wlc stop recsys/big-train")
+    assert git(repo, "rev-list", "--count", "HEAD").strip() == "2"
+    diff = git(repo, "show", "--format=", "HEAD")
+    assert "workloads/recsys/big-train.yaml" in diff and "+  active: false" in diff
+    added = [line for line in diff.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+    assert diff.count("diff --git") == 1 and added == ["+  active: false"]

@@ -1,8 +1,10 @@
 """`wlc view`: the workloads page, server-side rendered with Jinja2, served by the standard
-library's HTTP server (docs/view.md). Read-only: actions show the authoring verb to run."""
+library's HTTP server (docs/view.md). Read-only unless started with a token and an actor: then
+the actions POST to /action (actions.py checks token and origin) and the actor commits."""
 from __future__ import annotations
 
 import html
+import json
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ import jinja2
 
 from .. import errors
 from ..fetch import Workload
+from . import actions as wactions
 from . import details, syncstate, table
 
 NO_METRICS = "metrics not read: this page was started without a metrics source"
@@ -51,16 +54,18 @@ def shown(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query) -> 
     return sorted(((w, r) for w, r in pairs if id(r) in keep), key=lambda p: order[id(p[1])])
 
 
-def actions(w: Workload) -> list[tuple[str, str]]:
+def actions(w: Workload) -> list[tuple[str, str, str]]:
+    """(button, the command it stands for, the verb POSTed to /action)."""
     p = shlex.quote(w.project)
     n = shlex.quote(w.name)
-    return [("Stop", f"wlc stop {n} --project {p} --commit"), ("Run", f"wlc activate {n} --project {p} --commit"),
-            ("Make a copy", f"wlc copy {n} {n}-copy --project {p} --commit"),
-            ("Delete", f"wlc delete {n} --project {p} --commit")]
+    return [("Stop", f"wlc stop {n} --project {p} --commit", "stop"),
+            ("Run", f"wlc activate {n} --project {p} --commit", "activate"),
+            ("Make a copy", f"wlc copy {n} {n}-copy --project {p} --commit", "copy"),
+            ("Delete", f"wlc delete {n} --project {p} --commit", "delete")]
 
 
 def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query, fragment: str = "",
-                metrics: Callable[[Workload], str] | None = None) -> str:
+                metrics: Callable[[Workload], str] | None = None, can_act: bool = False) -> str:
     pairs = shown(workloads, pools, q)
     chosen = next((w for w, _ in pairs if f"{w.namespace}/{w.name}" == q.selected), None)
     context = {
@@ -73,6 +78,7 @@ def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Quer
         "conditions": details.condition_rows(chosen) if chosen else [],
         "sync_of": syncstate.from_records,
         "metrics": (metrics(chosen) if metrics else NO_METRICS) if chosen else "",
+        "can_act": can_act, "token_header": wactions.TOKEN_HEADER,
     }
     return ENV.get_template(fragment or "page.html").render(**context)
 
@@ -82,8 +88,10 @@ def csv_text(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query) 
 
 
 def make_handler(source: Source, events: Callable[[Workload], list[dict[str, object]]],
-                 logs: Callable[[Workload], str],
-                 metrics: Callable[[Workload], str] | None = None) -> type[BaseHTTPRequestHandler]:
+                 logs: Callable[[Workload], str], metrics: Callable[[Workload], str] | None = None,
+                 actor: wactions.Actor | None = None, token: str | None = None) -> type[BaseHTTPRequestHandler]:
+    can_act = bool(token) and actor is not None
+
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:  # quiet
             pass
@@ -110,7 +118,8 @@ def make_handler(source: Source, events: Callable[[Workload], list[dict[str, obj
                 return
             chosen = next((w for w in workloads if f"{w.namespace}/{w.name}" == q.selected), None)
             if url.path == "/":
-                self._send(render_page(workloads, pools, q, metrics=metrics), "text/html; charset=utf-8")
+                self._send(render_page(workloads, pools, q, metrics=metrics, can_act=can_act),
+                           "text/html; charset=utf-8")
             elif url.path == "/rows":
                 self._send(render_page(workloads, pools, q, "rows.html"), "text/html; charset=utf-8")
             elif url.path == "/workloads.csv":
@@ -125,11 +134,29 @@ def make_handler(source: Source, events: Callable[[Workload], list[dict[str, obj
                            {"Content-Disposition": f'attachment; filename="{name}"'})
             else:
                 self._send("not found", "text/plain", code=404)
+
+        def do_POST(self) -> None:
+            if urlparse(self.path).path != "/action":
+                self._send("not found", "text/plain", code=404)
+                return
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if not 0 <= length <= wactions.MAX_BODY:
+                self._send(json.dumps({"error": "bad Content-Length"}), "application/json", code=400)
+                return
+            body = self.rfile.read(length)
+            headers = {k: self.headers.get(k) or "" for k in ("Origin", "Host", "Content-Type", wactions.TOKEN_HEADER)}
+            code, answer = wactions.handle(token, actor, {k: v for k, v in headers.items() if v}, body)
+            self._send(json.dumps(answer), "application/json", {"Cache-Control": "no-store"}, code=code)
     return Handler
 
 
 def serve(source: Source, events: Callable[[Workload], list[dict[str, object]]], logs: Callable[[Workload], str],
           host: str = "127.0.0.1", port: int = 8080,
-          metrics: Callable[[Workload], str] | None = None) -> ThreadingHTTPServer:
-    """A server bound to ``host:port`` (not yet serving: call serve_forever)."""
-    return ThreadingHTTPServer((host, port), make_handler(source, events, logs, metrics))
+          metrics: Callable[[Workload], str] | None = None, actor: wactions.Actor | None = None,
+          token: str | None = None) -> ThreadingHTTPServer:
+    """A server bound to ``host:port`` (not yet serving: call serve_forever). With a token and an
+    actor the page's actions act; without, they show the command and POSTs are refused."""
+    return ThreadingHTTPServer((host, port), make_handler(source, events, logs, metrics, actor, token))
