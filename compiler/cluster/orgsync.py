@@ -9,7 +9,8 @@ by their ``part-of`` label in the whole cluster, and only wlc deletes them. The 
 are the workloads' (``ownership.why_not_owned``), plus one adoption: a Namespace that the sync
 itself created for workloads (wlc's labels and field manager, no ApplySet) becomes the project's.
 Deleting a Namespace deletes everything in it: its prune is refused unless approved
-(``Options.allow_mass_delete``) and, even then, while it still holds a wlc workload.
+(``Options.allow_mass_delete``) and, even then, while it still holds a wlc workload. After the
+prune the parent gets a workload's Events and status annotations (syncstatus.py, :func:`report`).
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What the last sync did, recorded on each workload's ApplySet parent, and Kubernetes Events.
+"""What the last sync did, recorded on each workload's ApplySet parent (and the organisation's,
+orgsync.report), and Kubernetes Events.
 
 Status annotations (field manager ``wlc-status``, a merge patch that never creates the parent):
 ``status.wlc.dev/revision`` (the synced git revision, when known), ``status.wlc.dev/spec-hash``,
