@@ -1,7 +1,8 @@
 """The edge that reads git: a revision of the repository as a folder, without touching the
 checkout (``git archive REV`` extracted into a temporary folder that is always removed).
 
-Used by ``wlc diff``; it runs the real ``git`` and knows nothing of the pipeline.
+Used by ``wlc diff``, and by ``wlc sync --repo`` for the revision it records
+(:func:`head_revision`); it runs the real ``git`` and knows nothing of the pipeline.
 """
 from __future__ import annotations
 
