@@ -1,7 +1,8 @@
 """The edge that reads git: a revision of the repository as a folder, without touching the
 checkout (``git archive REV`` extracted into a temporary folder that is always removed).
 
-Used by ``wlc diff``; it runs the real ``git`` and knows nothing of the pipeline.
+Used by ``wlc diff``, and by ``wlc sync --repo`` for the revision it records
+(:func:`head_revision`); it runs the real ``git`` and knows nothing of the pipeline.
 """
 from __future__ import annotations
 
@@ -120,3 +121,46 @@ def _untar(stream: IO[bytes], into: Path, commit: str) -> None:
                 tar.extractall(into)
     except tarfile.TarError as err:
         raise ConfigError(f"cannot check out {commit}: {err}") from err
+
+
+#: appended to HEAD's commit id when the work tree differs from it in a file the build reads
+DIRTY = "-dirty"
+#: seconds any one git command of :func:`head_revision` may take
+REVISION_TIMEOUT = 10.0
+
+
+def head_revision(folder: Path, timeout: float = REVISION_TIMEOUT) -> tuple[str, str]:
+    """(revision, "") for the git work tree that holds ``folder``: ``HEAD``'s commit id, with
+    :data:`DIRTY` appended when a file under ``folder`` that the build reads (a ``*.yaml`` or
+    ``*.yml`` file outside hidden folders and the top ``build/`` and ``.github/``) is modified,
+    staged, deleted or untracked; or ("", why) when there is no revision to record (not in a
+    work tree, no commit yet, no git, git too slow). Never raises."""
+    inside = _quiet(folder, timeout, "rev-parse", "--is-inside-work-tree")
+    if inside is None or inside.strip() != "true":
+        return "", f"{folder} is not inside a git work tree"
+    head = _quiet(folder, timeout, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    prefix = _quiet(folder, timeout, "rev-parse", "--show-prefix")
+    changed = _quiet(folder, timeout, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
+                     "--", ".")
+    if not head or prefix is None or changed is None:
+        return "", f"git cannot tell the revision of {folder} (no commit yet, or git failed)"
+    rel = [p[3:].removeprefix(prefix.strip()) for p in changed.split("\0") if len(p) > 3]
+    return head.strip() + (DIRTY if any(build_reads(p) for p in rel) else ""), ""
+
+
+def build_reads(rel: str) -> bool:
+    """Whether the build reads the file at ``rel`` (relative to the repository folder)."""
+    parts = rel.split("/")
+    if any(p.startswith(".") for p in parts) or parts[0] in ("build", ".github"):
+        return False
+    return rel.endswith((".yaml", ".yml"))
+
+
+def _quiet(folder: Path, timeout: float, *args: str) -> str | None:
+    """``git -C folder ARGS``' output, or None when git is missing, fails or times out."""
+    try:
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=False,
+                              timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None

@@ -32,6 +32,7 @@ class FakeKube:
         self.objects: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.metrics: Counter[str] = Counter()
         self.log: list[str] = []
+        self.events: list[tuple[str, str]] = []
 
     def resource(self, group: str, version: str, kind: str) -> Resource:
         return Resource(group, version, kind, kind.lower() + "s", kind in NAMESPACED)
@@ -58,11 +59,34 @@ class FakeKube:
         out = copy.deepcopy(body)
         out["metadata"]["uid"] = old["metadata"]["uid"] if old else f"uid-{next(_uids)}"
         out["metadata"]["managedFields"] = [{"manager": L.FIELD_MANAGER}]
+        status = {k: v for k, v in ((old or {}).get("metadata", {}).get("annotations") or {}).items()
+                  if k.startswith("status.wlc.dev/")}  # another field manager's (syncstatus): kept
+        if status:
+            out["metadata"]["annotations"] = {**(out["metadata"].get("annotations") or {}), **status}
         if not dry_run:
             self.metrics["writes"] += 1
             self.log.append(f"apply {key[0]} {key[2]}")
             self.objects[key] = out
         return copy.deepcopy(out)
+
+    def merge_patch(self, res: Resource, namespace: str, name: str, body: dict[str, Any],
+                    manager: str) -> dict[str, Any]:
+        """Annotations only (what syncstatus writes); a None value removes one."""
+        obj = self.objects[(res.kind, namespace, name)]
+        notes = obj["metadata"].setdefault("annotations", {})
+        for k, v in body["metadata"]["annotations"].items():
+            if v is None:
+                notes.pop(k, None)
+            else:
+                notes[k] = v
+        self.metrics["writes"] += 1
+        return copy.deepcopy(obj)
+
+    def create(self, res: Resource, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Events (syncstatus): kept in ``events`` as (reason, message)."""
+        self.metrics["writes"] += 1
+        self.events.append((str(body["reason"]), str(body["message"])))
+        return body
 
     def delete(self, res: Resource, namespace: str, name: str, uid: str, propagation: str) -> None:
         self.metrics["writes"] += 1
@@ -133,6 +157,10 @@ def test_a_removed_project_loses_its_queue_and_access_and_its_namespace_waits_fo
     assert kube.log.index("delete LocalQueue nlp") < kube.log.index("delete ClusterQueue nlp")
     parent = kube.objects[("ConfigMap", "default", "wlc-organisation-applyset")]
     assert "Namespace" in parent["metadata"]["annotations"][L.APPLYSET_GKS]
+    assert parent["metadata"]["annotations"]["status.wlc.dev/result"] == "refused"
+    reasons = [reason for reason, _message in kube.events]
+    assert reasons[0] == "Created" and {"Pruned", "Refused"} <= set(reasons[1:]), kube.events
+    assert "LocalQueue.kueue.x-k8s.io runai-nlp/nlp" in next(m for r, m in kube.events if r == "Pruned")
 
     kube.apply(kube.resource("", "v1", "ConfigMap"), {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
         "name": "w-applyset", "namespace": "runai-nlp",

@@ -2,13 +2,15 @@
 so that `wlc build` never loads the kubernetes client."""
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import pipeline, report
+from .. import gitrev, pipeline, report
 from ..problems import ConfigError
 from . import outcome
 from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, guarded, jobs_for, overlay_for
@@ -83,14 +85,25 @@ def _cluster_run(repo_dir: FsPath | None, bundle_dir: FsPath | None, overlay: st
     desired = desired_bundle(repo_dir, bundle_dir, overlay)
     if desired is None:
         return EXIT_PROBLEMS
+    revision, why = gitrev.head_revision(repo_dir) if repo_dir is not None else ("", "")
+    desired = dataclasses.replace(desired, revision=revision) if revision else desired
     try:
         client = kube.Kube(kube.load_configuration(kubeconfig, context))
         result = engine.Engine(client, engine.Options(**limits)).run(desired, dry_run=dry_run)
     except ClusterError as err:
         click.echo(f"wlc: cluster error: {err}", err=True)
         return EXIT_CLUSTER
-    click.echo(plan.render_json(result) if fmt == "json" else plan.render_text(result, verbose), nl=False)
+    if fmt == "json":
+        click.echo(json.dumps({**result.as_dict(), "revision": revision or None}, indent=2))
+    else:
+        click.echo(with_revision(plan.render_text(result, verbose), revision, why), nl=False)
     return EXIT_OK if result.ok else EXIT_CLUSTER
+
+
+def with_revision(text: str, revision: str, why: str) -> str:
+    """The rendered plan with the git revision (or why there is none) at the end of its summary line."""
+    note = f"; git revision {revision}" if revision else f"; no git revision recorded ({why})" if why else ""
+    return text.rstrip("\n") + note + "\n"
 
 
 def _limits(allow_mass_delete: bool, approve_delete: tuple[str, ...], max_delete: int, max_delete_share: float,

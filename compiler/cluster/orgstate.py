@@ -40,6 +40,8 @@ class OrgPlanned:
     #: nothing of the organisation may be applied or pruned (its parent is not ours, or the
     #: cluster could not say what it holds)
     blocked: bool = False
+    #: the git revision synced (recorded on the parent with the result), when known
+    revision: str = ""
 
 
 def resource_of(kube: Kube, gk: str, resources: dict[str, Resource], version: str | None = None) -> Resource | None:

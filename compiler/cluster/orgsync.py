@@ -9,7 +9,8 @@ by their ``part-of`` label in the whole cluster, and only wlc deletes them. The 
 are the workloads' (``ownership.why_not_owned``), plus one adoption: a Namespace that the sync
 itself created for workloads (wlc's labels and field manager, no ApplySet) becomes the project's.
 Deleting a Namespace deletes everything in it: its prune is refused unless approved
-(``Options.allow_mass_delete``) and, even then, while it still holds a wlc workload.
+(``Options.allow_mass_delete``) and, even then, while it still holds a wlc workload. After the
+prune the parent gets a workload's Events and status annotations (syncstatus.py, :func:`report`).
 """
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ from typing import Any
 
 from .. import labels as L
 from ..orgbundle import ADDITIONAL_NAMESPACES, PARENT_NAME, PARENT_NAMESPACE
-from . import errors
+from . import errors, syncstatus
 from .kube import Kube, Resource
 from .orgprune import plan_prunes, prune
 from .orgstate import Limits, OrgPlanned, desired_namespaces, object_plan, parent_body, resource_of
 from .ownership import comparable, foreign_marker, group_kinds, has_wlc_manager, why_not_owned
-from .plan import ObjectPlan, WorkloadPlan
+from .plan import BAD, ObjectPlan, WorkloadPlan
 from .source import Bundle, DesiredObject
 
 
@@ -44,7 +45,7 @@ def plan(kube: Kube, bundle: Bundle, limits: Limits, dry_run: bool) -> OrgPlanne
     reason = None if live_parent is None else why_not_owned(live_parent, org.applyset, is_parent=True)
     owned = live_parent is not None and reason is None
     planned = OrgPlanned(org, wp, {org.parent.group_kind: cm}, group_kinds(live_parent) if owned else set(),
-                         _namespaces_of(live_parent) if owned else set())
+                         _namespaces_of(live_parent) if owned else set(), revision=bundle.revision)
     if reason is not None:
         wp.objects.append(object_plan(org.parent, "conflict", reason, live_parent))
         wp.fail("conflict", "the organisation's ApplySet parent exists and wlc does not own it; nothing of the "
@@ -164,9 +165,34 @@ def apply(kube: Kube, planned: OrgPlanned) -> None:
 
 
 def finish(kube: Kube, planned: OrgPlanned, limits: Limits, dry_run: bool) -> WorkloadPlan:
-    """After the workloads: the prune (not in a dry run); the organisation's plan."""
+    """After the workloads: the prune, then events and status on the parent (not in a dry run);
+    the organisation's plan."""
     if not dry_run:
         prune(kube, planned, limits)
+        report(kube, planned)
     return planned.plan
+
+
+def report(kube: Kube, planned: OrgPlanned) -> None:
+    """Events for what the sync wrote (create, update, prune) and refused, and the last sync's
+    result and revision on the parent, as on a workload's (syncstatus.py); nothing on a parent
+    that is not ours or that is not in the cluster."""
+    org, wp = planned.desired, planned.plan
+    parent = wp.objects[0] if wp.objects else None
+    if parent is None or parent.action == "conflict":
+        return
+    live = parent.live
+    if live is None and parent.action == "create":  # applied by this sync: its uid is the server's
+        try:
+            live = kube.get(planned.resources[org.parent.group_kind], org.namespace, org.parent.name)
+        except errors.ClusterError:
+            live = None
+    if live is None:
+        return
+    if wp.action in BAD and not wp.message:
+        wp.message = "; ".join(f"{o.action} {o.group_kind} {o.namespace + '/' if o.namespace else ''}{o.name}: "
+                               f"{o.message}" for o in wp.objects if o.action in BAD)
+    syncstatus.report_workload(kube, wp, org.parent.name, str(live["metadata"]["uid"]), live,
+                               planned.revision, org.spec_hash)
 
 

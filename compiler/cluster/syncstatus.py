@@ -1,4 +1,5 @@
-"""What the last sync did, recorded on each workload's ApplySet parent, and Kubernetes Events.
+"""What the last sync did, recorded on each workload's ApplySet parent (and the organisation's,
+orgsync.report), and Kubernetes Events.
 
 Status annotations (field manager ``wlc-status``, a merge patch that never creates the parent):
 ``status.wlc.dev/revision`` (the synced git revision, when known), ``status.wlc.dev/spec-hash``,
@@ -86,8 +87,10 @@ def event(kube: Kube, namespace: str, parent: str, uid: str, reason: str, messag
         pass  # events are a report; the sync itself stands
 
 
-def _refs(objects: list[ObjectPlan]) -> str:
-    return ", ".join(f"{o.group_kind} {o.name}" for o in objects)
+def _refs(objects: list[ObjectPlan], namespace: str) -> str:
+    """``Kind name`` of each object, with its namespace when not the parent's (the organisation's)."""
+    return ", ".join(f"{o.group_kind} {o.namespace}/{o.name}" if o.namespace and o.namespace != namespace
+                     else f"{o.group_kind} {o.name}" for o in objects)
 
 
 def report_workload(kube: Kube, wp: WorkloadPlan, parent: str, uid: str | None, live: dict[str, Any] | None,
@@ -99,7 +102,7 @@ def report_workload(kube: Kube, wp: WorkloadPlan, parent: str, uid: str | None, 
     for action, reason in WRITES.items():
         done = [o for o in wp.objects if o.action == action]
         if done:
-            event(kube, wp.namespace, parent, uid, reason, f"{action}: {_refs(done)}")
+            event(kube, wp.namespace, parent, uid, reason, f"{action}: {_refs(done, wp.namespace)}")
     drifted = [o for o in wp.objects if o.action == "update" and drift.drifted(o.message)]
     if drifted:
         event(kube, wp.namespace, parent, uid, DRIFT, "changed by hand and put back: " + "; ".join(

@@ -2,7 +2,8 @@
 projects (moved into namespaces of this module) become Namespaces with Pod Security labels,
 RoleBindings and ResourceQuotas before the workloads in them; a project removed from git loses
 its RoleBindings and quota, and its Namespace is kept: deleting it is refused unless approved.
-A second sync writes nothing."""
+A second sync writes nothing. The organisation's parent records the last sync's result and git
+revision and gets Events for what a sync created, pruned and refused."""
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ import pytest
 import yaml
 from controlplane import Cluster
 
-from tests.integration.sync_support import REPO, wlc
+from tests.integration.sync_support import REPO, git, wlc
 
 pytestmark = pytest.mark.cluster
 
@@ -154,3 +155,61 @@ def test_the_agents_role_may_apply_the_organisation_but_not_delete_a_namespace(
     can_i = cluster.kubectl("auth", "can-i", "delete", "namespaces", f"--as=system:serviceaccount:{SYSTEM}:wlc-agent",
                             check=False)
     assert can_i.stdout.strip() == "no"
+
+
+PARENT = ("default", "wlc-organisation-applyset")
+
+
+def org_events(cluster: Cluster) -> dict[str, tuple[str, str, str]]:
+    """The Events about the organisation's parent: name -> (type, reason, message)."""
+    found = cluster.kubectl_json("get", "events", "-n", PARENT[0], "-o", "json",
+                                 f"--field-selector=involvedObject.name={PARENT[1]}")["items"]
+    return {str(e["metadata"]["name"]): (str(e["type"]), str(e["reason"]), str(e["message"])) for e in found}
+
+
+def org_status(cluster: Cluster) -> dict[str, str]:
+    notes = cluster.kubectl_json("get", "configmap", PARENT[1], "-n", PARENT[0])["metadata"]["annotations"]
+    return {k.removeprefix("status.wlc.dev/"): str(v) for k, v in notes.items() if k.startswith("status.wlc.dev/")}
+
+
+def new_events(cluster: Cluster, before: dict[str, tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    return [e for name, e in org_events(cluster).items() if name not in before]
+
+
+def test_the_organisations_parent_records_its_sync_and_gets_events(cluster: Cluster, tmp_path: Path) -> None:
+    repo = write_repo(tmp_path / "repo")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "organisation")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    status, synced = run(cluster, "sync", repo)
+    assert status == 0, synced
+    assert org_status(cluster)["result"] == "synced" and org_status(cluster)["revision"] == head
+
+    write_repo(repo, drop=("nlp",))
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "without nlp")
+    before = org_events(cluster)
+    status, removed = run(cluster, "sync", repo)
+    assert status == 3, removed["organisation"]
+    events = new_events(cluster, before)
+    pruned = [m for t, r, m in events if r == "Pruned"]
+    assert all(t == "Normal" for t, r, _m in events if r == "Pruned")
+    assert len(pruned) == 1 and "RoleBinding.rbac.authorization.k8s.io org11s-nlp/wlc-researcher" in pruned[0], events
+    assert "ResourceQuota org11s-nlp/wlc-quota" in pruned[0]
+    refused = [(t, m) for t, r, m in events if r == "Refused"]
+    assert len(refused) == 1 and refused[0][0] == "Warning" and "Namespace org11s-nlp" in refused[0][1], events
+    recorded = org_status(cluster)
+    assert recorded["result"] == "refused" and "--allow-mass-delete" in recorded["message"]
+    assert recorded["revision"] == head  # a refused sync keeps the last synced revision
+
+    write_repo(repo)
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "nlp again")
+    before = org_events(cluster)
+    status, back = run(cluster, "sync", repo)
+    assert status == 0, back["organisation"]
+    created = [m for _t, r, m in new_events(cluster, before) if r == "Created"]
+    assert len(created) == 1 and "RoleBinding.rbac.authorization.k8s.io org11s-nlp/wlc-researcher" in created[0], created
+    assert org_status(cluster)["result"] == "synced"
+    assert org_status(cluster)["revision"] == git(repo, "rev-parse", "HEAD").strip()

@@ -29,6 +29,13 @@ class SyncState:
     message: str = ""
 
 
+def short_revision(revision: str, chars: int) -> str:
+    """A commit id cut to ``chars``, keeping the mark of an uncommitted work tree
+    (``wlc sync --repo`` records ``<commit>-dirty``, gitrev.DIRTY)."""
+    commit, dash, mark = revision.partition("-")
+    return commit[:chars] + dash + mark
+
+
 def parent_of(w: Workload) -> Obj | None:
     return next((o for o in w.objects if o.get("kind") == "ConfigMap"
                  and L.APPLYSET_ID in ((o.get("metadata") or {}).get("labels") or {})), None)

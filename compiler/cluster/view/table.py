@@ -67,7 +67,7 @@ def row(w: Workload, node_pools: Mapping[str, str], sync: syncstate.SyncState | 
         "gpu-allocation": _number(s.gpus_allocated), "created": w.created(), "namespace": w.namespace,
         "node-pools": _pools(w, node_pools), "image": _images(w),
         "architecture": "distributed" if kind in DISTRIBUTED else "standard",
-        "message": s.message if w.objects else "", "sync": sync.state, "revision": sync.revision[:REVISION_CHARS],
+        "message": s.message if w.objects else "", "sync": sync.state, "revision": syncstate.short_revision(sync.revision, REVISION_CHARS),
         "sync-message": sync.message,
     }
     return Row(values, s)
