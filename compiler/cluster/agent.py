@@ -13,6 +13,7 @@ import json
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,6 +23,7 @@ from .errors import ClusterError
 from .gitsource import FetchError, GitSource, redact
 from .lease import Elector
 from .metrics import State
+from .plan import Plan
 from .source import Bundle, BundleRefused
 
 #: (checkout folder, overlay) -> the bundle built in memory; raises BundleRefused on errors
@@ -73,6 +75,7 @@ class Agent:
             workloads=dict(sorted(plan.counts().items())), messages=plan.messages,
             failed={f"{w.namespace}/{w.name}": w.message for w in plan.workloads if w.action in
                     ("failed", "conflict", "refused")},
+            **_organisation(plan),
             requests=plan.metrics.get("requests", 0) - before.get("requests", 0),
             writes=plan.metrics.get("writes", 0) - before.get("writes", 0))
         return result
@@ -127,3 +130,14 @@ class Agent:
             log("leading" if now else "standby", identity=elector.identity,
                 lease=f"{elector.namespace}/{elector.name}")
         return now
+
+
+def _organisation(plan: Plan) -> dict[str, Any]:
+    """The organisation's part of a step's log record: its counts, and why it failed when it did."""
+    org = plan.organisation
+    if org is None:
+        return {}
+    bad = {f"{o.kind} {o.namespace + '/' if o.namespace else ''}{o.name}": o.message for o in org.objects
+           if o.action in ("failed", "conflict", "refused")}
+    return {"organisation": {"action": org.action, "message": org.message, "objects": dict(sorted(
+        Counter(o.action for o in org.objects).items())), "failed": bad}}

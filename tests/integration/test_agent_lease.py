@@ -15,6 +15,9 @@ from tests.integration.sync_support import Running, commit_repo
 pytestmark = pytest.mark.cluster
 
 NS = "s17b-lease"
+#: the agents' own namespace, where the Lease is; the project's namespace NS is the organisation's
+#: to create (one made by hand would be someone else's Namespace, which wlc does not adopt)
+AGENT_NS = "s17b-lease-system"
 LEASE_DURATION = 3.0
 
 
@@ -22,10 +25,10 @@ LEASE_DURATION = 3.0
 def pair(cluster: Cluster, tmp_path: Path) -> Iterator[tuple[Running, Running]]:
     origin = tmp_path / "origin"
     commit_repo(origin, NS, {"l1": "python:3.12"}, "one")
-    cluster.ensure_namespace(NS)
+    cluster.ensure_namespace(AGENT_NS)
 
     def start(name: str) -> Running:
-        return Running(["--git", origin.as_uri(), "--interval", "1s", "--lease", f"{NS}/wlc-agent",
+        return Running(["--git", origin.as_uri(), "--interval", "1s", "--lease", f"{AGENT_NS}/wlc-agent",
                         "--lease-duration", f"{LEASE_DURATION:.0f}s", "--cache", str(tmp_path / name),
                         "--kubeconfig", str(cluster.kubeconfig), "--namespace", NS])
     agents = (start("a"), start("b"))
@@ -45,7 +48,7 @@ def test_one_leads_and_the_other_takes_over_when_it_dies(pair: tuple[Running, Ru
     assert set(roles) == {"leading", "standby"}, [a.seen for a in pair]
     leader, standby = roles["leading"], roles["standby"]
     leader.wait_for("synced")
-    lease = cluster.kubectl_json("get", "lease", "wlc-agent", "-n", NS)
+    lease = cluster.kubectl_json("get", "lease", "wlc-agent", "-n", AGENT_NS)
     identity = lease["spec"]["holderIdentity"]
     assert identity.endswith(f"-{leader.proc.pid}")
 
@@ -56,12 +59,12 @@ def test_one_leads_and_the_other_takes_over_when_it_dies(pair: tuple[Running, Ru
     took = time.monotonic() - killed
     assert took < LEASE_DURATION + 5, f"took over after {took:.1f} s"
     standby.wait_for("synced", timeout=60)
-    holder = cluster.kubectl_json("get", "lease", "wlc-agent", "-n", NS)["spec"]
+    holder = cluster.kubectl_json("get", "lease", "wlc-agent", "-n", AGENT_NS)["spec"]
     assert holder["holderIdentity"].endswith(f"-{standby.proc.pid}") and holder["leaseTransitions"] >= 1
     events = [r["event"] for r in standby.seen]
     assert "synced" not in events[:events.index("leading")]  # it never synced while standing by
 
     standby.proc.send_signal(signal.SIGTERM)
     assert standby.proc.wait(timeout=60) == 0
-    released = cluster.kubectl_json("get", "lease", "wlc-agent", "-n", NS)["spec"]
+    released = cluster.kubectl_json("get", "lease", "wlc-agent", "-n", AGENT_NS)["spec"]
     assert not released.get("holderIdentity")  # given up on SIGTERM: a successor needs not wait
