@@ -149,7 +149,13 @@ def test_a_tampered_bundle_applies_nothing(cluster: Cluster, on_disk: Path, tmp_
                            str(cluster.kubeconfig)], check=False, capture_output=True, text=True)
     assert done.returncode == 1 and "nothing applied, nothing pruned" in done.stderr
     after = cluster.kubectl_json("get", "configmaps,deployments", "-A", "-l", "app.kubernetes.io/managed-by=wlc")
-    versions = [{(i["metadata"]["name"], i["metadata"]["resourceVersion"]) for i in x["items"]} for x in (before, after)]
+    # A write by wlc changes a ConfigMap's resourceVersion or a Deployment's generation; a
+    # Deployment's resourceVersion also moves with its status (its pods), which is not wlc's.
+    def written(item: dict[str, Any]) -> tuple[str, str, str, str]:
+        meta = item["metadata"]
+        mark = meta["resourceVersion"] if item["kind"] == "ConfigMap" else str(meta.get("generation"))
+        return item["kind"], meta.get("namespace", ""), meta["name"], mark
+    versions = [{written(i) for i in x["items"]} for x in (before, after)]
     assert versions[0] == versions[1]
 
 
