@@ -8,22 +8,17 @@ from typing import Any, Protocol
 
 from .. import labels as L
 from ..orgbundle import ADDITIONAL_NAMESPACES
-from . import errors
+from . import approval, errors
 from .kube import Kube, Resource
 from .ownership import split_group_kind
 from .plan import ObjectPlan, WorkloadPlan
 from .source import DesiredObject, DesiredWorkload
 
 
-class Limits(Protocol):
-    """What the organisation's sync reads of the engine's options."""
+class Limits(approval.Limits, Protocol):
+    """What the organisation's sync reads of the engine's options: the mass-delete guard's
+    settings, and the namespaces in scope."""
 
-    @property
-    def allow_mass_delete(self) -> bool: ...
-    @property
-    def max_delete(self) -> int: ...
-    @property
-    def max_delete_share(self) -> float: ...
     @property
     def namespaces(self) -> tuple[str, ...]: ...
 
