@@ -42,6 +42,11 @@ def _snapshot(kubeconfig: str | None, context: str | None, namespaces: tuple[str
     return client, workloads, pools
 
 
+def _prometheus(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--prometheus", "prometheus", default=None, envvar="WLC_PROMETHEUS", show_envvar=True,
+                        help="Prometheus URL for GPU utilization and memory (the DCGM exporter's series).")(fn)
+
+
 def _check_columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
     """``--columns a,b``: known column keys, else a usage error (exit 2)."""
     if not value:
@@ -137,13 +142,14 @@ def _one(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
 @click.argument("workload")
 @_connection
 @click.option("--events-filter", default=None, help="Only events containing this text.")
+@_prometheus
 @guarded
 def describe(workload: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
-             project: str | None, events_filter: str | None) -> int:
-    """A workload's objects, pods (node, node pool, image, GPUs), conditions and events."""
+             project: str | None, events_filter: str | None, prometheus: str | None) -> int:
+    """A workload's objects, pods (node, node pool, image, GPUs), metrics, conditions and events."""
     from ..cluster import fetch
     from ..cluster.errors import ClusterError
-    from ..cluster.view import details
+    from ..cluster.view import details, gpumetrics
     from ..cluster.view import metrics as wmetrics
     try:
         found = _one(kubeconfig, context, namespaces, project, workload)
@@ -152,6 +158,7 @@ def describe(workload: str, kubeconfig: str | None, context: str | None, namespa
         client, w, pools = found
         events = fetch.events(client, w)
         usage = wmetrics.lines(wmetrics.read(client, w))
+        usage += gpumetrics.lines(gpumetrics.read(prometheus, w) if prometheus else None)
     except ClusterError as err:
         click.echo(f"wlc: cluster error: {err}", err=True)
         return EXIT_CLUSTER
@@ -230,9 +237,10 @@ def _follow(stream: Callable[[Callable[[str], None]], None], out: FsPath | None)
 @click.option("--token-file", default=None, type=click.Path(dir_okay=False, path_type=FsPath),
               help="With --repo: the actions' token, first line of FILE (else $WLC_VIEW_TOKEN); "
               "without a token the page is read-only.")
+@_prometheus
 @guarded
 def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
-         port: int, host: str, repo_dir: FsPath | None, token_file: FsPath | None) -> int:
+         port: int, host: str, repo_dir: FsPath | None, token_file: FsPath | None, prometheus: str | None) -> int:
     """Serve the workloads page (table, search, filters, CSV, details) with your kubeconfig."""
     from .view_actions import make_actor, read_token
     token = read_token(token_file) if repo_dir is not None or token_file is not None else None
@@ -244,9 +252,9 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
         click.echo("wlc view: --repo without a token (--token-file or $WLC_VIEW_TOKEN): the page stays read-only",
                    err=True)
     from ..cluster import fetch
+    from ..cluster.view import gpumetrics, web
     from ..cluster.view import logs as wlogs
     from ..cluster.view import metrics as wmetrics
-    from ..cluster.view import web
 
     holder: dict[str, Any] = {}
 
@@ -264,7 +272,10 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
     def metrics(w: Any) -> str:
         return wmetrics.summary(wmetrics.read(holder["client"], w))
 
-    server = web.serve(source, events, logs, host, port, metrics, actor, token)
+    def gpus(w: Any) -> Any:
+        return gpumetrics.read(prometheus, w) if prometheus else None
+
+    server = web.serve(source, events, logs, host, port, metrics, actor, token, gpus)
     mode = f"actions commit to {repo_dir}" if actor else "read-only"
     click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ ({mode}; Ctrl-C stops)", err=True)
     try:
