@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -131,11 +132,18 @@ def until(ok: Callable[[], bool], timeout: float = 10) -> None:
     raise AssertionError("the page did not change in time")
 
 
+def _cell(td: Any) -> str:
+    """A cell's value: the workload cell's link (a repeated name also shows its namespace under it)."""
+    from selenium.webdriver.common.by import By
+    links = td.find_elements(By.TAG_NAME, "a")
+    return str(links[0].text) if links else str(td.text)
+
+
 def displayed(drv: Any) -> list[list[str]]:
     from selenium.webdriver.common.by import By
     table = drv.find_element(By.ID, "workloads")
     head = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
-    body = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    body = [[_cell(td) for td in tr.find_elements(By.TAG_NAME, "td")] for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
     return [head, *body]
 
 
@@ -159,6 +167,33 @@ def test_table_search_filter_columns_and_csv(server: str, browser: Any) -> None:
     got = list(csv.reader(io.StringIO(urllib.request.urlopen(href).read().decode())))
     until(lambda: got == displayed(browser))
     browser.save_screenshot(str(SHOTS / "wlc-view-table.png"))
+
+
+LINES = "var r = document.createRange(); r.selectNodeContents(arguments[0]); return r.getClientRects().length;"
+
+
+def test_repeated_names_show_their_namespace_and_nothing_wraps(server: str, browser: Any) -> None:
+    """The same name in several namespaces: each row names its namespace under the name and links
+    to its own workload; names, timestamps and pod counts stay on one line beside the details pane."""
+    from selenium.webdriver.common.by import By
+    browser.get(server + "/?w=job-pending-gpus/big-train")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#workloads tbody tr")
+    counts: dict[str, int] = {}
+    for w in workloads():
+        counts[w.name] = counts.get(w.name, 0) + 1
+    assert len(rows) == len(CASES) and max(counts.values()) > 1
+    for tr in rows:
+        namespace, name = tr.get_attribute("data-key").split("/")
+        link = tr.find_element(By.CSS_SELECTOR, "td.col-workload a")
+        assert urllib.parse.unquote(link.get_attribute("href").split("?w=", 1)[1]) == f"{namespace}/{name}"
+        shown_ns = [s.text for s in tr.find_elements(By.CSS_SELECTOR, "td.col-workload .ns")]
+        assert shown_ns == ([namespace] if counts[name] > 1 else []), (name, shown_ns)
+        for cell in (link, tr.find_element(By.CSS_SELECTOR, "td.col-created"), tr.find_element(By.CSS_SELECTOR, "td.col-pods")):
+            assert browser.execute_script(LINES, cell) == 1, (name, cell.text)
+    assert browser.find_element(By.ID, "details").is_displayed()
+    browser.save_screenshot(str(SHOTS / "wlc-view-namespaces.png"))
+    browser.get(server + "/?col=workload&col=namespace&col=status")  # with the namespace column: no repeat
+    assert browser.find_elements(By.CSS_SELECTOR, "#workloads .ns") == []
 
 
 def test_details_events_logs_and_read_only_actions(server: str, browser: Any) -> None:
