@@ -100,3 +100,22 @@ def test_the_page_shows_the_gpu_summary_and_a_row_per_gpu() -> None:
     without = web.render_page([w], {}, q, gpus=lambda _w: None)
     assert gpumetrics.NO_URL in without and '<table id="gpus">' not in without
     assert gpumetrics.NO_URL in web.render_page([w], {}, q)
+
+
+def test_the_table_query_reads_utilization_of_the_namespaces_only() -> None:
+    assert gpumetrics.utilization_query(["b.x", "a"]) == (
+        '{__name__="DCGM_FI_DEV_GPU_UTIL",namespace=~"a|b\\\\.x",pod!=""} or '
+        '{__name__="DCGM_FI_DEV_GPU_UTIL",exported_namespace=~"a|b\\\\.x",exported_pod!=""}')
+    stopped = Workload("w", "ns", pods=[pod("w-0", "Succeeded")])
+    assert gpumetrics.utilization_of("http://127.0.0.1:1", [stopped]) == ({}, "")  # nothing running: no request
+
+
+def test_get_adds_the_gpu_column_with_prometheus_and_the_namespace_when_names_repeat() -> None:
+    from compiler.cli.view_columns import columns_of, with_namespace
+    cols = columns_of(None, False, "http://prometheus:9090")
+    assert cols[cols.index("gpu-allocation") + 1] == "gpu-util" and "gpu-util" not in columns_of(None, False, None)
+    assert columns_of(["workload"], False, "http://p") == ["workload"]
+    twice = [Workload("a", "ns1"), Workload("a", "ns2"), Workload("b", "ns1")]
+    assert with_namespace(["workload", "status"], None, twice) == ["workload", "namespace", "status"]
+    assert with_namespace(["workload", "status"], None, twice[1:]) == ["workload", "status"]
+    assert with_namespace(["workload", "status"], ["workload", "status"], twice) == ["workload", "status"]

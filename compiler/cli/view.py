@@ -11,9 +11,7 @@ from typing import Any
 import click
 
 from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, guarded
-
-COLUMN_KEYS = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created",
-               "namespace", "node-pools", "image", "architecture", "message", "sync", "revision", "sync-message")
+from .view_columns import COLUMN_KEYS, check_columns, columns_of, gpu_util_of, with_namespace
 
 
 def _connection(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,29 +45,12 @@ def _prometheus(fn: Callable[..., Any]) -> Callable[..., Any]:
                         help="Prometheus URL for GPU utilization and memory (the DCGM exporter's series).")(fn)
 
 
-def _check_columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
-    """``--columns a,b``: known column keys, else a usage error (exit 2)."""
-    if not value:
-        return None
-    cols = [c.strip().lower() for c in value.split(",") if c.strip()]
-    unknown = [c for c in cols if c not in COLUMN_KEYS]
-    if unknown or not cols:
-        raise click.BadParameter(f"unknown column {', '.join(unknown) or '(none given)'} "
-                                 f"(columns: {', '.join(COLUMN_KEYS)})")
-    return cols
-
-
-def _columns(chosen: list[str] | None, wide: bool) -> list[str]:
-    from ..cluster.view import table
-    return chosen or list(table.WIDE if wide else table.DEFAULT)
-
-
 @click.command("get")
 @_connection
 @click.option("--type", "type_", default=None, help="Only this workload type (e.g. TrainingWorkload).")
 @click.option("--status", "status_", default=None, help="Only this status (Running, Pending, ...).")
 @click.option("--search", default=None, help="Only rows containing this text in any column.")
-@click.option("--columns", default=None, callback=_check_columns, help=f"Comma-separated columns: {', '.join(COLUMN_KEYS)}.")
+@click.option("--columns", default=None, callback=check_columns, help=f"Comma-separated columns: {', '.join(COLUMN_KEYS)}.")
 @click.option("--sort-by", default="workload", show_default=True, type=click.Choice(COLUMN_KEYS))
 @click.option("-o", "--output", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "wide", "json", "yaml", "csv"]))
@@ -81,15 +62,16 @@ def _columns(chosen: list[str] | None, wide: bool) -> list[str]:
               help="Compare with this repository, built in memory (instead of --bundle).")
 @click.option("--overlay", default=None, help="With --bundle: DIR/<NAME>; with --repo: build for overlays/<NAME>.")
 @click.option("--sync", "sync_", default=None, help="Only this sync state (Synced, OutOfSync, Missing, Refused, Unknown).")
+@_prometheus
 @guarded
 def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
         type_: str | None, status_: str | None, search: str | None, columns: list[str] | None, sort_by: str,
         fmt: str, watch: bool, stats: bool, bundle_dir: FsPath | None, repo_dir: FsPath | None,
-        overlay: str | None, sync_: str | None) -> int:
+        overlay: str | None, sync_: str | None, prometheus: str | None) -> int:
     """The workloads table of Run:ai's Workloads view: status, pods, GPUs, sync state, from the cluster."""
     from ..cluster.errors import ClusterError
     from ..cluster.view import table
-    cols = _columns(columns, fmt == "wide")
+    cols = columns_of(columns, fmt == "wide", prometheus)
     desired = None
     if bundle_dir is not None or repo_dir is not None:
         from .sync import desired_bundle
@@ -103,11 +85,13 @@ def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]
         except ClusterError as err:
             click.echo(f"wlc: cluster error: {err}", err=True)
             return EXIT_CLUSTER
-        rows = table.sort(table.select(_rows(workloads, pools, desired, namespaces, project), type_, status_, search,
-                                       sync_), sort_by)
+        util = gpu_util_of(prometheus, cols, workloads)
+        rows = table.sort(table.select(_rows(workloads, pools, desired, namespaces, project, util), type_, status_,
+                                       search, sync_), sort_by)
         if watch:
             click.clear()
-        click.echo(table.render(rows, cols, "table" if fmt == "wide" else fmt), nl=False)
+        shown = with_namespace(cols, columns, workloads) if fmt in ("table", "wide") else cols
+        click.echo(table.render(rows, shown, "table" if fmt == "wide" else fmt), nl=False)
         if stats:
             click.echo(f"wlc get: {len(workloads)} workload(s), {client.metrics['requests']} request(s), "
                        f"{time.monotonic() - started:.3f}s", err=True)
@@ -118,12 +102,12 @@ def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]
 
 
 def _rows(workloads: list[Any], pools: dict[str, str], desired: Any, namespaces: tuple[str, ...],
-          project: str | None) -> list[Any]:
+          project: str | None, util: dict[tuple[str, str], str]) -> list[Any]:
     from ..cluster.view import syncstate, table
     if desired is None:
-        return [table.row(w, pools) for w in workloads]
+        return [table.row(w, pools, None, util.get((w.namespace, w.name), "")) for w in workloads]
     every, states = syncstate.compare(workloads, desired, namespaces, project)
-    return [table.row(w, pools, states[(w.namespace, w.name)]) for w in every]
+    return [table.row(w, pools, states[(w.namespace, w.name)], util.get((w.namespace, w.name), "")) for w in every]
 
 
 def _one(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
@@ -275,7 +259,10 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
     def gpus(w: Any) -> Any:
         return gpumetrics.read(prometheus, w) if prometheus else None
 
-    server = web.serve(source, events, logs, host, port, metrics, actor, token, gpus)
+    def gpu_table(workloads: Any) -> dict[tuple[str, str], str]:
+        return gpumetrics.utilization_of(prometheus, workloads)[0] if prometheus else {}
+
+    server = web.serve(source, events, logs, host, port, metrics, actor, token, gpus, gpu_table)
     mode = f"actions commit to {repo_dir}" if actor else "read-only"
     click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ ({mode}; Ctrl-C stops)", err=True)
     try:

@@ -197,6 +197,20 @@ def test_describe_shows_gpu_metrics_with_the_option_and_the_env_var(applied: Clu
         assert "55%" in result.stdout and f"{dcgm.DEFAULT_UTIL}%" in result.stdout  # a line per GPU
 
 
+def test_get_shows_a_gpu_utilization_column_with_prometheus(applied: Cluster, prom: str,
+                                                            gpu_usage: gpumetrics.GpuUsage) -> None:
+    env = {"KUBECONFIG": str(applied.kubeconfig), **NO_PROMETHEUS}
+    util = f"{(55 + dcgm.DEFAULT_UTIL) / 2:.0f}%"
+    table = CliRunner().invoke(main, ["get", "-n", NS, "--prometheus", prom], env=env)
+    assert table.exit_code == 0, table.output
+    assert "GPU UTILIZATION" in table.stdout.splitlines()[0] and util in table.stdout
+    rows = json.loads(CliRunner().invoke(main, ["get", "-n", NS, "--prometheus", prom, "-o", "json",
+                                                "--columns", "workload,gpu-util"], env=env).stdout)
+    assert rows == [{"workload": "chat-grpc", "gpu-util": util}]
+    without = CliRunner().invoke(main, ["get", "-n", NS, "--columns", "workload,gpu-util"], env=env)
+    assert without.exit_code == 0 and "GPU metrics: no --prometheus given" in without.stderr
+
+
 def test_a_prometheus_that_is_down_is_a_clear_message(applied: Cluster) -> None:
     import controlplane
     url = f"http://127.0.0.1:{controlplane.free_port()}"
@@ -207,6 +221,9 @@ def test_a_prometheus_that_is_down_is_a_clear_message(applied: Cluster) -> None:
     bad = CliRunner().invoke(main, ["describe", "chat-grpc", "-n", NS, "--prometheus", "localhost:9090"],
                              env={"KUBECONFIG": str(applied.kubeconfig)})
     assert bad.exit_code == 0 and "is not an http(s) URL" in bad.stdout, bad.output
+    table = CliRunner().invoke(main, ["get", "-n", NS, "--prometheus", url], env={"KUBECONFIG": str(applied.kubeconfig)})
+    assert table.exit_code == 0 and "chat-grpc" in table.stdout and "Traceback" not in table.output, table.output
+    assert f"wlc get: GPU metrics unavailable: Prometheus at {url} did not answer" in table.stderr
 
 
 def test_hostile_names_cannot_inject_promql(prom: str, gpu_usage: gpumetrics.GpuUsage) -> None:
@@ -245,6 +262,9 @@ def test_the_page_shows_gpu_metrics_in_chromium(applied: Cluster, prom: str, gpu
         assert len(rows) == 2 and any("55%" in r and "30000Mi" in r for r in rows), rows
         browser.execute_script("document.getElementById('gpu-metrics').scrollIntoView({block: 'center'})")
         browser.save_screenshot(str(PAGE_SHOT))
+        browser.get(f"{url}?col=workload&col=gpu-util")
+        cells = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#workloads tbody td")]
+        assert cells == ["chat-grpc", f"{(55 + dcgm.DEFAULT_UTIL) / 2:.0f}%"], cells
     finally:
         proc.terminate()
         proc.wait(timeout=10)

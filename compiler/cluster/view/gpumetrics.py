@@ -129,25 +129,56 @@ def running_pods(w: Workload) -> list[str]:
     return sorted(str(p["metadata"]["name"]) for p in w.pods if (p.get("status") or {}).get("phase") == "Running")
 
 
-def read(url: str, w: Workload, timeout: float = TIMEOUT) -> GpuUsage:
-    """One POST of the query to ``url``/api/v1/query; a Prometheus that is down or refuses says so."""
-    pods = running_pods(w)
-    if not pods:
-        return GpuUsage(unavailable="GPU metrics: no running pod")
+def _post(url: str, promql: str, timeout: float) -> tuple[object, str]:
+    """(the answer, "") or (None, why): one POST to ``url``/api/v1/query."""
     endpoint = url.rstrip("/") + "/api/v1/query"
     if urllib.parse.urlparse(endpoint).scheme not in ("http", "https"):
-        return GpuUsage(unavailable=f"GPU metrics unavailable: --prometheus {url!r} is not an http(s) URL")
-    body = urllib.parse.urlencode({"query": query(w.namespace, pods)}).encode()
+        return None, f"GPU metrics unavailable: --prometheus {url!r} is not an http(s) URL"
+    body = urllib.parse.urlencode({"query": promql}).encode()
     request = urllib.request.Request(endpoint, data=body, headers={"Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            answer = json.load(response)
+            return json.load(response), ""
     except urllib.error.HTTPError as err:
-        return GpuUsage(unavailable=f"GPU metrics unavailable: Prometheus at {url} answered {err.code}: {_error(err)}")
+        return None, f"GPU metrics unavailable: Prometheus at {url} answered {err.code}: {_error(err)}"
     except (urllib.error.URLError, OSError, ValueError) as err:
-        reason = getattr(err, "reason", err)
-        return GpuUsage(unavailable=f"GPU metrics unavailable: Prometheus at {url} did not answer ({reason})")
-    return parse(answer, w.namespace, pods)
+        return None, f"GPU metrics unavailable: Prometheus at {url} did not answer ({getattr(err, 'reason', err)})"
+
+
+def read(url: str, w: Workload, timeout: float = TIMEOUT) -> GpuUsage:
+    """One query for the workload's running pods; a Prometheus that is down or refuses says so."""
+    pods = running_pods(w)
+    if not pods:
+        return GpuUsage(unavailable="GPU metrics: no running pod")
+    answer, why = _post(url, query(w.namespace, pods), timeout)
+    return GpuUsage(unavailable=why) if why else parse(answer, w.namespace, pods)
+
+
+def utilization_query(namespaces: Iterable[str]) -> str:
+    """Every GPU's utilization series held by a pod of those namespaces (``wlc get``'s column)."""
+    names = string_literal("|".join(sorted(_re2_literal(n) for n in namespaces)))
+    return " or ".join(f'{{__name__="{UTIL}",{ns}=~{names},{pod}!=""}}' for ns, pod, _c in LABELS)
+
+
+def utilization_of(url: str, workloads: Sequence[Workload],
+                   timeout: float = TIMEOUT) -> tuple[dict[tuple[str, str], str], str]:
+    """(namespace, name) -> the average GPU utilization of its running pods ("71%"), in one query;
+    workloads without series are left out. The second value says why nothing was read."""
+    running = {(w.namespace, w.name): running_pods(w) for w in workloads}
+    namespaces = {ns for (ns, _n), pods in running.items() if pods}
+    if not namespaces:
+        return {}, ""
+    answer, why = _post(url, utilization_query(namespaces), timeout)
+    if why:
+        return {}, why
+    out = {}
+    for key, pods in running.items():
+        usage = parse(answer, key[0], pods) if pods else GpuUsage()
+        if usage.unavailable:
+            return {}, usage.unavailable
+        if usage.util is not None:
+            out[key] = percent(usage.util)
+    return out, ""
 
 
 def _error(err: urllib.error.HTTPError) -> str:
