@@ -169,6 +169,7 @@ def test_table_search_filter_columns_and_csv(server: str, browser: Any) -> None:
     browser.save_screenshot(str(SHOTS / "wlc-view-table.png"))
 
 
+NO_SIDEWAYS_SCROLL = "return document.documentElement.scrollWidth <= window.innerWidth;"
 LINES = "var r = document.createRange(); r.selectNodeContents(arguments[0]); return r.getClientRects().length;"
 
 
@@ -191,6 +192,7 @@ def test_repeated_names_show_their_namespace_and_nothing_wraps(server: str, brow
         for cell in (link, tr.find_element(By.CSS_SELECTOR, "td.col-created"), tr.find_element(By.CSS_SELECTOR, "td.col-pods")):
             assert browser.execute_script(LINES, cell) == 1, (name, cell.text)
     assert browser.find_element(By.ID, "details").is_displayed()
+    assert browser.execute_script(NO_SIDEWAYS_SCROLL), "the page scrolls sideways"
     browser.save_screenshot(str(SHOTS / "wlc-view-namespaces.png"))
     browser.get(server + "/?col=workload&col=namespace&col=status")  # with the namespace column: no repeat
     assert browser.find_elements(By.CSS_SELECTOR, "#workloads .ns") == []

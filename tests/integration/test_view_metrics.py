@@ -32,7 +32,10 @@ from compiler.cli import main
 from compiler.cluster import fetch, kube
 from compiler.cluster.fetch import Workload
 from compiler.cluster.view import gpumetrics, metrics
-from tests.integration.test_view_browser import browser  # noqa: F401 -- the headless chromium fixture
+from tests.integration.test_view_browser import (
+    NO_SIDEWAYS_SCROLL,
+    browser,  # noqa: F401 -- the headless chromium fixture
+)
 
 pytestmark = pytest.mark.cluster
 
@@ -260,6 +263,7 @@ def test_the_page_shows_gpu_metrics_in_chromium(applied: Cluster, prom: str, gpu
         assert text.startswith(f"GPU utilization {(55 + dcgm.DEFAULT_UTIL) / 2:.0f}% (average of 2 GPU(s))"), text
         rows = [tr.text for tr in browser.find_elements(By.CSS_SELECTOR, "#gpus tbody tr")]
         assert len(rows) == 2 and any("55%" in r and "30000Mi" in r for r in rows), rows
+        assert browser.execute_script(NO_SIDEWAYS_SCROLL), "the page scrolls sideways"
         browser.execute_script("document.getElementById('gpu-metrics').scrollIntoView({block: 'center'})")
         browser.save_screenshot(str(PAGE_SHOT))
         browser.get(f"{url}?col=workload&col=gpu-util")
