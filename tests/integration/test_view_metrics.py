@@ -262,7 +262,7 @@ def test_the_page_shows_gpu_metrics_in_chromium(applied: Cluster, prom: str, gpu
         text = browser.find_element(By.ID, "gpu-metrics").text
         assert text.startswith(f"GPU utilization {(55 + dcgm.DEFAULT_UTIL) / 2:.0f}% (average of 2 GPU(s))"), text
         rows = [tr.text for tr in browser.find_elements(By.CSS_SELECTOR, "#gpus tbody tr")]
-        assert len(rows) == 2 and any("55%" in r and "30000Mi" in r for r in rows), rows
+        assert len(rows) == 2 and any("55%" in r and f"30000 / {dcgm.FB_TOTAL}Mi" in r for r in rows), rows
         assert browser.execute_script(NO_SIDEWAYS_SCROLL), "the page scrolls sideways"
         browser.execute_script("document.getElementById('gpu-metrics').scrollIntoView({block: 'center'})")
         browser.save_screenshot(str(PAGE_SHOT))

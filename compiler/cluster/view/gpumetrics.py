@@ -196,6 +196,10 @@ def mib(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}Mi"
 
 
+def _bare(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
 def summary(u: GpuUsage) -> str:
     if u.unavailable:
         return u.unavailable
@@ -207,11 +211,12 @@ def summary(u: GpuUsage) -> str:
 
 
 def rows(u: GpuUsage) -> list[list[str]]:
-    return [[g.pod, g.container, g.gpu, g.node, g.model, percent(g.util), mib(g.used_mib),
-             mib(None if g.used_mib is None or g.free_mib is None else g.used_mib + g.free_mib)] for g in u.gpus]
+    return [[g.pod, g.container, g.gpu, g.node, g.model, percent(g.util),
+             f"{_bare(g.used_mib)} / {mib(None if g.used_mib is None or g.free_mib is None else g.used_mib + g.free_mib)}"]
+            for g in u.gpus]
 
 
-HEADERS = ["POD", "CONTAINER", "GPU", "HOST", "MODEL", "UTIL", "MEMORY USED", "MEMORY TOTAL"]
+HEADERS = ["POD", "CONTAINER", "GPU", "HOST", "MODEL", "UTIL", "MEMORY USED / TOTAL"]
 
 
 def lines(u: GpuUsage | None) -> list[str]:
