@@ -11,9 +11,7 @@ from typing import Any
 import click
 
 from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, guarded
-
-COLUMN_KEYS = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created",
-               "namespace", "node-pools", "image", "architecture", "message", "sync", "revision", "sync-message")
+from .view_columns import COLUMN_KEYS, check_columns, columns_of, gpu_util_of, with_namespace
 
 
 def _connection(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,21 +40,9 @@ def _snapshot(kubeconfig: str | None, context: str | None, namespaces: tuple[str
     return client, workloads, pools
 
 
-def _check_columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
-    """``--columns a,b``: known column keys, else a usage error (exit 2)."""
-    if not value:
-        return None
-    cols = [c.strip().lower() for c in value.split(",") if c.strip()]
-    unknown = [c for c in cols if c not in COLUMN_KEYS]
-    if unknown or not cols:
-        raise click.BadParameter(f"unknown column {', '.join(unknown) or '(none given)'} "
-                                 f"(columns: {', '.join(COLUMN_KEYS)})")
-    return cols
-
-
-def _columns(chosen: list[str] | None, wide: bool) -> list[str]:
-    from ..cluster.view import table
-    return chosen or list(table.WIDE if wide else table.DEFAULT)
+def _prometheus(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--prometheus", "prometheus", default=None, envvar="WLC_PROMETHEUS", show_envvar=True,
+                        help="Prometheus URL for GPU utilization and memory (the DCGM exporter's series).")(fn)
 
 
 @click.command("get")
@@ -64,7 +50,7 @@ def _columns(chosen: list[str] | None, wide: bool) -> list[str]:
 @click.option("--type", "type_", default=None, help="Only this workload type (e.g. TrainingWorkload).")
 @click.option("--status", "status_", default=None, help="Only this status (Running, Pending, ...).")
 @click.option("--search", default=None, help="Only rows containing this text in any column.")
-@click.option("--columns", default=None, callback=_check_columns, help=f"Comma-separated columns: {', '.join(COLUMN_KEYS)}.")
+@click.option("--columns", default=None, callback=check_columns, help=f"Comma-separated columns: {', '.join(COLUMN_KEYS)}.")
 @click.option("--sort-by", default="workload", show_default=True, type=click.Choice(COLUMN_KEYS))
 @click.option("-o", "--output", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "wide", "json", "yaml", "csv"]))
@@ -76,15 +62,16 @@ def _columns(chosen: list[str] | None, wide: bool) -> list[str]:
               help="Compare with this repository, built in memory (instead of --bundle).")
 @click.option("--overlay", default=None, help="With --bundle: DIR/<NAME>; with --repo: build for overlays/<NAME>.")
 @click.option("--sync", "sync_", default=None, help="Only this sync state (Synced, OutOfSync, Missing, Refused, Unknown).")
+@_prometheus
 @guarded
 def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
         type_: str | None, status_: str | None, search: str | None, columns: list[str] | None, sort_by: str,
         fmt: str, watch: bool, stats: bool, bundle_dir: FsPath | None, repo_dir: FsPath | None,
-        overlay: str | None, sync_: str | None) -> int:
+        overlay: str | None, sync_: str | None, prometheus: str | None) -> int:
     """The workloads table of Run:ai's Workloads view: status, pods, GPUs, sync state, from the cluster."""
     from ..cluster.errors import ClusterError
     from ..cluster.view import table
-    cols = _columns(columns, fmt == "wide")
+    cols = columns_of(columns, fmt == "wide", prometheus)
     desired = None
     if bundle_dir is not None or repo_dir is not None:
         from .sync import desired_bundle
@@ -98,11 +85,13 @@ def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]
         except ClusterError as err:
             click.echo(f"wlc: cluster error: {err}", err=True)
             return EXIT_CLUSTER
-        rows = table.sort(table.select(_rows(workloads, pools, desired, namespaces, project), type_, status_, search,
-                                       sync_), sort_by)
+        util = gpu_util_of(prometheus, cols, workloads)
+        rows = table.sort(table.select(_rows(workloads, pools, desired, namespaces, project, util), type_, status_,
+                                       search, sync_), sort_by)
         if watch:
             click.clear()
-        click.echo(table.render(rows, cols, "table" if fmt == "wide" else fmt), nl=False)
+        shown = with_namespace(cols, columns, workloads) if fmt in ("table", "wide") else cols
+        click.echo(table.render(rows, shown, "table" if fmt == "wide" else fmt), nl=False)
         if stats:
             click.echo(f"wlc get: {len(workloads)} workload(s), {client.metrics['requests']} request(s), "
                        f"{time.monotonic() - started:.3f}s", err=True)
@@ -113,12 +102,12 @@ def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]
 
 
 def _rows(workloads: list[Any], pools: dict[str, str], desired: Any, namespaces: tuple[str, ...],
-          project: str | None) -> list[Any]:
+          project: str | None, util: dict[tuple[str, str], str]) -> list[Any]:
     from ..cluster.view import syncstate, table
     if desired is None:
-        return [table.row(w, pools) for w in workloads]
+        return [table.row(w, pools, None, util.get((w.namespace, w.name), "")) for w in workloads]
     every, states = syncstate.compare(workloads, desired, namespaces, project)
-    return [table.row(w, pools, states[(w.namespace, w.name)]) for w in every]
+    return [table.row(w, pools, states[(w.namespace, w.name)], util.get((w.namespace, w.name), "")) for w in every]
 
 
 def _one(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
@@ -137,13 +126,14 @@ def _one(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
 @click.argument("workload")
 @_connection
 @click.option("--events-filter", default=None, help="Only events containing this text.")
+@_prometheus
 @guarded
 def describe(workload: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
-             project: str | None, events_filter: str | None) -> int:
-    """A workload's objects, pods (node, node pool, image, GPUs), conditions and events."""
+             project: str | None, events_filter: str | None, prometheus: str | None) -> int:
+    """A workload's objects, pods (node, node pool, image, GPUs), metrics, conditions and events."""
     from ..cluster import fetch
     from ..cluster.errors import ClusterError
-    from ..cluster.view import details
+    from ..cluster.view import details, gpumetrics
     from ..cluster.view import metrics as wmetrics
     try:
         found = _one(kubeconfig, context, namespaces, project, workload)
@@ -152,6 +142,7 @@ def describe(workload: str, kubeconfig: str | None, context: str | None, namespa
         client, w, pools = found
         events = fetch.events(client, w)
         usage = wmetrics.lines(wmetrics.read(client, w))
+        usage += gpumetrics.lines(gpumetrics.read(prometheus, w) if prometheus else None)
     except ClusterError as err:
         click.echo(f"wlc: cluster error: {err}", err=True)
         return EXIT_CLUSTER
@@ -230,9 +221,10 @@ def _follow(stream: Callable[[Callable[[str], None]], None], out: FsPath | None)
 @click.option("--token-file", default=None, type=click.Path(dir_okay=False, path_type=FsPath),
               help="With --repo: the actions' token, first line of FILE (else $WLC_VIEW_TOKEN); "
               "without a token the page is read-only.")
+@_prometheus
 @guarded
 def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
-         port: int, host: str, repo_dir: FsPath | None, token_file: FsPath | None) -> int:
+         port: int, host: str, repo_dir: FsPath | None, token_file: FsPath | None, prometheus: str | None) -> int:
     """Serve the workloads page (table, search, filters, CSV, details) with your kubeconfig."""
     from .view_actions import make_actor, read_token
     token = read_token(token_file) if repo_dir is not None or token_file is not None else None
@@ -244,9 +236,9 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
         click.echo("wlc view: --repo without a token (--token-file or $WLC_VIEW_TOKEN): the page stays read-only",
                    err=True)
     from ..cluster import fetch
+    from ..cluster.view import gpumetrics, web
     from ..cluster.view import logs as wlogs
     from ..cluster.view import metrics as wmetrics
-    from ..cluster.view import web
 
     holder: dict[str, Any] = {}
 
@@ -264,7 +256,13 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
     def metrics(w: Any) -> str:
         return wmetrics.summary(wmetrics.read(holder["client"], w))
 
-    server = web.serve(source, events, logs, host, port, metrics, actor, token)
+    def gpus(w: Any) -> Any:
+        return gpumetrics.read(prometheus, w) if prometheus else None
+
+    def gpu_table(workloads: Any) -> dict[tuple[str, str], str]:
+        return gpumetrics.utilization_of(prometheus, workloads)[0] if prometheus else {}
+
+    server = web.serve(source, events, logs, host, port, metrics, actor, token, gpus, gpu_table)
     mode = f"actions commit to {repo_dir}" if actor else "read-only"
     click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ ({mode}; Ctrl-C stops)", err=True)
     try:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import aggregation
+import dcgm
 
 HERE = Path(__file__).resolve().parent
 CRD_DIR = HERE / "crds"
@@ -652,7 +653,7 @@ def _boot(
         stages = work / "kwok-stages.yaml"
         with open(stages, "w") as out:
             subprocess.run([str(bin_dir / "kwokstages")], stdout=out, check=True)
-            out.write(kwok_logs_config(work) + aggregation.KWOK_METRICS)
+            out.write(kwok_logs_config(work) + aggregation.KWOK_METRICS + dcgm.KWOK_DCGM)  # + GPU metrics
         port = free_port()  # kwok's kubelet server, advertised on the nodes, so pods have logs
         proc = spawner.spawn(
             "kwok",

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -131,12 +132,19 @@ def until(ok: Callable[[], bool], timeout: float = 10) -> None:
     raise AssertionError("the page did not change in time")
 
 
+TABLE = """
+var t = document.getElementById("workloads");
+function text(el) { var a = el.querySelector("a"); return (a || el).innerText.trim(); }
+return [Array.from(t.querySelectorAll("thead th")).map(text)].concat(
+  Array.from(t.querySelectorAll("tbody tr")).map(function (tr) { return Array.from(tr.querySelectorAll("td")).map(text); }));
+"""
+
+
 def displayed(drv: Any) -> list[list[str]]:
-    from selenium.webdriver.common.by import By
-    table = drv.find_element(By.ID, "workloads")
-    head = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
-    body = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
-    return [head, *body]
+    """The table's header and cells, read in one script (the page replaces the table every 10
+    seconds); the workload cell's value is its link (a repeated name also shows its namespace)."""
+    rows: list[list[str]] = drv.execute_script(TABLE)
+    return rows
 
 
 def names(drv: Any) -> list[str]:
@@ -159,6 +167,40 @@ def test_table_search_filter_columns_and_csv(server: str, browser: Any) -> None:
     got = list(csv.reader(io.StringIO(urllib.request.urlopen(href).read().decode())))
     until(lambda: got == displayed(browser))
     browser.save_screenshot(str(SHOTS / "wlc-view-table.png"))
+
+
+NO_SIDEWAYS_SCROLL = "return document.documentElement.scrollWidth <= window.innerWidth;"
+ROWS = """
+function lines(el) { var r = document.createRange(); r.selectNodeContents(el); return r.getClientRects().length; }
+return Array.from(document.querySelectorAll("#workloads tbody tr")).map(function (tr) {
+  var link = tr.querySelector("td.col-workload a");
+  return {key: tr.dataset.key, href: link.getAttribute("href"),
+          ns: Array.from(tr.querySelectorAll("td.col-workload .ns")).map(function (s) { return s.textContent; }),
+          lines: [link, tr.querySelector("td.col-created"), tr.querySelector("td.col-pods")].map(lines)};
+});
+"""
+
+
+def test_repeated_names_show_their_namespace_and_nothing_wraps(server: str, browser: Any) -> None:
+    """The same name in several namespaces: each row names its namespace under the name and links
+    to its own workload; names, timestamps and pod counts stay on one line beside the details pane."""
+    from selenium.webdriver.common.by import By
+    browser.get(server + "/?w=job-pending-gpus/big-train")
+    rows = browser.execute_script(ROWS)  # in one go: the table is replaced every 10 seconds
+    counts: dict[str, int] = {}
+    for w in workloads():
+        counts[w.name] = counts.get(w.name, 0) + 1
+    assert len(rows) == len(CASES) and max(counts.values()) > 1
+    for r in rows:
+        name = r["key"].split("/")[1]
+        assert urllib.parse.unquote(r["href"].split("?w=", 1)[1]) == r["key"]
+        assert r["ns"] == ([r["key"].split("/")[0]] if counts[name] > 1 else []), r
+        assert r["lines"] == [1, 1, 1], r  # name, creation time and pods each on one line
+    assert browser.find_element(By.ID, "details").is_displayed()
+    assert browser.execute_script(NO_SIDEWAYS_SCROLL), "the page scrolls sideways"
+    browser.save_screenshot(str(SHOTS / "wlc-view-namespaces.png"))
+    browser.get(server + "/?col=workload&col=namespace&col=status")  # with the namespace column: no repeat
+    assert browser.find_elements(By.CSS_SELECTOR, "#workloads .ns") == []
 
 
 def test_details_events_logs_and_read_only_actions(server: str, browser: Any) -> None:

@@ -100,5 +100,4 @@ def lines(u: Usage) -> list[str]:
         table = text_table(["POD", "CONTAINER", "CPU", "MEMORY"],
                            [[c.pod, c.container, cores(c.cpu_cores), mebibytes(c.memory_bytes)] for c in u.containers])
         out += ["  " + line for line in table.rstrip("\n").split("\n")]
-    out.append("GPU metrics:   not read: wlc reads no Prometheus/DCGM exporter yet")
     return out

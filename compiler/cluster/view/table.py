@@ -21,7 +21,7 @@ COLUMNS: dict[str, str] = {
     "pods": "RUNNING/REQUESTED PODS", "gpu-request": "GPU REQUEST", "gpu-allocation": "GPU ALLOCATION",
     "created": "CREATION TIME", "namespace": "NAMESPACE", "node-pools": "NODE POOL(S)", "image": "IMAGE",
     "architecture": "ARCHITECTURE", "message": "MESSAGE", "sync": "SYNC", "revision": "REVISION",
-    "sync-message": "SYNC MESSAGE",
+    "sync-message": "SYNC MESSAGE", "gpu-util": "GPU UTILIZATION",
 }
 DEFAULT = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created", "sync")
 WIDE = (*DEFAULT, "namespace", "node-pools", "image", "architecture", "message", "revision", "sync-message")
@@ -55,8 +55,10 @@ def _pools(w: Workload, node_pools: Mapping[str, str]) -> str:
     return ", ".join(names)
 
 
-def row(w: Workload, node_pools: Mapping[str, str], sync: syncstate.SyncState | None = None) -> Row:
-    """One table row; ``sync`` from a bundle comparison, else from the agent's records."""
+def row(w: Workload, node_pools: Mapping[str, str], sync: syncstate.SyncState | None = None,
+        gpu_util: str = "") -> Row:
+    """One table row; ``sync`` from a bundle comparison, else from the agent's records;
+    ``gpu_util`` from Prometheus (gpumetrics.utilization_of), when read."""
     s = w.status()
     main = st.main_object(w.objects)
     kind = st.kind_key(main) if main else ""
@@ -68,7 +70,7 @@ def row(w: Workload, node_pools: Mapping[str, str], sync: syncstate.SyncState | 
         "node-pools": _pools(w, node_pools), "image": _images(w),
         "architecture": "distributed" if kind in DISTRIBUTED else "standard",
         "message": s.message if w.objects else "", "sync": sync.state, "revision": syncstate.short_revision(sync.revision, REVISION_CHARS),
-        "sync-message": sync.message,
+        "sync-message": sync.message, "gpu-util": gpu_util,
     }
     return Row(values, s)
 

@@ -17,11 +17,15 @@ import jinja2
 from .. import errors
 from ..fetch import Workload
 from . import actions as wactions
-from . import details, syncstate, table
+from . import details, gpumetrics, syncstate, table
 
 NO_METRICS = "metrics not read: this page was started without a metrics source"
 #: a snapshot of the cluster: the workloads and node -> node pool
 Source = Callable[[], tuple[list[Workload], dict[str, str]]]
+#: a workload's GPU metrics from Prometheus; None when no Prometheus URL was given
+Gpus = Callable[[Workload], "gpumetrics.GpuUsage | None"]
+#: (namespace, name) -> GPU utilization ("71%"), for the table's gpu-util column
+GpuTable = Callable[[Sequence[Workload]], Mapping[tuple[str, str], str]]
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
@@ -47,8 +51,10 @@ class Query:
                    q.get("sync", ""))
 
 
-def shown(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query) -> list[tuple[Workload, table.Row]]:
-    pairs = [(w, table.row(w, pools)) for w in workloads]
+def shown(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query,
+          gpu_table: GpuTable | None = None) -> list[tuple[Workload, table.Row]]:
+    util = gpu_table(workloads) if gpu_table and "gpu-util" in (*q.columns, q.sort) else {}
+    pairs = [(w, table.row(w, pools, None, util.get((w.namespace, w.name), ""))) for w in workloads]
     keep = {id(r) for r in table.sort(table.select([r for _, r in pairs], q.type, q.status, q.search, q.sync), q.sort)}
     order = {id(r): i for i, r in enumerate(table.sort([r for _, r in pairs], q.sort))}
     return sorted(((w, r) for w, r in pairs if id(r) in keep), key=lambda p: order[id(p[1])])
@@ -64,10 +70,20 @@ def actions(w: Workload) -> list[tuple[str, str, str]]:
             ("Delete", f"wlc delete {n} --project {p} --commit", "delete")]
 
 
+def repeated(workloads: Sequence[Workload]) -> set[str]:
+    """Names that several namespaces have: their rows show the namespace too."""
+    seen: dict[str, int] = {}
+    for w in workloads:
+        seen[w.name] = seen.get(w.name, 0) + 1
+    return {name for name, count in seen.items() if count > 1}
+
+
 def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query, fragment: str = "",
-                metrics: Callable[[Workload], str] | None = None, can_act: bool = False) -> str:
-    pairs = shown(workloads, pools, q)
+                metrics: Callable[[Workload], str] | None = None, can_act: bool = False,
+                gpus: Gpus | None = None, gpu_table: GpuTable | None = None) -> str:
+    pairs = shown(workloads, pools, q, gpu_table)
     chosen = next((w for w, _ in pairs if f"{w.namespace}/{w.name}" == q.selected), None)
+    gpu = gpus(chosen) if gpus and chosen else None
     context = {
         "q": q, "rows": [r for _, r in pairs], "keys": [f"{w.namespace}/{w.name}" for w, _ in pairs],
         "headers": table.COLUMNS, "all_columns": list(table.COLUMNS),
@@ -78,18 +94,23 @@ def render_page(workloads: Sequence[Workload], pools: Mapping[str, str], q: Quer
         "conditions": details.condition_rows(chosen) if chosen else [],
         "sync_of": syncstate.from_records,
         "metrics": (metrics(chosen) if metrics else NO_METRICS) if chosen else "",
-        "can_act": can_act, "token_header": wactions.TOKEN_HEADER,
+        "can_act": can_act, "token_header": wactions.TOKEN_HEADER, "repeated": repeated(workloads),
+        "namespaces": [w.namespace for w, _ in pairs],
+        "gpu_summary": gpumetrics.summary(gpu) if gpu else gpumetrics.NO_URL,
+        "gpu_headers": gpumetrics.HEADERS, "gpu_rows": gpumetrics.rows(gpu) if gpu else [],
     }
     return ENV.get_template(fragment or "page.html").render(**context)
 
 
-def csv_text(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query) -> str:
-    return table.render([r for _, r in shown(workloads, pools, q)], q.columns, "csv")
+def csv_text(workloads: Sequence[Workload], pools: Mapping[str, str], q: Query,
+             gpu_table: GpuTable | None = None) -> str:
+    return table.render([r for _, r in shown(workloads, pools, q, gpu_table)], q.columns, "csv")
 
 
 def make_handler(source: Source, events: Callable[[Workload], list[dict[str, object]]],
                  logs: Callable[[Workload], str], metrics: Callable[[Workload], str] | None = None,
-                 actor: wactions.Actor | None = None, token: str | None = None) -> type[BaseHTTPRequestHandler]:
+                 actor: wactions.Actor | None = None, token: str | None = None,
+                 gpus: Gpus | None = None, gpu_table: GpuTable | None = None) -> type[BaseHTTPRequestHandler]:
     can_act = bool(token) and actor is not None
 
     class Handler(BaseHTTPRequestHandler):
@@ -118,12 +139,13 @@ def make_handler(source: Source, events: Callable[[Workload], list[dict[str, obj
                 return
             chosen = next((w for w in workloads if f"{w.namespace}/{w.name}" == q.selected), None)
             if url.path == "/":
-                self._send(render_page(workloads, pools, q, metrics=metrics, can_act=can_act),
+                self._send(render_page(workloads, pools, q, metrics=metrics, can_act=can_act, gpus=gpus,
+                                       gpu_table=gpu_table),
                            "text/html; charset=utf-8")
             elif url.path == "/rows":
-                self._send(render_page(workloads, pools, q, "rows.html"), "text/html; charset=utf-8")
+                self._send(render_page(workloads, pools, q, "rows.html", gpu_table=gpu_table), "text/html; charset=utf-8")
             elif url.path == "/workloads.csv":
-                self._send(csv_text(workloads, pools, q), "text/csv; charset=utf-8",
+                self._send(csv_text(workloads, pools, q, gpu_table), "text/csv; charset=utf-8",
                            {"Content-Disposition": 'attachment; filename="workloads.csv"'})
             elif url.path == "/events" and chosen is not None:
                 rows = details.event_rows(events(chosen), q.events)
@@ -156,7 +178,8 @@ def make_handler(source: Source, events: Callable[[Workload], list[dict[str, obj
 def serve(source: Source, events: Callable[[Workload], list[dict[str, object]]], logs: Callable[[Workload], str],
           host: str = "127.0.0.1", port: int = 8080,
           metrics: Callable[[Workload], str] | None = None, actor: wactions.Actor | None = None,
-          token: str | None = None) -> ThreadingHTTPServer:
+          token: str | None = None, gpus: Gpus | None = None, gpu_table: GpuTable | None = None) -> ThreadingHTTPServer:
     """A server bound to ``host:port`` (not yet serving: call serve_forever). With a token and an
     actor the page's actions act; without, they show the command and POSTs are refused."""
-    return ThreadingHTTPServer((host, port), make_handler(source, events, logs, metrics, actor, token))
+    return ThreadingHTTPServer((host, port), make_handler(source, events, logs, metrics, actor, token, gpus,
+                                                            gpu_table))
