@@ -191,10 +191,9 @@ def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_
 
 
 @click.command()
-@click.argument("workloads", nargs=-1, required=True, shell_complete=_complete)
-@project_option
+@_target_options
 @_edit_options
-def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None, dry_run: bool,
+def delete(workloads: tuple[str, ...], project: str | None, every: bool, overlay: str | None, dry_run: bool,
            repo: FsPath, commit: bool, push: bool) -> int:
     """Delete workloads: the file, or only the workload's document of a file with several.
     The sync agent then prunes its objects. Run:ai: runai training delete NAME.
@@ -207,7 +206,7 @@ def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None,
     preflight(repo, [], Git(commit, push))
     changes: edits.Changes = {}
     done: list[tuple[str, str]] = []
-    for name, proj in _targets(repo, cfg, workloads, project, False):
+    for name, proj in _targets(repo, cfg, workloads, project, every):
         loc = edits.locate(repo, cfg, name, proj, changes)
         rest = remove(edits.read(repo, loc.rel, changes), loc.found)
         changes[loc.rel] = rest
