@@ -171,6 +171,7 @@ def activate(workloads: tuple[str, ...], project: str | None, every: bool, overl
 def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_run: bool, repo: FsPath,
          commit: bool, push: bool) -> int:
     """Copy WORKLOAD (NAME or PROJECT/NAME) to a new file named NEW, comments kept.
+    Run:ai: Copy & edit in the UI.
 
     \b
     Example:
