@@ -286,3 +286,13 @@ def test_a_policy_that_imposes_stopped_refuses_activate_with_its_reason(repo: Pa
             "(canEdit in policies/nlp-stopped.yaml:12)") in out
     code, _, err = wlc(repo, "stop", "llama-finetune")
     assert code == 0 and "already stopped (active from policy:nlp-stopped" in err and tree(repo) == before
+
+
+def test_the_callbacks_the_workloads_page_calls_keep_their_keywords(repo: Path) -> None:
+    """compiler/cli/view_actions.py calls the verbs' callbacks by keyword (without ``every``)."""
+    from compiler.cli import workloads
+
+    common = {"overlay": None, "dry_run": False, "repo": repo, "commit": False, "push": False}
+    with pytest.raises(SystemExit) as done:
+        workloads.delete.callback(workloads=("llama-finetune",), project="nlp", **common)  # type: ignore[misc]
+    assert done.value.code == 0 and not (repo / LLAMA).exists()

@@ -194,8 +194,8 @@ def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_
 @click.command()
 @_target_options
 @_edit_options
-def delete(workloads: tuple[str, ...], project: str | None, every: bool, overlay: str | None, dry_run: bool,
-           repo: FsPath, commit: bool, push: bool) -> int:
+def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None, dry_run: bool, repo: FsPath,
+           commit: bool, push: bool, every: bool = False) -> int:
     """Delete workloads: the file, or only the workload's document of a file with several.
     The sync agent then prunes its objects. Run:ai: runai training delete NAME.
 
