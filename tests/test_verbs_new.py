@@ -214,3 +214,26 @@ def test_from_runai_v1alpha1_writes_the_native_workload(repo: Path, tmp_path: Pa
     data = yaml.safe_load((repo / "examples/workloads/vision/old-ws.yaml").read_text())
     assert (data["kind"], data["spec"]["image"], data["spec"]["active"]) == \
         ("InteractiveWorkload", "quay.io/jupyter/base-notebook", False)
+
+
+def test_the_file_goes_to_the_workload_root_that_has_the_projects_folder(repo: Path) -> None:
+    config = repo / "wlc.yaml"
+    config.write_text(config.read_text().replace("workloadRoots: [examples/workloads]",
+                                                 "workloadRoots: [teams, examples/workloads]"))
+    (repo / "teams" / "vision").mkdir(parents=True)
+    for project, root in (("nlp", "examples/workloads"), ("vision", "teams"), ("recsys", "examples/workloads")):
+        code, _, err = wlc(repo, "new", "training", f"r-{project}", "-p", project, "-i", IMAGE, "--dry-run")
+        assert code == 0 and f"(dry run: {root}/{project}/r-{project}.yaml checked, not written)" in err, err
+    (repo / "examples/workloads/recsys").rename(repo / "recsys-away")
+    code, _, err = wlc(repo, "new", "training", "r-first", "-p", "recsys", "-i", IMAGE, "--dry-run")
+    assert "teams/recsys/r-first.yaml" in err  # no root has the folder: the first root
+
+
+def test_a_name_another_file_of_the_project_defines_is_refused(repo: Path) -> None:
+    assert wlc(repo, "new", "training", "eval-sweep-2", "-p", "nlp", "-i", IMAGE)[0] == 0
+    (repo / "examples/workloads/nlp/eval-sweep-2.yaml").rename(repo / "examples/workloads/nlp/other.yaml")
+    before = tree(repo)
+    code, out, _ = wlc(repo, "new", "training", "eval-sweep-2", "-p", "nlp", "-i", IMAGE)
+    assert code == 1 and tree(repo) == before and "error[repo.duplicate-name]" in out
+    code, out, _ = wlc(repo, "copy", "llama-finetune", "eval-sweep-2")
+    assert code == 1 and tree(repo) == before and "error[repo.duplicate-name]" in out
