@@ -46,7 +46,7 @@ def _at(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 def _expected(flag: table.Flag) -> Any:
     if flag.mode == "switch":
-        return True
+        return flag.const
     assert flag.parse is not None
     value = flag.parse(flag.example)
     return [value] if flag.mode == "append" else value

@@ -237,3 +237,12 @@ def test_a_name_another_file_of_the_project_defines_is_refused(repo: Path) -> No
     assert code == 1 and tree(repo) == before and "error[repo.duplicate-name]" in out
     code, out, _ = wlc(repo, "copy", "llama-finetune", "eval-sweep-2")
     assert code == 1 and tree(repo) == before and "error[repo.duplicate-name]" in out
+
+
+def test_words_after_the_separator_are_args_or_with_command_the_command(repo: Path) -> None:
+    assert wlc(repo, "new", "training", "as-args", "-p", "nlp", "-i", IMAGE, "--", "python", "t.py", "--lr", "0.1")[0] == 0
+    assert wlc(repo, "new", "training", "as-cmd", "-p", "nlp", "-i", IMAGE, "-c", "--", "torchrun", "t.py")[0] == 0
+    (args,) = _containers(_objects(repo, "as-args"))
+    (cmd,) = _containers(_objects(repo, "as-cmd"))
+    assert (args.get("command"), args["args"]) == (None, ["python", "t.py", "--lr", "0.1"])
+    assert (cmd["command"], cmd.get("args")) == (["torchrun", "t.py"], None)

@@ -143,6 +143,8 @@ CASES: dict[str, list[Case]] = {
 
 #: flags whose value reaches no Kubernetes object, and why
 NO_OBJECT = {
+    "--run-as-user": "security.uidGidSource fromIdpToken: a Kubernetes pod cannot take its user from a login "
+                     "token, so the image's user runs (the build warns, reference/runai-flags.md: partial)",
     "--create-home-dir": "Run:ai's admission controller makes the home folder; wlc emits nothing for it "
                          "(docs/runai-import.md; a warning when the scheduler is not runai)",
 }
@@ -180,13 +182,14 @@ def _every_args(wtype: str) -> list[str]:
     """The flags of the ``every`` group with their table examples (and the master's own ones)."""
     grouped = {flag for flag, case in _cases(wtype) if case.group != "every"}
     given = set(MINIMUM[wtype]) - {IMAGE}
-    chosen = [f for f in table.flags_for(wtype) if f.long not in grouped and not given & set(f.names)]
+    chosen = [f for f in table.flags_for(wtype)
+              if f.long not in grouped and f.long not in NO_OBJECT and not given & set(f.names)]
     return [a for f in chosen for a in ([f.long] if f.mode == "switch" else [f.long, f.example])]
 
 
 def _groups(wtype: str) -> dict[str, list[str]]:
     used = {case.group for _, case in _cases(wtype)}
-    out = {"every": MINIMUM[wtype] + _every_args(wtype)}
+    out = {"every": MINIMUM[wtype] + _every_args(wtype), "no-object": MINIMUM[wtype] + sorted(NO_OBJECT)}
     for group in sorted(used - {"every"}):
         flags = GROUPS[group]
         base = MINIMUM[wtype]
@@ -260,6 +263,7 @@ def test_every_flag_value_arrives_in_the_emitted_objects(repo: Path, wtype: str)
     res = pipeline.build(repo)
     assert res.ok, [p.text() for p in res.problems if p.severity == "error"]
     objects = {b.name: [dict(o) for o in b.objects] for b in res.bundles}
+    assert "f-no-object" in objects  # the flags that reach no object are written and built all the same
     wrong = {}
     for flag, case in _cases(wtype):
         value = _locate(objects[f"f-{case.group}"], wtype, case)

@@ -22,7 +22,7 @@ class Flag:
     """One flag: its names, the spec field it sets, how its value is read, and for which types.
 
     ``mode``: ``set`` (one value), ``append`` (repeatable; each value one list item),
-    ``switch`` (no value: sets true)."""
+    ``switch`` (no value: sets ``const``, true unless said)."""
 
     names: tuple[str, ...]
     path: tuple[str, ...]
@@ -36,6 +36,8 @@ class Flag:
     required: bool = False
     #: further fields the flag sets to fixed values (``--required-pod-topology-key``: the rule)
     sets: tuple[tuple[str, Any], ...] = ()
+    #: what a switch sets its field to
+    const: Any = True
 
     @property
     def long(self) -> str:
@@ -56,9 +58,9 @@ _EXAMPLES: dict[object, str] = {p.text: "x", p.integer: "2", p.number: "0.5", p.
 
 def _f(*names: str, path: str, parse: p.Parser | None = p.text, help: str, types: frozenset[str] = ALL,
        mode: str = "set", metavar: str = "VALUE", example: str = "", required: bool = False,
-       sets: tuple[tuple[str, Any], ...] = ()) -> Flag:
+       sets: tuple[tuple[str, Any], ...] = (), const: Any = True) -> Flag:
     return Flag(names, tuple(path.split(".")), parse, help, types, mode, metavar,
-                example or _EXAMPLES.get(parse, ""), required, sets)
+                example or _EXAMPLES.get(parse, ""), required, sets, const)
 
 
 _D, _I, _W = frozenset({"distributed"}), frozenset({"inference"}), frozenset({"workspace"})
@@ -144,6 +146,9 @@ FLAGS: tuple[Flag, ...] = (
     _f("--user-group-source", path="security.uidGidSource", parse=p.choice("fromTheImage", "fromIdpToken", "custom"),
        example="custom",
        help="fromTheImage, fromIdpToken or custom."),
+    _f("--run-as-user", path="security.uidGidSource", parse=None, mode="switch", const="fromIdpToken",
+       help="User and groups from the login token (security.uidGidSource: fromIdpToken; wlc warns: the "
+            "image's user runs)."),
     _f("--run-as-uid", path="security.runAsUid", parse=p.integer, metavar="UID", help="User id (custom).",
        example="1000"),
     _f("--run-as-gid", path="security.runAsGid", parse=p.integer, metavar="GID", help="Group id (custom).",
@@ -274,7 +279,7 @@ def _name_items(spec: dict[str, Any]) -> None:
 
 def _value(flag: Flag, raw: Any) -> Any:
     if flag.mode == "switch":
-        return True
+        return flag.const
     assert flag.parse is not None
     if flag.mode == "append":
         return [flag.parse(r) for r in raw]
