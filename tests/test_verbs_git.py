@@ -122,3 +122,12 @@ def test_a_commit_that_git_refuses_says_the_edit_is_written(repo: Path) -> None:
     assert code == 2 and "no commits today" in err
     assert "the edit is written, not committed: examples/workloads/nlp/llama-finetune.yaml" in err
     assert "active: false" in (repo / "examples/workloads/nlp/llama-finetune.yaml").read_text()
+
+
+def test_new_from_runai_commits_the_converted_file(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "train.yaml"
+    source.write_text("apiVersion: run.ai/v2alpha1\nkind: TrainingWorkload\nmetadata:\n  name: imported\n"
+                      f"  namespace: runai-nlp\nspec:\n  image:\n    value: {IMAGE}\n")
+    code, _, err = wlc(repo, "new", "--from-runai", str(source), "--commit")
+    assert code == 0, err
+    assert _last(repo) == ("wlc new --from-runai train.yaml: nlp/imported", ["A\texamples/workloads/nlp/imported.yaml"])

@@ -115,3 +115,16 @@ def test_copy_into_a_symlinked_project_folder_is_refused(repo: Path, tmp_path: P
     os.symlink(outside, repo / "examples" / "workloads" / "evil")
     code, _, err = wlc(repo, "copy", "llama-finetune", "w", "-p", "evil")
     assert code == 2 and "leads outside the repository" in err and list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize(("name", "namespace"), [('"../../evil"', "runai-nlp"), ("ok", '"runai-../x"'),
+                                                 ('"Big\\nName"', "runai-nlp")])
+def test_from_runai_with_a_hostile_name_or_namespace_writes_nothing(repo: Path, tmp_path: Path, name: str,
+                                                                    namespace: str) -> None:
+    source = tmp_path / "hostile.yaml"
+    source.write_text(f"apiVersion: run.ai/v2alpha1\nkind: TrainingWorkload\nmetadata:\n  name: {name}\n"
+                      f"  namespace: {namespace}\nspec:\n  image:\n    value: {IMAGE}\n")
+    before, beside = tree(repo), _outside(repo)
+    code, out, err = wlc(repo, "new", "--from-runai", str(source))
+    assert code == 1 and "error[runai.unsafe-name]" in out and "Traceback" not in err
+    assert tree(repo) == before and _outside(repo) == beside
