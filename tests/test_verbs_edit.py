@@ -192,3 +192,26 @@ def test_stop_keeps_a_document_end_marker_and_the_next_document() -> None:
            "---\napiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: b}\nspec:\n  image: y\n"
     assert _stop(text, "b") == text.replace("spec:\n  image: y", "spec:\n  active: false\n  image: y")
     assert _stop(text, "a") == text.replace("spec:\n  image: x", "spec:\n  active: false\n  image: x")
+
+
+@pytest.mark.parametrize(("value", "after"), [
+    ("", " false"), (" ~", " false"), (" &on true", " &on false"), (" !!bool true  # typed", " !!bool false  # typed"),
+    (" &on", " &on false"), (' "true"', " false"),
+])
+def test_stop_keeps_an_anchor_or_tag_and_gives_an_empty_value_its_space(value: str, after: str) -> None:
+    text = f"apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {{name: a}}\nspec:\n  active:{value}\n" \
+           "  image: x\n"
+    assert _stop(text, "a") == text.replace(f"  active:{value}\n", f"  active:{after}\n")
+
+
+def test_stop_of_an_empty_value_in_flow_style_and_in_a_runai_wrapper() -> None:
+    flow = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec: {active: , image: x}\n"
+    assert _stop(flow, "a") == flow.replace("{active: ,", "{active: false ,")
+    runai = "apiVersion: run.ai/v2alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec:\n  active:\n    value:\n" \
+            "  image: {value: x}\n"
+    assert _stop(runai, "a") == runai.replace("    value:\n", "    value: false\n")
+
+
+def test_copy_keeps_the_anchor_of_the_name() -> None:
+    text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  name: &n a\nspec:\n  image: x\n"
+    assert copied(_found(text, "a"), "b", None) == text.replace("&n a", "&n b")

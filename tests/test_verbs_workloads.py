@@ -296,3 +296,9 @@ def test_the_callbacks_the_workloads_page_calls_keep_their_keywords(repo: Path) 
     with pytest.raises(SystemExit) as done:
         workloads.delete.callback(workloads=("llama-finetune",), project="nlp", **common)  # type: ignore[misc]
     assert done.value.code == 0 and not (repo / LLAMA).exists()
+
+
+def test_an_edited_file_keeps_its_mode(repo: Path) -> None:
+    (repo / LLAMA).chmod(0o750)
+    assert wlc(repo, "stop", "llama-finetune")[0] == 0
+    assert (repo / LLAMA).stat().st_mode & 0o777 == 0o750

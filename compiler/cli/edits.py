@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
 
@@ -168,6 +169,8 @@ def write(repo: FsPath, changes: Changes) -> None:
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        if target.is_file() and not target.is_symlink():  # an edited file keeps its mode (git records +x)
+            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
         os.replace(tmp, target)
 
 

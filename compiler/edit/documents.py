@@ -101,6 +101,18 @@ def is_runai(node: yaml.Node | None) -> bool:
     return (scalar(node, "apiVersion") or "").startswith("run.ai/")
 
 
+#: an anchor or a tag written before a value (``&a true``, ``!!bool true``) and the space after it
+_PROPERTY = re.compile(r"[&!][^ \t\r\n]*[ \t]*")
+
+
 def replace_span(text: str, node: yaml.Node, new: str) -> str:
-    """``text`` with the characters of ``node`` (a scalar, as written) replaced by ``new``."""
-    return text[:node.start_mark.index] + new + text[node.end_mark.index:]
+    """``text`` with the characters of ``node`` (a scalar, as written) replaced by ``new``; an
+    anchor or tag before the value stays, and an empty value (``active:``) gets its space."""
+    start, end = node.start_mark.index, node.end_mark.index
+    while start < end and text[start] in "&!":
+        match = _PROPERTY.match(text, start)
+        assert match is not None
+        start = min(match.end(), end)
+    if start == end and start > 0 and text[start - 1] not in " \t":
+        new = " " + new
+    return text[:start] + new + text[end:]
