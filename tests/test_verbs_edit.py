@@ -215,3 +215,14 @@ def test_stop_of_an_empty_value_in_flow_style_and_in_a_runai_wrapper() -> None:
 def test_copy_keeps_the_anchor_of_the_name() -> None:
     text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  name: &n a\nspec:\n  image: x\n"
     assert copied(_found(text, "a"), "b", None) == text.replace("&n a", "&n b")
+
+
+def test_an_alias_is_refused_rather_than_editing_the_anchors_value() -> None:
+    text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  name: a\n  labels: {on: &on 'true'}\n" \
+           "spec:\n  active: *on\n  image: x\n"
+    with pytest.raises(EditError, match="spec.active is an alias"):
+        _stop(text, "a")
+    named = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  labels: {n: &n a}\n  name: *n\n" \
+            "spec:\n  image: x\n"
+    with pytest.raises(EditError, match="metadata.name is an alias"):
+        copied(_found(named, "a"), "b", None)

@@ -30,6 +30,8 @@ def set_active(text: str, found: Found, value: bool) -> Edit:
     current = child(spec[1], "active")
     if current is not None:
         target = _value_node(current[1], is_runai(found.node))
+        if target.start_mark.index < current[0].end_mark.index:  # `active: *on`: the anchor's value
+            raise EditError("spec.active is an alias of a value written elsewhere; edit it by hand")
         edited, index = replace_span(chunk, target, word), target.start_mark.index
     else:
         edited, index = _insert(chunk, spec, word, is_runai(found.node))
