@@ -128,3 +128,14 @@ def test_from_runai_with_a_hostile_name_or_namespace_writes_nothing(repo: Path, 
     code, out, err = wlc(repo, "new", "--from-runai", str(source))
     assert code == 1 and "error[runai.unsafe-name]" in out and "Traceback" not in err
     assert tree(repo) == before and _outside(repo) == beside
+
+
+@pytest.mark.parametrize(("flag", "value"), [
+    ("-i", f"{IMAGE}\n---\nkind: Policy"), ("--working-dir", "/w\n---"), ("--node-type", "a100\r"),
+    ("--host-path", "path=/mnt/scr\natch,mount=/s"), ("--data-source", "imagenet\x00"),
+])
+def test_a_newline_in_a_one_line_value_is_refused_naming_the_flag(repo: Path, flag: str, value: str) -> None:
+    before = tree(repo)
+    args = ["-i", IMAGE] if flag != "-i" else []
+    code, _, err = wlc(repo, "new", "training", "w", "-p", "nlp", *args, flag, value)
+    assert code == 2 and "must be one line of text" in err and tree(repo) == before, err
