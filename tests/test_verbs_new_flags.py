@@ -118,8 +118,12 @@ CASES: dict[str, list[Case]] = {
                                               _c("top", "spec runPolicy ttlSecondsAfterFinished", 7200, types=_D)],
     "--runs": [_c("top", "spec completions", 2)],
     "--parallelism": [_c("top", "spec parallelism", 2)],
-    "--framework": [_c("top", "kind", "PyTorchJob")],
-    "--workers": [_c("top", "spec pytorchReplicaSpecs Worker replicas", 2)],
+    "--framework": [_c("top", "kind", "PyTorchJob"), _c("TFJob", "kind", "TFJob", "tf"),
+                    _c("MPIJob", "kind", "MPIJob", "mpi"), _c("XGBoostJob", "kind", "XGBoostJob", "xgboost")],
+    "--workers": [_c("top", "spec pytorchReplicaSpecs Worker replicas", 2),
+                  _c("TFJob", "spec tfReplicaSpecs Worker replicas", 2, "tf"),
+                  _c("MPIJob", "spec mpiReplicaSpecs Worker replicas", 2, "mpi"),
+                  _c("XGBoostJob", "spec xgbReplicaSpecs Worker replicas", 2, "xgboost")],
     "--no-master": [_c("top", "spec pytorchReplicaSpecs Master", ABSENT, "no-master")],
     "--clean-pod-policy": [_c("top", "spec runPolicy cleanPodPolicy", "All")],
     "--slots-per-worker": [_c("MPIJob", "spec slotsPerWorker", 2, "mpi")],
@@ -162,6 +166,8 @@ GROUPS: dict[str, list[str]] = {
     "no-master": ["--no-master", "--workers", "2"],
     "mpi": ["--framework", "MPI", "--workers", "2", "--slots-per-worker", "2", "--master-gpu-portion-request", "0.5",
             "--master-gpu-portion-limit", "0.75"],
+    "tf": ["--framework", "tf", "--workers", "2"],
+    "xgboost": ["--framework", "xgboost", "--workers", "2"],
     "autoscale": ["--serving-port", "container=8000", "--min-replicas", "1", "--max-replicas", "3", "--metric",
                   "cpu-utilization", "--metric-threshold", "70", "--cpu-core-request", "1"],
 }
@@ -180,7 +186,8 @@ def _cases(wtype: str) -> list[tuple[str, Case]]:
 
 def _every_args(wtype: str) -> list[str]:
     """The flags of the ``every`` group with their table examples (and the master's own ones)."""
-    grouped = {flag for flag, case in _cases(wtype) if case.group != "every"}
+    grouped = {flag for flag, case in _cases(wtype) if case.group != "every"} - \
+        {flag for flag, case in _cases(wtype) if case.group == "every"}
     given = set(MINIMUM[wtype]) - {IMAGE}
     chosen = [f for f in table.flags_for(wtype)
               if f.long not in grouped and f.long not in NO_OBJECT and not given & set(f.names)]
