@@ -246,3 +246,13 @@ def test_words_after_the_separator_are_args_or_with_command_the_command(repo: Pa
     (cmd,) = _containers(_objects(repo, "as-cmd"))
     assert (args.get("command"), args["args"]) == (None, ["python", "t.py", "--lr", "0.1"])
     assert (cmd["command"], cmd.get("args")) == (["torchrun", "t.py"], None)
+
+
+def test_from_runai_p_names_the_project_instead_of_the_namespace(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "train.yaml"
+    source.write_text("apiVersion: run.ai/v2alpha1\nkind: TrainingWorkload\nmetadata:\n  name: moved\n"
+                      f"  namespace: runai-nlp\nspec:\n  image:\n    value: {IMAGE}\n")
+    code, _, err = wlc(repo, "new", "--from-runai", str(source), "-p", "recsys", "--dry-run")
+    assert code == 0 and "(dry run: examples/workloads/recsys/moved.yaml checked, not written)" in err, err
+    assert wlc(repo, "new", "--from-runai", str(source), "-p", "recsys")[0] == 0
+    assert yaml.safe_load((repo / "examples/workloads/recsys/moved.yaml").read_text())["spec"]["project"] == "recsys"
