@@ -109,7 +109,8 @@ def _read(repo: FsPath, rel: str) -> str:
     if path.is_symlink():
         raise ConfigError(f"{rel} is a symbolic link: wlc edits only regular files of the repository")
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="") as fh:  # CRLF line ends are kept as they are
+            return fh.read()
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read {rel}: {err}") from None
 
