@@ -61,7 +61,7 @@ def _compare(shape: str, verb: str, after: str | None, update: bool) -> None:
 
 
 def test_every_shape_is_there() -> None:
-    assert SHAPES == ["comments", "crlf", "flow", "native", "runai-v1alpha1", "runai-v2alpha1", "several"]
+    assert SHAPES == ["bom", "comments", "crlf", "flow", "native", "runai-v1alpha1", "runai-v2alpha1", "several"]
 
 
 @pytest.mark.parametrize("verb", VERBS)
