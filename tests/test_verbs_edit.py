@@ -226,3 +226,10 @@ def test_an_alias_is_refused_rather_than_editing_the_anchors_value() -> None:
             "spec:\n  image: x\n"
     with pytest.raises(EditError, match="metadata.name is an alias"):
         copied(_found(named, "a"), "b", None)
+
+
+def test_stop_of_an_empty_flow_spec_fills_the_braces() -> None:
+    text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec: {}  # from the template\n"
+    assert _stop(text, "a") == text.replace("spec: {}", "spec: {active: false}")
+    runai = "apiVersion: run.ai/v2alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec: {}\n"
+    assert _stop(runai, "a") == runai.replace("spec: {}", "spec: {active: {value: false}}")

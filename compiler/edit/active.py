@@ -23,7 +23,7 @@ class Edit:
 def set_active(text: str, found: Found, value: bool) -> Edit:
     """``text`` (the whole file) with the found document's ``spec.active`` set to ``value``."""
     spec = child(found.node, "spec")
-    if spec is None or not isinstance(spec[1], yaml.MappingNode) or not spec[1].value:
+    if spec is None or not isinstance(spec[1], yaml.MappingNode) or not (spec[1].value or spec[1].flow_style):
         raise EditError("the document has no spec mapping to set active in")
     word = "true" if value else "false"
     chunk = found.text
