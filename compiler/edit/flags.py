@@ -116,7 +116,7 @@ FLAGS: tuple[Flag, ...] = (
        metavar="name=N,repository=R,path=P[,rev=X,branch=B,secret=S]", help="A git checkout (repeat).",
        example="name=code,repository=https://github.com/example/train.git,path=/code,branch=main"),
     _f("--s3", path="storage.s3", parse=items.S3, mode="append",
-       metavar="name=N,bucket=B,path=P[,url=U,accesskey=SECRET,accesskeyid-key=K,secretkey-key=K,ro]",
+       metavar="name=N,bucket=B,path=P[,url=U,accesskey=SECRET,accesskeyid-key=K,secretkey-key=K]",
        help="An S3 bucket, mounted by the target's S3 CSI driver (target.s3); accesskey names the Secret (repeat).",
        example="name=corpus,bucket=corpus-v2,path=/corpus,url=https://s3.example.com,accesskey=s3-keys"),
     _f("--configmap-map-volume", path="storage.configMapVolumes", parse=items.CONFIGMAP, mode="append",

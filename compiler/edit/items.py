@@ -28,7 +28,7 @@ S3 = fields({"name": (("name",), text, None), "bucket": (("bucket",), text, None
     "path": (("path",), text, None), "url": (("url",), text, None),
     "accesskey": (("accessKeySecret",), text, None),
     "accesskeyid-key": (("secretKeyOfAccessKeyId",), text, None),
-    "secretkey-key": (("secretKeyOfSecretKey",), text, None), "ro": _RO})
+    "secretkey-key": (("secretKeyOfSecretKey",), text, None)})
 CONFIGMAP = fields({"name": (("configMap",), text, None), "path": (("mountPath",), text, None),
     "volume": (("name",), text, None)})
 SECRET = fields({"name": (("secret",), text, None), "path": (("mountPath",), text, None),
