@@ -139,3 +139,14 @@ def test_a_newline_in_a_one_line_value_is_refused_naming_the_flag(repo: Path, fl
     args = ["-i", IMAGE] if flag != "-i" else []
     code, _, err = wlc(repo, "new", "training", "w", "-p", "nlp", *args, flag, value)
     assert code == 2 and "must be one line of text" in err and tree(repo) == before, err
+
+
+def test_a_file_that_cannot_be_written_is_a_clear_error_not_a_bug(repo: Path) -> None:
+    config = repo / "wlc.yaml"
+    config.write_text(config.read_text().replace("workloadRoots: [examples/workloads]",
+                                                 "workloadRoots: [teams, examples/workloads]"))
+    (repo / "teams").write_text("a file where the first workload root should be\n")
+    (repo / "examples/workloads/recsys").rename(repo / "recsys-away")
+    code, _, err = wlc(repo, "new", "training", "w", "-p", "recsys", "-i", IMAGE)
+    assert code == 2 and "cannot write teams/recsys/w.yaml: Not a directory; nothing was written" in err, err
+    assert "internal error" not in err

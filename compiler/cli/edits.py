@@ -162,17 +162,28 @@ def write(repo: FsPath, changes: Changes) -> None:
     """Every change: written beside and renamed over (a reader never sees half a file; a symlink
     of that name is replaced, never written through), or the file removed."""
     for rel, text in sorted(changes.items()):
-        target = inside(repo, rel)
-        if text is None:
-            target.unlink()
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            _write_one(inside(repo, rel), text)
+        except OSError as err:
+            done = [r for r in sorted(changes) if r < rel]
+            raise ConfigError(f"cannot write {rel}: {err.strerror or err}"
+                              + (f" (written before it: {', '.join(done)})" if done else "; nothing was written")) from None
+
+
+def _write_one(target: FsPath, text: str | None) -> None:
+    if text is None:
+        target.unlink()
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         if target.is_file() and not target.is_symlink():  # an edited file keeps its mode (git records +x)
             os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
         os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def publish(repo: FsPath, changes: Changes, message: str, git: Git, said: list[str]) -> None:
