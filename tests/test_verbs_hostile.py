@@ -150,3 +150,26 @@ def test_a_file_that_cannot_be_written_is_a_clear_error_not_a_bug(repo: Path) ->
     code, _, err = wlc(repo, "new", "training", "w", "-p", "recsys", "-i", IMAGE)
     assert code == 2 and "cannot write teams/recsys/w.yaml: Not a directory; nothing was written" in err, err
     assert "internal error" not in err
+
+
+BROKEN = "# notes about llama-finetune and ranker-train\nfoo: [unclosed\n"
+
+
+def test_a_broken_file_elsewhere_does_not_block_an_edit(repo: Path) -> None:
+    (repo / "examples/workloads/nlp/notes.yaml").write_text(BROKEN)
+    code, _, err = wlc(repo, "stop", "llama-finetune")
+    assert code == 0 and "stopped nlp/llama-finetune" in err, err
+
+
+def test_a_name_found_only_in_a_broken_file_says_which_file_was_not_read(repo: Path) -> None:
+    (repo / "examples/workloads/nlp/notes.yaml").write_text(BROKEN.replace("llama-finetune", "ghost"))
+    code, _, err = wlc(repo, "stop", "ghost")
+    assert code == 2 and 'no workload named "ghost" (files not read: examples/workloads/nlp/notes.yaml: not valid ' \
+        "YAML" in err
+
+
+def test_all_skips_a_broken_file_of_the_project_and_says_so(repo: Path) -> None:
+    (repo / "examples/workloads/recsys/notes.yaml").write_text(BROKEN)
+    code, _, err = wlc(repo, "stop", "--all", "-p", "recsys")
+    assert code == 0 and "wlc: warning: examples/workloads/recsys/notes.yaml skipped: not valid YAML" in err
+    assert "stopped recsys/ranker-train" in err

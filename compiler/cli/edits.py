@@ -13,7 +13,7 @@ import click
 
 from .. import inputs, outdir, pipeline, report
 from ..config import RepoConfig
-from ..edit.documents import Found, find
+from ..edit.documents import EditError, Found, find
 from ..model import WORKLOAD_KINDS
 from ..problems import ConfigError, Problem, sort_problems
 from ..repo import workload_project
@@ -81,6 +81,7 @@ class Located:
 def locate(repo: FsPath, cfg: RepoConfig, name: str, project: str | None, changes: Changes) -> Located:
     """The one workload called ``name`` (in ``project`` when given) among the workload files."""
     hits: list[Located] = []
+    unread: list[str] = []
     for rel in sorted(set(inputs.workload_files(repo) or []) | set(changes)):
         proj = _project(cfg, rel)
         if proj is None or (project is not None and proj != project):
@@ -88,12 +89,17 @@ def locate(repo: FsPath, cfg: RepoConfig, name: str, project: str | None, change
         text = changes[rel] if rel in changes else _read(repo, rel)
         if text is None or name not in text:
             continue
-        found = find(text, name, WORKLOAD_KINDS)
+        try:
+            found = find(text, name, WORKLOAD_KINDS)
+        except EditError as err:  # a file wlc validate reports; it cannot be the one edited
+            unread.append(f"{rel}: {str(err).splitlines()[0]}")
+            continue
         if found is not None:
             hits.append(Located(rel, proj, found))
     if not hits:
         where = f" in project {project}" if project else ""
-        raise ConfigError(f'no workload named "{name}"{where}')
+        skipped = f" (files not read: {'; '.join(unread)})" if unread else ""
+        raise ConfigError(f'no workload named "{name}"{where}{skipped}')
     if len(hits) > 1:
         raise ConfigError(f'"{name}" names workloads in several projects ({", ".join(h.project for h in hits)}): '
                           "choose one with -p PROJECT")

@@ -12,7 +12,7 @@ from .. import inputs, pipeline
 from ..config import RepoConfig
 from ..edit.active import set_active
 from ..edit.copy import copied, remove
-from ..edit.documents import chunks, scalar
+from ..edit.documents import EditError, chunks, scalar
 from ..model import WORKLOAD_KINDS
 from ..problems import ConfigError
 from ..repo import workload_project
@@ -45,12 +45,18 @@ def _targets(repo: FsPath, cfg: RepoConfig, refs: tuple[str, ...], project: str 
     return [_split(ref, project) for ref in refs]
 
 
-def _names_in(repo: FsPath, cfg: RepoConfig, project: str) -> list[str]:
-    """Every workload name of a project's files."""
+def _names_in(repo: FsPath, cfg: RepoConfig, project: str, warn: bool = True) -> list[str]:
+    """Every workload name of a project's files (a file that is not YAML is skipped: said so)."""
     names: list[str] = []
     for rel in inputs.workload_files(repo) or []:
         if workload_project(cfg, rel) == project:
-            for chunk in chunks(edits.read(repo, rel, {})):
+            try:
+                found = chunks(edits.read(repo, rel, {}))
+            except EditError as err:
+                if warn:
+                    click.echo(f"wlc: warning: {rel} skipped: {str(err).splitlines()[0]}", err=True)
+                continue
+            for chunk in found:
                 name = scalar(chunk.node, "metadata", "name")
                 if scalar(chunk.node, "kind") in WORKLOAD_KINDS and name:
                     names.append(name)
@@ -63,7 +69,7 @@ def _complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> li
     try:
         cfg = edits.config(repo)
         projects = sorted({p for rel in inputs.workload_files(repo) or [] if (p := workload_project(cfg, rel))})
-        refs = [f"{p}/{n}" for p in projects for n in _names_in(repo, cfg, p)]
+        refs = [f"{p}/{n}" for p in projects for n in _names_in(repo, cfg, p, warn=False)]
     except Exception:  # noqa: BLE001 - completion must never fail the shell
         return []
     return [r for r in refs if r.startswith(incomplete) or r.split("/", 1)[1].startswith(incomplete)]
