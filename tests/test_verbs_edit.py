@@ -233,3 +233,16 @@ def test_stop_of_an_empty_flow_spec_fills_the_braces() -> None:
     assert _stop(text, "a") == text.replace("spec: {}", "spec: {active: false}")
     runai = "apiVersion: run.ai/v2alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec: {}\n"
     assert _stop(runai, "a") == runai.replace("spec: {}", "spec: {active: {value: false}}")
+
+
+DIRECTIVE = "%YAML 1.1\n---\napiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec:\n" \
+            "  image: x\n---\napiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: b}\nspec:\n" \
+            "  image: y\n"
+
+
+def test_a_directive_before_the_first_document_goes_with_it() -> None:
+    assert _stop(DIRECTIVE, "b") == DIRECTIVE.replace("  image: y", "  active: false\n  image: y")
+    assert _stop(DIRECTIVE, "a") == DIRECTIVE.replace("  image: x", "  active: false\n  image: x")
+    assert remove(DIRECTIVE, _found(DIRECTIVE, "b")) == DIRECTIVE[:DIRECTIVE.rindex("---")]
+    assert remove(DIRECTIVE, _found(DIRECTIVE, "a")) == DIRECTIVE[DIRECTIVE.rindex("---"):]
+    assert copied(_found(DIRECTIVE, "a"), "c", None).startswith("%YAML 1.1\n---\napiVersion")

@@ -36,6 +36,8 @@ def chunks(text: str) -> list[Chunk]:
     """Every document of ``text`` with its span; a file whose markers the parser reads otherwise
     (a ``---`` inside a block scalar) is refused rather than cut in the wrong place."""
     starts = [m.start() for m in _MARKER.finditer(text) if text.startswith("---", m.start())]
+    if starts and _directives_only(text[:starts[0]]):  # `%YAML 1.1` belongs to the document after it
+        starts[0] = 0
     bounds = ([0] if not starts or starts[0] != 0 else []) + starts + [len(text)]
     out: list[Chunk] = []
     for start, end in itertools.pairwise(bounds):
@@ -47,6 +49,13 @@ def chunks(text: str) -> list[Chunk]:
     if sum(c.node is not None for c in out) != len(_compose(text)):
         raise EditError("cannot find the document boundaries of this file; edit it by hand")
     return out
+
+
+def _directives_only(head: str) -> bool:
+    """Whether the text before the first ``---`` holds a directive and nothing but comments."""
+    lines = [line.strip() for line in head.splitlines()]
+    return any(line.startswith("%") for line in lines) and all(
+        not line or line.startswith(("%", "#")) for line in lines)
 
 
 def _compose(text: str) -> list[yaml.MappingNode]:
