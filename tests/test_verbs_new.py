@@ -256,3 +256,17 @@ def test_from_runai_p_names_the_project_instead_of_the_namespace(repo: Path, tmp
     assert code == 0 and "(dry run: examples/workloads/recsys/moved.yaml checked, not written)" in err, err
     assert wlc(repo, "new", "--from-runai", str(source), "-p", "recsys")[0] == 0
     assert yaml.safe_load((repo / "examples/workloads/recsys/moved.yaml").read_text())["spec"]["project"] == "recsys"
+
+
+def test_the_warnings_a_new_file_brings_are_printed_and_it_is_written(repo: Path) -> None:
+    code, out, err = wlc(repo, "new", "training", "home", "-p", "nlp", "-i", IMAGE, "--create-home-dir",
+                         "--run-as-user")
+    assert code == 0 and "created examples/workloads/nlp/home.yaml" in err
+    assert "warning[lower.create-home-dir]" in out and "[set by --create-home-dir]" in out
+    assert "warning[lower.uid-gid-source]" in out and "[set by --run-as-user]" in out
+
+
+def test_an_edit_prints_no_warning_the_file_had_already(repo: Path) -> None:
+    assert wlc(repo, "new", "training", "home", "-p", "nlp", "-i", IMAGE, "--create-home-dir")[0] == 0
+    code, out, _ = wlc(repo, "stop", "home")
+    assert code == 0 and "warning" not in out

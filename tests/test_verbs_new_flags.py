@@ -100,6 +100,7 @@ CASES: dict[str, list[Case]] = {
     "--annotation": [_c("top", "metadata annotations owner", "alice"), _c("pod", ".. metadata annotations owner", "alice")],
     "--capability": [_c("main", "securityContext capabilities add", "SYS_PTRACE")],
     "--user-group-source": [_c("pod", "securityContext runAsUser", ABSENT, "image-user")],
+    "--run-as-user": [_c("pod", "securityContext runAsNonRoot", True, "idp")],
     "--run-as-uid": [_c("pod", "securityContext runAsUser", 1000)],
     "--run-as-gid": [_c("pod", "securityContext runAsGroup", 1000)],
     "--supplemental-groups": [_c("pod", "securityContext supplementalGroups", [100, 200])],
@@ -147,8 +148,7 @@ CASES: dict[str, list[Case]] = {
 
 #: flags whose value reaches no Kubernetes object, and why
 NO_OBJECT = {
-    "--run-as-user": "security.uidGidSource fromIdpToken: a Kubernetes pod cannot take its user from a login "
-                     "token, so the image's user runs (the build warns, reference/runai-flags.md: partial)",
+
     "--create-home-dir": "Run:ai's admission controller makes the home folder; wlc emits nothing for it "
                          "(docs/runai-import.md; a warning when the scheduler is not runai)",
 }
@@ -166,6 +166,7 @@ GROUPS: dict[str, list[str]] = {
     "no-master": ["--no-master", "--workers", "2"],
     "mpi": ["--framework", "MPI", "--workers", "2", "--slots-per-worker", "2", "--master-gpu-portion-request", "0.5",
             "--master-gpu-portion-limit", "0.75"],
+    "idp": ["--run-as-user"],
     "tf": ["--framework", "tf", "--workers", "2"],
     "xgboost": ["--framework", "xgboost", "--workers", "2"],
     "autoscale": ["--serving-port", "container=8000", "--min-replicas", "1", "--max-replicas", "3", "--metric",

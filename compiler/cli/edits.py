@@ -135,15 +135,28 @@ def overlay_of(repo: FsPath, overlay: str | None) -> str | None:
 
 
 def check(repo: FsPath, overlay: str | None, changes: Changes, sources: dict[str, str] | None = None) -> list[Problem]:
-    """The errors the repository would have after ``changes`` that it does not have now, each
-    named with the flag that set its field (``sources``: field → flag)."""
+    """The problems the repository would have after ``changes`` that it does not have now: every
+    new error, and the new warnings of the changed files; each named with the flag that set its
+    field (``sources``: field → flag)."""
     overlay = overlay_of(repo, overlay)
-    after = [p for p in pipeline.check(repo, overlay, 1, changes).problems if p.severity == "error"]
+    after = [p for p in pipeline.check(repo, overlay, 1, changes).problems
+             if p.severity == "error" or p.file in changes]
     if not after:
         return []
-    before = {_key(p) for p in pipeline.check(repo, overlay, 1).problems}
-    new = [p for p in after if _key(p) not in before]
-    return sort_problems([_with_flag(p, sources or {}) for p in new])
+    if any(p.severity == "error" or (repo / p.file).exists() for p in after):
+        before = {_key(p) for p in pipeline.check(repo, overlay, 1).problems}
+        after = [p for p in after if _key(p) not in before]
+    return sort_problems([_with_flag(p, sources or {}) for p in after])
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def warn(problems: list[Problem]) -> None:
+    """The new warnings of an edit that is made (printed like wlc validate prints them)."""
+    if problems:
+        click.echo(report.render(problems, "text"), nl=False)
 
 
 def _key(p: Problem) -> tuple[str, str, str, str]:

@@ -88,8 +88,9 @@ def _create(repo: FsPath, project: str, name: str, text: str, sources: dict[str,
         raise ConfigError(f"{rel} exists already: wlc new never overwrites a file "
                           "(edit it, or wlc delete it first)")
     problems = edits.check(repo, overlay, {rel: text}, sources)
-    if problems:
+    if edits.errors(problems):
         return edits.refuse(problems)
+    edits.warn(problems)
     if dry_run:
         click.echo(text, nl=False)
         click.echo(f"(dry run: {rel} checked, not written)", err=True)

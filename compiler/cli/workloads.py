@@ -115,8 +115,9 @@ def _finish(repo: FsPath, overlay: str | None, changes: edits.Changes, done: lis
     if not changes:
         return EXIT_OK
     problems = edits.check(repo, overlay, changes)
-    if problems:
+    if edits.errors(problems):
         return edits.refuse(problems)
+    edits.warn(problems)
     said = [f"{'would have ' if dry_run else ''}{verb} {what}: {where}" for what, where in done]
     if dry_run:
         click.echo("\n".join(said), err=True)
