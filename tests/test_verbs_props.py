@@ -35,7 +35,7 @@ def files(draw: st.DrawFn) -> tuple[str, list[dict[str, Any]], str]:
         text = yaml.safe_dump(doc, default_flow_style=flow, sort_keys=draw(st.booleans()), width=10_000)
         if flow is False and draw(st.booleans()):  # a comment line before a top-level key
             lines = text.splitlines(True)
-            at = draw(st.sampled_from([i for i, line in enumerate(lines) if not line.startswith((" ", "-"))]))
+            at = draw(st.sampled_from([i for i, line in enumerate(lines) if line[:1].isalpha()]))
             text = "".join(lines[:at] + ["# a comment\n"] + lines[at:])
         parts.append(text)
     text = "---\n".join(parts)
