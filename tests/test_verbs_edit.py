@@ -192,3 +192,57 @@ def test_stop_keeps_a_document_end_marker_and_the_next_document() -> None:
            "---\napiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: b}\nspec:\n  image: y\n"
     assert _stop(text, "b") == text.replace("spec:\n  image: y", "spec:\n  active: false\n  image: y")
     assert _stop(text, "a") == text.replace("spec:\n  image: x", "spec:\n  active: false\n  image: x")
+
+
+@pytest.mark.parametrize(("value", "after"), [
+    ("", " false"), (" ~", " false"), (" &on true", " &on false"), (" !!bool true  # typed", " !!bool false  # typed"),
+    (" &on", " &on false"), (' "true"', " false"),
+])
+def test_stop_keeps_an_anchor_or_tag_and_gives_an_empty_value_its_space(value: str, after: str) -> None:
+    text = f"apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {{name: a}}\nspec:\n  active:{value}\n" \
+           "  image: x\n"
+    assert _stop(text, "a") == text.replace(f"  active:{value}\n", f"  active:{after}\n")
+
+
+def test_stop_of_an_empty_value_in_flow_style_and_in_a_runai_wrapper() -> None:
+    flow = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec: {active: , image: x}\n"
+    assert _stop(flow, "a") == flow.replace("{active: ,", "{active: false ,")
+    runai = "apiVersion: run.ai/v2alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec:\n  active:\n    value:\n" \
+            "  image: {value: x}\n"
+    assert _stop(runai, "a") == runai.replace("    value:\n", "    value: false\n")
+
+
+def test_copy_keeps_the_anchor_of_the_name() -> None:
+    text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  name: &n a\nspec:\n  image: x\n"
+    assert copied(_found(text, "a"), "b", None) == text.replace("&n a", "&n b")
+
+
+def test_an_alias_is_refused_rather_than_editing_the_anchors_value() -> None:
+    text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  name: a\n  labels: {on: &on 'true'}\n" \
+           "spec:\n  active: *on\n  image: x\n"
+    with pytest.raises(EditError, match="spec.active is an alias"):
+        _stop(text, "a")
+    named = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata:\n  labels: {n: &n a}\n  name: *n\n" \
+            "spec:\n  image: x\n"
+    with pytest.raises(EditError, match="metadata.name is an alias"):
+        copied(_found(named, "a"), "b", None)
+
+
+def test_stop_of_an_empty_flow_spec_fills_the_braces() -> None:
+    text = "apiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec: {}  # from the template\n"
+    assert _stop(text, "a") == text.replace("spec: {}", "spec: {active: false}")
+    runai = "apiVersion: run.ai/v2alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec: {}\n"
+    assert _stop(runai, "a") == runai.replace("spec: {}", "spec: {active: {value: false}}")
+
+
+DIRECTIVE = "%YAML 1.1\n---\napiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: a}\nspec:\n" \
+            "  image: x\n---\napiVersion: wlc.dev/v1alpha1\nkind: TrainingWorkload\nmetadata: {name: b}\nspec:\n" \
+            "  image: y\n"
+
+
+def test_a_directive_before_the_first_document_goes_with_it() -> None:
+    assert _stop(DIRECTIVE, "b") == DIRECTIVE.replace("  image: y", "  active: false\n  image: y")
+    assert _stop(DIRECTIVE, "a") == DIRECTIVE.replace("  image: x", "  active: false\n  image: x")
+    assert remove(DIRECTIVE, _found(DIRECTIVE, "b")) == DIRECTIVE[:DIRECTIVE.rindex("---")]
+    assert remove(DIRECTIVE, _found(DIRECTIVE, "a")) == DIRECTIVE[DIRECTIVE.rindex("---"):]
+    assert copied(_found(DIRECTIVE, "a"), "c", None).startswith("%YAML 1.1\n---\napiVersion")

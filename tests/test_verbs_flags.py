@@ -46,7 +46,7 @@ def _at(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 def _expected(flag: table.Flag) -> Any:
     if flag.mode == "switch":
-        return True
+        return flag.const
     assert flag.parse is not None
     value = flag.parse(flag.example)
     return [value] if flag.mode == "append" else value
@@ -135,3 +135,13 @@ def test_docs_verbs_md_flag_table_is_the_table() -> None:
     page = (Path(__file__).resolve().parent.parent / "docs" / "verbs.md").read_text()
     block = page.split("<!-- flags:begin -->\n", 1)[1].split("<!-- flags:end -->", 1)[0]
     assert block == table.markdown(), "regenerate it: python -c 'from compiler.edit.flags import markdown; ...'"
+
+
+def test_s3_keys_become_the_items_fields() -> None:
+    raw = "name=c,bucket=b,path=/c,url=https://s3,accesskey=keys,accesskeyid-key=id,secretkey-key=secret"
+    spec, _ = table.spec_from("training", {"s3": (raw,)})
+    assert spec["storage"]["s3"] == [{"name": "c", "bucket": "b", "path": "/c", "url": "https://s3",
+                                      "accessKeySecret": "keys", "secretKeyOfAccessKeyId": "id",
+                                      "secretKeyOfSecretKey": "secret"}]
+    docs, problems = parse_documents(document("training", "w", spec), "new.yaml")
+    assert problems == [] and validate_doc(docs[0]) == []

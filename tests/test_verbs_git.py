@@ -81,3 +81,53 @@ def test_commit_outside_a_git_repository_is_refused(tmp_path: Path) -> None:
     before = tree(root)
     code, _, err = wlc(root, "stop", "llama-finetune", "--commit")
     assert code == 2 and "git rev-parse failed" in err and tree(root) == before
+
+
+def test_uncommitted_changes_of_the_edited_file_refuse_before_writing(repo: Path) -> None:
+    path = repo / "examples/workloads/nlp/llama-finetune.yaml"
+    path.write_text(path.read_text() + "# a hand edit, not committed\n")
+    before = tree(repo)
+    code, _, err = wlc(repo, "stop", "llama-finetune", "--commit")
+    assert code == 2 and tree(repo) == before
+    assert "examples/workloads/nlp/llama-finetune.yaml has changes that are not committed" in err
+    assert wlc(repo, "stop", "llama-finetune")[0] == 0  # without --commit the edit is made
+
+
+def test_a_new_file_not_yet_committed_is_committed_whole(repo: Path) -> None:
+    assert wlc(repo, "new", "training", "ft", "-p", "nlp", "-i", IMAGE)[0] == 0
+    code, _, err = wlc(repo, "stop", "nlp/ft", "--commit")
+    assert code == 0, err
+    assert _last(repo) == ("wlc stop nlp/ft", ["A\texamples/workloads/nlp/ft.yaml"])
+
+
+def test_a_repository_inside_a_larger_work_tree_commits_its_own_paths(tmp_path: Path) -> None:
+    top = tmp_path / "mono"
+    top.mkdir()
+    inner = example_repo(top)  # mono/repo
+    git(top, "init", "-q", "-b", "main")
+    git(top, "config", "user.email", "t@example.com")
+    git(top, "config", "user.name", "t")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "init")
+    code, _, err = wlc(inner, "stop", "llama-finetune", "--commit")
+    assert code == 0, err
+    assert _last(top) == ("wlc stop nlp/llama-finetune", ["M\trepo/examples/workloads/nlp/llama-finetune.yaml"])
+
+
+def test_a_commit_that_git_refuses_says_the_edit_is_written(repo: Path) -> None:
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    code, _, err = wlc(repo, "stop", "llama-finetune", "--commit")
+    assert code == 2 and "no commits today" in err
+    assert "the edit is written, not committed: examples/workloads/nlp/llama-finetune.yaml" in err
+    assert "active: false" in (repo / "examples/workloads/nlp/llama-finetune.yaml").read_text()
+
+
+def test_new_from_runai_commits_the_converted_file(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "train.yaml"
+    source.write_text("apiVersion: run.ai/v2alpha1\nkind: TrainingWorkload\nmetadata:\n  name: imported\n"
+                      f"  namespace: runai-nlp\nspec:\n  image:\n    value: {IMAGE}\n")
+    code, _, err = wlc(repo, "new", "--from-runai", str(source), "--commit")
+    assert code == 0, err
+    assert _last(repo) == ("wlc new --from-runai train.yaml: nlp/imported", ["A\texamples/workloads/nlp/imported.yaml"])

@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from compiler import pipeline
-from compiler.edit import flags as table
 from tests.verbskit import example_repo, tree, wlc
 
 IMAGE = "nvcr.io/nvidia/pytorch:24.10-py3"
@@ -197,36 +196,77 @@ def test_problems_the_repository_had_already_do_not_block_new(repo: Path) -> Non
     assert (repo / "examples/workloads/nlp/fine.yaml").exists()
 
 
-#: flags whose effect is checked elsewhere: asset and template names resolve to their contents;
-#: GPU sharing needs the runai scheduler; slots per worker is MPI's (the example is PyTorch); the
-#: examples give min = max replicas, so there is no autoscaler for --metric (test above: the HPA);
-#: --no-master would drop the pod the --master-* flags configure; policies/cluster-security.yaml
-#: forbids the three privilege switches (test_a_flag_the_policy_locks_is_refused_naming_both)
-NOT_LITERAL = {"--no-master", "--allow-privilege-escalation", "--host-ipc", "--host-network", "--compute",
-               "--environment-asset", "--template", "--data-source", "--gpu-portion-request", "--gpu-portion-limit",
-               "--gpu-memory-request", "--gpu-memory-limit", "--mig-profile", "--gpu-request-type",
-               "--user-group-source", "--slots-per-worker", "--metric"}
-#: what a flag's example becomes in Kubernetes objects, where that is not its own text
-WITNESS = {"--cpu-core-request": ["500m"], "--cpu-core-limit": ["500m"], "--auto-deletion-time-after-completion":
-           ["7200"], "--external-url": ["nb.example.com"], "--new-pvc": ["ckpt", "100Gi", "ReadWriteOnce"],
-           "--host-path": ["/mnt/scratch", "/scratch"], "--master-command": ["master.py"],
-           "--master-args": ["--rank"], "--extended-resource": ["hugepages-2Mi", "1Gi"]}
+def test_s3_without_the_targets_csi_driver_is_refused_naming_the_setting(repo: Path) -> None:
+    before = tree(repo)
+    code, out, _ = wlc(repo, "new", "training", "s3-job", "-p", "nlp", "-i", IMAGE,
+                       "--s3", "name=corpus,bucket=corpus-v2,path=/corpus,accesskey=s3-keys")
+    assert code == 1 and tree(repo) == before
+    assert "error[lower.s3-unsupported]" in out and "target s3: {csiDriver:" in out and "[set by --s3]" in out
 
 
-def _witnesses(flag: table.Flag) -> list[str]:
-    """The strings of a flag's example value that must appear in the emitted objects."""
-    if flag.long in WITNESS:
-        return WITNESS[flag.long]
-    return [part.partition("=")[2] if "=" in part else part for part in flag.example.split(",")
-            if "=" in part or "=" not in flag.example]
+def test_from_runai_v1alpha1_writes_the_native_workload(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "ws.yaml"
+    source.write_text("apiVersion: run.ai/v1alpha1\nkind: InteractiveWorkload\nmetadata:\n  name: old-ws\n"
+                      "  namespace: runai-vision\nspec:\n  image:\n    value: quay.io/jupyter/base-notebook\n"
+                      "  active:\n    value: false\n")
+    code, _, err = wlc(repo, "new", "--from-runai", str(source))
+    assert code == 0, err
+    data = yaml.safe_load((repo / "examples/workloads/vision/old-ws.yaml").read_text())
+    assert (data["kind"], data["spec"]["image"], data["spec"]["active"]) == \
+        ("InteractiveWorkload", "quay.io/jupyter/base-notebook", False)
 
 
-@pytest.mark.parametrize("wtype", table.TYPES)
-def test_every_literal_flag_of_a_type_reaches_the_emitted_objects(repo: Path, wtype: str) -> None:
-    chosen = [f for f in table.flags_for(wtype) if f.long not in NOT_LITERAL]
-    args = [a for f in chosen for a in ([f.long] if f.mode == "switch" else [f.long, f.example])]
-    code, out, err = wlc(repo, "new", wtype, "every-flag", "-p", "nlp", *args)
-    assert code == 0, out + err
-    text = yaml.safe_dump_all(_objects(repo, "every-flag"))
-    missing = {f.long: w for f in chosen if f.mode != "switch" for w in _witnesses(f) if w not in text}
-    assert missing == {}
+def test_the_file_goes_to_the_workload_root_that_has_the_projects_folder(repo: Path) -> None:
+    config = repo / "wlc.yaml"
+    config.write_text(config.read_text().replace("workloadRoots: [examples/workloads]",
+                                                 "workloadRoots: [teams, examples/workloads]"))
+    (repo / "teams" / "vision").mkdir(parents=True)
+    for project, root in (("nlp", "examples/workloads"), ("vision", "teams"), ("recsys", "examples/workloads")):
+        code, _, err = wlc(repo, "new", "training", f"r-{project}", "-p", project, "-i", IMAGE, "--dry-run")
+        assert code == 0 and f"(dry run: {root}/{project}/r-{project}.yaml checked, not written)" in err, err
+    (repo / "examples/workloads/recsys").rename(repo / "recsys-away")
+    code, _, err = wlc(repo, "new", "training", "r-first", "-p", "recsys", "-i", IMAGE, "--dry-run")
+    assert "teams/recsys/r-first.yaml" in err  # no root has the folder: the first root
+
+
+def test_a_name_another_file_of_the_project_defines_is_refused(repo: Path) -> None:
+    assert wlc(repo, "new", "training", "eval-sweep-2", "-p", "nlp", "-i", IMAGE)[0] == 0
+    (repo / "examples/workloads/nlp/eval-sweep-2.yaml").rename(repo / "examples/workloads/nlp/other.yaml")
+    before = tree(repo)
+    code, out, _ = wlc(repo, "new", "training", "eval-sweep-2", "-p", "nlp", "-i", IMAGE)
+    assert code == 1 and tree(repo) == before and "error[repo.duplicate-name]" in out
+    code, out, _ = wlc(repo, "copy", "llama-finetune", "eval-sweep-2")
+    assert code == 1 and tree(repo) == before and "error[repo.duplicate-name]" in out
+
+
+def test_words_after_the_separator_are_args_or_with_command_the_command(repo: Path) -> None:
+    assert wlc(repo, "new", "training", "as-args", "-p", "nlp", "-i", IMAGE, "--", "python", "t.py", "--lr", "0.1")[0] == 0
+    assert wlc(repo, "new", "training", "as-cmd", "-p", "nlp", "-i", IMAGE, "-c", "--", "torchrun", "t.py")[0] == 0
+    (args,) = _containers(_objects(repo, "as-args"))
+    (cmd,) = _containers(_objects(repo, "as-cmd"))
+    assert (args.get("command"), args["args"]) == (None, ["python", "t.py", "--lr", "0.1"])
+    assert (cmd["command"], cmd.get("args")) == (["torchrun", "t.py"], None)
+
+
+def test_from_runai_p_names_the_project_instead_of_the_namespace(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "train.yaml"
+    source.write_text("apiVersion: run.ai/v2alpha1\nkind: TrainingWorkload\nmetadata:\n  name: moved\n"
+                      f"  namespace: runai-nlp\nspec:\n  image:\n    value: {IMAGE}\n")
+    code, _, err = wlc(repo, "new", "--from-runai", str(source), "-p", "recsys", "--dry-run")
+    assert code == 0 and "(dry run: examples/workloads/recsys/moved.yaml checked, not written)" in err, err
+    assert wlc(repo, "new", "--from-runai", str(source), "-p", "recsys")[0] == 0
+    assert yaml.safe_load((repo / "examples/workloads/recsys/moved.yaml").read_text())["spec"]["project"] == "recsys"
+
+
+def test_the_warnings_a_new_file_brings_are_printed_and_it_is_written(repo: Path) -> None:
+    code, out, err = wlc(repo, "new", "training", "home", "-p", "nlp", "-i", IMAGE, "--create-home-dir",
+                         "--run-as-user")
+    assert code == 0 and "created examples/workloads/nlp/home.yaml" in err
+    assert "warning[lower.create-home-dir]" in out and "[set by --create-home-dir]" in out
+    assert "warning[lower.uid-gid-source]" in out and "[set by --run-as-user]" in out
+
+
+def test_an_edit_prints_no_warning_the_file_had_already(repo: Path) -> None:
+    assert wlc(repo, "new", "training", "home", "-p", "nlp", "-i", IMAGE, "--create-home-dir")[0] == 0
+    code, out, _ = wlc(repo, "stop", "home")
+    assert code == 0 and "warning" not in out

@@ -226,3 +226,79 @@ def test_stop_of_a_workload_that_does_not_resolve_still_edits_its_file(repo: Pat
     assert path.read_text() == text.replace("spec:\n", "spec:\n  active: false\n")
     code, _, err = wlc(repo, "stop", "broken")
     assert code == 0 and "already stopped in examples/workloads/nlp/broken.yaml" in err
+
+
+def test_delete_all_of_a_project_removes_each_of_its_workloads(repo: Path) -> None:
+    code, _, err = wlc(repo, "delete", "--all", "-p", "recsys")
+    assert code == 0, err
+    assert [b.name for b in pipeline.build(repo).bundles if b.project == "recsys"] == []
+    assert {b.project for b in pipeline.build(repo).bundles} == {"nlp", "vision"}
+
+
+def test_activate_all_of_a_project_activates_only_the_stopped_ones(repo: Path) -> None:
+    before = tree(repo)
+    code, _, err = wlc(repo, "activate", "--all", "-p", "vision")
+    assert code == 0, err
+    changed = [rel for rel, data in tree(repo).items() if before.get(rel) != data]
+    assert changed == [STOPPED] and "already active" in err
+    assert all(b.active for b in pipeline.build(repo).bundles if b.project == "vision")
+
+
+@pytest.mark.parametrize("verb", ["stop", "activate", "run", "delete"])
+def test_all_needs_a_project_and_no_names(repo: Path, verb: str) -> None:
+    before = tree(repo)
+    for args in (["--all"], ["--all", "-p", "nlp", "llama-finetune"], []):
+        code, _, err = wlc(repo, verb, *args)
+        assert code == 2 and ("--all needs -p PROJECT" in err or "name at least one workload" in err), (args, err)
+    assert tree(repo) == before
+
+
+POLICY_STOPS = """\
+apiVersion: wlc.dev/v1alpha1
+kind: Policy
+metadata:
+  name: nlp-stopped
+spec:
+  scope:
+    project: nlp
+  defaults:
+    active: false
+"""
+
+
+def test_active_from_a_policy_default_is_what_stop_compares(repo: Path) -> None:
+    (repo / "policies" / "nlp-stopped.yaml").write_text(POLICY_STOPS)
+    before = (repo / LLAMA).read_bytes()
+    code, _, err = wlc(repo, "stop", "llama-finetune")
+    assert code == 0 and (repo / LLAMA).read_bytes() == before
+    assert ("nlp/llama-finetune is already stopped (active from policy:nlp-stopped (policies/nlp-stopped.yaml:9)); "
+            "nothing changed") in err
+    assert wlc(repo, "activate", "llama-finetune")[0] == 0
+    assert _diff(before, (repo / LLAMA).read_bytes()) == ["+  active: true\n"]
+
+
+def test_a_policy_that_imposes_stopped_refuses_activate_with_its_reason(repo: Path) -> None:
+    (repo / "policies" / "nlp-stopped.yaml").write_text(POLICY_STOPS + "  rules:\n    active:\n      canEdit: false\n")
+    before = tree(repo)
+    code, out, err = wlc(repo, "activate", "llama-finetune")
+    assert code == 1 and tree(repo) == before and "nothing was written" in err
+    assert ("error[policy.canEdit]: spec.active: true differs from false, which the policy does not let you edit "
+            "(canEdit in policies/nlp-stopped.yaml:12)") in out
+    code, _, err = wlc(repo, "stop", "llama-finetune")
+    assert code == 0 and "already stopped (active from policy:nlp-stopped" in err and tree(repo) == before
+
+
+def test_the_callbacks_the_workloads_page_calls_keep_their_keywords(repo: Path) -> None:
+    """compiler/cli/view_actions.py calls the verbs' callbacks by keyword (without ``every``)."""
+    from compiler.cli import workloads
+
+    common = {"overlay": None, "dry_run": False, "repo": repo, "commit": False, "push": False}
+    with pytest.raises(SystemExit) as done:
+        workloads.delete.callback(workloads=("llama-finetune",), project="nlp", **common)  # type: ignore[misc]
+    assert done.value.code == 0 and not (repo / LLAMA).exists()
+
+
+def test_an_edited_file_keeps_its_mode(repo: Path) -> None:
+    (repo / LLAMA).chmod(0o750)
+    assert wlc(repo, "stop", "llama-finetune")[0] == 0
+    assert (repo / LLAMA).stat().st_mode & 0o777 == 0o750

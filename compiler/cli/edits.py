@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
 
@@ -12,7 +13,7 @@ import click
 
 from .. import inputs, outdir, pipeline, report
 from ..config import RepoConfig
-from ..edit.documents import Found, find
+from ..edit.documents import EditError, Found, find
 from ..model import WORKLOAD_KINDS
 from ..problems import ConfigError, Problem, sort_problems
 from ..repo import workload_project
@@ -80,6 +81,7 @@ class Located:
 def locate(repo: FsPath, cfg: RepoConfig, name: str, project: str | None, changes: Changes) -> Located:
     """The one workload called ``name`` (in ``project`` when given) among the workload files."""
     hits: list[Located] = []
+    unread: list[str] = []
     for rel in sorted(set(inputs.workload_files(repo) or []) | set(changes)):
         proj = _project(cfg, rel)
         if proj is None or (project is not None and proj != project):
@@ -87,12 +89,17 @@ def locate(repo: FsPath, cfg: RepoConfig, name: str, project: str | None, change
         text = changes[rel] if rel in changes else _read(repo, rel)
         if text is None or name not in text:
             continue
-        found = find(text, name, WORKLOAD_KINDS)
+        try:
+            found = find(text, name, WORKLOAD_KINDS)
+        except EditError as err:  # a file wlc validate reports; it cannot be the one edited
+            unread.append(f"{rel}: {str(err).splitlines()[0]}")
+            continue
         if found is not None:
             hits.append(Located(rel, proj, found))
     if not hits:
         where = f" in project {project}" if project else ""
-        raise ConfigError(f'no workload named "{name}"{where}')
+        skipped = f" (files not read: {'; '.join(unread)})" if unread else ""
+        raise ConfigError(f'no workload named "{name}"{where}{skipped}')
     if len(hits) > 1:
         raise ConfigError(f'"{name}" names workloads in several projects ({", ".join(h.project for h in hits)}): '
                           "choose one with -p PROJECT")
@@ -108,7 +115,8 @@ def _read(repo: FsPath, rel: str) -> str:
     if path.is_symlink():
         raise ConfigError(f"{rel} is a symbolic link: wlc edits only regular files of the repository")
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="") as fh:  # CRLF line ends are kept as they are
+            return fh.read()
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read {rel}: {err}") from None
 
@@ -127,15 +135,28 @@ def overlay_of(repo: FsPath, overlay: str | None) -> str | None:
 
 
 def check(repo: FsPath, overlay: str | None, changes: Changes, sources: dict[str, str] | None = None) -> list[Problem]:
-    """The errors the repository would have after ``changes`` that it does not have now, each
-    named with the flag that set its field (``sources``: field → flag)."""
+    """The problems the repository would have after ``changes`` that it does not have now: every
+    new error, and the new warnings of the changed files; each named with the flag that set its
+    field (``sources``: field → flag)."""
     overlay = overlay_of(repo, overlay)
-    after = [p for p in pipeline.check(repo, overlay, 1, changes).problems if p.severity == "error"]
+    after = [p for p in pipeline.check(repo, overlay, 1, changes).problems
+             if p.severity == "error" or p.file in changes]
     if not after:
         return []
-    before = {_key(p) for p in pipeline.check(repo, overlay, 1).problems}
-    new = [p for p in after if _key(p) not in before]
-    return sort_problems([_with_flag(p, sources or {}) for p in new])
+    if any(p.severity == "error" or (repo / p.file).exists() for p in after):
+        before = {_key(p) for p in pipeline.check(repo, overlay, 1).problems}
+        after = [p for p in after if _key(p) not in before]
+    return sort_problems([_with_flag(p, sources or {}) for p in after])
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def warn(problems: list[Problem]) -> None:
+    """The new warnings of an edit that is made (printed like wlc validate prints them)."""
+    if problems:
+        click.echo(report.render(problems, "text"), nl=False)
 
 
 def _key(p: Problem) -> tuple[str, str, str, str]:
@@ -160,15 +181,28 @@ def write(repo: FsPath, changes: Changes) -> None:
     """Every change: written beside and renamed over (a reader never sees half a file; a symlink
     of that name is replaced, never written through), or the file removed."""
     for rel, text in sorted(changes.items()):
-        target = inside(repo, rel)
-        if text is None:
-            target.unlink()
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            _write_one(inside(repo, rel), text)
+        except OSError as err:
+            done = [r for r in sorted(changes) if r < rel]
+            raise ConfigError(f"cannot write {rel}: {err.strerror or err}"
+                              + (f" (written before it: {', '.join(done)})" if done else "; nothing was written")) from None
+
+
+def _write_one(target: FsPath, text: str | None) -> None:
+    if text is None:
+        target.unlink()
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        if target.is_file() and not target.is_symlink():  # an edited file keeps its mode (git records +x)
+            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
         os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def publish(repo: FsPath, changes: Changes, message: str, git: Git, said: list[str]) -> None:

@@ -25,11 +25,13 @@ class Git:
     push: bool = False
 
 
-def _git(repo: FsPath, *args: str) -> str:
+def _git(repo: FsPath, *args: str, check: bool = True) -> str:
     try:
         done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
     except OSError as err:
         raise ConfigError(f"cannot run git: {err.strerror}") from None
+    if not check:
+        return done.stdout if done.returncode == 0 else ""
     if done.returncode != 0:
         raise ConfigError(f"git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
     return done.stdout
@@ -49,8 +51,21 @@ def preflight(repo: FsPath, files: Collection[str], git: Git) -> None:
     if other:
         raise ConfigError(f"the repository has staged changes of other files ({', '.join(other[:5])}): "
                           "commit or unstage them first, or leave out --commit")
+    edited = _uncommitted(repo, sorted(ours))
+    if edited:
+        raise ConfigError(f"{', '.join(edited[:5])} has changes that are not committed: the commit would hold "
+                          "them too; commit or undo them first, or leave out --commit")
     if git.push:
         _upstream(repo)
+
+
+def _uncommitted(repo: FsPath, ours: list[str]) -> list[str]:
+    """Those of ``ours`` (paths from the top of the work tree) whose content differs from HEAD's
+    already; a repository without a commit yet has none."""
+    if not ours or not _git(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).strip():
+        return []
+    top = _git(repo, "rev-parse", "--show-toplevel").strip()
+    return sorted(set(_git(FsPath(top), "diff", "HEAD", "--name-only", "-z", "--", *ours).split("\0")) - {""})
 
 
 def _upstream(repo: FsPath) -> tuple[str, str]:
@@ -68,8 +83,11 @@ def commit(repo: FsPath, files: Collection[str], message: str, git: Git) -> None
     if not git.commit:
         return
     paths = sorted(files)
-    _git(repo, "add", "-A", "--", *paths)
-    _git(repo, "commit", "-q", "-m", message, "--", *paths)
+    try:
+        _git(repo, "add", "-A", "--", *paths)
+        _git(repo, "commit", "-q", "-m", message, "--", *paths)
+    except ConfigError as err:
+        raise ConfigError(f"{err} (the edit is written, not committed: {', '.join(paths)})") from None
     click.echo(f"committed: {message}", err=True)
     if git.push:
         remote, merge = _upstream(repo)

@@ -11,6 +11,9 @@ import click
 from .. import importer, report
 from ..edit import flags as table
 from ..edit import new as newdoc
+from ..edit.copy import copied
+from ..edit.documents import find
+from ..model import WORKLOAD_KINDS
 from ..problems import ConfigError
 from . import edits
 from .common import EXIT_OK, EXIT_USAGE, guarded, repo_option
@@ -61,11 +64,18 @@ def _from_runai(path: FsPath, project: str | None, dry_run: bool, overlay: str |
             raise ConfigError(f"{path} holds {len(workloads)} workload document(s); wlc new takes exactly one")
         return 1
     item = workloads[0]
-    proj = project or item.relpath.split("/")[1]
+    named = item.relpath.split("/")[1]
+    proj = project or named
     if proj == importer.NO_PROJECT:
         raise ConfigError(f"{path}: the document names no project (metadata.namespace): give -p PROJECT")
-    return _create(repo, proj, item.doc.name, item.text, {}, dry_run, overlay, f"wlc new --from-runai {path.name}",
-                   git)
+    text = item.text if proj == named else _moved(item.text, item.doc.name, edits.label(proj, "project"))
+    return _create(repo, proj, item.doc.name, text, {}, dry_run, overlay, f"wlc new --from-runai {path.name}", git)
+
+
+def _moved(text: str, name: str, project: str) -> str:
+    """The converted document with its ``spec.project`` set to ``-p``'s project."""
+    found = find(text, name, WORKLOAD_KINDS)
+    return text if found is None else copied(found, name, project)
 
 
 def _create(repo: FsPath, project: str, name: str, text: str, sources: dict[str, str], dry_run: bool,
@@ -78,8 +88,9 @@ def _create(repo: FsPath, project: str, name: str, text: str, sources: dict[str,
         raise ConfigError(f"{rel} exists already: wlc new never overwrites a file "
                           "(edit it, or wlc delete it first)")
     problems = edits.check(repo, overlay, {rel: text}, sources)
-    if problems:
+    if edits.errors(problems):
         return edits.refuse(problems)
+    edits.warn(problems)
     if dry_run:
         click.echo(text, nl=False)
         click.echo(f"(dry run: {rel} checked, not written)", err=True)

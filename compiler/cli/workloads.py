@@ -12,7 +12,7 @@ from .. import inputs, pipeline
 from ..config import RepoConfig
 from ..edit.active import set_active
 from ..edit.copy import copied, remove
-from ..edit.documents import chunks, scalar
+from ..edit.documents import EditError, chunks, scalar
 from ..model import WORKLOAD_KINDS
 from ..problems import ConfigError
 from ..repo import workload_project
@@ -45,12 +45,18 @@ def _targets(repo: FsPath, cfg: RepoConfig, refs: tuple[str, ...], project: str 
     return [_split(ref, project) for ref in refs]
 
 
-def _names_in(repo: FsPath, cfg: RepoConfig, project: str) -> list[str]:
-    """Every workload name of a project's files."""
+def _names_in(repo: FsPath, cfg: RepoConfig, project: str, warn: bool = True) -> list[str]:
+    """Every workload name of a project's files (a file that is not YAML is skipped: said so)."""
     names: list[str] = []
     for rel in inputs.workload_files(repo) or []:
         if workload_project(cfg, rel) == project:
-            for chunk in chunks(edits.read(repo, rel, {})):
+            try:
+                found = chunks(edits.read(repo, rel, {}))
+            except EditError as err:
+                if warn:
+                    click.echo(f"wlc: warning: {rel} skipped: {str(err).splitlines()[0]}", err=True)
+                continue
+            for chunk in found:
                 name = scalar(chunk.node, "metadata", "name")
                 if scalar(chunk.node, "kind") in WORKLOAD_KINDS and name:
                     names.append(name)
@@ -63,7 +69,7 @@ def _complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> li
     try:
         cfg = edits.config(repo)
         projects = sorted({p for rel in inputs.workload_files(repo) or [] if (p := workload_project(cfg, rel))})
-        refs = [f"{p}/{n}" for p in projects for n in _names_in(repo, cfg, p)]
+        refs = [f"{p}/{n}" for p in projects for n in _names_in(repo, cfg, p, warn=False)]
     except Exception:  # noqa: BLE001 - completion must never fail the shell
         return []
     return [r for r in refs if r.startswith(incomplete) or r.split("/", 1)[1].startswith(incomplete)]
@@ -109,8 +115,9 @@ def _finish(repo: FsPath, overlay: str | None, changes: edits.Changes, done: lis
     if not changes:
         return EXIT_OK
     problems = edits.check(repo, overlay, changes)
-    if problems:
+    if edits.errors(problems):
         return edits.refuse(problems)
+    edits.warn(problems)
     said = [f"{'would have ' if dry_run else ''}{verb} {what}: {where}" for what, where in done]
     if dry_run:
         click.echo("\n".join(said), err=True)
@@ -171,6 +178,7 @@ def activate(workloads: tuple[str, ...], project: str | None, every: bool, overl
 def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_run: bool, repo: FsPath,
          commit: bool, push: bool) -> int:
     """Copy WORKLOAD (NAME or PROJECT/NAME) to a new file named NEW, comments kept.
+    Run:ai: Copy & edit in the UI.
 
     \b
     Example:
@@ -191,11 +199,10 @@ def copy(workload: str, new: str, project: str | None, overlay: str | None, dry_
 
 
 @click.command()
-@click.argument("workloads", nargs=-1, required=True, shell_complete=_complete)
-@project_option
+@_target_options
 @_edit_options
-def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None, dry_run: bool,
-           repo: FsPath, commit: bool, push: bool) -> int:
+def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None, dry_run: bool, repo: FsPath,
+           commit: bool, push: bool, every: bool = False) -> int:
     """Delete workloads: the file, or only the workload's document of a file with several.
     The sync agent then prunes its objects. Run:ai: runai training delete NAME.
 
@@ -207,7 +214,7 @@ def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None,
     preflight(repo, [], Git(commit, push))
     changes: edits.Changes = {}
     done: list[tuple[str, str]] = []
-    for name, proj in _targets(repo, cfg, workloads, project, False):
+    for name, proj in _targets(repo, cfg, workloads, project, every):
         loc = edits.locate(repo, cfg, name, proj, changes)
         rest = remove(edits.read(repo, loc.rel, changes), loc.found)
         changes[loc.rel] = rest

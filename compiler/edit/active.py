@@ -23,13 +23,15 @@ class Edit:
 def set_active(text: str, found: Found, value: bool) -> Edit:
     """``text`` (the whole file) with the found document's ``spec.active`` set to ``value``."""
     spec = child(found.node, "spec")
-    if spec is None or not isinstance(spec[1], yaml.MappingNode) or not spec[1].value:
+    if spec is None or not isinstance(spec[1], yaml.MappingNode) or not (spec[1].value or spec[1].flow_style):
         raise EditError("the document has no spec mapping to set active in")
     word = "true" if value else "false"
     chunk = found.text
     current = child(spec[1], "active")
     if current is not None:
         target = _value_node(current[1], is_runai(found.node))
+        if target.start_mark.index < current[0].end_mark.index:  # `active: *on`: the anchor's value
+            raise EditError("spec.active is an alias of a value written elsewhere; edit it by hand")
         edited, index = replace_span(chunk, target, word), target.start_mark.index
     else:
         edited, index = _insert(chunk, spec, word, is_runai(found.node))

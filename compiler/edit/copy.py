@@ -32,6 +32,8 @@ def _renames(found: Found, name: str, project: str | None) -> list[tuple[yaml.Sc
     old = child(meta[1], "name") if meta else None
     if old is None or not isinstance(old[1], yaml.ScalarNode):
         raise EditError("the document has no metadata.name to rename")
+    if old[1].start_mark.index < old[0].end_mark.index:
+        raise EditError("metadata.name is an alias of a value written elsewhere; copy the file by hand")
     out: list[tuple[yaml.ScalarNode, str]] = [(old[1], name)]
     spec = child(found.node, "spec")
     runai = is_runai(found.node)
@@ -48,6 +50,8 @@ def _renames(found: Found, name: str, project: str | None) -> list[tuple[yaml.Sc
 
 def _plain(node: yaml.Node | None, key: str, new: str) -> list[tuple[yaml.ScalarNode, str]]:
     found = child(node, key)
+    if found and found[1].start_mark.index < found[0].end_mark.index:  # `project: *p`: an alias
+        raise EditError(f"{key} is an alias of a value written elsewhere; copy the file by hand")
     return [(found[1], new)] if found and isinstance(found[1], yaml.ScalarNode) else []
 
 

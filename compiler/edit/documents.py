@@ -36,6 +36,8 @@ def chunks(text: str) -> list[Chunk]:
     """Every document of ``text`` with its span; a file whose markers the parser reads otherwise
     (a ``---`` inside a block scalar) is refused rather than cut in the wrong place."""
     starts = [m.start() for m in _MARKER.finditer(text) if text.startswith("---", m.start())]
+    if starts and _directives_only(text[:starts[0]]):  # `%YAML 1.1` belongs to the document after it
+        starts[0] = 0
     bounds = ([0] if not starts or starts[0] != 0 else []) + starts + [len(text)]
     out: list[Chunk] = []
     for start, end in itertools.pairwise(bounds):
@@ -47,6 +49,13 @@ def chunks(text: str) -> list[Chunk]:
     if sum(c.node is not None for c in out) != len(_compose(text)):
         raise EditError("cannot find the document boundaries of this file; edit it by hand")
     return out
+
+
+def _directives_only(head: str) -> bool:
+    """Whether the text before the first ``---`` holds a directive and nothing but comments."""
+    lines = [line.strip() for line in head.splitlines()]
+    return any(line.startswith("%") for line in lines) and all(
+        not line or line.startswith(("%", "#")) for line in lines)
 
 
 def _compose(text: str) -> list[yaml.MappingNode]:
@@ -101,6 +110,18 @@ def is_runai(node: yaml.Node | None) -> bool:
     return (scalar(node, "apiVersion") or "").startswith("run.ai/")
 
 
+#: an anchor or a tag written before a value (``&a true``, ``!!bool true``) and the space after it
+_PROPERTY = re.compile(r"[&!][^ \t\r\n]*[ \t]*")
+
+
 def replace_span(text: str, node: yaml.Node, new: str) -> str:
-    """``text`` with the characters of ``node`` (a scalar, as written) replaced by ``new``."""
-    return text[:node.start_mark.index] + new + text[node.end_mark.index:]
+    """``text`` with the characters of ``node`` (a scalar, as written) replaced by ``new``; an
+    anchor or tag before the value stays, and an empty value (``active:``) gets its space."""
+    start, end = node.start_mark.index, node.end_mark.index
+    while start < end and text[start] in "&!":
+        match = _PROPERTY.match(text, start)
+        assert match is not None
+        start = min(match.end(), end)
+    if start == end and start > 0 and text[start - 1] not in " \t":
+        new = " " + new
+    return text[:start] + new + text[end:]

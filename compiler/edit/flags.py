@@ -22,7 +22,7 @@ class Flag:
     """One flag: its names, the spec field it sets, how its value is read, and for which types.
 
     ``mode``: ``set`` (one value), ``append`` (repeatable; each value one list item),
-    ``switch`` (no value: sets true)."""
+    ``switch`` (no value: sets ``const``, true unless said)."""
 
     names: tuple[str, ...]
     path: tuple[str, ...]
@@ -36,6 +36,8 @@ class Flag:
     required: bool = False
     #: further fields the flag sets to fixed values (``--required-pod-topology-key``: the rule)
     sets: tuple[tuple[str, Any], ...] = ()
+    #: what a switch sets its field to
+    const: Any = True
 
     @property
     def long(self) -> str:
@@ -56,9 +58,9 @@ _EXAMPLES: dict[object, str] = {p.text: "x", p.integer: "2", p.number: "0.5", p.
 
 def _f(*names: str, path: str, parse: p.Parser | None = p.text, help: str, types: frozenset[str] = ALL,
        mode: str = "set", metavar: str = "VALUE", example: str = "", required: bool = False,
-       sets: tuple[tuple[str, Any], ...] = ()) -> Flag:
+       sets: tuple[tuple[str, Any], ...] = (), const: Any = True) -> Flag:
     return Flag(names, tuple(path.split(".")), parse, help, types, mode, metavar,
-                example or _EXAMPLES.get(parse, ""), required, sets)
+                example or _EXAMPLES.get(parse, ""), required, sets, const)
 
 
 _D, _I, _W = frozenset({"distributed"}), frozenset({"inference"}), frozenset({"workspace"})
@@ -113,6 +115,10 @@ FLAGS: tuple[Flag, ...] = (
     _f("--git-sync", path="storage.git", parse=items.GIT, mode="append",
        metavar="name=N,repository=R,path=P[,rev=X,branch=B,secret=S]", help="A git checkout (repeat).",
        example="name=code,repository=https://github.com/example/train.git,path=/code,branch=main"),
+    _f("--s3", path="storage.s3", parse=items.S3, mode="append",
+       metavar="name=N,bucket=B,path=P[,url=U,accesskey=SECRET,accesskeyid-key=K,secretkey-key=K]",
+       help="An S3 bucket, mounted by the target's S3 CSI driver (target.s3); accesskey names the Secret (repeat).",
+       example="name=corpus,bucket=corpus-v2,path=/corpus,url=https://s3.example.com,accesskey=s3-keys"),
     _f("--configmap-map-volume", path="storage.configMapVolumes", parse=items.CONFIGMAP, mode="append",
        metavar="volume=V,name=CM,path=P", help="Mount a ConfigMap (repeat).",
        example="volume=settings,name=train-config,path=/etc/train"),
@@ -133,13 +139,16 @@ FLAGS: tuple[Flag, ...] = (
     _f("-l", "--label", path="labels", parse=p.name_value, mode="append", metavar="KEY=VALUE",
        help="Label of every object and the pod (repeat)."),
     _f("-a", "--annotation", path="annotations", parse=p.name_value, mode="append", metavar="KEY=VALUE",
-       help="Annotation of every object and the pod (repeat)."),
+       example="owner=alice", help="Annotation of every object and the pod (repeat)."),
     _f("--create-home-dir", path="createHomeDir", parse=None, mode="switch", help="A home directory for the user."),
     _f("--capability", path="security.capabilities", mode="append", metavar="CAP",
        help="Linux capability to add (repeat).", example="SYS_PTRACE"),
     _f("--user-group-source", path="security.uidGidSource", parse=p.choice("fromTheImage", "fromIdpToken", "custom"),
        example="custom",
        help="fromTheImage, fromIdpToken or custom."),
+    _f("--run-as-user", path="security.uidGidSource", parse=None, mode="switch", const="fromIdpToken",
+       help="User and groups from the login token (security.uidGidSource: fromIdpToken; wlc warns: the "
+            "image's user runs)."),
     _f("--run-as-uid", path="security.runAsUid", parse=p.integer, metavar="UID", help="User id (custom).",
        example="1000"),
     _f("--run-as-gid", path="security.runAsGid", parse=p.integer, metavar="GID", help="Group id (custom).",
@@ -185,6 +194,12 @@ FLAGS: tuple[Flag, ...] = (
        metavar="KEY=VALUE", help="Environment variable of the master (repeat)."),
     _f("--master-gpu-devices-request", path="master.compute.gpuDevicesRequest", parse=p.integer, types=_D,
        metavar="N", help="GPU devices of the master."),
+    _f("--master-gpu-portion-request", path="master.compute.gpuPortionRequest", parse=p.number, types=_D,
+       metavar="FRACTION", help="Part of a GPU of the master."),
+    _f("--master-gpu-portion-limit", path="master.compute.gpuPortionLimit", parse=p.number, types=_D,
+       metavar="FRACTION", help="Upper limit of the master's GPU part."),
+    _f("--master-extended-resource", path="master.compute.extendedResources", parse=p.resource, mode="append",
+       types=_D, metavar="NAME=QUANTITY", example="example.com/fpga=1", help="Another resource of the master (repeat)."),
     _f("--serving-port", path="servingPort", parse=items.SERVING, types=_I,
        metavar="container=N[,protocol=http|grpc,authorization-type=T]", help="The port that serves requests.",
        example="container=8000,protocol=http"),
@@ -264,7 +279,7 @@ def _name_items(spec: dict[str, Any]) -> None:
 
 def _value(flag: Flag, raw: Any) -> Any:
     if flag.mode == "switch":
-        return True
+        return flag.const
     assert flag.parse is not None
     if flag.mode == "append":
         return [flag.parse(r) for r in raw]

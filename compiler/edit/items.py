@@ -24,6 +24,11 @@ NFS = fields({"name": (("name",), text, None), "server": (("server",), text, Non
 GIT = fields({"name": (("name",), text, None), "repository": (("repository",), text, None),
     "path": (("path",), text, None), "secret": (("secretName",), text, None),
     "rev": (("revision",), text, None), "branch": (("branch",), text, None)})
+S3 = fields({"name": (("name",), text, None), "bucket": (("bucket",), text, None),
+    "path": (("path",), text, None), "url": (("url",), text, None),
+    "accesskey": (("accessKeySecret",), text, None),
+    "accesskeyid-key": (("secretKeyOfAccessKeyId",), text, None),
+    "secretkey-key": (("secretKeyOfSecretKey",), text, None)})
 CONFIGMAP = fields({"name": (("configMap",), text, None), "path": (("mountPath",), text, None),
     "volume": (("name",), text, None)})
 SECRET = fields({"name": (("secret",), text, None), "path": (("mountPath",), text, None),

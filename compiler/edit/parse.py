@@ -14,9 +14,16 @@ _DURATION = re.compile(r"^(\d+)([smhd]?)$")
 _SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def text(raw: str) -> str:
+    """One line of text: an image, a path, a name (a newline there would reach Kubernetes as is;
+    only ``-e`` and ``-a`` values may hold one)."""
     if not raw.strip():
         raise EditError("must not be empty")
+    if _CONTROL.search(raw):
+        raise EditError(f"{raw!r} must be one line of text (no newline, tab or other control character)")
     return raw
 
 
