@@ -76,6 +76,8 @@ WORKLOAD_TYPES = ["TrainingWorkload", "InteractiveWorkload", "DistributedWorkloa
 CSI_DRIVER = r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$"
 CSI_DRIVER_MESSAGE = ('must be a CSI driver name: letters, digits, "-" and ".", starting and '
                       "ending with a letter or digit, at most 63 characters")
+IMAGE = r"^[^\s\u0000-\u001f\u007f-\u009f]+$"
+IMAGE_MESSAGE = "must be an image reference: no spaces, line breaks or control characters"
 KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1.36", "1.37"]
 
 
@@ -496,7 +498,8 @@ def asset_refs(template: bool) -> dict[str, Schema]:
 
 def container_fields() -> dict[str, Schema]:
     return {
-        "image": text("Container image, e.g. nvcr.io/nvidia/pytorch:24.05-py3."),
+        "image": patterned("Container image, e.g. nvcr.io/nvidia/pytorch:24.05-py3.", IMAGE,
+                           IMAGE_MESSAGE),
         "imagePullPolicy": enum("When to pull the image.", ["Always", "IfNotPresent", "Never"]),
         "command": text("Command (shell-split); replaces the image entrypoint."),
         "args": text("Arguments (shell-split)."),

@@ -55,3 +55,20 @@ def test_label_values_and_keys_with_a_newline_are_refused(tmp_path: Path, name: 
 def test_hand_written_name_checks_end_at_the_end_of_the_string() -> None:
     assert DNS_LABEL.match("a\n") is None and DNS_SUBDOMAIN.match("a.b\n") is None
     assert DNS_LABEL.match("a") is not None
+
+
+@pytest.mark.parametrize("image", ["busybox\n---\nkind: Job", "busybox ", " busybox", "busy\tbox",
+                                   "busybox\x85", "busybox\x7f", ""])
+def test_an_image_with_a_space_a_line_break_or_a_control_character_is_refused(
+        tmp_path: Path, image: str) -> None:
+    root = make_repo(tmp_path, {"workloads/vision/a.yaml": training("a", image=image)})
+    res = pipeline.build(root)
+    assert [(p.code, p.field) for p in res.problems if p.severity == "error"] == [
+        ("schema.pattern", "spec.image")], [p.text() for p in res.problems]
+    assert not res.bundles
+
+
+def test_an_ordinary_image_reference_passes(tmp_path: Path) -> None:
+    image = "nvcr.io/nvidia/pytorch:24.05-py3@sha256:" + "0" * 64
+    root = make_repo(tmp_path, {"workloads/vision/a.yaml": training("a", image=image)})
+    assert not [p for p in pipeline.build(root).problems if p.severity == "error"]
