@@ -6,11 +6,13 @@
  4. resolve                 ``resolve.resolve_workload``: project, template, assets
  5. policy defaults         ``policy.fill_defaults``
  6. overlay spec patches    ``overlay.patch_specs`` (after the chain's target settings,
-                            ``excludeWorkloads`` and namespaces)
+                            ``excludeWorkloads`` and namespaces; whether a patch fits a kind
+                            is stage 3's check of ``overlay.patch_documents``)
  7. policy rules            ``policy.apply_rules``: the final specs are judged
  8. lower                   ``lower.lower_workload``
  9. bundle contract, then overlay object patches: ``bundle.finalize``, ``overlay.patch_objects``
-10. verify                  ``verify.verify_objects``
+10. verify                  ``verify.verify_objects`` (the objects a patch changed: reported at
+                            the patch, ``overlay.verify_patched``)
 11. emit                    ``emit.render`` (in memory; the CLI writes the folder)
 
 Each stage takes values and returns ``(result, problems)``; nothing is kept on a shared object.
@@ -34,7 +36,17 @@ from .buildcache import Shared
 from .emit import WorkloadBundle, duplicate_objects, render
 from .inputs import Loaded
 from .model import ResolvedWorkload, Target
-from .overlay import Chain, Excluded, exclude_workloads, load_chain, patch_objects, patch_specs, verify_patched
+from .overlay import (
+    Chain,
+    Excluded,
+    SchemaProblems,
+    exclude_workloads,
+    load_chain,
+    patch_documents,
+    patch_objects,
+    patch_specs,
+    verify_patched,
+)
 from .problems import ConfigError, Problem, sort_problems
 from .repo import Repo, WorkloadId, duplicate_workloads
 from .resolve import resolve_workload
@@ -130,12 +142,20 @@ def _specs(loaded: Loaded, overlay: str | None, only: str | None) -> Specs:
     kept, excluded = _excluded(chain, overlay, resolved)
     policies, unread = policy.read(repo)
     defaulted = policy.fill_defaults(policies, repo, kept)                              # 5
-    patched, unpatched = patch_specs(chain, defaulted, repo, validate.validate_doc)      # 6
+    schema = _patch_schema(chain, kept)
+    patched, unpatched = patch_specs(chain, defaulted, repo, schema)                    # 6
     final, violations = policy.apply_rules(policies, patched)                           # 7
     ids = [_identity(rw) for rw in resolved]
     problems = (loaded.problems + unresolved + duplicate_workloads(ids) + unchained + unread
                 + unpatched + violations)
     return Specs(repo, name, target, chain, ids, final, excluded, problems, loaded.counted, loaded.strays)
+
+
+def _patch_schema(chain: Chain | None, workloads: list[ResolvedWorkload]) -> SchemaProblems:
+    """Stage 3's schema check of each overlay spec patch, read as a spec of each workload kind
+    there is: what decides in stage 6 whether a patch fits the workloads it selects."""
+    docs = patch_documents(chain, {rw.kind for rw in workloads})
+    return {key: validate.validate_doc(doc) for key, doc in docs.items()}
 
 
 def _resolve(repo: Repo, only: str | None) -> tuple[list[ResolvedWorkload], list[Problem]]:
@@ -198,7 +218,7 @@ def _bundle(rw: ResolvedWorkload, target: Target, chain: Chain | None) -> tuple[
     shash = bundle.spec_hash(rw)
     final, touched, patched = patch_objects(chain, bundle.finalize(rw, objects, shash))  # 9
     version = target.kubernetes_version
-    patched += verify_patched(final, touched, lambda obj: verify.verify_object(obj, version)[0])
+    patched += verify_patched(final, touched, {i: verify.verify_object(final[i], version)[0] for i in touched})
     if any(p.severity == "error" for p in patched):
         return None, problems + patched
     bugs = verify.verify_objects([o for i, o in enumerate(final) if i not in touched], version)  # 10
