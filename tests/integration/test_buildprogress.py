@@ -138,6 +138,7 @@ FAKE_GO = """#!/bin/sh
 case "$1" in
   version) echo "go version go1.26.0 linux/amd64" ;;
   env) echo "" ;;
+  mod) exit 0 ;;
   *) sleep "${FAKE_GO_SLEEP:-0}"; echo "go: fake failure" >&2; exit 1 ;;
 esac
 """
@@ -152,7 +153,8 @@ BUILD_SCRIPTS = {
 
 
 def fake_go_env(tmp_path: Path, sleep: float = 0) -> dict[str, str]:
-    """A cache folder of the test's own and a `go` that fails: no real cache or Go is touched."""
+    """A cache folder of the test's own and a `go` whose builds fail (after ``sleep`` seconds):
+    no real cache or Go is touched."""
     bin_dir = tmp_path / "fakebin"
     bin_dir.mkdir()
     (bin_dir / "go").write_text(FAKE_GO)
