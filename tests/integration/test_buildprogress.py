@@ -139,7 +139,7 @@ case "$1" in
   version) echo "go version go1.26.0 linux/amd64" ;;
   env) echo "" ;;
   mod) exit 0 ;;
-  *) sleep "${FAKE_GO_SLEEP:-0}"; echo "go: fake failure" >&2; exit 1 ;;
+  *) touch "$FAKE_GO_MARK"; sleep "${FAKE_GO_SLEEP:-0}"; echo "go: fake failure" >&2; exit 1 ;;
 esac
 """
 #: every Go build a test fixture or .ci/run starts, and its arguments
@@ -161,7 +161,7 @@ def fake_go_env(tmp_path: Path, sleep: float = 0) -> dict[str, str]:
     (bin_dir / "go").chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith("WLC_")}
     return {**env, "PATH": f"{bin_dir}:{env['PATH']}", "XDG_CACHE_HOME": str(tmp_path / "cache"),
-            "FAKE_GO_SLEEP": str(sleep)}
+            "FAKE_GO_SLEEP": str(sleep), "FAKE_GO_MARK": str(tmp_path / "go-build-started")}
 
 
 def leftovers(tmp_path: Path) -> list[str]:
@@ -180,13 +180,14 @@ def test_a_failed_build_leaves_no_temporary_folder_in_the_cache(tmp_path: Path, 
 
 @pytest.mark.parametrize("name", sorted(BUILD_SCRIPTS))
 def test_a_build_stopped_with_ctrl_c_leaves_no_temporary_folder(tmp_path: Path, name: str) -> None:
-    """A newcomer who presses Ctrl-C during the first long build (SIGINT to the process group)."""
+    """A newcomer who presses Ctrl-C while `go build` runs (SIGINT to the process group)."""
     script, *args = BUILD_SCRIPTS[name]
     proc = subprocess.Popen(["bash", str(REPO / script), *args], env=fake_go_env(tmp_path, sleep=30),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 20
-    while not leftovers(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "go-build-started").exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    time.sleep(0.3)  # `go build` (here: sleep) is under way, as during a real first build
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=20)
     assert leftovers(tmp_path) == []
