@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import tomllib
 from pathlib import Path
@@ -191,3 +192,20 @@ def test_a_build_stopped_with_ctrl_c_leaves_no_temporary_folder(tmp_path: Path, 
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=20)
     assert leftovers(tmp_path) == []
+
+
+def test_the_fixture_prints_progress_past_pytests_capture(tmp_path: Path) -> None:
+    """What `python -m pytest -q` shows while the fixture builds (here a build whose `go` fails at
+    once, into an empty bin folder): the [cluster build] lines reach the terminal through pytest's
+    output capture, and the failure names the log."""
+    env = {**fake_go_env(tmp_path), "WLC_CONTROLPLANE_BIN": str(tmp_path / "bin")}
+    env.pop("CI", None)
+    test = "tests/integration/test_buildprogress.py::test_build_sh_removes_the_leftovers_of_a_killed_build"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", test],
+                          cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=120)
+    shown = done.stdout + done.stderr
+    assert done.returncode == 1, shown
+    assert "[cluster build] building the Kubernetes control plane from Go modules (first run: 8 min" in shown
+    assert "s download modules ...\n" in shown and "s build etcd v3.6.16 ...\n" in shown
+    assert "[cluster build] failed (exit 1) after" in shown
+    assert f"tests/cluster/build.sh failed (1), log {tmp_path}/build.log" in shown
