@@ -64,8 +64,8 @@ def run_with_progress(argv: Sequence[str], log: IO[str], terminal: IO[str], cach
     threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
     step = "starting"
     while True:
-        try:
-            line = lines.get(timeout=heartbeat)
+        try:  # the heartbeat counts from the last line shown: Go's own chatter goes to the log only
+            line = lines.get(timeout=max(0.0, say.last + heartbeat - time.monotonic()))
         except queue.Empty:
             say(f"{PREFIX} {elapsed(time.monotonic() - start)} elapsed, still at: {step}")
             continue
@@ -87,8 +87,11 @@ class _Printer:
     def __init__(self, terminal: IO[str]) -> None:
         self.terminal = terminal
         self.first = True
+        #: when the last line was shown (time.monotonic())
+        self.last = time.monotonic()
 
     def __call__(self, text: str) -> None:
         self.terminal.write(("\n" if self.first else "") + text + "\n")
         self.first = False
         self.terminal.flush()
+        self.last = time.monotonic()

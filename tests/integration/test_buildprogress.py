@@ -90,6 +90,18 @@ def test_the_kubectl_of_the_test_extra_comes_before_any_on_path(monkeypatch: pyt
     assert controlplane.find_kubectl() == Path(kubectl_path())
 
 
+def test_go_chatter_does_not_hold_back_the_heartbeat(tmp_path: Path) -> None:
+    """`go: downloading ...` lines go to the log only; they must not reset the heartbeat, or a
+    long download would show nothing at all."""
+    script = tmp_path / "build.sh"
+    script.write_text("echo 'build.sh: download modules ...'\n"
+                      "for i in $(seq 30); do echo \"go: downloading m$i\"; sleep 0.05; done\n")
+    terminal = io.StringIO()
+    buildprogress.run_with_progress(["bash", str(script)], io.StringIO(), terminal, cache=tmp_path,
+                                    skip_hint="skip", heartbeat=0.3)
+    assert "elapsed, still at: download modules ..." in terminal.getvalue()
+
+
 def test_elapsed_reads_as_minutes_and_seconds() -> None:
     assert [buildprogress.elapsed(s) for s in (5, 60, 75.9, 1281)] == ["5s", "1m00s", "1m15s", "21m21s"]
 
