@@ -6,11 +6,13 @@
  4. resolve                 ``resolve.resolve_workload``: project, template, assets
  5. policy defaults         ``policy.fill_defaults``
  6. overlay spec patches    ``overlay.patch_specs`` (after the chain's target settings,
-                            ``excludeWorkloads`` and namespaces)
+                            ``excludeWorkloads`` and namespaces; whether a patch fits a kind
+                            is stage 3's check of ``overlay.patch_documents``)
  7. policy rules            ``policy.apply_rules``: the final specs are judged
  8. lower                   ``lower.lower_workload``
  9. bundle contract, then overlay object patches: ``bundle.finalize``, ``overlay.patch_objects``
-10. verify                  ``verify.verify_objects``
+10. verify                  ``verify.verify_objects`` (the objects a patch changed: reported at
+                            the patch, ``overlay.verify_patched``)
 11. emit                    ``emit.render`` (in memory; the CLI writes the folder)
 
 Each stage takes values and returns ``(result, problems)``; nothing is kept on a shared object.
@@ -25,7 +27,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path as FsPath
 
@@ -34,71 +36,22 @@ from .buildcache import Shared
 from .emit import WorkloadBundle, duplicate_objects, render
 from .inputs import Loaded
 from .model import ResolvedWorkload, Target
-from .orgbundle import OrgFile
-from .overlay import Chain, Excluded, exclude_workloads, load_chain, patch_objects, patch_specs, verify_patched
+from .overlay import (
+    Chain,
+    Excluded,
+    SchemaProblems,
+    exclude_workloads,
+    load_chain,
+    patch_documents,
+    patch_objects,
+    patch_specs,
+    verify_patched,
+)
 from .problems import ConfigError, Problem, sort_problems
 from .repo import Repo, WorkloadId, duplicate_workloads
 from .resolve import resolve_workload
+from .results import Part, Result, Specs
 from .shapes import K8sObject
-
-
-@dataclass(frozen=True)
-class Result:
-    """What one run produced; ``problems`` sorted by file and position, duplicates dropped."""
-
-    root: FsPath
-    overlay: str = "base"
-    target: Target = field(default_factory=Target)
-    problems: list[Problem] = field(default_factory=list)
-    repo: Repo | None = None
-    #: the final specs (empty after a parallel check: they stay in the workers)
-    workloads: list[ResolvedWorkload] = field(default_factory=list)
-    bundles: list[WorkloadBundle] = field(default_factory=list)
-    #: how many workload documents the repository has (valid or not; compiler.inputs.count_workloads)
-    counted: int = 0
-    #: workloads the overlay's excludeWorkloads left out (listed in index.json)
-    excluded: list[Excluded] = field(default_factory=list)
-    #: the overlay folder's files (relative path → text); filled by ``build``
-    files: dict[str, str] = field(default_factory=dict)
-    #: the overlay chain of an overlay build (None for the base build or a broken chain)
-    chain: Chain | None = None
-    #: the organisation's files (projects, departments: namespaces, access, queues)
-    organisation: list[OrgFile] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not any(p.severity == "error" for p in self.problems)
-
-
-@dataclass(frozen=True)
-class Specs:
-    """Stages 1-7 of one run (or of one partition of a parallel run)."""
-
-    repo: Repo | None
-    overlay: str
-    target: Target
-    chain: Chain | None
-    #: identities of every resolved workload (duplicates are found across partitions too)
-    ids: list[WorkloadId]
-    workloads: list[ResolvedWorkload]
-    excluded: list[Excluded]
-    problems: list[Problem]
-    #: workload documents in the workload files read, and in the other files
-    counted: int = 0
-    strays: int = 0
-
-
-@dataclass(frozen=True)
-class Part:
-    """What a worker of a parallel check sends back: sealed bundles (text), not objects."""
-
-    problems: list[Problem]
-    bundles: list[WorkloadBundle]
-    ids: list[WorkloadId]
-    excluded: list[Excluded]
-    counted: int = 0
-    #: what the partition's workloads ask of their projects' quota (the check spans partitions)
-    demands: list[quota.Demand] = field(default_factory=list)
 
 
 def default_overlay(root: FsPath) -> str | None:
@@ -189,12 +142,20 @@ def _specs(loaded: Loaded, overlay: str | None, only: str | None) -> Specs:
     kept, excluded = _excluded(chain, overlay, resolved)
     policies, unread = policy.read(repo)
     defaulted = policy.fill_defaults(policies, repo, kept)                              # 5
-    patched, unpatched = patch_specs(chain, defaulted, repo, validate.validate_doc)      # 6
+    schema = _patch_schema(chain, kept)
+    patched, unpatched = patch_specs(chain, defaulted, repo, schema)                    # 6
     final, violations = policy.apply_rules(policies, patched)                           # 7
     ids = [_identity(rw) for rw in resolved]
     problems = (loaded.problems + unresolved + duplicate_workloads(ids) + unchained + unread
                 + unpatched + violations)
     return Specs(repo, name, target, chain, ids, final, excluded, problems, loaded.counted, loaded.strays)
+
+
+def _patch_schema(chain: Chain | None, workloads: list[ResolvedWorkload]) -> SchemaProblems:
+    """Stage 3's schema check of each overlay spec patch, read as a spec of each workload kind
+    there is: what decides in stage 6 whether a patch fits the workloads it selects."""
+    docs = patch_documents(chain, {rw.kind for rw in workloads})
+    return {key: validate.validate_doc(doc) for key, doc in docs.items()}
 
 
 def _resolve(repo: Repo, only: str | None) -> tuple[list[ResolvedWorkload], list[Problem]]:
@@ -257,7 +218,7 @@ def _bundle(rw: ResolvedWorkload, target: Target, chain: Chain | None) -> tuple[
     shash = bundle.spec_hash(rw)
     final, touched, patched = patch_objects(chain, bundle.finalize(rw, objects, shash))  # 9
     version = target.kubernetes_version
-    patched += verify_patched(final, touched, lambda obj: verify.verify_object(obj, version)[0])
+    patched += verify_patched(final, touched, {i: verify.verify_object(final[i], version)[0] for i in touched})
     if any(p.severity == "error" for p in patched):
         return None, problems + patched
     bugs = verify.verify_objects([o for i, o in enumerate(final) if i not in touched], version)  # 10

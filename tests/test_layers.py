@@ -4,6 +4,7 @@ package imports the kubernetes client, core modules import no stage, the layers)
 import graph cannot say is checked here: the middle stages never touch the file system."""
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 
@@ -36,3 +37,36 @@ def test_pure_stages_never_write_files() -> None:
             text = p.read_text()
             offenders += [f"{rel}: {w}" for w in WRITES if w in text]
     assert offenders == []
+
+
+def local_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement inside a function of ``tree``."""
+    return [node for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+            for node in ast.walk(fn) if isinstance(node, ast.Import | ast.ImportFrom)]
+
+
+def lazy_cluster_import(node: ast.Import | ast.ImportFrom) -> bool:
+    """``from ..cluster... import`` or ``from .<cli module> import``: the CLI's way of not loading
+    the kubernetes client until a cluster verb runs."""
+    if not isinstance(node, ast.ImportFrom):
+        return False
+    module = node.module or ""
+    return (node.level == 2 and (module == "cluster" or module.startswith("cluster."))) or node.level == 1
+
+
+def test_function_local_imports_are_only_the_clis_lazy_cluster_imports() -> None:
+    """An import inside a function hides a cycle from import-linter (issue 10 found 29 of them);
+    the only ones allowed are the CLI's imports of the cluster side, made late so that `wlc build`
+    never loads the kubernetes client."""
+    offenders = []
+    for p in modules():
+        rel = p.relative_to(PKG)
+        for node in local_imports(ast.parse(p.read_text())):
+            if rel.parts[0] != "cli" or not lazy_cluster_import(node):
+                offenders.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+    assert offenders == []
+
+
+def test_the_local_import_check_catches_one_in_a_stage() -> None:
+    tree = ast.parse("def f():\n    from ..merge import dotted\n    from ..cluster import kube\n")
+    assert [lazy_cluster_import(n) for n in local_imports(tree)] == [False, True]

@@ -221,3 +221,17 @@ def test_namespace_mapping_that_merges_two_workloads_is_an_error(tmp_path: Path)
     res = build(tmp_path, "prod")
     assert any(p.code == "overlay.namespace-clash" and p.file == "overlays/prod/overlay.yaml" and p.line == 6
                for p in res.problems)
+
+
+def test_a_spec_patch_is_judged_only_against_the_kinds_it_selects_once_each(tmp_path: Path) -> None:
+    make_repo(tmp_path, {"prod": """
+        specPatches:
+          - select: {projects: [nlp]}
+            patch: {backofLimit: 3}
+          - select: {names: [nothing-is-called-this]}
+            patch: {backofLimit: 3}
+        """})
+    found = errors(build(tmp_path, "prod"))
+    assert len(found) == 2, found
+    assert sorted(f.split("does not fit a ")[1].split(":")[0] for f in found) == ["InteractiveWorkload", "TrainingWorkload"]
+    assert all("spec patch 1 " in f for f in found)

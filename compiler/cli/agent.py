@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..problems import ConfigError
+from ..yamlout import dump_documents
 from .common import EXIT_CLUSTER, guarded
 from .sync import built_bundle
 
@@ -149,7 +150,6 @@ def manifests_cmd(namespace: str, image: str | None, url: str, branch: str, subp
       wlc agent manifests --git https://git.example.com/ml/workloads.git --overlay prod | kubectl apply -f -
     """
     from ..cluster import install
-    from ..yamlout import dump_documents
     parse_duration(interval)
     settings = install.Settings(namespace=namespace, image=image or install.Settings().image, git=url,
                                 branch=branch, path=subpath, overlay=overlay, interval=interval,

@@ -21,14 +21,16 @@ spec patches, object patches, common labels and annotations, and a namespace per
 7. verification against the Kubernetes schema: an object a patch changed that fails is an
    error naming the patch.
 
-The pipeline calls ``load_chain`` and ``exclude_workloads``, then ``patch_specs`` (stage 6,
-between policy defaults and rules), then ``patch_objects`` and ``verify_patched`` per workload.
+The pipeline calls ``load_chain`` and ``exclude_workloads``, validates ``patch_documents``, then
+calls ``patch_specs`` with what the validation found (stage 6, between policy defaults and
+rules), then ``patch_objects`` and, with what verify says of the objects they changed,
+``verify_patched`` per workload.
 """
 from __future__ import annotations
 
 from .chain import Chain, OverlayValue, Patch, load_chain
 from .objects import Touched, patch_objects, verify_patched
-from .specs import Excluded, Validator, exclude_workloads, patch_specs, project_namespace
+from .specs import Excluded, SchemaProblems, exclude_workloads, patch_documents, patch_specs, project_namespace
 
-__all__ = ["Chain", "Excluded", "OverlayValue", "Patch", "Touched", "Validator", "exclude_workloads", "load_chain",
-           "patch_objects", "patch_specs", "project_namespace", "verify_patched"]
+__all__ = ["Chain", "Excluded", "OverlayValue", "Patch", "SchemaProblems", "Touched", "exclude_workloads",
+           "load_chain", "patch_documents", "patch_objects", "patch_specs", "project_namespace", "verify_patched"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-from collections.abc import Callable
+from collections.abc import Mapping
 
 from .. import labels as L
 from ..bundle import group_of
@@ -173,17 +173,17 @@ def contract_changes(before: K8sObject, after: K8sObject) -> list[str]:
 
 
 def verify_patched(objects: list[K8sObject], touched: Touched,
-                   verify_one: Callable[[K8sObject], list[str]]) -> list[Problem]:
-    """Schema errors of patched objects, each reported at the last patch that changed the object."""
+                   messages: Mapping[int, list[str]]) -> list[Problem]:
+    """Schema errors of patched objects (``messages``: object index → what the Kubernetes schema
+    check says of it), each reported at the last patch that changed the object."""
     out = []
     for i in sorted(touched):
-        messages = verify_one(objects[i])
-        if not messages:
+        if not messages.get(i):
             continue
         patches = touched[i]
         names = ", ".join(p.label() for p in patches[:-1])
         also = f" (also changed by {names})" if names else ""
-        for message in messages:
+        for message in messages[i]:
             out.append(patches[-1].problem("overlay.schema", f"{patches[-1].label()} makes {describe(objects[i])} "
                                            f"fail the Kubernetes schema{also}: {message}"))
     return out

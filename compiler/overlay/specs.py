@@ -10,7 +10,7 @@ order; each selection looks at the workload as the earlier patches left it.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 
 from ..merge import dotted, find_exclusions, merge, retag, tag, untag
@@ -20,8 +20,9 @@ from ..repo import Repo
 from ..templates import fill, namespace_error
 from .chain import Chain, OverlayValue, Patch
 
-#: the schema check of a document (compiler.validate.validate_doc), given by the pipeline
-Validator = Callable[[Doc], list[Problem]]
+#: the schema problems of each spec patch read as a spec of each kind: (patch index, kind) →
+#: what compiler.validate finds in ``patch_documents``' document of that pair
+SchemaProblems = Mapping[tuple[int, str], list[Problem]]
 #: an index.json entry of a workload that ``excludeWorkloads`` left out
 Excluded = dict[str, str]
 
@@ -56,24 +57,32 @@ def selects_workload(select: dict[str, Data], rw: ResolvedWorkload) -> bool:
 
 
 def patch_specs(chain: Chain | None, workloads: list[ResolvedWorkload], repo: Repo,
-                validate_doc: Validator) -> tuple[list[ResolvedWorkload], list[Problem]]:
+                schema: SchemaProblems) -> tuple[list[ResolvedWorkload], list[Problem]]:
     """Stage 6: namespaces mapped, then the chain's spec patches applied, in chain order. A
     workload that a patch which does not fit its kind selects is left out (not lowered
-    half-patched); ``validate_doc`` is the schema check that decides what fits."""
+    half-patched); ``schema`` (the validation of ``patch_documents``) decides what fits, and
+    what does not is reported once for each patch and kind a workload meets."""
     if chain is None:
         return workloads, []
     mapped, problems = map_namespaces(chain, workloads, repo)
-    fits: dict[tuple[int, str], list[Problem]] = {}
+    reported: set[tuple[int, str]] = set()
 
     def fit(i: int, kind: str) -> bool:
-        """Whether spec patch ``i`` fits a ``kind`` spec (its problems reported once)."""
-        if (i, kind) not in fits:
-            fits[(i, kind)] = check_patch(chain.spec_patches[i], kind, validate_doc)
-            problems.extend(fits[(i, kind)])
-        return not fits[(i, kind)]
+        found = fit_problems(chain.spec_patches[i], kind, schema.get((i, kind), []))
+        if (i, kind) not in reported:
+            reported.add((i, kind))
+            problems.extend(found)
+        return not found
 
     patched = [_patched(chain, rw, fit) for rw in mapped]
     return [rw for rw in patched if rw is not None], problems
+
+
+def patch_documents(chain: Chain | None, kinds: Collection[str]) -> dict[tuple[int, str], Doc]:
+    """Each spec patch of the chain as a document of each workload kind in ``kinds``, located in
+    the overlay file: what the pipeline validates before stage 6 (``SchemaProblems``)."""
+    patches = chain.spec_patches if chain is not None else []
+    return {(i, kind): patch_document(patch, kind) for i, patch in enumerate(patches) for kind in sorted(kinds)}
 
 
 def _patched(chain: Chain, rw: ResolvedWorkload, fit: Callable[[int, str], bool]) -> ResolvedWorkload | None:
@@ -96,8 +105,8 @@ def apply_patch(patch: Patch, rw: ResolvedWorkload) -> ResolvedWorkload:
     return replace(rw, spec=spec, prov=prov, excluded=find_exclusions([(patch.doc, data, base)], rw.excluded))
 
 
-def check_patch(patch: Patch, kind: str, validate_doc: Validator) -> list[Problem]:
-    """Schema problems of the patch read as a ``kind`` spec, located in the overlay file."""
+def patch_document(patch: Patch, kind: str) -> Doc:
+    """The patch read as a ``kind`` workload's spec, with the positions of the overlay file."""
     base = patch.path + ("patch",)
     n = len(base)
     locs = {("spec",) + p[n:]: v for p, v in patch.doc.locs.items() if p[:n] == base}
@@ -105,9 +114,13 @@ def check_patch(patch: Patch, kind: str, validate_doc: Validator) -> list[Proble
     locs[()] = patch.loc()
     data = {"apiVersion": API_VERSION, "kind": kind, "metadata": {"name": "overlay-patch"},
             "spec": patch.body["patch"]}
-    fake = Doc(patch.doc.file, patch.doc.index, data, locs, key_locs)
+    return Doc(patch.doc.file, patch.doc.index, data, locs, key_locs)
+
+
+def fit_problems(patch: Patch, kind: str, found: list[Problem]) -> list[Problem]:
+    """The schema problems ``found`` in ``patch_document(patch, kind)`` as problems of the patch."""
     out = []
-    for p in validate_doc(fake):
+    for p in found:
         if p.code == "schema.required" and p.field.count(".") <= 1 and p.message.endswith(" in spec"):
             continue  # a patch is partial: what the spec itself requires comes from the workload
         field = _field_in_overlay(patch, p.field)

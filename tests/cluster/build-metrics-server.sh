@@ -26,6 +26,7 @@ if [[ ! -x $out ]]; then
   start=$(date +%s)
   echo "build.sh: build metrics-server $METRICS_SERVER_VERSION ..."
   tmp=$(mktemp -d "$(dirname "$out")/.build.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT  # also on Ctrl-C: no .build.* folder is left in the cache
   (cd "$mod" && go build -trimpath -pgo=off -ldflags="-s -w" -o "$tmp/metrics-server" \
     sigs.k8s.io/metrics-server/cmd/metrics-server) || { rm -rf "$tmp"; exit 1; }
   mv -f "$tmp/metrics-server" "$out"

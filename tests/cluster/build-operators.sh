@@ -41,15 +41,20 @@ step() { # name command...: run a step and print its duration
   return "$rc"
 }
 
+building="" # the temporary folder of the build under way: removed however the script ends (Ctrl-C too)
+trap '[[ -z $building ]] || rm -rf "$building"' EXIT
+
 build_one() { # operator
   local op=$1 out tmp
   out=$(binary "$op")
   mkdir -p "$(dirname "$out")"
   tmp=$(mktemp -d "$(dirname "$out")/.build.XXXXXX")
+  building=$tmp
   (cd "$here/go/$op" && go mod download && go build -trimpath -pgo=off \
     -ldflags="-s -w" -o "$tmp/$op" "${PACKAGE[$op]}") || { rm -rf "$tmp"; return 1; }
   mv -f "$tmp/$op" "$out"
   rmdir "$tmp"
+  building=""
 }
 
 ops=("$@")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -69,14 +68,16 @@ def binary(config: pytest.Config) -> Path:
     path = metricsserver.binary_path()
     if os.access(path, os.X_OK):
         return path
-    if shutil.which("go") is None:
-        _unavailable("no Go toolchain to build metrics-server (tests/cluster/build-metrics-server.sh)")
+    reason = buildprogress.cannot_build("metrics-server", "tests/cluster/build-metrics-server.sh")
+    if reason:
+        _unavailable(reason)
     log = path.parent.parent / "metrics-server-build.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     capture = config.pluginmanager.getplugin("capturemanager")
     with open(log, "w") as out, capture.global_and_fixture_disabled():
         rc = buildprogress.run_with_progress(["bash", str(metricsserver.BUILD_SH)], out, sys.stderr,
-                                             cache=path.parent, skip_hint="skip with: python -m pytest -m 'not cluster'")
+                                             cache=path.parent, skip_hint="skip with: python -m pytest -m 'not cluster'",
+                                             what="metrics-server", first_run="up to 26 min on a busy 2-core machine")
     if rc != 0 or not os.access(path, os.X_OK):
         pytest.fail(f"build-metrics-server.sh failed ({rc}), log {log}", pytrace=False)
     return path

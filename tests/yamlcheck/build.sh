@@ -20,6 +20,7 @@ fi
 if [[ ! -x $bin ]]; then
   mkdir -p "$dir"
   tmp=$(mktemp -d "$dir/.build.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT  # a failed or interrupted build leaves no .build.* folder
   (cd "$here" && go build -trimpath -ldflags="-s -w" -o "$tmp/yamlcheck" .)
   mv -f "$tmp/yamlcheck" "$bin"   # atomic: a concurrent build never sees half a binary
   rmdir "$tmp"

@@ -47,7 +47,7 @@ def index_ref() -> K8sObject:
     return {"fieldRef": {"fieldPath": f"metadata.annotations['{INDEX_ANNOTATION}']"}}
 
 
-def service_name(workload: str) -> str:
+def headless_service_name(workload: str) -> str:
     return f"{workload}-headless"
 
 
@@ -56,7 +56,7 @@ def lower_native(ctx: Ctx, topo: Topology) -> list[K8sObject]:
     if not _supported(ctx, topo):
         return []
     nodes = topo.workers + int(topo.master)
-    svc = service_name(rw.name)
+    svc = headless_service_name(rw.name)
     _check_names(ctx, nodes, svc)
     worker = role_spec(rw, "worker")
     pod = build_pod(ctx, worker.spec, container_name="main", restart_policy="Never",

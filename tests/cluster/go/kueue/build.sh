@@ -24,6 +24,7 @@ if [[ -x $BIN_DIR/kueue ]]; then
   exit 0
 fi
 start=$(date +%s)
+echo "build.sh: build kueue $(awk '$1 == "sigs.k8s.io/kueue" {print $2}' "$here/mod/go.mod") ..."  # the step line the test fixture shows
 tmp=$(mktemp -d "$BIN_DIR/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 (cd "$here/mod" && go build -trimpath -pgo=off -ldflags="-s -w" -o "$tmp/kueue" sigs.k8s.io/kueue/cmd/kueue)
