@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import fastjsonschema
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
@@ -42,11 +42,21 @@ def schema_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _files() -> dict[str, dict[str, Any]]:
+def _files() -> dict[str, dict[str, object]]:
     """File name → parsed schema, for every schema file."""
     folder = schema_dir()
-    return {p.name: ecma_patterns(json.loads(p.read_text(encoding="utf-8")))
+    return {p.name: node(ecma_patterns(json.loads(p.read_text(encoding="utf-8"))))
             for p in sorted(folder.glob("*" + SUFFIX))}
+
+
+def node(schema: object, *keys: str) -> dict[str, object]:
+    """The map at ``keys`` below ``schema`` (``schema`` itself without keys); KeyError for a
+    missing key, TypeError for a value on the way that is not a map."""
+    for key in keys:
+        schema = node(schema)[key]
+    if not isinstance(schema, dict):
+        raise TypeError(f"schema node is a {type(schema).__name__}, not a map")
+    return cast("dict[str, object]", schema)
 
 
 def schema_file(name: str) -> dict[str, object]:
@@ -75,41 +85,40 @@ def ecma_pattern(pattern: str) -> str:
     return "".join(out)
 
 
-def ecma_patterns(node: Any) -> Any:
+def ecma_patterns(tree: object) -> object:
     """A schema with ``ecma_pattern`` applied to every ``pattern`` and ``patternProperties``
     key (in place; returns ``node``)."""
-    if isinstance(node, dict):
-        for key, value in list(node.items()):
+    if isinstance(tree, dict):
+        for key, value in list(tree.items()):
             if key == "pattern" and isinstance(value, str):
-                node[key] = ecma_pattern(value)
+                tree[key] = ecma_pattern(value)
             elif key == "patternProperties" and isinstance(value, dict):
-                node[key] = {ecma_pattern(k): ecma_patterns(v) for k, v in value.items()}
+                tree[key] = {ecma_pattern(k): ecma_patterns(v) for k, v in value.items()}
             else:
                 ecma_patterns(value)
-    elif isinstance(node, list):
-        for item in node:
+    elif isinstance(tree, list):
+        for item in tree:
             ecma_patterns(item)
-    return node
+    return tree
 
 
 @lru_cache(maxsize=1)
-def registry() -> Registry[Any]:
+def registry() -> Registry[dict[str, object]]:
     """Every schema file as a resource named by its file name."""
     resources = [(name, DRAFT202012.create_resource(schema)) for name, schema in _files().items()]
     return Registry().with_resources(resources)
 
 
-def schema_for(kind: str) -> dict[str, Any]:
+def schema_for(kind: str) -> dict[str, object]:
     """The schema of a native kind; KeyError for a kind without one."""
     if kind not in NATIVE_KINDS:
         raise KeyError(kind)
     return _files()[kind + SUFFIX]
 
 
-def common_defs() -> dict[str, Any]:
+def common_defs() -> dict[str, object]:
     """The shared ``$defs`` of common.schema.json."""
-    defs: dict[str, Any] = _files()[COMMON]["$defs"]
-    return defs
+    return node(_files()[COMMON], "$defs")
 
 
 #: Documents of one kind checked by jsonschema before compiling the fast validator: compiling
@@ -124,13 +133,13 @@ class KindValidator:
     ``fastjsonschema`` function (about 20 times faster).
     """
 
-    def __init__(self, schema: dict[str, Any]) -> None:
+    def __init__(self, schema: dict[str, object]) -> None:
         self.schema = schema
         self.full = Draft202012Validator(schema, registry=registry())
-        self._compiled: Callable[[Any], bool] | None = None
+        self._compiled: Callable[[object], bool] | None = None
         self._slow_checks = 0
 
-    def is_valid(self, instance: Any) -> bool:
+    def is_valid(self, instance: object) -> bool:
         if self._compiled is None:
             if self._slow_checks < COMPILE_AFTER:
                 self._slow_checks += 1
@@ -138,7 +147,7 @@ class KindValidator:
             self._compiled = self.compiled()
         return self._compiled(instance)
 
-    def compiled(self) -> Callable[[Any], bool]:
+    def compiled(self) -> Callable[[object], bool]:
         """The compiled yes/no check (built now if need be)."""
         if self._compiled is None:
             self._compiled = _compile(self.schema, self.full)
@@ -152,16 +161,16 @@ def validator_for(kind: str) -> KindValidator:
 
 
 @lru_cache(maxsize=1)
-def _compile_copies() -> dict[str, Any]:
+def _compile_copies() -> dict[str, dict[str, object]]:
     """A private copy of the files for fastjsonschema, which rewrites ``$ref``s in place."""
     return copy.deepcopy(_files())
 
 
-def _compile(schema: dict[str, Any], full: Draft202012Validator) -> Callable[[Any], bool]:
+def _compile(schema: dict[str, object], full: Draft202012Validator) -> Callable[[object], bool]:
     """A compiled yes/no check; jsonschema's own when compiling fails."""
     files = _compile_copies()
 
-    def handler(uri: str) -> Any:
+    def handler(uri: str) -> dict[str, object]:
         return files[uri.rsplit("/", 1)[-1]]
 
     try:
@@ -171,7 +180,7 @@ def _compile(schema: dict[str, Any], full: Draft202012Validator) -> Callable[[An
     except Exception:  # noqa: BLE001 - an unsupported construct: use the slow path only
         return lambda instance: bool(full.is_valid(instance))
 
-    def check(instance: Any) -> bool:
+    def check(instance: object) -> bool:
         try:
             compiled(instance)
         except fastjsonschema.JsonSchemaException:

@@ -94,7 +94,7 @@ def test_every_ref_resolves_offline(name: str) -> None:
 
 @pytest.mark.parametrize("kind", NATIVE_KINDS)
 def test_schema_for_every_kind(kind: str) -> None:
-    assert schemas.schema_for(kind)["properties"]["kind"]["enum"] == [kind]
+    assert schemas.node(schemas.schema_for(kind), "properties", "kind")["enum"] == [kind]
     assert schemas.validator_for(kind) is schemas.validator_for(kind)
 
 
@@ -104,8 +104,9 @@ def test_schema_for_an_unknown_kind_is_a_key_error() -> None:
 
 
 def test_target_defaults_are_the_compilers() -> None:
-    target = schemas.common_defs()["target"]["properties"]
-    documented = {key: prop["default"] for key, prop in target.items() if "default" in prop}
+    target = schemas.node(schemas.common_defs(), "target", "properties")
+    props = {key: schemas.node(prop) for key, prop in target.items()}
+    documented = {key: prop["default"] for key, prop in props.items() if "default" in prop}
     assert documented == target_settings(Target())
     assert set(target) - set(documented) == {"s3"}  # unset by default: S3 data sources are refused
 

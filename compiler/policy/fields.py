@@ -41,7 +41,7 @@ def field_tree() -> FieldTree:
     tree: FieldTree = {(): FieldInfo("object", set(WORKLOAD_KINDS))}
     try:
         for kind in WORKLOAD_KINDS:
-            spec = schemas.schema_for(kind)["properties"]["spec"]
+            spec = schemas.node(schemas.schema_for(kind), "properties", "spec")
             _walk(tree, (), spec, kind + ".schema.json", kind)
     except Exception:  # noqa: BLE001 - schemas missing or unreadable: the built-in table
         tree = {(): FieldInfo("object", set(WORKLOAD_KINDS))}

@@ -16,7 +16,7 @@ from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped
 
 from ..model import WORKLOAD_KINDS, Doc, Path
 from ..problems import Problem
-from ..schemas import common_defs, schema_for
+from ..schemas import common_defs, node, schema_for
 from ..shapes import YamlMap
 from .text import closest, did_you_mean, got, problem, quoted_path, show
 
@@ -73,7 +73,7 @@ def _other_kind_hint(doc: Doc, path: Path, name: str) -> str:
 
 @cache
 def _spec_fields(kind: str) -> frozenset[str]:
-    return frozenset(schema_for(kind)["properties"]["spec"]["properties"])
+    return frozenset(node(schema_for(kind), "properties", "spec", "properties"))
 
 
 def _required(doc: Doc, err: ValidationError) -> list[Problem]:
@@ -136,9 +136,9 @@ def _pattern_message(schema: YamlMap) -> tuple[str, str]:
 @lru_cache(maxsize=1)
 def _pattern_codes() -> dict[str, str]:
     defs = common_defs()
-    codes = {defs[n]["pattern"]: "schema.name" for n in ("dnsLabel", "projectName",
-                                                         "dnsSubdomain")}
-    codes[defs["quantity"]["pattern"]] = "schema.quantity"
+    codes = {str(node(defs, n)["pattern"]): "schema.name" for n in ("dnsLabel", "projectName",
+                                                                    "dnsSubdomain")}
+    codes[str(node(defs, "quantity")["pattern"])] = "schema.quantity"
     return codes
 
 
