@@ -23,8 +23,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
 
 import yaml
 
@@ -61,7 +61,7 @@ _TO_ESCAPE = re.compile(r'["\\]|[^\x20-\x7e]+')  # runs of non-ASCII: most are p
 MAX_IMPLICIT_KEY = 1000
 
 
-def scalar(value: Any) -> str:
+def scalar(value: object) -> str:
     """One scalar in canonical form (every reader above agrees on its type and value)."""
     if isinstance(value, str):
         return _string(value)
@@ -126,7 +126,8 @@ def _float(value: float) -> str:
     return text
 
 
-def _sorted_keys(mapping: dict[Any, Any]) -> list[str]:
+def _sorted_keys(mapping: Mapping[str, object]) -> list[str]:
+    """The keys in order; a key that is not a string (a bug in lowering) raises EmitError."""
     try:
         keys = sorted(mapping)
     except TypeError:
@@ -137,7 +138,7 @@ def _sorted_keys(mapping: dict[Any, Any]) -> list[str]:
     return keys
 
 
-def _block(value: Any, indent: int, out: list[str]) -> None:
+def _block(value: Mapping[str, object] | Sequence[object], indent: int, out: list[str]) -> None:
     """Append the lines of a non-empty mapping or sequence at ``indent``."""
     pad = " " * indent
     if isinstance(value, dict):
@@ -149,7 +150,7 @@ def _block(value: Any, indent: int, out: list[str]) -> None:
             else:
                 _entry(pad + text + ":", value[key], indent, out, indentless=True)
     else:
-        for item in value:
+        for item in value:  # the caller passes a dict or a list
             if isinstance(item, dict) and item:
                 inner: list[str] = []
                 _block(item, indent + 2, inner)
@@ -159,7 +160,7 @@ def _block(value: Any, indent: int, out: list[str]) -> None:
                 _entry(pad + "-", item, indent, out, indentless=False)
 
 
-def _entry(head: str, value: Any, indent: int, out: list[str], indentless: bool) -> None:
+def _entry(head: str, value: object, indent: int, out: list[str], indentless: bool) -> None:
     if isinstance(value, (dict, list)) and value:
         out.append(head)
         _block(value, indent if indentless and isinstance(value, list) else indent + 2, out)
@@ -171,7 +172,7 @@ def _entry(head: str, value: Any, indent: int, out: list[str], indentless: bool)
         out.append(head + " " + scalar(value))
 
 
-def dump_document(obj: dict[str, Any]) -> str:
+def dump_document(obj: Mapping[str, object]) -> str:
     """One object as a YAML document starting with ---."""
     out = ["---"]
     if obj:
@@ -181,18 +182,18 @@ def dump_document(obj: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def dump_documents(objects: list[dict[str, Any]]) -> str:
+def dump_documents(objects: Iterable[Mapping[str, object]]) -> str:
     """Multi-document YAML for a list of objects."""
     return "".join(dump_document(o) for o in objects)
 
 
 try:  # the C loader: re-reading a build costs a fraction of writing it
-    _Loader: Any = yaml.CSafeLoader
+    _Loader: type[yaml.CSafeLoader | yaml.SafeLoader] = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 
-def reread_mismatch(objects: list[dict[str, Any]], docs: list[str]) -> str | None:
+def reread_mismatch(objects: Sequence[Mapping[str, object]], docs: list[str]) -> str | None:
     """None when parsing ``docs`` (YAML 1.1, libyaml) gives back exactly ``objects``, same
     types included; else what differs. ``==`` is the fast path; JSON text tells 1, 1.0 and
     True apart; a NaN, never equal to itself, goes to the exact comparison."""
@@ -211,23 +212,23 @@ def reread_mismatch(objects: list[dict[str, Any]], docs: list[str]) -> str | Non
     return None
 
 
-def _typed(value: Any) -> str:
+def _typed(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
-def _difference(got: Any, want: Any, path: str) -> str | None:
+def _difference(got: object, want: object, path: str) -> str | None:
     """The first path where ``got`` and ``want`` differ in type or value (NaN equals NaN)."""
     if type(got) is not type(want):
         return f"{path or '.'} ({type(want).__name__} written, {type(got).__name__} read)"
-    if isinstance(want, dict):
+    if isinstance(want, dict) and isinstance(got, dict):  # the same type: both or neither
         if got.keys() != want.keys():
             return f"{path or '.'} (keys {sorted(map(repr, want.keys() ^ got.keys()))})"
         return next((d for k in want if (d := _difference(got[k], want[k], f"{path}.{k}")) is not None), None)
-    if isinstance(want, list):
+    if isinstance(want, list) and isinstance(got, list):
         if len(got) != len(want):
             return f"{path or '.'} ({len(want)} items written, {len(got)} read)"
         return next((d for i, (g, w) in enumerate(zip(got, want))
                      if (d := _difference(g, w, f"{path}[{i}]")) is not None), None)
-    if isinstance(want, float) and math.isnan(want) and math.isnan(got):
+    if isinstance(want, float) and isinstance(got, float) and math.isnan(want) and math.isnan(got):
         return None
     return None if got == want else f"{path or '.'} ({want!r} written, {got!r} read)"
