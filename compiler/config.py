@@ -1,9 +1,9 @@
 """The repository's own settings: `wlc.yaml` (kind Repository) and cluster target settings."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path as FsPath
-from typing import Any
 
 from .discover import DEFAULT_MAX_FILE_BYTES
 from .model import Doc, S3Target, Target
@@ -43,33 +43,51 @@ class RepoConfig:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # spec.limits.maxFileBytes
 
 
-def apply_target(base: Target, settings: dict[str, Any]) -> Target:
+def apply_target(base: Target, settings: Mapping[str, object]) -> Target:
     """A copy of ``base`` with the camelCase ``settings`` applied (already schema-checked)."""
-    changes: dict[str, Any] = {}
+    target = replace(base)
     for key, value in settings.items():
         attr = TARGET_KEYS.get(key)
         if attr is None:
             continue
         if attr == "knative_features":
-            value = tuple(sorted(str(v) for v in value))
+            value = tuple(sorted(str(v) for v in _listed(value)))
         elif attr == "kubernetes_version":
             value = str(value)
         elif attr == "s3":
             value = _s3_target(value)
-        changes[attr] = value
-    return replace(base, **changes)
+        setattr(target, attr, value)
+    return target
 
 
-def _s3_target(value: dict[str, Any]) -> S3Target:
+def _listed(value: object) -> list[object]:
+    """A schema-checked list setting as a list."""
+    if not isinstance(value, list):
+        raise TypeError(f"target setting is a {type(value).__name__}, not a list")
+    return value
+
+
+def _mapped(value: object) -> Mapping[object, object]:
+    """A schema-checked map setting as a map (an unset one is empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"target setting is a {type(value).__name__}, not a map")
+    return value
+
+
+def _s3_target(setting: object) -> S3Target:
+    value = _mapped(setting)
+
     def pairs(key: str) -> tuple[tuple[str, str], ...]:
-        return tuple(sorted((str(k), str(v)) for k, v in (value.get(key) or {}).items()))
+        return tuple(sorted((str(k), str(v)) for k, v in _mapped(value.get(key)).items()))
     return S3Target(str(value["csiDriver"]), pairs("keys"), pairs("attributes"))
 
 
-def target_settings(target: Target) -> dict[str, Any]:
+def target_settings(target: Target) -> dict[str, object]:
     """The camelCase view of a target (for explain and index.json); unset settings are left out."""
     back = {v: k for k, v in TARGET_KEYS.items()}
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for f in fields(target):
         value = getattr(target, f.name)
         if isinstance(value, S3Target):

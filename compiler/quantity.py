@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
@@ -16,7 +15,7 @@ _DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), ""
 _FORM = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?\Z")
 
 
-def parse(value: Any) -> Decimal | None:
+def parse(value: object) -> Decimal | None:
     """The quantity's value in base units, or None when it is not a quantity.
 
     >>> parse("1Gi") > parse("1G")
@@ -43,7 +42,7 @@ def parse(value: Any) -> Decimal | None:
     return base * _DECIMAL[suffix]
 
 
-def suffix_of(value: Any) -> str:
+def suffix_of(value: object) -> str:
     """The unit suffix of a quantity string ("" for plain numbers)."""
     if not isinstance(value, str):
         return ""
@@ -51,7 +50,7 @@ def suffix_of(value: Any) -> str:
     return (match.group(2) or "") if match else ""
 
 
-def scale(value: Any, factor: float) -> Any:
+def scale(value: object, factor: float) -> int | float | str | None:
     """``value * factor``, written like ``value``: numbers stay numbers, ``8Gi * 0.5`` is ``4Gi``.
 
     A result that is not whole in the source's unit falls back to plain base units.

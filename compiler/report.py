@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
 from urllib.parse import quote
 
 from . import __version__
@@ -103,7 +102,7 @@ def fingerprints(problems: list[Problem]) -> list[str]:
     return out
 
 
-def gitlab(problems: list[Problem]) -> list[dict[str, Any]]:
+def gitlab(problems: list[Problem]) -> list[dict[str, object]]:
     """A GitLab Code Quality report (``artifacts:reports:codequality``): one issue per problem (a
     problem of no file is placed on wlc.yaml: GitLab needs a path)."""
     return [{"type": "issue", "check_name": p.code, "description": p.message + p.tag(), "fingerprint": fp,
@@ -112,7 +111,7 @@ def gitlab(problems: list[Problem]) -> list[dict[str, Any]]:
             for p, fp in zip(problems, fingerprints(problems))]
 
 
-def sarif(problems: list[Problem]) -> dict[str, Any]:
+def sarif(problems: list[Problem]) -> dict[str, object]:
     """A SARIF 2.1.0 log with one run of wlc: a rule per problem code, a result per problem."""
     codes = sorted({p.code for p in problems})
     rules = [{"id": c, "name": c, "shortDescription": {"text": c}} for c in codes]
@@ -124,8 +123,8 @@ def sarif(problems: list[Problem]) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def _sarif_result(p: Problem, rule: int, fingerprint: str) -> dict[str, Any]:
-    result: dict[str, Any] = {"ruleId": p.code, "ruleIndex": rule, "message": {"text": p.message + p.tag()},
+def _sarif_result(p: Problem, rule: int, fingerprint: str) -> dict[str, object]:
+    result: dict[str, object] = {"ruleId": p.code, "ruleIndex": rule, "message": {"text": p.message + p.tag()},
                               "level": _SARIF_LEVEL.get(p.severity, "note"),
                               "partialFingerprints": {"wlcProblem/v1": fingerprint}}
     if p.file:
