@@ -11,8 +11,8 @@ organisation objects.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from . import labels as L
 from .bundle import TOOLING, applyset_id, canonical_json, group_kind, group_of
@@ -110,7 +110,7 @@ def seal(files: list[OrgFile]) -> dict[str, str]:
     return {f.relpath: "".join(f.docs) for f in files}
 
 
-def index_entry(files: list[OrgFile], texts: dict[str, str], hash_of: Any) -> dict[str, Any]:
+def index_entry(files: list[OrgFile], texts: dict[str, str], hash_of: Callable[[str], str]) -> dict[str, object]:
     """index.json's ``organisation``: its ApplySet and, per file, its objects and hashes."""
     entries = []
     for f in files:
