@@ -76,12 +76,13 @@ class Builder:
     _ctor: yaml.constructor.SafeConstructor = field(default_factory=yaml.constructor.SafeConstructor)
 
     def document(self, node: yaml.Node) -> Any:
-        """The data of one document (fresh position tables); raises Refused."""
+        """The data of one document (fresh position tables); raises Refused. Raw YAML data, the
+        edge: its readers (load, normalize) narrow it."""
         self.locs, self.key_locs = {}, {}
         self._state = {}  # node ids are only unique while one document's tree is alive
         return self.build(node, (), node.start_mark)
 
-    def build(self, node: yaml.Node, path: Path, at: yaml.Mark) -> Any:
+    def build(self, node: yaml.Node, path: Path, at: yaml.Mark) -> object:
         mark = node.start_mark
         self.locs[path] = (mark.line + 1, mark.column + 1)
         if self._in_alias:
@@ -92,7 +93,7 @@ class Builder:
             return self._scalar(node)
         return self._collection(node, path, at)
 
-    def _collection(self, node: yaml.Node, path: Path, at: yaml.Mark) -> Any:
+    def _collection(self, node: yaml.Node, path: Path, at: yaml.Mark) -> object:
         if len(path) >= MAX_DEPTH:
             raise Refused(self._at(node.start_mark, "yaml.depth", f"nested deeper than {MAX_DEPTH} levels"))
         key = id(node)
@@ -120,8 +121,8 @@ class Builder:
             raise Refused(self._at(at, "yaml.aliases", f"aliases (*name) expand this file past {budget:,}"
                                    " values; write the values out, or alias less"))
 
-    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, object]:
+        out: dict[str, object] = {}
         for knode, vnode in node.value:
             key = self._key(knode)
             if key is None:
@@ -154,7 +155,7 @@ class Builder:
                                       f' quote it ("{written}") to use it as a key'))
         return str(knode.value)
 
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
+    def _scalar(self, node: yaml.ScalarNode) -> object:
         tag = node.tag
         if tag == _STR or tag == _TIMESTAMP:
             return node.value  # dates stay strings: nothing in a spec is a date
@@ -167,7 +168,7 @@ class Builder:
             return plain(node)
         return self._ctor.construct_object(node, deep=True)  # binary, custom tags: errors
 
-    def _int(self, node: yaml.ScalarNode) -> Any:
+    def _int(self, node: yaml.ScalarNode) -> int | str:
         text = str(node.value)
         value = None
         if len(text.replace("_", "")) <= _INT_TEXT_MAX:
@@ -179,7 +180,7 @@ class Builder:
             return text
         return value
 
-    def _float(self, node: yaml.ScalarNode) -> Any:
+    def _float(self, node: yaml.ScalarNode) -> float | str:
         text = str(node.value)
         if text.count(":") <= _SEXAGESIMAL_MAX:
             try:
