@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, guarded
 from .view import _connection, _one
+
+if TYPE_CHECKING:  # the cluster package is imported only when a command runs
+    from ..cluster.fetch import Workload
+    from ..cluster.kube import Kube
 
 
 @click.command("connect")
@@ -56,7 +60,7 @@ def connect(workload: str, kubeconfig: str | None, context: str | None, namespac
     return EXIT_OK
 
 
-def _forward(client: Any, w: Any, port: int | None, local_port: int | None) -> int:
+def _forward(client: Kube, w: Workload, port: int | None, local_port: int | None) -> int:
     """Serve the forward until Ctrl-C; the listening address goes to stderr once bound."""
     from ..cluster.view import forward
     pod, target = forward.target(w, port)

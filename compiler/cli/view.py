@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, guarded
 from .view_columns import COLUMN_KEYS, check_columns, columns_of, gpu_util_of, with_namespace
 
+if TYPE_CHECKING:  # the cluster package is imported only when a command runs
+    from ..cluster.fetch import Workload
+    from ..cluster.kube import Kube
+    from ..cluster.source import Bundle
+    from ..cluster.view.gpumetrics import GpuUsage
+    from ..cluster.view.table import Row
 
-def _connection(fn: Callable[..., Any]) -> Callable[..., Any]:
+#: a command function being decorated with click options
+Command = TypeVar("Command", bound=Callable[..., object])
+
+
+def _connection(fn: Command) -> Command:
     for option in reversed([
         click.option("--kubeconfig", default=None, help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, "
                      "else the in-cluster service account)."),
@@ -28,7 +38,7 @@ def _connection(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _snapshot(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
-              project: str | None) -> tuple[Any, list[Any], dict[str, str]]:
+              project: str | None) -> tuple[Kube, list[Workload], dict[str, str]]:
     from ..cluster import errors, fetch, kube
     from ..cluster.view import table
     client = kube.Kube(kube.load_configuration(kubeconfig, context))
@@ -40,7 +50,7 @@ def _snapshot(kubeconfig: str | None, context: str | None, namespaces: tuple[str
     return client, workloads, pools
 
 
-def _prometheus(fn: Callable[..., Any]) -> Callable[..., Any]:
+def _prometheus(fn: Command) -> Command:
     return click.option("--prometheus", "prometheus", default=None, envvar="WLC_PROMETHEUS", show_envvar=True,
                         help="Prometheus URL for GPU utilization and memory (the DCGM exporter's series).")(fn)
 
@@ -101,8 +111,8 @@ def get(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]
         time.sleep(2)
 
 
-def _rows(workloads: list[Any], pools: dict[str, str], desired: Any, namespaces: tuple[str, ...],
-          project: str | None, util: dict[tuple[str, str], str]) -> list[Any]:
+def _rows(workloads: list[Workload], pools: dict[str, str], desired: Bundle | None, namespaces: tuple[str, ...],
+          project: str | None, util: dict[tuple[str, str], str]) -> list[Row]:
     from ..cluster.view import syncstate, table
     if desired is None:
         return [table.row(w, pools, None, util.get((w.namespace, w.name), "")) for w in workloads]
@@ -111,7 +121,7 @@ def _rows(workloads: list[Any], pools: dict[str, str], desired: Any, namespaces:
 
 
 def _one(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
-         name: str) -> tuple[Any, Any, dict[str, str]] | None:
+         name: str) -> tuple[Kube, Workload, dict[str, str]] | None:
     client, workloads, pools = _snapshot(kubeconfig, context, namespaces, project)
     found = [w for w in workloads if w.name == name]
     if len(found) != 1:
@@ -240,26 +250,26 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
     from ..cluster.view import logs as wlogs
     from ..cluster.view import metrics as wmetrics
 
-    holder: dict[str, Any] = {}
+    holder: dict[str, Kube] = {}
 
-    def source() -> tuple[list[Any], dict[str, str]]:
+    def source() -> tuple[list[Workload], dict[str, str]]:
         client, workloads, pools = _snapshot(kubeconfig, context, namespaces, project)
         holder["client"] = client
         return workloads, pools
 
-    def events(w: Any) -> list[dict[str, object]]:
+    def events(w: Workload) -> list[dict[str, object]]:
         return list(fetch.events(holder["client"], w))
 
-    def logs(w: Any) -> str:
+    def logs(w: Workload) -> str:
         return wlogs.first_pod_log(holder["client"], w)
 
-    def metrics(w: Any) -> str:
+    def metrics(w: Workload) -> str:
         return wmetrics.summary(wmetrics.read(holder["client"], w))
 
-    def gpus(w: Any) -> Any:
+    def gpus(w: Workload) -> GpuUsage | None:
         return gpumetrics.read(prometheus, w) if prometheus else None
 
-    def gpu_table(workloads: Any) -> dict[tuple[str, str], str]:
+    def gpu_table(workloads: Sequence[Workload]) -> dict[tuple[str, str], str]:
         return gpumetrics.utilization_of(prometheus, workloads)[0] if prometheus else {}
 
     server = web.serve(source, events, logs, host, port, metrics, actor, token, gpus, gpu_table)

@@ -2,9 +2,13 @@
 UTILIZATION when a Prometheus is given), NAMESPACE when a name repeats, and the utilization read."""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:  # the cluster package is imported only when a command runs
+    from ..cluster.fetch import Workload
 
 COLUMN_KEYS = ("workload", "type", "status", "project", "pods", "gpu-request", "gpu-allocation", "created",
                "namespace", "node-pools", "image", "architecture", "message", "sync", "revision", "sync-message",
@@ -34,7 +38,7 @@ def columns_of(chosen: list[str] | None, wide: bool, prometheus: str | None) -> 
         if prometheus else cols
 
 
-def with_namespace(cols: list[str], chosen: list[str] | None, workloads: list[Any]) -> list[str]:
+def with_namespace(cols: list[str], chosen: list[str] | None, workloads: Sequence[Workload]) -> list[str]:
     """A name in several namespaces: the table shows the NAMESPACE column after the name, like
     ``kubectl get -A`` (unless --columns chose the columns)."""
     names = [w.name for w in workloads]
@@ -44,7 +48,7 @@ def with_namespace(cols: list[str], chosen: list[str] | None, workloads: list[An
     return [*cols[:at], "namespace", *cols[at:]]
 
 
-def gpu_util_of(prometheus: str | None, cols: list[str], workloads: list[Any]) -> dict[tuple[str, str], str]:
+def gpu_util_of(prometheus: str | None, cols: list[str], workloads: Sequence[Workload]) -> dict[tuple[str, str], str]:
     from ..cluster.view import gpumetrics
     if "gpu-util" not in cols:
         return {}
