@@ -7,7 +7,6 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path as FsPath
-from typing import Any
 
 import click
 
@@ -33,7 +32,7 @@ format_option = click.option("--format", "fmt", type=click.Choice(report.FORMATS
 def guarded(fn: Callable[..., int]) -> Callable[..., None]:
     """Run a verb: configuration errors exit 2 with one line, never a traceback; a bug in wlc
     (an unexpected exception) exits 4 and says so (WLC_DEBUG=1 adds the traceback)."""
-    def wrapper(*args: Any, **kwargs: Any) -> None:
+    def wrapper(*args: object, **kwargs: object) -> None:
         try:
             code = fn(*args, **kwargs)
         except CompilerBug as err:

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import click
 
@@ -18,8 +18,23 @@ from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, guarded, jobs_for, ove
 if TYPE_CHECKING:
     from ..cluster.source import Bundle
 
+#: a command function being decorated with click options
+Command = TypeVar("Command", bound=Callable[..., object])
 
-def _cluster_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+
+class Limits(TypedDict):
+    """The engine options the sync flags set (``engine.Options``' fields of the same names)."""
+
+    allow_mass_delete: bool
+    approve_delete: tuple[str, ...]
+    max_delete: int
+    max_delete_share: float
+    concurrency: int
+    namespaces: tuple[str, ...]
+    create_namespaces: bool
+
+
+def _cluster_options(fn: Command) -> Command:
     options = [
         click.option("--bundle", "bundle_dir", default=None, type=click.Path(file_okay=False, path_type=FsPath),
                      help="A bundle folder written by `wlc build --out DIR` (DIR or DIR/<overlay>)."),
@@ -79,7 +94,7 @@ def built_bundle(repo_dir: FsPath, overlay: str | None) -> Bundle:
 
 
 def _cluster_run(repo_dir: FsPath | None, bundle_dir: FsPath | None, overlay: str | None, kubeconfig: str | None,
-                 context: str | None, fmt: str, dry_run: bool, verbose: bool, limits: dict[str, Any]) -> int:
+                 context: str | None, fmt: str, dry_run: bool, verbose: bool, limits: Limits) -> int:
     from ..cluster import engine, kube, plan
     from ..cluster.errors import ClusterError
     desired = desired_bundle(repo_dir, bundle_dir, overlay)
@@ -107,7 +122,7 @@ def with_revision(text: str, revision: str, why: str) -> str:
 
 
 def _limits(allow_mass_delete: bool, approve_delete: tuple[str, ...], max_delete: int, max_delete_share: float,
-            concurrency: int, namespaces: tuple[str, ...], no_create_namespaces: bool) -> dict[str, Any]:
+            concurrency: int, namespaces: tuple[str, ...], no_create_namespaces: bool) -> Limits:
     return {"allow_mass_delete": allow_mass_delete, "approve_delete": tuple(sorted(set(approve_delete))),
             "max_delete": max_delete, "max_delete_share": max_delete_share,
             "concurrency": concurrency, "namespaces": tuple(sorted(set(namespaces))),

@@ -10,7 +10,6 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path as FsPath
-from typing import Any
 
 import click
 
@@ -43,9 +42,9 @@ def _git(repo: FsPath, *args: str) -> str:
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
-def _calls(repo: FsPath) -> dict[str, Callable[[str, str], Any]]:
+def _calls(repo: FsPath) -> dict[str, Callable[[str, str], object]]:
     """verb -> run its command's callback (which exits with the verb's code) on project/name."""
-    common: dict[str, Any] = {"overlay": None, "dry_run": False, "repo": repo, "commit": True, "push": False}
+    common: dict[str, object] = {"overlay": None, "dry_run": False, "repo": repo, "commit": True, "push": False}
     return {
         "stop": lambda p, n: workloads.stop.callback(workloads=(n,), project=p, every=False, **common),  # type: ignore[misc]
         "activate": lambda p, n: workloads.activate.callback(  # type: ignore[misc]
@@ -78,7 +77,7 @@ def make_actor(repo: FsPath) -> Actor:
     return act
 
 
-def _run(call: Callable[[], Any]) -> tuple[int, str]:
+def _run(call: Callable[[], object]) -> tuple[int, str]:
     """The verb's exit code and everything it printed (stdout and stderr together)."""
     out = io.StringIO()
     code = 0
