@@ -16,7 +16,7 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
-from typing import Any, TextIO
+from typing import TextIO
 
 import yaml
 
@@ -142,7 +142,7 @@ def _namespace_folder(source: Doc) -> str:
     return project_of_namespace(namespace) or namespace
 
 
-def dump(data: Any) -> str:
+def dump(data: object) -> str:
     """Native YAML: block style, keys as built (already in the documented order)."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
                      allow_unicode=True, width=100)

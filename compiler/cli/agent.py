@@ -7,7 +7,6 @@ import signal
 import socket
 import threading
 from pathlib import Path as FsPath
-from typing import Any
 
 import click
 
@@ -69,7 +68,7 @@ def parse_listen(text: str) -> tuple[str, int]:
 @click.option("--no-create-namespaces", is_flag=True,
               help="Refuse workloads whose namespace does not exist instead of creating it.")
 @click.pass_context
-def agent_group(ctx: click.Context, /, **kwargs: Any) -> None:
+def agent_group(ctx: click.Context, /, **kwargs: object) -> None:
     """Run the sync agent: fetch the branch with git, build the fetched revision in memory,
     sync it, record the revision on the parents, wait, repeat. A build with errors applies
     nothing (the last good revision keeps running; the parents say why). SIGTERM lets the

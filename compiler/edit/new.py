@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shlex
-from typing import Any
+from collections.abc import Mapping
 
 from ..importer import dump
 from ..model import API_VERSION
@@ -10,7 +10,7 @@ from ..normalize.order import order_spec
 from .flags import TYPES
 
 
-def document(wtype: str, name: str, spec: dict[str, Any], words: tuple[str, ...] = (),
+def document(wtype: str, name: str, spec: Mapping[str, object], words: tuple[str, ...] = (),
              command: bool = False) -> str:
     """The text of a new ``wtype`` workload; ``words`` (after ``--``) are its arguments, or with
     ``command`` its command (Run:ai's ``--command``: they replace the image's entrypoint)."""
