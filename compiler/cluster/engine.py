@@ -45,6 +45,8 @@ class Options:
     #: the namespaces whose wlc workloads this bundle owns (empty: the whole cluster); a workload
     #: outside them is never deleted as "gone from the bundle"
     namespaces: tuple[str, ...] = ()
+    #: organisation objects that existed before wlc (no wlc labels, no other tool's) are adopted
+    adopt: bool = False
 
 
 class Engine:
