@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import labels as L
 from ..orgbundle import ADDITIONAL_NAMESPACES, PARENT_NAME, PARENT_NAMESPACE
-from . import adopt, errors, syncstatus
+from . import adopt, errors, samefields, syncstatus
 from .kube import Kube, Resource
 from .orgprune import plan_prunes, prune
 from .orgstate import Limits, OrgPlanned, desired_namespaces, object_plan, parent_body, resource_of
@@ -81,6 +81,8 @@ def _parent_plan(kube: Kube, planned: OrgPlanned, live: dict[str, Any] | None) -
     body = parent_body(org, planned.old_gks | org.group_kinds(), planned.old_namespaces | desired_namespaces(org))
     planned.parent_body = body
     res = planned.resources[org.parent.group_kind]
+    if live is not None and samefields.unchanged(body, live):  # what applying it would make it: no request
+        return object_plan(org.parent, "unchanged", live=live, owned=True)
     try:
         after = comparable(kube.apply(res, body, force=live is not None, dry_run=True))
     except errors.ClusterError as err:
@@ -138,6 +140,8 @@ def _member_plan(kube: Kube, m: DesiredObject, live: dict[str, Any] | None, plan
         if reason is not None and (not adopting or adopt.why_not_adoptable(live) is not None):
             return object_plan(m, "conflict", adopt.conflict_message(reason, live, adopting), live)
         body = adopt.body_for(m.body, live, adopting=reason is not None)
+        if reason is None and samefields.unchanged(body, live):  # no request needed (samefields.py)
+            return object_plan(m, "unchanged", live=live, owned=True)
         after = comparable(kube.apply(res, body, force=True, dry_run=True))
         if reason is not None:
             op = object_plan(m, "adopt", f"existed before wlc ({reason.partition(';')[0]}): taken over, "
