@@ -454,7 +454,7 @@ def test_loading_a_repository_stays_within_the_bound_of_its_total_input(tmp_path
     densest files (each kept, since each is a wlc document) is within MEMORY_PER_BYTE of their sum."""
     (tmp_path / "warm.yaml").write_text("a: [1, {b: c}]\n")
     for i in range(8):
-        body = "apiVersion: wlc.dev/v1alpha1\nkind: Template\nmetadata: {name: t%d}\nspec: [" % i
+        body = f"apiVersion: wlc.dev/v1alpha1\nkind: Template\nmetadata: {{name: t{i}}}\nspec: ["
         (tmp_path / f"t{i}.yaml").write_text(body + "0," * (128 << 10) + "]\n")
     total = sum(p.stat().st_size for p in tmp_path.glob("t*.yaml"))
     run = subprocess.run([sys.executable, "-c", REPO_MEMORY_PROBE, str(tmp_path)], check=False,
