@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -87,7 +88,7 @@ def check_relpath(rel: str) -> None:
 def locked(out: FsPath, on_wait: Callable[[], None] | None = None) -> Iterator[FsPath]:
     """Hold OUT's lock (waiting for another build into OUT to finish); yields OUT/.wlc."""
     private = _private(out)
-    fd = os.open(private / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    fd = _open_lock(private / LOCK)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -98,6 +99,19 @@ def locked(out: FsPath, on_wait: Callable[[], None] | None = None) -> Iterator[F
         yield private
     finally:
         os.close(fd)  # closing releases the lock; the kernel does the same for a killed build
+
+
+def _open_lock(path: FsPath) -> int:
+    """Open (or create) the lock file itself: never through a symbolic link someone put there."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as err:
+        what = "a symbolic link wlc did not make" if path.is_symlink() else f"not usable ({err.strerror})"
+        raise OutputError(f"{path} is {what}: remove it or choose another --out") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OutputError(f"{path} is not a regular file wlc made: remove it or choose another --out")
+    return fd
 
 
 def _private(out: FsPath) -> FsPath:

@@ -20,6 +20,10 @@ One run, one control plane (tests/cluster/controlplane.py), in this order:
 Between steps it waits until the number of pods has settled (the controllers' work after a
 sync loads the same API server). The load average (``uptime``) is printed with the figures:
 the machine is shared, so wall times are for orientation.
+
+``--baseline DIR`` (a source tree of an earlier wlc, e.g. ``git archive REV | tar -x -C DIR``)
+first runs step 2 with that wlc (``python -m compiler.cli`` in DIR) in a control plane of its own,
+then the current wlc's in a fresh one: before and after in the same run, on the same bundle.
 """
 from __future__ import annotations
 
@@ -84,10 +88,10 @@ def build(repo: Path, out: Path) -> float:
     return run.seconds
 
 
-def sync(bundle: Path, kubeconfig: Path, namespaces: list[str], concurrency: int) -> dict[str, Any]:
+def sync(bundle: Path, kubeconfig: Path, namespaces: list[str], concurrency: int, tree: Path = ROOT) -> dict[str, Any]:
     scope = [f"--namespace={ns}" for ns in namespaces]
     run = timed(wlc("sync", "--bundle", str(bundle), "--kubeconfig", str(kubeconfig), "--format", "json",
-                    "--max-delete", "0", f"--concurrency={concurrency}", *scope))
+                    "--max-delete", "0", f"--concurrency={concurrency}", *scope), cwd=tree)
     try:
         report = json.loads(run.stdout)
     except ValueError:
@@ -189,15 +193,38 @@ def line(name: str, r: dict[str, Any]) -> str:
             f"CPU {r['cpu_seconds']:.1f} s  peak RSS {r['rss_mb']:.0f} MB")
 
 
+def wlc_steps(tree: Path, before: Path, after: Path, namespaces: list[str], concurrency: int,
+              in_process: bool) -> tuple[dict[str, Any], controlplane.Cluster]:
+    """First sync of ``before``, no-op, sync of ``after`` (one workload changed), with the wlc of
+    ``tree``, in a fresh control plane (returned running)."""
+    cluster = controlplane.start()  # the sync creates the namespaces (the organisation's, with its labels)
+    out: dict[str, Any] = {"load_before": uptime()}
+    try:
+        kc = cluster.kubeconfig
+        out["first"] = sync(before, kc, namespaces, concurrency, tree)
+        settle(cluster)
+        out["noop"] = sync(before, kc, namespaces, concurrency, tree)
+        if in_process:
+            out["noop_in_process"] = noop_in_process(before, kc, namespaces, concurrency)
+        out["one_changed"] = sync(after, kc, namespaces, concurrency, tree)
+        settle(cluster)
+        out["load_after"] = uptime()
+    except BaseException:
+        cluster.stop()
+        raise
+    return out, cluster
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workloads", type=int, default=1000)
     ap.add_argument("--sample", type=int, default=50, help="workloads applied with one kubectl call each")
     ap.add_argument("--concurrency", type=int, default=4, help="wlc sync --concurrency (its default: 4)")
+    ap.add_argument("--baseline", type=Path, help="a source tree of an earlier wlc, measured first in the same run")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="wlc-bench-sync-"))
-    repo, out = work / "repo", work / "out"
+    repo, out, changed_out = work / "repo", work / "out", work / "out-changed"
     repo.mkdir()
     make_repo(repo, args.workloads)
     unique_node_ports(repo)
@@ -207,17 +234,19 @@ def main() -> None:
     figures["shape"] = shape(bundle)
     namespaces = sorted({w.namespace for w in bundle.workloads})
     print(f"{args.workloads} workloads: {figures['shape']}", flush=True)
-    cluster = controlplane.start(namespaces=namespaces)
+    changed = change_one(repo)
+    build(repo, changed_out)
+    cluster = None
     try:
-        kc = cluster.kubeconfig
-        figures["first"] = sync(out, kc, namespaces, args.concurrency)
-        settle(cluster)
-        figures["noop"] = sync(out, kc, namespaces, args.concurrency)
-        figures["noop_in_process"] = noop_in_process(out, kc, namespaces, args.concurrency)
-        changed = change_one(repo)
-        build(repo, out)
-        figures["one_changed"] = sync(out, kc, namespaces, args.concurrency) | {"workload": changed}
-        settle(cluster)
+        if args.baseline is not None:
+            figures["baseline"], cluster = wlc_steps(args.baseline.resolve(), out, changed_out, namespaces,
+                                                     args.concurrency, in_process=False)
+            figures["baseline"]["one_changed"]["workload"] = changed
+            cluster.stop()
+            print(f"baseline ({args.baseline}) done", flush=True)
+        current, cluster = wlc_steps(ROOT, out, changed_out, namespaces, args.concurrency, in_process=True)
+        figures |= current | {"load_before": figures["load_before"]}
+        figures["one_changed"]["workload"] = changed
         copies = work / "kubectl"
         kubectl_copies(bundle, copies, "k-")
         step = max(1, len(bundle.workloads) // max(1, args.sample))
@@ -234,7 +263,8 @@ def main() -> None:
                                    "extrapolated_seconds": sum(each) / len(each) * len(bundle.workloads)}
         figures["load_after"] = uptime()
     finally:
-        cluster.stop()
+        if cluster is not None:
+            cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
     report(figures)
     if args.json:
@@ -247,6 +277,12 @@ def report(f: dict[str, Any]) -> None:
     print(f"{s['workloads']} workloads, {s['objects']} objects ({s['members']} members + parents), "
           f"{s['namespaces']} namespaces, {s['group_kinds_x_namespaces']} group-kind x namespace pairs; "
           f"build {f['build_seconds']:.1f} s")
+    if "baseline" in f:
+        b = f["baseline"]
+        print(line("baseline first sync", b["first"]))
+        print(line("baseline no-op sync", b["noop"]))
+        print(line("baseline one changed", b["one_changed"]))
+        print(f"  baseline load: before {b['load_before']}\n                 after  {b['load_after']}")
     print(line("wlc first sync", f["first"]))
     print(line("wlc no-op sync", f["noop"]))
     inproc = f["noop_in_process"]

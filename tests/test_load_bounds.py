@@ -435,6 +435,36 @@ def test_parsing_memory_stays_within_the_documented_bound(tmp_path: Path, shape:
     assert grown <= load.MEMORY_PER_BYTE * len(text.encode()), f"{grown / len(text):.0f} bytes per input byte"
 
 
+REPO_MEMORY_PROBE = """
+import gc, resource, sys
+from pathlib import Path
+from compiler import config, inputs
+gc.disable()
+root = Path(sys.argv[1])
+cfg = config.RepoConfig(root)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+docs, found = inputs.load_docs(root, cfg, None)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(len(docs), len(found), (after - before) * 1024)
+"""
+
+
+def test_loading_a_repository_stays_within_the_bound_of_its_total_input(tmp_path: Path) -> None:
+    """Documents kept after parsing cost less than their parse: the peak of loading many of the
+    densest files (each kept, since each is a wlc document) is within MEMORY_PER_BYTE of their sum."""
+    (tmp_path / "warm.yaml").write_text("a: [1, {b: c}]\n")
+    for i in range(8):
+        body = f"apiVersion: wlc.dev/v1alpha1\nkind: Template\nmetadata: {{name: t{i}}}\nspec: ["
+        (tmp_path / f"t{i}.yaml").write_text(body + "0," * (128 << 10) + "]\n")
+    total = sum(p.stat().st_size for p in tmp_path.glob("t*.yaml"))
+    run = subprocess.run([sys.executable, "-c", REPO_MEMORY_PROBE, str(tmp_path)], check=False,
+                         capture_output=True, text=True, timeout=120, preexec_fn=_limit_memory, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    kept, found, grown = map(int, run.stdout.split())
+    assert (kept, found) == (8, 0)  # warm.yaml is read too, and dropped (not a wlc document)
+    assert grown <= load.MEMORY_PER_BYTE * total, f"{grown / total:.0f} bytes per input byte"
+
+
 def test_problems_of_one_file_are_capped_with_a_count_of_the_rest() -> None:
     _, found = parse_documents("{" + "a," * 500 + "}\n", "f.yaml")
     assert len(found) == load.MAX_PROBLEMS + 1

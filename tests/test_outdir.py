@@ -165,6 +165,20 @@ def test_a_symlink_wlc_did_not_make_is_refused(tmp_path: Path) -> None:
     assert code == 2 and "symbolic link wlc did not make" in err
 
 
+@pytest.mark.parametrize("kind", ["symlink", "fifo"])
+def test_a_lock_file_wlc_did_not_make_is_refused_and_nothing_outside_out_is_created(tmp_path: Path,
+                                                                                   kind: str) -> None:
+    repo, out, victim = make_repo(tmp_path / "repo"), tmp_path / "out", tmp_path / "victim"
+    (out / ".wlc").mkdir(parents=True)
+    if kind == "symlink":
+        (out / ".wlc" / "lock").symlink_to(victim)  # opening it would create (or lock) a file elsewhere
+    else:
+        os.mkfifo(out / ".wlc" / "lock")  # opening it would block forever
+    code, _, err = run("build", "--repo", str(repo), "--out", str(out))
+    assert code == 2 and "remove it or choose another --out" in err, err
+    assert not victim.exists() and not (out / "base").exists()
+
+
 @pytest.mark.parametrize("rel", ["../x.yaml", "/abs/x.yaml", "ns/../../x.yaml", "ns//x.yaml", "./x.yaml",
                                  "ns/x\n.yaml", "ns\\..\\x.yaml"])
 def test_paths_outside_the_bundle_folder_are_refused_before_writing(tmp_path: Path, rel: str) -> None:

@@ -67,6 +67,8 @@ def parse_listen(text: str) -> tuple[str, int]:
               help="Workloads synced at the same time.")
 @click.option("--no-create-namespaces", is_flag=True,
               help="Refuse workloads whose namespace does not exist instead of creating it.")
+@click.option("--adopt", is_flag=True, help="Take over organisation objects (a project's Namespace) that existed "
+              "before wlc and no other tool owns; released, not deleted, when they leave git.")
 @click.pass_context
 def agent_group(ctx: click.Context, /, **kwargs: object) -> None:
     """Run the sync agent: fetch the branch with git, build the fetched revision in memory,
@@ -88,7 +90,7 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
          cache_dir: FsPath | None, listen: str | None, lease: str | None, lease_duration: str,
          kubeconfig: str | None, context: str | None,
          namespaces: tuple[str, ...], max_delete: int, approval_namespace: str, max_delete_share: float,
-         concurrency: int, no_create_namespaces: bool) -> int:
+         concurrency: int, no_create_namespaces: bool, adopt: bool) -> int:
     from ..cluster import agent, engine, gitsource, kube, metrics
     from ..cluster.errors import ClusterError
     from ..cluster.lease import Elector
@@ -99,7 +101,7 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
     options = engine.Options(allow_mass_delete=False, max_delete=max_delete, max_delete_share=max_delete_share,
                              approval_namespace=approval_namespace,
                              concurrency=concurrency, namespaces=tuple(sorted(set(namespaces))),
-                             create_namespaces=not no_create_namespaces)
+                             create_namespaces=not no_create_namespaces, adopt=adopt)
     try:
         client = kube.Kube(kube.load_configuration(kubeconfig, context))
     except ClusterError as err:
@@ -137,9 +139,11 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
 @click.option("--interval", default="60s", show_default=True, help="Time between two syncs.")
 @click.option("--git-secret", default=None, help="A Secret with git credentials, mounted at /etc/wlc-git "
               "(its gitconfig becomes GIT_CONFIG_GLOBAL; docs/sync.md).")
+@click.option("--adopt", is_flag=True, help="The agent runs with --adopt: it takes over organisation objects "
+              "that existed before wlc (docs/organisation.md).")
 @guarded
 def manifests_cmd(namespace: str, image: str | None, url: str, branch: str, subpath: str, overlay: str | None,
-                  interval: str, git_secret: str | None) -> int:
+                  interval: str, git_secret: str | None, adopt: bool) -> int:
     """Print the agent's install manifests: Namespace, ServiceAccount, a ClusterRole with only
     the verbs and resources a sync needs, its ClusterRoleBinding, the Deployment (probes on
     /healthz and /readyz, resource requests) and a Service for /metrics.
@@ -152,6 +156,6 @@ def manifests_cmd(namespace: str, image: str | None, url: str, branch: str, subp
     parse_duration(interval)
     settings = install.Settings(namespace=namespace, image=image or install.Settings().image, git=url,
                                 branch=branch, path=subpath, overlay=overlay, interval=interval,
-                                git_secret=git_secret)
+                                git_secret=git_secret, adopt=adopt)
     click.echo(dump_documents(install.manifests(settings)), nl=False)
     return 0

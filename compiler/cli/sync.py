@@ -32,6 +32,7 @@ class Limits(TypedDict):
     concurrency: int
     namespaces: tuple[str, ...]
     create_namespaces: bool
+    adopt: bool
 
 
 def _cluster_options(fn: Command) -> Command:
@@ -61,6 +62,8 @@ def _cluster_options(fn: Command) -> Command:
                      "default: every wlc workload in the cluster)."),
         click.option("--no-create-namespaces", is_flag=True,
                      help="Refuse workloads whose namespace does not exist instead of creating it."),
+        click.option("--adopt", is_flag=True, help="Take over organisation objects (a project's Namespace) that "
+                     "existed before wlc and no other tool owns; released, not deleted, when they leave git."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -122,11 +125,11 @@ def with_revision(text: str, revision: str, why: str) -> str:
 
 
 def _limits(allow_mass_delete: bool, approve_delete: tuple[str, ...], max_delete: int, max_delete_share: float,
-            concurrency: int, namespaces: tuple[str, ...], no_create_namespaces: bool) -> Limits:
+            concurrency: int, namespaces: tuple[str, ...], no_create_namespaces: bool, adopt: bool) -> Limits:
     return {"allow_mass_delete": allow_mass_delete, "approve_delete": tuple(sorted(set(approve_delete))),
             "max_delete": max_delete, "max_delete_share": max_delete_share,
             "concurrency": concurrency, "namespaces": tuple(sorted(set(namespaces))),
-            "create_namespaces": not no_create_namespaces}
+            "create_namespaces": not no_create_namespaces, "adopt": adopt}
 
 
 @click.command(name="sync")
@@ -137,7 +140,7 @@ def sync_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | 
              context: str | None, fmt: str,
              allow_mass_delete: bool, approve_delete: tuple[str, ...], max_delete: int, max_delete_share: float,
              concurrency: int,
-             namespaces: tuple[str, ...], no_create_namespaces: bool, dry_run: bool) -> int:
+             namespaces: tuple[str, ...], no_create_namespaces: bool, adopt: bool, dry_run: bool) -> int:
     """Apply a bundle to the cluster: server-side apply (field manager wlc), parent first,
     prune what the bundle no longer has, delete workloads that left it. Only objects wlc
     owns are changed; unchanged objects are not written.
@@ -151,7 +154,7 @@ def sync_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | 
     """
     return _cluster_run(repo_dir, bundle_dir, overlay, kubeconfig, context, fmt, dry_run, False,
                         _limits(allow_mass_delete, approve_delete, max_delete, max_delete_share, concurrency,
-                                namespaces, no_create_namespaces))
+                                namespaces, no_create_namespaces, adopt))
 
 
 @click.command(name="plan")
@@ -162,7 +165,7 @@ def plan_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | 
              context: str | None, fmt: str,
              allow_mass_delete: bool, approve_delete: tuple[str, ...], max_delete: int, max_delete_share: float,
              concurrency: int,
-             namespaces: tuple[str, ...], no_create_namespaces: bool, verbose: bool) -> int:
+             namespaces: tuple[str, ...], no_create_namespaces: bool, adopt: bool, verbose: bool) -> int:
     """Show what `wlc sync` would do, per workload and object: create, update, unchanged,
     prune, conflict, refused, failed (from a server-side dry run; nothing is written).
 
@@ -174,6 +177,6 @@ def plan_cmd(bundle_dir: FsPath | None, repo_dir: FsPath | None, overlay: str | 
     """
     return _cluster_run(repo_dir, bundle_dir, overlay, kubeconfig, context, fmt, True, verbose,
                         _limits(allow_mass_delete, approve_delete, max_delete, max_delete_share, concurrency,
-                                namespaces, no_create_namespaces))
+                                namespaces, no_create_namespaces, adopt))
 
 

@@ -7,7 +7,9 @@ group-kinds. Workloads whose parent is in the cluster but not in the bundle are 
 behind the empty-set and mass-delete guards. Only objects wlc provably owns are touched
 (``ownership.why_not_owned``); unchanged objects are not written. The live state is read up
 front with LISTs (``livestate``); an object is unchanged when its listed state already is what
-the apply would make it (``samefields``), else a server-side dry run decides.
+the apply would make it (``samefields``), else a server-side dry run decides. A new object is
+dry-run first, except in a workload that is new as a whole: there the members up to its first
+pod-making one are applied without one, and a failure rolls the workload back (``execute``).
 """
 from __future__ import annotations
 
@@ -45,6 +47,8 @@ class Options:
     #: the namespaces whose wlc workloads this bundle owns (empty: the whole cluster); a workload
     #: outside them is never deleted as "gone from the bundle"
     namespaces: tuple[str, ...] = ()
+    #: organisation objects that existed before wlc (no wlc labels, no other tool's) are adopted
+    adopt: bool = False
 
 
 class Engine:
@@ -186,6 +190,7 @@ class Engine:
             wp.objects.append(_object_plan(w.parent, "conflict", reason, live_parent))
         else:
             wp.objects.append(self._dry_run(w.parent, cm, parent_body, live_parent))
+        unchecked = live_parent is None and not dry_run  # a new workload: rolled back if it fails (execute)
         for m in w.members:
             found = live.pop((m.group_kind, m.name), None)
             if found is None and runs.key(m) in done and runs.is_run(m):
@@ -194,7 +199,8 @@ class Engine:
                 continue
             if found is None:  # not labelled as ours: free, or someone else's
                 found = state.lookup(m.group_kind, m.namespace, m.name)
-            wp.objects.append(self._member_plan(m, resources[m.group_kind], found, w, uid, flip))
+            wp.objects.append(self._member_plan(m, resources[m.group_kind], found, w, uid, flip, not unchecked))
+            unchecked = unchecked and (m.group, m.kind) not in execute.POD_MAKERS
         for (gk, name), obj in sorted(live.items()):  # labelled as ours, no longer in the bundle
             wp.objects.append(gone.prune_plan(gk, name, obj, w.applyset, uid))
         if any(o.action == "conflict" for o in wp.objects):
@@ -204,9 +210,9 @@ class Engine:
         return Planned(w, wp, resources, old, uid, False, parent_body, done)
 
     def _member_plan(self, m: DesiredObject, res: Resource, live: dict[str, Any] | None, w: DesiredWorkload,
-                     parent_uid: str | None, flip: bool = False) -> ObjectPlan:
+                     parent_uid: str | None, flip: bool = False, check: bool = True) -> ObjectPlan:
         if live is None:
-            return self._dry_create(m, res)
+            return self._dry_create(m, res) if check else _object_plan(m, "create")
         reason = why_not_owned(live, w.applyset, is_parent=False, parent_uid=parent_uid)
         if reason is not None:
             return _object_plan(m, "conflict", reason, live)

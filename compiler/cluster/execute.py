@@ -24,6 +24,12 @@ PAUSE_AFTER, PAUSE_UNTIL = "WLC_TEST_PAUSE_AFTER_WRITES", "WLC_TEST_PAUSE_UNTIL"
 _paused: list[bool] = []
 #: how long a run object being re-created may take to go (its pods are deleted first)
 RECREATE_TIMEOUT = 120.0
+#: (group, kind) of the members that make pods: in a new workload, every member up to the first
+#: of them is applied without a dry run (a failure rolls the workload back before anything ran)
+POD_MAKERS = frozenset({("batch", "Job"), ("batch", "CronJob"), ("apps", "Deployment"), ("apps", "StatefulSet"),
+                        ("apps", "DaemonSet"), ("apps", "ReplicaSet"), ("", "Pod"), ("kubeflow.org", "PyTorchJob"),
+                        ("kubeflow.org", "TFJob"), ("kubeflow.org", "MPIJob"), ("kubeflow.org", "XGBoostJob"),
+                        ("serving.knative.dev", "Service"), ("serving.kserve.io", "InferenceService")})
 
 
 @dataclass
@@ -112,7 +118,24 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
     except errors.ClusterError as err:
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")
+        if parent_op.action == "create" and p.parent_uid is None and uid is not None:
+            _roll_back(kube, cm, p, uid)
+            return None
     return uid
+
+
+def _roll_back(kube: Kube, cm: Resource, p: Planned, uid: str) -> None:
+    """A new workload that failed part-way is deleted again (its parent, with foreground
+    propagation: the garbage collector removes what was applied of it), so nothing of it stays."""
+    w, wp = p.desired, p.plan
+    try:
+        kube.delete(cm, w.namespace, w.parent.name, uid, "Foreground")
+        wp.message += "; the workload was new: what was applied of it is deleted again, nothing of it is kept"
+    except errors.ClusterError as err:
+        wp.message += f"; rolling the new workload back failed too ({err}): the next sync goes on from there"
+    for op in wp.objects:
+        if op.action == "create":
+            op.action, op.message = "failed", "rolled back"
 
 
 def _fault_point(kube: Kube) -> None:

@@ -44,6 +44,8 @@ class Settings:
     interval: str = "60s"
     #: a Secret mounted at /etc/wlc-git for git credentials (docs/sync.md), when given
     git_secret: str | None = None
+    #: the agent adopts organisation objects that existed before wlc (docs/organisation.md)
+    adopt: bool = False
 
 
 def rules() -> list[dict[str, Any]]:
@@ -75,6 +77,7 @@ def args(s: Settings) -> list[str]:
            "--approval-namespace", s.namespace]
     out += ["--path", s.path] if s.path else []
     out += ["--overlay", s.overlay] if s.overlay else []
+    out += ["--adopt"] if s.adopt else []
     return out
 
 

@@ -2,7 +2,9 @@
 
 Paths are built from discovery (one request per group-version, cached), bodies are plain dicts,
 every response is checked here and every failure becomes a ``ClusterError``. ``Kube.metrics``
-counts requests by verb and the writes (non-dry-run POST, PATCH, PUT, DELETE).
+counts requests by verb and the writes (non-dry-run POST, PATCH, PUT, DELETE). LISTs are read in
+pages of ``page_size`` objects (``limit`` and ``continue``), so that a namespace with many
+objects never makes the API server build one huge answer.
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ from . import errors
 APPLY_TYPE = "application/apply-patch+yaml"
 #: a LIST answered with the objects' metadata only
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+#: objects per LIST page (kubectl's own default chunk size)
+PAGE_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -70,9 +74,10 @@ def _encode(body: Any, content_type: str) -> Any:
 class Kube:
     """A thin, counted REST client for the API server."""
 
-    def __init__(self, configuration: kclient.Configuration, timeout: float = 30.0) -> None:
+    def __init__(self, configuration: kclient.Configuration, timeout: float = 30.0, page_size: int = PAGE_SIZE) -> None:
         self.api = kclient.ApiClient(configuration)
         self.timeout = timeout
+        self.page_size = max(1, page_size)
         self.metrics: Counter[str] = Counter()
         self._lock = threading.Lock()  # workloads are synced from several threads
         self._groups: dict[tuple[str, str], dict[str, Resource] | None] = {}
@@ -146,8 +151,7 @@ class Kube:
         return found
 
     def list(self, res: Resource, namespace: str, selector: str) -> list[dict[str, Any]]:
-        data = self.request("GET", res.path(namespace), f"list {res.plural}", query={"labelSelector": selector})
-        items: list[dict[str, Any]] = data.get("items") or []
+        items = self._pages(res, namespace, {"labelSelector": selector}, "application/json")
         for item in items:  # a list's items carry no apiVersion/kind
             item.setdefault("apiVersion", f"{res.group}/{res.version}" if res.group else res.version)
             item.setdefault("kind", res.kind)
@@ -155,9 +159,26 @@ class Kube:
 
     def list_metadata(self, res: Resource, namespace: str) -> builtins.list[dict[str, Any]]:
         """Every object of the resource in the namespace, metadata only (names, labels, owners)."""
-        data = self.request("GET", res.path(namespace), f"list {res.plural}", accept=METADATA_LIST)
-        items: builtins.list[dict[str, Any]] = data.get("items") or []
-        return items
+        return self._pages(res, namespace, {}, METADATA_LIST)
+
+    def _pages(self, res: Resource, namespace: str, query: dict[str, str], accept: str) -> builtins.list[dict[str, Any]]:
+        """Every item of a LIST, page by page; read again from the start once when the server
+        says the continue token expired (410 Gone: the pages would not be one snapshot)."""
+        items: builtins.list[dict[str, Any]] = []
+        token, restarted = "", False
+        while True:
+            page = {**query, "limit": str(self.page_size)} | ({"continue": token} if token else {})
+            try:
+                data = self.request("GET", res.path(namespace), f"list {res.plural}", query=page, accept=accept)
+            except errors.ClusterError as err:
+                if err.status != 410 or not token or restarted:
+                    raise
+                items, token, restarted = [], "", True
+                continue
+            items.extend(data.get("items") or [])
+            token = str((data.get("metadata") or {}).get("continue") or "")
+            if not token:
+                return items
 
     def apply(self, res: Resource, body: dict[str, Any], force: bool, dry_run: bool = False) -> dict[str, Any]:
         meta = body["metadata"]

@@ -11,7 +11,8 @@ group-kinds × namespaces, not with objects.
   one metadata-only LIST of that group-kind in that namespace (``PartialObjectMetadataList``).
   A run object the live parent records as finished is not looked up (it is not run again).
 
-A no-op sync therefore reads with LISTs only, and whether an object is unchanged is decided
+Every LIST is paged by the client (``Kube.page_size``, 500 by default): ceil(objects / page)
+requests per group-kind × namespace. A no-op sync therefore reads with LISTs only, and whether an object is unchanged is decided
 from the listed object (``samefields.unchanged``) without a dry run.
 """
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """The organisation's prune (docs/organisation.md, "Syncing the organisation"): what it no
 longer has is planned behind the guards (a Namespace only when approved and free of wlc
 workloads; a mass delete counted in projects) and deleted after the workloads, in reverse apply
-order; then the parent is narrowed to what is left."""
+order; then the parent is narrowed to what is left. An object wlc adopted (adopt.py) is
+released instead: wlc's labels and annotations are removed, the object stays."""
 from __future__ import annotations
 
 from typing import Any
 
 from .. import labels as L
 from ..orgbundle import KIND_ORDER
-from . import errors
+from . import adopt, errors
 from .kube import Kube
 from .orgstate import Limits, OrgPlanned, desired_namespaces, parent_body, resource_of
 from .ownership import split_group_kind, why_not_owned
@@ -35,7 +36,9 @@ def plan_prunes(kube: Kube, bundle: Bundle, limits: Limits, planned: OrgPlanned,
         reason = why_not_owned(obj, planned.desired.applyset, is_parent=False)
         op = ObjectPlan(group, version, kind, ns, name, "prune" if reason is None else "refused",
                         "" if reason is None else f"not pruned: {reason}", obj, owned=reason is None)
-        if op.action == "prune" and kind == "Namespace":
+        if op.action == "prune" and adopt.is_adopted(obj):
+            op.action, op.message = "release", "existed before wlc (adopted): wlc's labels are removed, it is kept"
+        elif op.action == "prune" and kind == "Namespace":
             if name in workload_namespaces:
                 op.action, op.message = "refused", "the bundle still has workloads in this namespace"
             elif not limits.allow_mass_delete:
@@ -76,6 +79,8 @@ def prune(kube: Kube, planned: OrgPlanned, limits: Limits) -> None:
         return
     cm = planned.resources[org.parent.group_kind]
     for op in wp.objects[1 + len(org.members):]:
+        if op.action == "release":
+            _release(kube, planned, op)
         if op.action != "prune":
             continue
         try:
@@ -92,9 +97,21 @@ def prune(kube: Kube, planned: OrgPlanned, limits: Limits) -> None:
     wp.settle()
 
 
+def _release(kube: Kube, planned: OrgPlanned, op: ObjectPlan) -> None:
+    """Give an adopted object back: wlc's labels and annotations removed, nothing else."""
+    try:
+        res = resource_of(kube, op.group_kind, planned.resources, op.version)
+        if res is not None:
+            kube.merge_patch(res, op.namespace, op.name, adopt.release_patch(op.live or {}), L.FIELD_MANAGER)
+    except errors.NotFound:
+        pass  # gone already: nothing to give back
+    except errors.ClusterError as err:
+        op.action, op.message = "failed", str(err)
+
+
 def _narrow(kube: Kube, planned: OrgPlanned) -> None:
     org, wp = planned.desired, planned.plan
-    kept = [o for o in wp.objects[1 + len(org.members):] if o.action != "prune"]
+    kept = [o for o in wp.objects[1 + len(org.members):] if o.action not in ("prune", "release")]
     gks = org.group_kinds() | {o.group_kind for o in kept}
     namespaces = desired_namespaces(org) | {o.namespace for o in kept if o.namespace}
     if gks == planned.old_gks | org.group_kinds() and namespaces == planned.old_namespaces | desired_namespaces(org):

@@ -17,10 +17,13 @@ from .source import DesiredObject, DesiredWorkload
 
 class Limits(approval.Limits, Protocol):
     """What the organisation's sync reads of the engine's options: the mass-delete guard's
-    settings, and the namespaces in scope."""
+    settings, the namespaces in scope, and whether objects that existed before wlc are adopted."""
 
     @property
     def namespaces(self) -> tuple[str, ...]: ...
+
+    @property
+    def adopt(self) -> bool: ...
 
 
 @dataclass

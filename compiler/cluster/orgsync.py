@@ -7,7 +7,9 @@ cluster-scoped or in the project namespaces, so they carry no ownerReference (th
 collector would take a namespaced owner in another namespace for a missing one): they are found
 by their ``part-of`` label in the whole cluster, and only wlc deletes them. The ownership rules
 are the workloads' (``ownership.why_not_owned``), plus one adoption: a Namespace that the sync
-itself created for workloads (wlc's labels and field manager, no ApplySet) becomes the project's.
+itself created for workloads (wlc's labels and field manager, no ApplySet) becomes the project's;
+with ``Options.adopt``, an object that existed before wlc is adopted (adopt.py), and released
+instead of deleted when it leaves the bundle.
 Deleting a Namespace deletes everything in it: its prune is refused unless approved
 (``Options.allow_mass_delete``) and, even then, while it still holds a wlc workload. After the
 prune the parent gets a workload's Events and status annotations (syncstatus.py, :func:`report`).
@@ -18,7 +20,7 @@ from typing import Any
 
 from .. import labels as L
 from ..orgbundle import ADDITIONAL_NAMESPACES, PARENT_NAME, PARENT_NAMESPACE
-from . import errors, syncstatus
+from . import adopt, errors, samefields, syncstatus
 from .kube import Kube, Resource
 from .orgprune import plan_prunes, prune
 from .orgstate import Limits, OrgPlanned, desired_namespaces, object_plan, parent_body, resource_of
@@ -62,7 +64,8 @@ def plan(kube: Kube, bundle: Bundle, limits: Limits, dry_run: bool) -> OrgPlanne
         return planned
     creating: set[str] = set()
     for m in org.members:
-        op = _member_plan(kube, m, live.pop((m.group_kind, m.namespace, m.name), None), planned, creating, dry_run)
+        op = _member_plan(kube, m, live.pop((m.group_kind, m.namespace, m.name), None), planned, creating,
+                          dry_run, limits.adopt)
         if op.kind == "Namespace" and op.action == "create":
             creating.add(op.name)
         wp.objects.append(op)
@@ -78,6 +81,8 @@ def _parent_plan(kube: Kube, planned: OrgPlanned, live: dict[str, Any] | None) -
     body = parent_body(org, planned.old_gks | org.group_kinds(), planned.old_namespaces | desired_namespaces(org))
     planned.parent_body = body
     res = planned.resources[org.parent.group_kind]
+    if live is not None and samefields.unchanged(body, live):  # what applying it would make it: no request
+        return object_plan(org.parent, "unchanged", live=live, owned=True)
     try:
         after = comparable(kube.apply(res, body, force=live is not None, dry_run=True))
     except errors.ClusterError as err:
@@ -119,7 +124,7 @@ def why_not_ours(obj: dict[str, Any], applyset: str) -> str | None:
 
 
 def _member_plan(kube: Kube, m: DesiredObject, live: dict[str, Any] | None, planned: OrgPlanned,
-                 creating: set[str], dry_run: bool) -> ObjectPlan:
+                 creating: set[str], dry_run: bool, adopting: bool) -> ObjectPlan:
     res = resource_of(kube, m.group_kind, planned.resources, m.version)
     if res is None:
         return object_plan(m, "failed", f"the cluster does not serve {m.kind} ({m.api_version}): its "
@@ -132,10 +137,19 @@ def _member_plan(kube: Kube, m: DesiredObject, live: dict[str, Any] | None, plan
                 kube.apply(res, m.body, force=False, dry_run=True)
             return object_plan(m, "create", "namespace will be created" if m.namespace in creating and dry_run else "")
         reason = why_not_ours(live, planned.desired.applyset)
+        if reason is not None and (not adopting or adopt.why_not_adoptable(live) is not None):
+            return object_plan(m, "conflict", adopt.conflict_message(reason, live, adopting), live)
+        body = adopt.body_for(m.body, live, adopting=reason is not None)
+        if reason is None and samefields.unchanged(body, live):  # no request needed (samefields.py)
+            return object_plan(m, "unchanged", live=live, owned=True)
+        after = comparable(kube.apply(res, body, force=True, dry_run=True))
         if reason is not None:
-            return object_plan(m, "conflict", reason, live)
-        after = comparable(kube.apply(res, m.body, force=True, dry_run=True))
-        return object_plan(m, "unchanged" if after == comparable(live) else "update", live=live, owned=True)
+            op = object_plan(m, "adopt", f"existed before wlc ({reason.partition(';')[0]}): taken over, "
+                             f"annotated {adopt.ADOPTED}", live)
+        else:
+            op = object_plan(m, "unchanged" if after == comparable(live) else "update", live=live, owned=True)
+        op.body = body
+        return op
     except errors.ClusterError as err:
         return object_plan(m, "failed", str(err), live)
 
@@ -156,9 +170,9 @@ def apply(kube: Kube, planned: OrgPlanned) -> None:
         wp.fail("failed", f"the organisation's parent: {wp.objects[0].message}; nothing of it is applied")
         return
     for op, m in zip(wp.objects[1:1 + len(org.members)], org.members):
-        if op.action in ("create", "update"):
+        if op.action in ("create", "update", "adopt"):
             try:
-                kube.apply(planned.resources[m.group_kind], m.body, force=op.owned)
+                kube.apply(planned.resources[m.group_kind], op.body or m.body, force=op.owned or op.action == "adopt")
             except errors.ClusterError as err:
                 op.action, op.message = "failed", str(err)
     wp.settle()

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Object and workload actions. A workload's action is its worst object's (failed > refused >
-#: conflict > prune > recreate > create > update > unchanged), or its own when the workload as a
-#: whole is created, pruned or refused.
-ACTIONS = ("create", "update", "recreate", "unchanged", "prune", "conflict", "refused", "failed")
-_SEVERITY = {"unchanged": 0, "update": 1, "create": 2, "recreate": 3, "prune": 4, "conflict": 5, "refused": 6,
-             "failed": 7}
+#: conflict > prune > release > recreate > create > adopt > update > unchanged), or its own when
+#: the workload as a whole is created, pruned or refused. ``adopt`` and ``release`` are the
+#: organisation's (adopt.py): an object that existed before wlc taken over, and given back.
+WORKLOAD_ACTIONS = ("create", "update", "recreate", "unchanged", "prune", "conflict", "refused", "failed")
+ACTIONS = (*WORKLOAD_ACTIONS, "adopt", "release")
+_SEVERITY = {"unchanged": 0, "update": 1, "adopt": 2, "create": 3, "recreate": 4, "release": 5, "prune": 6,
+             "conflict": 7, "refused": 8, "failed": 9}
 BAD = frozenset({"conflict", "refused", "failed"})
 
 
@@ -88,7 +90,7 @@ class Plan:
 
     def as_dict(self) -> dict[str, Any]:
         return {"overlay": self.overlay, "dryRun": self.dry_run, "ok": self.ok,
-                "summary": {a: self.counts().get(a, 0) for a in ACTIONS}, "messages": self.messages,
+                "summary": {a: self.counts().get(a, 0) for a in WORKLOAD_ACTIONS}, "messages": self.messages,
                 "workloads": [w.as_dict() for w in self.workloads], "metrics": dict(sorted(self.metrics.items()))} | (
                     {"organisation": self.organisation.as_dict()} if self.organisation is not None else {})
 
@@ -112,11 +114,11 @@ def render_text(plan: Plan, verbose: bool = False) -> str:
                 lines.append(f"  {o.action:<9} {ref}" + (f": {o.message}" if o.message else ""))
     lines.extend(f"error: {m}" for m in plan.messages)
     counts = plan.counts()
-    summary = ", ".join(f"{counts.get(a, 0)} {a}" for a in ACTIONS)
+    summary = ", ".join(f"{counts.get(a, 0)} {a}" for a in WORKLOAD_ACTIONS)
     verb = "plan" if plan.dry_run else "sync"
     if plan.organisation is not None:
         objects = Counter(o.action for o in plan.organisation.objects)
         lines.append(f"{verb} ({plan.overlay}): organisation: {len(plan.organisation.objects)} object(s): "
-                     + ", ".join(f"{objects.get(a, 0)} {a}" for a in ACTIONS))
+                     + ", ".join(f"{objects.get(a, 0)} {a}" for a in ACTIONS if a in WORKLOAD_ACTIONS or objects[a]))
     lines.append(f"{verb} ({plan.overlay}): {len(plan.workloads)} workload(s): {summary}")
     return "\n".join(lines) + "\n"

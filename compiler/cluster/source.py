@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .. import labels as L
 from ..problems import Problem
+from . import bundleyaml
 
 INDEX = "index.json"
+#: a line that is exactly "---" (after any line break str.splitlines knows), after the first line:
+#: the start of the next document
+_DOCUMENT_START = re.compile("(?<=[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])---(?=\n|\\Z)")
 #: the name of the organisation's group in a Bundle and a Plan (no workload can be named so)
 ORGANISATION = "_organisation"
 
@@ -155,13 +158,12 @@ def bundle_from_texts(texts: dict[str, str], label: str = "<bundle>") -> Bundle:
 
 
 def split_documents(text: str) -> list[str]:
-    """The YAML documents of a bundle file, each starting with its ``---`` line."""
-    docs: list[str] = []
-    for line in text.splitlines(keepends=True):
-        if line.rstrip("\n") == "---" or not docs:
-            docs.append("")
-        docs[-1] += line
-    return docs
+    """The YAML documents of a bundle file, each starting with its ``---`` line (a line that is
+    exactly ``---``; text before the first one is a document too)."""
+    if not text:
+        return []
+    starts = [0] + [m.start() for m in _DOCUMENT_START.finditer(text)]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)])]
 
 
 def _workload(entry: Any, texts: dict[str, str], label: str, problems: list[Problem]) -> DesiredWorkload | None:
@@ -236,7 +238,7 @@ def _object(doc: str, meta: Any, where: str, problems: list[Problem]) -> Desired
                                 f"{meta.get('name') if isinstance(meta, dict) else '?'}: its sha256 does not "
                                 "match index.json"))
         return None
-    body = yaml.load(doc, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    body = bundleyaml.load(doc)
     md = body.get("metadata") if isinstance(body, dict) else None
     obj = DesiredObject(str(meta.get("group", "")), str(meta.get("version", "")), str(meta.get("kind", "")),
                         str(meta.get("namespace", "")), str(meta.get("name", "")), body if md else {})

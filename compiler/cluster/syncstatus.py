@@ -9,7 +9,8 @@ Status annotations (field manager ``wlc-status``, a merge patch that never creat
 time) changes, so a no-op sync writes nothing. Bundles never carry them.
 
 Events (core/v1, ``involvedObject`` the parent, source ``wlc``): ``Created``, ``Updated``,
-``Recreated``, ``Pruned`` and ``Deleted`` for what a sync wrote; ``Refused``, ``Conflict``,
+``Recreated``, ``Pruned``, ``Deleted`` (and the organisation's ``Adopted``, ``Released``) for
+what a sync wrote; ``Refused``, ``Conflict``,
 ``SyncFailed`` and ``BuildFailed`` (Warning) when the recorded result changes to that;
 ``Drift`` (Warning) naming the objects and field paths a sync put back after a hand edit.
 """
@@ -31,7 +32,8 @@ MAX_MESSAGE = 1000
 #: workload action -> recorded result
 RESULTS = {"conflict": "conflict", "refused": "refused", "failed": "failed"}
 #: object action -> event reason
-WRITES = {"create": "Created", "update": "Updated", "recreate": "Recreated", "prune": "Pruned"}
+WRITES = {"create": "Created", "update": "Updated", "recreate": "Recreated", "prune": "Pruned", "adopt": "Adopted",
+          "release": "Released"}
 WARNINGS = {"conflict": "Conflict", "refused": "Refused", "failed": "SyncFailed", "build-failed": "BuildFailed"}
 #: a Warning event when a sync put back what someone changed by hand
 DRIFT = "Drift"
