@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
 from kubernetes import client as kclient
 from kubernetes.stream import portforward
@@ -37,7 +37,15 @@ def target(w: Workload, port: int | None) -> tuple[str, int]:
     return ready[0], numeric[0][1]
 
 
-def _pump(src: Any, dst: Any) -> None:
+class _Stream(Protocol):
+    """A connected socket: the local connection, or the port-forward's end of the pod's port."""
+
+    def recv(self, size: int, /) -> bytes: ...
+    def sendall(self, data: bytes, /) -> None: ...
+    def shutdown(self, how: int, /) -> None: ...
+
+
+def _pump(src: _Stream, dst: _Stream) -> None:
     try:
         while True:
             data = src.recv(CHUNK)

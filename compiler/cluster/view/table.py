@@ -6,7 +6,6 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ... import yamlout
 from .. import status as st
@@ -75,9 +74,18 @@ def row(w: Workload, node_pools: Mapping[str, str], sync: syncstate.SyncState | 
     return Row(values, s)
 
 
-def node_pools(nodes: Sequence[dict[str, Any]]) -> dict[str, str]:
-    return {str(n["metadata"]["name"]): str(((n["metadata"].get("labels")) or {}).get(POOL_LABEL, ""))
-            for n in nodes}
+def node_pools(nodes: Sequence[Mapping[str, object]]) -> dict[str, str]:
+    """Node name → its node pool (the pool label; "" without one)."""
+    out: dict[str, str] = {}
+    for n in nodes:
+        meta = _map(n["metadata"])
+        out[str(meta["name"])] = str(_map(meta.get("labels")).get(POOL_LABEL, ""))
+    return out
+
+
+def _map(value: object) -> Mapping[str, object]:
+    """A map of a Node as the API server returns it (an absent one is empty)."""
+    return value if isinstance(value, dict) else {}
 
 
 def select(rows: Sequence[Row], type_: str | None = None, status: str | None = None,
