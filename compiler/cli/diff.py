@@ -8,7 +8,7 @@ from pathlib import Path as FsPath
 import click
 
 from .. import diff as diffs
-from .. import gitrev, pipeline
+from .. import gitrev, inputs, pipeline
 from ..diff.builds import Revision, compare_builds
 from ..problems import ConfigError
 from .common import EXIT_OK, EXIT_PROBLEMS, guarded, repo_option
@@ -26,8 +26,8 @@ from .common import jobs_for as _jobs
               help="markdown: a pull-request comment or job summary (bounded in size).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything differs (as git diff --exit-code).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="2 or more: read the base in a second process while the head builds (default: WLC_JOBS "
-                   "or the CPU count; 1: one after the other).")
+              help="2 or more: build the base in a second process beside the head, and the head's "
+                   "workloads in this many processes (default: WLC_JOBS or the CPU count; 1: one after the other).")
 @guarded
 def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_overlays: bool, fmt: str,
          exit_code: bool, jobs: int | None) -> int:
@@ -54,7 +54,8 @@ def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_ove
         known = [_overlays(root) if all_overlays or name is not None else None for root in (base_root, head_root)]
         sides = Revision(base_root, known[0], base_ref), Revision(head_root, known[1], head_ref)
         names = [None, *sorted((known[0] or set()) | (known[1] or set()))] if all_overlays else [name]
-        overlays = tuple(compare_builds(n, *sides, concurrent=_jobs(jobs) > 1) for n in names)
+        documents = inputs.Documents()  # the files read once for every overlay compared
+        overlays = tuple(compare_builds(n, *sides, jobs=_jobs(jobs), documents=documents) for n in names)
     result = diffs.Diff(base_ref, head_ref, overlays)
     click.echo(diffs.render(result, fmt), nl=False)
     if not result.head_ok:
