@@ -91,12 +91,14 @@ def sharing() -> bool:
 def compare_builds(name: str | None, base: Revision, head: Revision, jobs: int = 1,
                    documents: inputs.Documents | None = None) -> OverlayDiff:
     """The diff of overlay ``name`` (None: the base build) from ``base`` to ``head``;
-    ``documents``: parses to share (with the other overlays of one diff), made when None."""
+    ``documents``: the parses to share, the head's files already in them (the CLI reads them
+    while git checks the base out, and shares them between overlays); made here when None."""
     share = sharing()
+    preload = documents is None
     documents = (documents or inputs.Documents()) if share else None
     results = Results()
     with _no_cycles(), inputs.sharing(documents):
-        if documents is not None:
+        if documents is not None and preload:
             _preload(name, head)
         if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
