@@ -169,13 +169,15 @@ _WORK: list[tuple[list[ResolvedWorkload], Target, Chain | None]] = []
 def _bundle_all(workloads: list[ResolvedWorkload], target: Target, chain: Chain | None,
                 jobs: int) -> list[Bundled]:
     """Stages 8-10 of each workload, in order: its key, its result (the bundle sealed, its
-    objects dropped) and its GPU terms; in ``jobs`` forked processes for many workloads."""
+    objects dropped) and its GPU terms; for many workloads in ``jobs`` processes, this one and
+    ``jobs`` - 1 forked ones."""
     if jobs < 2 or len(workloads) < PARALLEL_MIN:
         return _bundle_part(workloads, target, chain)
     _WORK[:] = [(workloads, target, chain)]
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_bundle_slice, [(i, jobs) for i in range(jobs)])
+        with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
+            others = pool.map_async(_bundle_slice, [(i, jobs) for i in range(1, jobs)])
+            parts = [_bundle_slice((0, jobs)), *others.get()]  # this process takes the first share
     finally:
         _WORK.clear()
     out: list[Bundled | None] = [None] * len(workloads)
