@@ -1,13 +1,24 @@
 """The pipeline's first three stages, one function each: load, normalize, validate (and the
-classification of what passed). compiler.pipeline calls them in that order."""
+classification of what passed). compiler.pipeline calls them in that order.
+
+Inside ``sharing(documents)`` (``wlc diff`` builds two revisions, compiler/diff/builds.py), a
+file whose bytes were read before at the same path is not parsed again, and a document that was
+validated before (the very object, as such a file returns it) is not validated again: a parse
+is a function of the bytes and the path (each position and problem names it), a schema check a
+function of the document (the packaged schemas are the same for every build of one process).
+Nothing else is shared, and the size limit and file checks run on every read.
+"""
 from __future__ import annotations
 
+import contextvars
+import hashlib
 import os
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
-from . import config, load, normalize, validate
+from . import config, discover, load, normalize, validate
 from .model import WORKLOAD_KINDS, Doc, Target
 from .problems import Problem
 from .repo import Repo, classify, workload_project
@@ -24,6 +35,63 @@ class Loaded:
     counted: int = 0
     #: workload documents in other files (every partition of a parallel run reads those)
     strays: int = 0
+
+
+@dataclass
+class Documents:
+    """Parses by (path, digest of the bytes) and schema problems by document; ``hits`` and
+    ``misses`` count the parses."""
+
+    parsed: dict[tuple[str, bytes], tuple[list[Doc], list[Problem]]] = field(default_factory=dict)
+    #: id(doc) → (the document, kept alive so that the id stays its own, and its problems)
+    checked: dict[int, tuple[Doc, list[Problem]]] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+    def parse(self, data: bytes, rel: str) -> tuple[list[Doc], list[Problem]]:
+        key = (rel, hashlib.blake2b(data, digest_size=32).digest())
+        found = self.parsed.get(key)
+        if found is None:
+            self.misses += 1
+            found = self.parsed[key] = load.parse_bytes(data, rel)
+        else:
+            self.hits += 1
+        return list(found[0]), list(found[1])
+
+    def validate(self, doc: Doc) -> list[Problem]:
+        found = self.checked.get(id(doc))
+        if found is None or found[0] is not doc:
+            found = self.checked[id(doc)] = (doc, validate.validate_doc(doc))
+        return list(found[1])
+
+
+_SHARED: contextvars.ContextVar[Documents | None] = contextvars.ContextVar("wlc_shared_documents", default=None)
+
+
+@contextmanager
+def sharing(documents: Documents | None) -> Iterator[None]:
+    """Stages 1 and 3 take what ``documents`` holds, and add to it (None: nothing is shared)."""
+    token = _SHARED.set(documents)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _read(root: FsPath, rel: str, max_bytes: int) -> tuple[list[Doc], list[Problem]]:
+    """``load.read_file``, or the parse of the same bytes at the same path made before."""
+    documents = _SHARED.get()
+    if documents is None:
+        return load.read_file(root, rel, max_bytes)
+    data = discover.read_bytes(root, rel, max_bytes)
+    if isinstance(data, Problem):
+        return [], [data]
+    return documents.parse(data, rel)
+
+
+def _validate(doc: Doc) -> list[Problem]:
+    documents = _SHARED.get()
+    return validate.validate_doc(doc) if documents is None else documents.validate(doc)
 
 
 def _errors(problems: list[Problem]) -> bool:
@@ -70,7 +138,7 @@ def load_docs(root: FsPath, cfg: config.RepoConfig, part: Collection[str] | None
             continue
         text = changes.get(rel)
         fdocs, fprobs = (load.parse_documents(text, rel) if text is not None
-                         else load.read_file(root, rel, cfg.max_file_bytes))
+                         else _read(root, rel, cfg.max_file_bytes))
         problems.extend(fprobs)
         for doc in fdocs:
             ours, why = _ours(doc, cfg)
@@ -129,7 +197,7 @@ def check_schemas(docs: list[Doc]) -> tuple[list[Doc], list[Problem]]:
     good: list[Doc] = []
     problems: list[Problem] = []
     for doc in docs:
-        found = validate.validate_doc(doc)
+        found = _validate(doc)
         problems.extend(found)
         if not _errors(found):
             good.append(doc)

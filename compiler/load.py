@@ -19,7 +19,7 @@ from .problems import Problem
 from .yamltree import ALIAS_MIN, MAX_DEPTH, MAX_PROBLEMS, Builder, Refused
 
 __all__ = ["ALIAS_MIN", "DEFAULT_MAX_FILE_BYTES", "MAX_DEPTH", "MAX_PROBLEMS", "MEMORY_PER_BYTE", "discover",
-           "find_yaml_files", "parse_documents", "read_file"]
+           "find_yaml_files", "parse_bytes", "parse_documents", "read_file"]
 
 try:  # the C loader is much faster and keeps marks just the same
     _Loader: Any = yaml.CSafeLoader
@@ -91,6 +91,11 @@ def read_file(root: FsPath, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -
     data = read_bytes(root, rel, max_bytes)
     if isinstance(data, Problem):
         return [], [data]
+    return parse_bytes(data, rel)
+
+
+def parse_bytes(data: bytes, rel: str) -> tuple[list[Doc], list[Problem]]:
+    """Every document of one file's bytes (``read_file`` after the read): UTF-8 text, else a problem."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -8,9 +8,10 @@ The repository is tests/bench_build.py's (the examples' organisation, assets and
 cycled), committed with the real git; the head is the working tree with one image changed.
 ``--repeat K`` times the build and the diff K times, one after the other, and reports each
 pair's ratio (the machine's load changes between runs); ``--stages`` adds one more diff, in one
-process (``--jobs 1``), timed by stage: git archive extraction, the head's build, the base's
-stages 1-7 (``pending``), the base's stages 8-10 from shared results (``finish``), compare,
-render.
+process (``--jobs 1``), timed by stage: git archive extraction, the head's parse and schema
+check, the base's stages 1-7 (``pending``, on the head's parses), the head's build, the base's
+stages 8-10 from shared results (``finish``), compare, render. ``WLC_DIFF_SHARE=0`` times the
+diff without any sharing.
 """
 from __future__ import annotations
 
@@ -31,8 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from compiler import diff as diffs
-from compiler import gitrev, pipeline
-from compiler.buildcache import Shared
+from compiler import gitrev, inputs, pipeline
 from compiler.cli import main
 from compiler.diff import builds
 from tests.bench_build import make_repo
@@ -91,21 +91,23 @@ def _stages(root: Path) -> dict[str, Any]:
         value = call()
         times[name], cpu[name] = round(time.perf_counter() - start, 2), round(_cpu() - used, 2)
         return value
-    shared = Shared()
+    results, documents = builds.Results(), inputs.Documents()
     start, used = time.perf_counter(), _cpu()
-    with gitrev.checkout(root, "HEAD") as base_root:
+    with gitrev.checkout(root, "HEAD") as base_root, inputs.sharing(documents):
         times["extract"], cpu["extract"] = round(time.perf_counter() - start, 2), round(_cpu() - used, 2)
         base, head = builds.Revision(base_root, None, "base"), builds.Revision(root, None, "head")
-        head_side, after = timed("head build", lambda: builds.build(None, head, shared))
-        waiting = timed("base stages 1-7", lambda: builds.pending(None, base))
-        base_side, before = timed("base 8-10 shared", lambda: builds.finish(waiting, shared))
+        timed("head stages 1-3 (parse, validate)", lambda: pipeline.repository(root))
+        waiting = timed("base stages 1-7 (shared parses)", lambda: builds.pending(None, base))
+        head_side, after = timed("head build (stages 1-3 shared)", lambda: builds.build(None, head, results))
+        base_side, before = timed("base 8-10 shared", lambda: builds.finish(waiting, results))
         overlay = timed("compare", lambda: diffs.compare("base", base_side, head_side, before, after))
         timed("render", lambda: diffs.render(diffs.Diff("base", "head", (overlay,)), "json"))
     start, used = time.perf_counter(), _cpu()
     pipeline.check(root, None, 1)
     times["one check, --jobs 1"], cpu["one check, --jobs 1"] = (round(time.perf_counter() - start, 2),
                                                                 round(_cpu() - used, 2))
-    return {"stages_s": times, "stages_cpu_s": cpu, "shared": shared.hits, "built": shared.misses}
+    return {"stages_s": times, "stages_cpu_s": cpu, "shared": results.hits, "built": results.misses,
+            "parses shared": documents.hits, "parsed": documents.misses}
 
 
 def run() -> None:

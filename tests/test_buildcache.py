@@ -11,7 +11,7 @@ import pytest
 
 from compiler import config, pipeline
 from compiler.buildcache import Built, Deferred, Shared
-from compiler.diff.builds import Revision, finish, pending
+from compiler.diff.builds import Results, Revision, finish, pending
 from compiler.emit import render
 from compiler.model import ResolvedWorkload, Target
 from compiler.overlay import Chain
@@ -39,7 +39,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def assert_same_as_clean(root: Path, overlay: str | None) -> None:
     clean = pipeline.build(root, overlay)
     assert clean.bundles
-    shared = Shared()
+    shared = Results()
     first = pipeline.check(root, overlay, shared=shared)
     again = pipeline.check(root, overlay, shared=shared)
     assert shared.misses == len(first.workloads) == shared.hits
@@ -74,7 +74,7 @@ def test_the_deferred_half_gives_the_problems_of_a_clean_check(tmp_path: Path) -
     (original.parent / "copy.yaml").write_text(original.read_text().replace("  name: ", "  name: copy-", 1))
     clean = pipeline.check(root)
     assert any(p.code == "bundle.duplicate-object" for p in clean.problems)
-    side, build = finish(pending(None, Revision(root, None, "x")), Shared())
+    side, build = finish(pending(None, Revision(root, None, "x")), Results())
     assert build is not None
     assert list(side.errors) == [p for p in clean.problems if p.severity == "error"]
     assert {k: b.docs for k, b in build.bundles.items()} == {(b.namespace, b.name): b.docs for b in clean.bundles}

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from compiler import gitrev, pipeline
-from compiler.buildcache import Shared
-from compiler.diff.builds import Revision, build, finish, pending
+from compiler.diff.builds import Results, Revision, build, finish, pending
 from tests.diffkit import ORG, change, changes, diff_json, doc, init, policy
 
 TRAININGS = ["runai-nlp/d", "runai-nlp/e", "runai-vision/a", "runai-vision/b"]
@@ -67,7 +66,7 @@ def test_a_changed_input_changes_the_affected_workloads_and_only_those(tmp_path:
 def assert_base_is_clean(root: Path, overlay: str | None, taken: int) -> None:
     """The diff's base, built with the head's results shared, is the clean build of the base;
     ``taken`` workloads (whose inputs did not change) came from the head, not built again."""
-    shared = Shared()
+    shared = Results()
     with gitrev.checkout(root, "HEAD~1") as base:
         build(overlay, Revision(root, None, "head"), shared)
         built = shared.misses

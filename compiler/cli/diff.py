@@ -2,14 +2,15 @@
 cluster (compiler/diff/ compares, compiler/gitrev.py checks the base out)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path as FsPath
 
 import click
 
 from .. import diff as diffs
-from .. import gitrev, pipeline
-from ..diff.builds import Revision, compare_builds
+from .. import gitrev, inputs, pipeline
+from ..diff.builds import Revision, compare_builds, sharing
 from ..problems import ConfigError
 from .common import EXIT_OK, EXIT_PROBLEMS, guarded, repo_option
 from .common import jobs_for as _jobs
@@ -26,8 +27,8 @@ from .common import jobs_for as _jobs
               help="markdown: a pull-request comment or job summary (bounded in size).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything differs (as git diff --exit-code).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="2 or more: read the base in a second process while the head builds (default: WLC_JOBS "
-                   "or the CPU count; 1: one after the other).")
+              help="2 or more: build the base in a second process beside the head, and the head's "
+                   "workloads in this many processes (default: WLC_JOBS or the CPU count; 1: one after the other).")
 @guarded
 def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_overlays: bool, fmt: str,
          exit_code: bool, jobs: int | None) -> int:
@@ -45,16 +46,19 @@ def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_ove
     """
     if overlay is not None and all_overlays:
         raise ConfigError("--overlay and --all-overlays cannot be used together")
+    concurrent = _jobs(jobs) > 1
     with ExitStack() as stack:
-        base_root = stack.enter_context(gitrev.checkout(repo, base))
+        documents = inputs.Documents() if sharing() else None  # every file read once for the whole diff
+        stack.enter_context(inputs.sharing(documents))
         head_root = stack.enter_context(gitrev.checkout(repo, head)) if head is not None else repo
+        base_root = _base_beside_head(stack, repo, base, head_root, documents is not None and concurrent)
         base_ref, head_ref = _ref(repo, base), _ref(repo, head) if head is not None else "working tree"
         name = overlay if overlay is not None or all_overlays else pipeline.default_overlay(head_root)
         # which overlays exist on each side: only read when an overlay is compared
         known = [_overlays(root) if all_overlays or name is not None else None for root in (base_root, head_root)]
         sides = Revision(base_root, known[0], base_ref), Revision(head_root, known[1], head_ref)
         names = [None, *sorted((known[0] or set()) | (known[1] or set()))] if all_overlays else [name]
-        overlays = tuple(compare_builds(n, *sides, concurrent=_jobs(jobs) > 1) for n in names)
+        overlays = tuple(compare_builds(n, *sides, jobs=_jobs(jobs), documents=documents) for n in names)
     result = diffs.Diff(base_ref, head_ref, overlays)
     click.echo(diffs.render(result, fmt), nl=False)
     if not result.head_ok:
@@ -68,6 +72,18 @@ def register(group: click.Group) -> None:
 
 def _ref(repo: FsPath, rev: str) -> str:
     return f"{rev} ({gitrev.resolve(repo, rev)[:12]})"
+
+
+def _base_beside_head(stack: ExitStack, repo: FsPath, base: str, head_root: FsPath, beside: bool) -> FsPath:
+    """The base's checkout (entered on ``stack``); with ``beside``, made by git in a thread while
+    the head's files are read into the shared documents (``compare_builds`` then finds them)."""
+    if not beside:
+        return stack.enter_context(gitrev.checkout(repo, base))
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(stack.enter_context, gitrev.checkout(repo, base))
+        if head_root.is_dir():
+            pipeline.repository(head_root)
+        return future.result()
 
 
 def _overlays(root: FsPath) -> set[str] | None:

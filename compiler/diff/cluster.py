@@ -2,7 +2,7 @@
 activated, PersistentVolumeClaims deleted, and the GPUs requested per project and node pool."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
@@ -75,19 +75,30 @@ def gpu_rows(before: dict[tuple[str, str], float], after: dict[tuple[str, str], 
     return tuple(r for r in rows if r.before or r.after)
 
 
-def gpu_totals(bundles: list[WorkloadBundle], label: str = NODE_POOL_LABEL) -> dict[tuple[str, str], float]:
-    """GPUs of the active workloads by (project, first-choice node pool)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: one workload's GPU requests, in the order ``gpu_totals`` adds them: ((project, pool), GPUs)
+Terms = list[tuple[tuple[str, str], float]]
+
+
+def gpu_totals(bundles: list[WorkloadBundle], label: str = NODE_POOL_LABEL,
+               known: Mapping[int, Terms] | None = None) -> dict[tuple[str, str], float]:
+    """GPUs of the active workloads by (project, first-choice node pool); ``known``: the terms of
+    bundles (by id) whose objects were dropped, instead of reading their text back."""
     totals: dict[tuple[str, str], float] = {}
     for b in bundles:
-        if not b.active:
-            continue
-        objects = b.objects or [yaml.load(t, Loader=loader) for t in b.docs]
-        for obj in objects:
-            for count, template in pod_templates(obj):
-                key = (b.project, _pool(template, label))
-                totals[key] = totals.get(key, 0.0) + count * template_gpus(template)
+        terms = known.get(id(b)) if known is not None and not b.objects else None
+        for key, gpus in gpu_terms(b, label) if terms is None else terms:
+            totals[key] = totals.get(key, 0.0) + gpus
     return totals
+
+
+def gpu_terms(b: WorkloadBundle, label: str = NODE_POOL_LABEL) -> Terms:
+    """What ``b`` adds to ``gpu_totals`` (nothing when it is stopped), one term per pod template."""
+    if not b.active:
+        return []
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    objects = b.objects or [yaml.load(t, Loader=loader) for t in b.docs]
+    return [((b.project, _pool(template, label)), count * template_gpus(template))
+            for obj in objects for count, template in pod_templates(obj)]
 
 
 def pod_templates(obj: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
