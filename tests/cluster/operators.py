@@ -155,6 +155,18 @@ def wait_ready(op: Operator, url: str, timeout: float = 120) -> None:
     raise ClusterError(f"{op.name} not ready after {timeout:.0f}s:\n{op.log_tail()}")
 
 
+def _binary_inside(binary: Path, root: Path) -> str:
+    """The binary's path as the operator sees it once ``root`` is mounted over /tmp: a link (or a
+    copy, across file systems) inside ``root``, since the real /tmp is hidden there."""
+    target = root / binary.name
+    if not target.exists():
+        try:
+            os.link(binary, target)
+        except OSError:
+            shutil.copy2(binary, target)
+    return f"/tmp/{binary.name}"
+
+
 def start_training_operator(cluster: Cluster, binary: Path) -> Operator:
     """Start the training operator for PyTorchJob, TFJob and XGBoostJob; returns once /readyz answers 200."""
     if not can_use_private_tmp():
@@ -173,7 +185,8 @@ def start_training_operator(cluster: Cluster, binary: Path) -> Operator:
     webhook_port, health_port, metrics_port = free_port(), free_port(), free_port()
     _apply(cluster, _webhooks(webhook_port, files["ca.crt"]))
     _flat_kubeconfig(cluster, root / "kubeconfig")
-    argv = [str(binary), "--kubeconfig=/tmp/kubeconfig", "--leader-elect=false",
+    inside = _binary_inside(binary, root)  # the cache may itself be under /tmp (XDG_CACHE_HOME)
+    argv = [inside, "--kubeconfig=/tmp/kubeconfig", "--leader-elect=false",
             *(f"--enable-scheme={kind}" for kind in WEBHOOK_KINDS),
             f"--webhook-server-port={webhook_port}",
             f"--health-probe-bind-address=127.0.0.1:{health_port}",
