@@ -27,10 +27,10 @@ def parse_duration(text: str) -> float:
     return float(found.group(1)) * _UNITS[found.group(2)]
 
 
-def parse_listen(text: str) -> tuple[str, int]:
+def parse_listen(text: str, option: str = "--listen") -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit():
-        raise ConfigError(f"--listen {text!r} is not HOST:PORT (e.g. 0.0.0.0:8080, 127.0.0.1:0)")
+        raise ConfigError(f"{option} {text!r} is not HOST:PORT (e.g. 0.0.0.0:8080, 127.0.0.1:0)")
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
@@ -47,6 +47,8 @@ def parse_listen(text: str) -> tuple[str, int]:
               help="Folder for the git checkout (default: ~/.cache/wlc/agent/<hash of the URL>).")
 @click.option("--listen", default=None, help="Serve /metrics, /healthz and /readyz on HOST:PORT "
               "(port 0: any free port, logged).")
+@click.option("--view-listen", default=None, help="Also serve the read-only workloads page of `wlc view` on "
+              "HOST:PORT, with the agent's credentials (port 0: any free port, logged; docs/view.md).")
 @click.option("--lease", default=None, help="Leader election with the Lease NAMESPACE/NAME: of several "
               "agents only the holder syncs; another takes over when it dies.")
 @click.option("--lease-duration", default="15s", show_default=True,
@@ -87,7 +89,7 @@ def agent_group(ctx: click.Context, /, **kwargs: object) -> None:
 
 
 def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interval: str, once: bool,
-         cache_dir: FsPath | None, listen: str | None, lease: str | None, lease_duration: str,
+         cache_dir: FsPath | None, listen: str | None, view_listen: str | None, lease: str | None, lease_duration: str,
          kubeconfig: str | None, context: str | None,
          namespaces: tuple[str, ...], max_delete: int, approval_namespace: str, max_delete_share: float,
          concurrency: int, no_create_namespaces: bool, adopt: bool) -> int:
@@ -113,6 +115,7 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
         server = metrics.serve(state, host, port)
         bound_host, bound_port = server.server_address[:2]
         agent.log("listening", address=f"{bound_host!s}:{bound_port}", port=bound_port)
+    page = _serve_view(view_listen, kubeconfig, context, namespaces) if view_listen is not None else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -124,8 +127,29 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
         identity = f"{socket.gethostname()}-{os.getpid()}"
         elector = Elector(client, lease_ns, lease_name, identity, parse_duration(lease_duration))
     runner = agent.Agent(source, engine.Engine(client, options), built_bundle, overlay, state)
-    result = runner.run(stop, seconds, once, elector)
+    try:
+        result = runner.run(stop, seconds, once, elector)
+    finally:
+        if page is not None:
+            page.shutdown()
+            page.server_close()
     return agent.EXIT[result] if once else 0
+
+
+def _serve_view(listen: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]) -> Any:
+    """`wlc view`'s page, read-only (no token, no actor: the actions show their commands), in a
+    thread beside the loop; it shows the agent's namespaces (every one without --namespace)."""
+    from ..cluster import agent
+    from .view import serve_page
+    host, port = parse_listen(listen, "--view-listen")
+    try:
+        server = serve_page(kubeconfig, context, tuple(sorted(set(namespaces))), None, host, port)
+    except OSError as err:
+        raise ConfigError(f"--view-listen {listen}: {err.strerror or err}") from None
+    threading.Thread(target=server.serve_forever, name="wlc-view", daemon=True).start()
+    bound_host, bound_port = server.server_address[:2]
+    agent.log("view-listening", address=f"{bound_host!s}:{bound_port}", port=bound_port, mode="read-only")
+    return server
 
 
 @agent_group.command(name="manifests")
@@ -141,9 +165,12 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
               "(its gitconfig becomes GIT_CONFIG_GLOBAL; docs/sync.md).")
 @click.option("--adopt", is_flag=True, help="The agent runs with --adopt: it takes over organisation objects "
               "that existed before wlc (docs/organisation.md).")
+@click.option("--view", is_flag=True, help="The agent also serves the read-only workloads page (--view-listen, "
+              "port 8081 in the Service), and the ClusterRole may read pods, their logs, events, nodes and "
+              "pod metrics (docs/view.md).")
 @guarded
 def manifests_cmd(namespace: str, image: str | None, url: str, branch: str, subpath: str, overlay: str | None,
-                  interval: str, git_secret: str | None, adopt: bool) -> int:
+                  interval: str, git_secret: str | None, adopt: bool, view: bool) -> int:
     """Print the agent's install manifests: Namespace, ServiceAccount, a ClusterRole with only
     the verbs and resources a sync needs, its ClusterRoleBinding, the Deployment (probes on
     /healthz and /readyz, resource requests) and a Service for /metrics.
@@ -156,6 +183,6 @@ def manifests_cmd(namespace: str, image: str | None, url: str, branch: str, subp
     parse_duration(interval)
     settings = install.Settings(namespace=namespace, image=image or install.Settings().image, git=url,
                                 branch=branch, path=subpath, overlay=overlay, interval=interval,
-                                git_secret=git_secret, adopt=adopt)
+                                git_secret=git_secret, adopt=adopt, view=view)
     click.echo(dump_documents(install.manifests(settings)), nl=False)
     return 0

@@ -245,6 +245,23 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
     if repo_dir is not None and not token:
         click.echo("wlc view: --repo without a token (--token-file or $WLC_VIEW_TOKEN): the page stays read-only",
                    err=True)
+    server = serve_page(kubeconfig, context, namespaces, project, host, port, actor, token, prometheus)
+    mode = f"actions commit to {repo_dir}" if actor else "read-only"
+    click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ ({mode}; Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+def serve_page(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
+               host: str, port: int, actor: Any = None, token: str | None = None,
+               prometheus: str | None = None) -> Any:
+    """The workloads page's server, bound, not yet serving; every request reads the cluster with
+    these credentials. `wlc view` serves it in the foreground, `wlc agent --view-listen` in a thread."""
     from ..cluster import fetch
     from ..cluster.view import gpumetrics, web
     from ..cluster.view import logs as wlogs
@@ -272,13 +289,4 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
     def gpu_table(workloads: Sequence[Workload]) -> dict[tuple[str, str], str]:
         return gpumetrics.utilization_of(prometheus, workloads)[0] if prometheus else {}
 
-    server = web.serve(source, events, logs, host, port, metrics, actor, token, gpus, gpu_table)
-    mode = f"actions commit to {repo_dir}" if actor else "read-only"
-    click.echo(f"wlc view: http://{host}:{server.server_address[1]}/ ({mode}; Ctrl-C stops)", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return EXIT_OK
+    return web.serve(source, events, logs, host, port, metrics, actor, token, gpus, gpu_table)

@@ -12,6 +12,8 @@ from ..lower.organisation.access import ROLE_PREFIX, ROLES
 
 NAME = "wlc-agent"
 PORT = 8080
+#: the workloads page's port with `wlc agent manifests --view`
+VIEW_PORT = 8081
 #: (API group, resources) a sync reads, applies and prunes: every kind the compiler emits
 MEMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("", ("configmaps", "services", "persistentvolumeclaims")),
@@ -31,6 +33,12 @@ ORGANISATION: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: no watch, no update, no deletecollection: a sync gets, lists, applies (patch) and deletes one by one
 MEMBER_VERBS = ("get", "list", "create", "patch", "delete")
+#: what only the workloads page reads (fetch.py, view/): its pods, their logs, events, node pools, metrics
+VIEW_READS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("", ("pods", "events", "nodes"), ("get", "list")),
+    ("", ("pods/log",), ("get",)),
+    ("metrics.k8s.io", ("pods",), ("get", "list")),
+)
 
 
 @dataclass(frozen=True)
@@ -46,9 +54,11 @@ class Settings:
     git_secret: str | None = None
     #: the agent adopts organisation objects that existed before wlc (docs/organisation.md)
     adopt: bool = False
+    #: the agent also serves the read-only workloads page (docs/view.md), and may read what it shows
+    view: bool = False
 
 
-def rules() -> list[dict[str, Any]]:
+def rules(view: bool = False) -> list[dict[str, Any]]:
     out = [{"apiGroups": [group], "resources": list(resources), "verbs": list(MEMBER_VERBS)}
            for group, resources in MEMBERS + ORGANISATION]
     # never delete a namespace (an approved deletion of a project's Namespace needs an admin's credentials)
@@ -60,6 +70,9 @@ def rules() -> list[dict[str, Any]]:
                 "verbs": ["get", "create", "patch", "delete", "bind", "escalate"]})
     out.append({"apiGroups": [""], "resources": ["events"], "verbs": ["create"]})
     out.append({"apiGroups": ["kueue.x-k8s.io"], "resources": ["workloads"], "verbs": ["list", "patch"]})
+    if view:
+        out += [{"apiGroups": [group], "resources": list(resources), "verbs": list(verbs)}
+                for group, resources, verbs in VIEW_READS]
     return out
 
 
@@ -78,6 +91,7 @@ def args(s: Settings) -> list[str]:
     out += ["--path", s.path] if s.path else []
     out += ["--overlay", s.overlay] if s.overlay else []
     out += ["--adopt"] if s.adopt else []
+    out += ["--view-listen", f"0.0.0.0:{VIEW_PORT}"] if s.view else []
     return out
 
 
@@ -93,7 +107,8 @@ def deployment(s: Settings) -> dict[str, Any]:
         env.append({"name": "GIT_CONFIG_GLOBAL", "value": "/etc/wlc-git/gitconfig"})
     container = {
         "name": "agent", "image": s.image, "args": args(s), "env": env,
-        "ports": [{"name": "metrics", "containerPort": PORT}],
+        "ports": [{"name": "metrics", "containerPort": PORT}]
+        + ([{"name": "view", "containerPort": VIEW_PORT}] if s.view else []),
         "livenessProbe": probe, "readinessProbe": ready,
         "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
@@ -115,7 +130,7 @@ def manifests(s: Settings) -> list[dict[str, Any]]:
         {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(ns)},
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(NAME, ns)},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": _meta(NAME),
-         "rules": rules()},
+         "rules": rules(s.view)},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": _meta(NAME),
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
          "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": ns}]},
@@ -128,5 +143,6 @@ def manifests(s: Settings) -> list[dict[str, Any]]:
         deployment(s),
         {"apiVersion": "v1", "kind": "Service", "metadata": _meta(NAME, ns),
          "spec": {"selector": {"app.kubernetes.io/name": NAME},
-                  "ports": [{"name": "metrics", "port": PORT, "targetPort": "metrics"}]}},
+                  "ports": [{"name": "metrics", "port": PORT, "targetPort": "metrics"}]
+                  + ([{"name": "view", "port": VIEW_PORT, "targetPort": "view"}] if s.view else [])}},
     ]
