@@ -6,6 +6,7 @@ import re
 import signal
 import socket
 import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path as FsPath
 
 import click
@@ -136,7 +137,7 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
     return agent.EXIT[result] if once else 0
 
 
-def _serve_view(listen: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]) -> Any:
+def _serve_view(listen: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]) -> ThreadingHTTPServer:
     """`wlc view`'s page, read-only (no token, no actor: the actions show their commands), in a
     thread beside the loop; it shows the agent's namespaces (every one without --namespace)."""
     from ..cluster import agent

@@ -14,9 +14,12 @@ from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, guarded
 from .view_columns import COLUMN_KEYS, check_columns, columns_of, gpu_util_of, with_namespace
 
 if TYPE_CHECKING:  # the cluster package is imported only when a command runs
+    from http.server import ThreadingHTTPServer
+
     from ..cluster.fetch import Workload
     from ..cluster.kube import Kube
     from ..cluster.source import Bundle
+    from ..cluster.view.actions import Actor
     from ..cluster.view.gpumetrics import GpuUsage
     from ..cluster.view.table import Row
 
@@ -258,8 +261,8 @@ def view(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...
 
 
 def serve_page(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...], project: str | None,
-               host: str, port: int, actor: Any = None, token: str | None = None,
-               prometheus: str | None = None) -> Any:
+               host: str, port: int, actor: Actor | None = None, token: str | None = None,
+               prometheus: str | None = None) -> ThreadingHTTPServer:
     """The workloads page's server, bound, not yet serving; every request reads the cluster with
     these credentials. `wlc view` serves it in the foreground, `wlc agent --view-listen` in a thread."""
     from ..cluster import fetch
