@@ -32,9 +32,10 @@ def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
-#: how long the control plane's first build takes (docs/cluster.md's figures: 8 min 12 s with
-#: empty Go caches on an idle 2-core machine, 21 min 21 s through the fixture while other work ran)
-CONTROL_PLANE = "8 min on an idle 2-core machine, up to 21 on a busy one"
+#: how long the control plane's first build takes (docs/cluster.md's figures: 8 min 12 s on an idle
+#: 2-core machine; with Go's module and build caches empty too, 1,500 CPU-seconds, and 51 min
+#: measured while six other jobs shared the machine)
+CONTROL_PLANE = "8 to 15 min on an idle 2-core machine, up to 51 on a busy one"
 
 
 def cannot_build(what: str, script: str) -> str | None:
