@@ -195,8 +195,12 @@ def test_a_failed_build_leaves_no_temporary_folder_in_the_cache(tmp_path: Path, 
 def test_a_build_stopped_with_ctrl_c_leaves_no_temporary_folder(tmp_path: Path, name: str) -> None:
     """A newcomer who presses Ctrl-C while `go build` runs (SIGINT to the process group)."""
     script, *args = BUILD_SCRIPTS[name]
-    proc = subprocess.Popen(["bash", str(REPO / script), *args], env=fake_go_env(tmp_path, sleep=30),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # A terminal delivers SIGINT with its default action; a CI job started in the background
+    # (`cmd &` without job control) ignores it, and a shell cannot trap what it was started
+    # ignoring. Give the build the terminal's disposition (coreutils' env resets it, then execs).
+    proc = subprocess.Popen(["env", "--default-signal=INT", "bash", str(REPO / script), *args],
+                            env=fake_go_env(tmp_path, sleep=30), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 30
     while not (tmp_path / "go-build-started").exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
