@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 import urllib3
 from kubernetes import client as kclient
 from kubernetes import config as kconfig
+from kubernetes import stream as kstream
 
 from .. import labels as L
 from . import errors
@@ -30,6 +31,10 @@ APPLY_TYPE = "application/apply-patch+yaml"
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 #: objects per LIST page (kubectl's own default chunk size)
 PAGE_SIZE = 500
+
+
+#: what a request can fail with before the API server answered (connection, TLS, timeouts)
+TRANSPORT_ERRORS = (urllib3.exceptions.HTTPError, kclient.ApiException, OSError)
 
 
 @dataclass(frozen=True)
@@ -90,25 +95,49 @@ class Kube:
     def request(self, method: str, path: str, what: str, query: dict[str, str] | None = None,
                 body: Any = None, content_type: str = "application/json", accept: str = "application/json") -> Any:
         """Send one request; the decoded JSON answer, or a ClusterError."""
-        url_query = ("?" + urlencode(query)) if query else ""
-        headers = {"Accept": accept, "Content-Type": content_type}
+        self._count(method, query)
+        try:
+            resp = self._call(method, path, query, {"Accept": accept, "Content-Type": content_type},
+                              _encode(body, content_type), self.timeout)
+            data = resp.read()
+        except TRANSPORT_ERRORS as err:
+            raise errors.from_exception(err, what) from None
+        if not 200 <= resp.status < 300:
+            raise errors.from_status(resp.status, data, what)
+        return json.loads(data) if data else {}
+
+    def stream(self, path: str, what: str, query: dict[str, str] | None = None,
+               timeout: float | tuple[float, float | None] | None = None) -> Any:
+        """A GET whose answer is not JSON (pods/log): the response, status checked, body not read."""
+        self._count("GET", query)
+        try:
+            resp = self._call("GET", path, query, {"Accept": "*/*"}, None,
+                              self.timeout if timeout is None else timeout)
+            if not 200 <= resp.status < 300:
+                raise errors.from_status(resp.status, resp.read(), what)
+        except TRANSPORT_ERRORS as err:
+            raise errors.from_exception(err, what) from None
+        return resp
+
+    def portforward(self, namespace: str, pod: str, port: int) -> Any:
+        """A socket to ``port`` of the pod, through the API server's pods/portforward stream."""
+        forward = kstream.portforward(kclient.CoreV1Api(self.api).connect_get_namespaced_pod_portforward,
+                                      pod, namespace, ports=str(port))
+        return forward.socket(port)
+
+    def _count(self, method: str, query: dict[str, str] | None) -> None:
         with self._lock:
             self.metrics["requests"] += 1
             self.metrics[f"requests.{method}"] += 1
             if method != "GET" and not (query or {}).get("dryRun"):
                 self.metrics["writes"] += 1
-        try:
-            _m, url, hdrs, _b, _p = self.api.param_serialize(method, path, header_params=headers,
-                                                             auth_settings=["BearerToken"])
-            resp = self.api.call_api(method, url + url_query, header_params=hdrs,
-                                     body=_encode(body, content_type),
-                                     _request_timeout=self.timeout)
-            data = resp.read()  # type: ignore[no-untyped-call]
-        except (urllib3.exceptions.HTTPError, kclient.ApiException, OSError) as err:  # transport failures
-            raise errors.from_exception(err, what) from None
-        if not 200 <= resp.status < 300:
-            raise errors.from_status(resp.status, data, what)
-        return json.loads(data) if data else {}
+
+    def _call(self, method: str, path: str, query: dict[str, str] | None, headers: dict[str, str],
+              body: Any, timeout: float | tuple[float, float | None]) -> Any:
+        _m, url, hdrs, _b, _p = self.api.param_serialize(method, path, header_params=headers,
+                                                         auth_settings=["BearerToken"])
+        url_query = ("?" + urlencode(query)) if query else ""
+        return self.api.call_api(method, url + url_query, header_params=hdrs, body=body, _request_timeout=timeout)
 
     # -- discovery -----------------------------------------------------------------------------
 

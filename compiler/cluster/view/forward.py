@@ -9,9 +9,6 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from kubernetes import client as kclient
-from kubernetes.stream import portforward
-
 from .. import errors
 from .. import status as st
 from ..fetch import Workload
@@ -64,9 +61,7 @@ def _pump(src: _Stream, dst: _Stream) -> None:
 
 def _relay(kube: Kube, namespace: str, pod: str, port: int, conn: socket.socket) -> None:
     try:
-        pf = portforward(kclient.CoreV1Api(kube.api).connect_get_namespaced_pod_portforward, pod, namespace,
-                         ports=str(port))
-        remote = pf.socket(port)
+        remote = kube.portforward(namespace, pod, port)
         remote.setblocking(True)
     except Exception:  # noqa: BLE001 -- the stream failed to open: drop this connection, keep serving
         conn.close()

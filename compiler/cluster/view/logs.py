@@ -1,4 +1,4 @@
-"""Container logs of a workload's pods (GET pods/log: text, not JSON, so not Kube.request).
+"""Container logs of a workload's pods (GET pods/log: text, not JSON, so Kube.stream, not Kube.request).
 
 ``read`` returns the whole log; ``follow`` streams it (``follow=true``) to a callback as the
 chunks arrive, until the server ends the stream or the caller stops (Ctrl-C)."""
@@ -7,10 +7,9 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import urllib3
-from kubernetes import client as kclient
 
 from .. import errors
 from ..fetch import Workload
@@ -36,7 +35,7 @@ def pick_pod(w: Workload, pod: str | None, replica: str | None) -> str:
     return names[0]
 
 
-def _query(container: str | None, previous: bool, tail: int | None, follow: bool) -> str:
+def _query(container: str | None, previous: bool, tail: int | None, follow: bool) -> dict[str, str]:
     query: dict[str, str] = {}
     if container:
         query["container"] = container
@@ -46,23 +45,14 @@ def _query(container: str | None, previous: bool, tail: int | None, follow: bool
         query["tailLines"] = str(tail)
     if follow:
         query["follow"] = "true"
-    return "?" + urlencode(query) if query else ""
+    return query
 
 
-def _open(kube: Kube, namespace: str, pod: str, query: str, timeout: Any) -> Any:
+def _open(kube: Kube, namespace: str, pod: str, query: dict[str, str],
+          timeout: float | tuple[float, float | None]) -> Any:
     """The response, status checked, its body not read yet."""
     path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(pod, safe='')}/log"
-    kube.metrics["requests"] += 1
-    what = f"logs of pod {pod}"
-    try:
-        _m, url, hdrs, _b, _p = kube.api.param_serialize("GET", path, header_params={"Accept": "*/*"},
-                                                         auth_settings=["BearerToken"])
-        resp = kube.api.call_api("GET", url + query, header_params=hdrs, _request_timeout=timeout)
-        if not 200 <= resp.status < 300:
-            raise errors.from_status(resp.status, resp.read(), what)  # type: ignore[no-untyped-call]
-    except (urllib3.exceptions.HTTPError, kclient.ApiException, OSError) as err:
-        raise errors.from_exception(err, what) from None
-    return resp
+    return kube.stream(path, f"logs of pod {pod}", query, timeout)
 
 
 def read(kube: Kube, namespace: str, pod: str, container: str | None, previous: bool, tail: int | None) -> str:
