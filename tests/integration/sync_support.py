@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
 from controlplane import Cluster
 
 from compiler import emit
@@ -224,3 +225,16 @@ class Running:
             self.seen.append(record)
             if record["event"] in wanted and all(record.get(k) == v for k, v in fields.items()):
                 return record
+
+
+def service_account_kubeconfig(cluster: Cluster, folder: Path, namespace: str, name: str = "wlc-agent") -> Path:
+    """The admin kubeconfig's cluster with ServiceAccount ``namespace/name``'s token as its only
+    user, so that a test acts with exactly that account's rights."""
+    token = cluster.kubectl("create", "token", name, "-n", namespace).stdout.strip()
+    config = yaml.safe_load(cluster.kubeconfig.read_text())
+    config["users"] = [{"name": "agent", "user": {"token": token}}]
+    for ctx in config["contexts"]:
+        ctx["context"]["user"] = "agent"
+    path = folder / "agent.kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    return path

@@ -10,7 +10,7 @@ import yaml
 from controlplane import Cluster
 
 from compiler.cluster import install
-from tests.integration.sync_support import commit_repo, wlc, write_repo
+from tests.integration.sync_support import commit_repo, service_account_kubeconfig, wlc, write_repo
 
 pytestmark = pytest.mark.cluster
 
@@ -26,18 +26,6 @@ def manifests(origin: Path) -> str:
     return done.stdout
 
 
-def sa_kubeconfig(cluster: Cluster, folder: Path) -> Path:
-    """The admin kubeconfig's cluster with the ServiceAccount's token as its only user."""
-    token = cluster.kubectl("create", "token", install.NAME, "-n", SYSTEM).stdout.strip()
-    config = yaml.safe_load(cluster.kubeconfig.read_text())
-    config["users"] = [{"name": "agent", "user": {"token": token}}]
-    for ctx in config["contexts"]:
-        ctx["context"]["user"] = "agent"
-    path = folder / "agent.kubeconfig"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
 def test_the_manifests_install_and_their_role_is_enough_for_a_sync(cluster: Cluster, tmp_path: Path) -> None:
     origin = tmp_path / "origin"
     commit_repo(origin, NS, {"i1": "python:3.12", "i2": "python:3.12"}, "two")
@@ -50,7 +38,7 @@ def test_the_manifests_install_and_their_role_is_enough_for_a_sync(cluster: Clus
     assert dry.returncode == 0
     cluster.kubectl("apply", "--server-side", "-f", "-", input=text)
 
-    config = str(sa_kubeconfig(cluster, tmp_path))
+    config = str(service_account_kubeconfig(cluster, tmp_path, SYSTEM, install.NAME))
     synced = wlc("sync", "--repo", str(origin), "--kubeconfig", config, "--namespace", NS)
     assert synced.returncode == 0, synced.stdout + synced.stderr
     names = {j["metadata"]["name"] for j in cluster.kubectl_json("get", "jobs", "-n", NS)["items"]}

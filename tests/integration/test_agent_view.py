@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from controlplane import Cluster
 
 from compiler.cluster import install
-from tests.integration.sync_support import Running, commit_repo, git, wlc
+from tests.integration.sync_support import Running, commit_repo, git, service_account_kubeconfig, wlc
 
 pytestmark = pytest.mark.cluster
 
@@ -90,18 +89,6 @@ def apply_manifests(cluster: Cluster, origin: Path, *extra: str) -> None:
     cluster.kubectl("apply", "--server-side", "-f", "-", input=done.stdout)
 
 
-def sa_kubeconfig(cluster: Cluster, folder: Path) -> Path:
-    """The admin kubeconfig's cluster with the agent ServiceAccount's token as its only user."""
-    token = cluster.kubectl("create", "token", install.NAME, "-n", SYSTEM).stdout.strip()
-    config = yaml.safe_load(cluster.kubeconfig.read_text())
-    config["users"] = [{"name": "agent", "user": {"token": token}}]
-    for ctx in config["contexts"]:
-        ctx["context"]["user"] = "agent"
-    path = folder / "agent.kubeconfig"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
 def can(cluster: Cluster, verb: str, resource: str) -> str:
     return str(cluster.kubectl("auth", "can-i", verb, resource, "-n", NS, f"--as={SA}", check=False).stdout.strip())
 
@@ -113,9 +100,9 @@ def test_only_the_view_manifests_role_lets_the_agent_serve_the_page(cluster: Clu
     apply_manifests(cluster, origin)  # the default: least privilege, the page cannot read what it shows
     assert (can(cluster, "get", "pods/log"), can(cluster, "list", "pods"), can(cluster, "list", "events")) == (
         "no", "no", "no")
+    config = service_account_kubeconfig(cluster, tmp_path, SYSTEM, install.NAME)
     running = Running(["--git", origin.as_uri(), "--interval", "2s", "--view-listen", "127.0.0.1:0",
-                       "--cache", str(tmp_path / "cache"), "--kubeconfig", str(sa_kubeconfig(cluster, tmp_path)),
-                       "--namespace", NS])
+                       "--cache", str(tmp_path / "cache"), "--kubeconfig", str(config), "--namespace", NS])
     try:
         port = int(running.wait_for("view-listening")["port"])
         running.wait_for("synced")  # the sync itself needs none of the page's reads

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from controlplane import Cluster
 
-from tests.integration.sync_support import REPO, git, wlc
+from tests.integration.sync_support import REPO, git, service_account_kubeconfig, wlc
 
 pytestmark = pytest.mark.cluster
 
@@ -134,14 +134,7 @@ def agent_kubeconfig(cluster: Cluster, folder: Path) -> Path:
     """`wlc agent manifests` installed, and a kubeconfig with its ServiceAccount's token."""
     text = wlc("agent", "manifests", "--namespace", SYSTEM).stdout
     cluster.kubectl("apply", "--server-side", "-f", "-", input=text)
-    token = cluster.kubectl("create", "token", "wlc-agent", "-n", SYSTEM).stdout.strip()
-    config = yaml.safe_load(cluster.kubeconfig.read_text())
-    config["users"] = [{"name": "agent", "user": {"token": token}}]
-    for ctx in config["contexts"]:
-        ctx["context"]["user"] = "agent"
-    path = folder / "agent.kubeconfig"
-    path.write_text(yaml.safe_dump(config))
-    return path
+    return service_account_kubeconfig(cluster, folder, SYSTEM)
 
 
 def test_the_agents_role_may_apply_the_organisation_but_not_delete_a_namespace(
