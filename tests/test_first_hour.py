@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from compiler import parallel, pipeline
-from compiler.cli import main
+from compiler.cli import commands, main
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "tests" / "invalid" / "_base"
@@ -223,13 +223,14 @@ def _suggested_commands() -> list[tuple[str, list[str]]]:
 
 def _exists(words: list[str]) -> bool:
     """Whether ``wlc WORDS...`` names a command: each word a subcommand until a non-group."""
-    command: click.Command = main
+    found: dict[str, click.Command] = commands()
     for word in words:
+        if word not in found:
+            return False
+        command = found[word]
         if not isinstance(command, click.Group):
             return True
-        if word not in command.commands:
-            return False
-        command = command.commands[word]
+        found = dict(command.commands)
     return True
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from compiler.cli import main
+from compiler.cli import commands, main
 from compiler.edit import flags as table
 from tests.test_first_hour_readme import matches
 from tests.verbskit import example_repo, wlc
@@ -77,7 +77,7 @@ def test_the_yaml_verbs_md_shows_is_the_file_wlc_new_writes(tmp_path: Path) -> N
 
 def _verbs() -> set[str]:
     out = set()
-    for name, cmd in main.commands.items():
+    for name, cmd in commands().items():
         out.add(name)
         if isinstance(cmd, click.Group):
             out |= {f"{name} {sub}" for sub in cmd.commands}

@@ -10,17 +10,22 @@ from pathlib import Path as FsPath
 
 import click
 
-from .. import parallel, pipeline, report
+from .. import report
 from ..problems import CompilerBug, Problem, WlcError
-from . import outcome
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_CLUSTER, EXIT_BUG = 0, 1, 2, 3, 4
 BUG_NOTE = ("this is a bug in wlc, not a mistake in your input: please report it on the wlc issue "
             "tracker with the command you ran, the output of `wlc --version` and the smallest input "
             "that shows it (WLC_DEBUG=1 prints the traceback)")
 
+
+def _repo_callback(ctx: click.Context, param: click.Parameter, value: FsPath) -> FsPath:
+    from . import outcome  # the compiler's modules load only for the verbs that read a repository
+    return outcome.repo_callback(ctx, param, value)
+
+
 repo_option = click.option("--repo", "repo", type=click.Path(file_okay=False, path_type=FsPath),
-                           default=".", show_default=True, callback=outcome.repo_callback,
+                           default=".", show_default=True, callback=_repo_callback,
                            help="The GitOps repository's root folder (where wlc.yaml is).")
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                            help="Worker processes for large repositories (default: WLC_JOBS or the CPU "
@@ -67,6 +72,7 @@ def exit_code(problems: list[Problem]) -> int:
 
 def jobs_for(jobs: int | None) -> int:
     """--jobs (default WLC_JOBS or the CPU count), at most the CPUs this process may run on."""
+    from .. import parallel
     return max(1, min(jobs or parallel.default_jobs(), _cpus()))
 
 
@@ -78,4 +84,5 @@ def _cpus() -> int:
 
 def overlay_for(repo: FsPath, overlay: str | None) -> str | None:
     """--overlay, else wlc.yaml's ``defaultOverlay`` (None: the base build)."""
+    from .. import pipeline
     return overlay if overlay is not None else pipeline.default_overlay(repo)

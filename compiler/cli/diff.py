@@ -66,10 +66,6 @@ def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_ove
     return EXIT_PROBLEMS if exit_code and result.differs else EXIT_OK
 
 
-def register(group: click.Group) -> None:
-    group.add_command(diff)
-
-
 def _ref(repo: FsPath, rev: str) -> str:
     return f"{rev} ({gitrev.resolve(repo, rev)[:12]})"
 

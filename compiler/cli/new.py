@@ -137,8 +137,5 @@ def _option(flag: table.Flag) -> click.Option:
                         help=text, required=flag.required)
 
 
-def register(main: click.Group) -> None:
-    """``wlc new`` and its four types."""
-    for wtype in table.TYPES:
-        new_group.add_command(_subcommand(wtype))
-    main.add_command(new_group)
+for _wtype in table.TYPES:  # ``wlc new training`` ...: one subcommand per workload type
+    new_group.add_command(_subcommand(_wtype))

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import click
 
-from .. import gitrev, pipeline, report
+from .. import gitrev, report
 from ..problems import ConfigError
-from . import outcome
 from .common import EXIT_CLUSTER, EXIT_OK, EXIT_PROBLEMS, guarded, jobs_for, overlay_for
 
 if TYPE_CHECKING:
@@ -89,7 +88,9 @@ def desired_bundle(repo_dir: FsPath | None, bundle_dir: FsPath | None, overlay: 
 
 def built_bundle(repo_dir: FsPath, overlay: str | None) -> Bundle:
     """``pipeline.build`` in memory; a build with any error raises BundleRefused (nothing applied)."""
+    from .. import pipeline  # the compiler loads only for --repo: a --bundle sync reads YAML
     from ..cluster import source
+    from . import outcome
     res = outcome.checked(repo_dir, pipeline.build(repo_dir, overlay_for(repo_dir, overlay), jobs_for(None)))
     if not res.ok:
         raise source.BundleRefused(res.problems)

@@ -221,9 +221,3 @@ def delete(workloads: tuple[str, ...], project: str | None, overlay: str | None,
         done.append((f"{loc.project}/{name}", f"{loc.rel} removed" if rest is None
                      else f"its document removed from {loc.rel}"))
     return _finish(repo, overlay, changes, done, dry_run, "deleted", Git(commit, push))
-
-
-def register(main: click.Group) -> None:
-    for cmd in (stop, activate, copy, delete):
-        main.add_command(cmd)
-    main.add_command(activate, name="run")
