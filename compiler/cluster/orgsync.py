@@ -69,9 +69,21 @@ def plan(kube: Kube, bundle: Bundle, limits: Limits, dry_run: bool) -> OrgPlanne
         if op.kind == "Namespace" and op.action == "create":
             creating.add(op.name)
         wp.objects.append(op)
+    _refuse_in_foreign_namespaces(wp.objects[1:])
     plan_prunes(kube, bundle, limits, planned, live)
     wp.settle()
     return planned
+
+
+def _refuse_in_foreign_namespaces(members: list[ObjectPlan]) -> None:
+    """Nothing is written into a project Namespace that is not wlc's (a conflict, or one that
+    failed): its RoleBindings and quotas would change someone else's namespace's access and limits."""
+    blocked = {o.name: o.action for o in members if o.kind == "Namespace" and o.action in ("conflict", "failed")}
+    for o in members:
+        if o.namespace in blocked and o.action in ("create", "update", "adopt"):
+            o.action = "refused"
+            o.message = (f"not applied: its Namespace {o.namespace} is not wlc's (the Namespace is a "
+                         f"{blocked[o.namespace]})")
 
 
 def _parent_plan(kube: Kube, planned: OrgPlanned, live: dict[str, Any] | None) -> ObjectPlan:

@@ -86,6 +86,13 @@ def test_a_namespace_made_before_wlc_is_adopted_only_when_asked_and_released_whe
     conflict = org_object(refused, "Namespace", OLD)
     assert conflict["action"] == "conflict" and "wlc sync --adopt" in conflict["message"], conflict
     assert "applyset.kubernetes.io/part-of" not in namespace(cluster, OLD)["metadata"]["labels"]
+    # nothing is written into a Namespace wlc does not own: no RoleBinding, no quota
+    inside = [o for o in refused["organisation"]["objects"] if o["namespace"] == OLD]
+    assert inside and {o["action"] for o in inside} == {"refused"}, inside
+    assert f"its Namespace {OLD} is not wlc's" in inside[0]["message"]
+    assert cluster.kubectl_json("get", "rolebindings,resourcequotas,limitranges", "-n", OLD, "-l",
+                                "applyset.kubernetes.io/part-of")["items"] == []
+    assert org_object(refused, "Namespace", KEEP)["action"] in ("create", "unchanged", "update")
 
     status, planned, _ = run(cluster, "plan", repo, "--adopt")
     assert status == 0, planned
