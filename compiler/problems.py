@@ -46,9 +46,18 @@ class Problem:
         } | ({"overlay": self.overlay} if self.overlay else {})
 
 
+#: YAML problems of a number the reader keeps as its text; the schema then sees a string there
+RANGE_CODES = frozenset({"yaml.int-range", "yaml.number-range"})
+
+
 def sort_problems(problems: list[Problem]) -> list[Problem]:
-    """Problems in file, then position order; exact duplicates dropped."""
-    return sorted(set(problems), key=lambda p: (p.file, p.line, p.col, p.code, p.message, p.overlay))
+    """Problems in file, then position order; exact duplicates dropped, and echoes: the schema's
+    "got string" for a number already reported out of range at the same place is one mistake."""
+    ranges = {(p.file, p.line, p.col, p.overlay) for p in problems if p.code in RANGE_CODES}
+    kept = {p for p in problems
+            if not (p.code == "schema.type" and "got string" in p.message
+                    and (p.file, p.line, p.col, p.overlay) in ranges)}
+    return sorted(kept, key=lambda p: (p.file, p.line, p.col, p.code, p.message, p.overlay))
 
 
 class WlcError(Exception):
