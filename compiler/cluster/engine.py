@@ -223,7 +223,7 @@ class Engine:
         elif parent_uid is None:
             found = _object_plan(m, "update", "the parent is re-created: new ownerReference", live, owned=True)
         else:
-            found = self._dry_run(m, res, _with_owner(body, w.parent.name, parent_uid), live)
+            found = self._dry_run(m, res, with_owner(body, w.parent.name, parent_uid), live)
         found.body = body
         return found
 
@@ -249,7 +249,3 @@ def _object_plan(o: DesiredObject, action: str, message: str = "", live: dict[st
                  owned: bool = False) -> ObjectPlan:
     return ObjectPlan(o.group, o.version, o.kind, o.namespace, o.name, action, message, live, owned)
 
-
-def _with_owner(body: dict[str, Any], parent: str, uid: str) -> dict[str, Any]:
-    """``execute.with_owner`` that copies only the metadata: planning reads the body, never changes it."""
-    return {**body, "metadata": with_owner({"metadata": body["metadata"]}, parent, uid)["metadata"]}

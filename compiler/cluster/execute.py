@@ -1,7 +1,6 @@
 """Carrying out a plan: apply one workload, prune its leftovers, delete a workload as one."""
 from __future__ import annotations
 
-import copy
 import os
 import sys
 import time
@@ -59,18 +58,19 @@ class Gone:
 
 
 def with_owner(body: dict[str, Any], parent: str, uid: str) -> dict[str, Any]:
-    """The member with an ownerReference to its ApplySet parent (for the garbage collector)."""
-    out = copy.deepcopy(body)
-    refs = [r for r in out["metadata"].get("ownerReferences") or [] if r.get("name") != parent]
+    """The member with an ownerReference to its ApplySet parent (for the garbage collector).
+    A new body and metadata; the rest is shared with ``body`` (bodies are read, never changed)."""
+    meta = body["metadata"]
+    refs = [r for r in meta.get("ownerReferences") or [] if r.get("name") != parent]
     refs.append({"apiVersion": "v1", "kind": "ConfigMap", "name": parent, "uid": uid, "blockOwnerDeletion": True})
-    out["metadata"]["ownerReferences"] = refs
-    return out
+    return {**body, "metadata": {**meta, "ownerReferences": refs}}
 
 
 def parent_body(body: dict[str, Any], gks: set[str]) -> dict[str, Any]:
-    out = copy.deepcopy(body)
-    out["metadata"]["annotations"][L.APPLYSET_GKS] = ",".join(sorted(gks))
-    return out
+    """The parent with its group-kinds annotation set to ``gks`` (sharing the rest with ``body``)."""
+    meta = body["metadata"]
+    annotations = {**meta["annotations"], L.APPLYSET_GKS: ",".join(sorted(gks))}
+    return {**body, "metadata": {**meta, "annotations": annotations}}
 
 
 def apply_workload(kube: Kube, p: Planned) -> str | None:
