@@ -108,8 +108,11 @@ class Engine:
             uid = execute.apply_workload(self.kube, planned) if planned is not None and not dry_run else None
             wp.settle()
             if not dry_run:
+                record = None  # the run record goes with the status, unless it is applied with the parent
+                if planned is not None and not planned.applied_runs and planned.recorded:
+                    record = runs.record_text(w.spec_hash, planned.recorded, w.active)
                 self._report(wp, w.parent.name, uid, bundle.revision, w.spec_hash,
-                             planned.observed if planned is not None else None)
+                             planned.observed if planned is not None else None, record)
             return wp
 
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:  # workloads are independent
@@ -131,13 +134,13 @@ class Engine:
         return out
 
     def _report(self, wp: WorkloadPlan, parent: str, uid: str | None, revision: str, spec_hash: str,
-                observed: list[dict[str, Any]] | None = None) -> None:
-        """Events and status on the workload's parent, when it is ours."""
+                observed: list[dict[str, Any]] | None = None, run_record: str | None = None) -> None:
+        """Events and status (and the run record, when given) on the workload's parent, when it is ours."""
         first = wp.objects[0] if wp.objects else None
         live = first.live if first is not None and first.owned else None
         if uid is None and live is not None:
             uid = str(live["metadata"]["uid"])
-        syncstatus.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash, observed)
+        syncstatus.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash, observed, run_record)
 
     def refuse(self, result: str, message: str) -> int:
         """Record a refusal of the whole desired state (a build with errors) on every wlc parent in
@@ -205,7 +208,9 @@ class Engine:
             if (runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None
                     and runs.recreate_reason(m, obj, w.spec_hash, flip) is None):
                 done[runs.key(m)] = str(obj["metadata"]["uid"])
-        parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done, w.active), w.group_kinds())
+        applied_runs = owned and runs.applied_record(live_parent)
+        body = runs.annotate(w.parent.body, w.spec_hash, done, w.active) if applied_runs else w.parent.body
+        parent_body = execute.parent_body(body, w.group_kinds())
         if live_parent is None:
             # a sync applies a new parent first, before any member: only a plan needs its dry run
             wp.objects.append(self._dry_create(w.parent, cm) if dry_run else _object_plan(w.parent, "create"))
@@ -230,7 +235,7 @@ class Engine:
             wp.fail("conflict", "objects of this name exist and wlc does not own them; nothing of this workload "
                     "is applied")
             return None
-        return Planned(w, wp, resources, old, uid, False, parent_body, done)
+        return Planned(w, wp, resources, old, uid, False, parent_body, done, applied_runs=applied_runs)
 
     def _member_plan(self, m: DesiredObject, res: Resource, live: dict[str, Any] | None, w: DesiredWorkload,
                      parent_uid: str | None, flip: bool = False, check: bool = True) -> ObjectPlan:

@@ -46,6 +46,11 @@ class Planned:
     runs: dict[str, str]
     #: the run objects as seen during this sync (live before it, and as applied), for the history
     observed: list[dict[str, Any]] = field(default_factory=list)
+    #: the run record is applied with the parent (a parent of an earlier wlc: runs.applied_record),
+    #: else written with the status (syncstatus)
+    applied_runs: bool = False
+    #: the runs recorded after the apply (``runs`` and those it created)
+    recorded: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -112,15 +117,18 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
         for op in sorted(prunes, key=lambda o: sort_key(o.live or {}), reverse=True):
             current = op
             _delete(kube, p.resources, op, "Background")
-        if union != new or done != p.runs:
+        if union != new or (p.applied_runs and done != p.runs):
             current = parent_op
-            kube.apply(cm, parent_body(runs.annotate(w.parent.body, w.spec_hash, done, w.active), new), force=True)
+            body = runs.annotate(w.parent.body, w.spec_hash, done, w.active) if p.applied_runs else w.parent.body
+            kube.apply(cm, parent_body(body, new), force=True)
     except errors.ClusterError as err:
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")
         if parent_op.action == "create" and p.parent_uid is None and uid is not None:
             _roll_back(kube, cm, p, uid)
             return None
+    finally:
+        p.recorded = done
     return uid
 
 
