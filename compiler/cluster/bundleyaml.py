@@ -11,8 +11,10 @@ documents.
 """
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 import yaml
@@ -89,7 +91,7 @@ class _Reader:
         if self.lines[0] != "---" or self.lines[-1] != "":
             raise _NotCanonical("document start")
         self.lines[-1] = "\0"  # a sentinel line, at indent -1
-        self.ind = [len(line) - len(line.lstrip(" ")) for line in self.lines]
+        self.ind: list[int] = list(map(operator.sub, map(len, self.lines), map(len, map(str.lstrip, self.lines, repeat(" ")))))
         self.ind[-1] = -1
         self.i = 1
 
