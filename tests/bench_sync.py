@@ -147,13 +147,17 @@ def kubectl_apply(cluster: controlplane.Cluster, target: Path, recursive: bool =
 
 
 def settle(cluster: controlplane.Cluster, quiet: float = 6.0, limit: float = 120.0) -> None:
-    """Wait until the number of pods did not change for ``quiet`` seconds (at most ``limit``)."""
-    deadline, last, since = time.monotonic() + limit, -1, time.monotonic()
+    """Wait until the pods (name, phase) and the Jobs' counts (active, succeeded, failed) did not
+    change for ``quiet`` seconds (at most ``limit``): a run that starts or ends between two syncs
+    is a status write of the second."""
+    columns = {"pods": "N:.metadata.name,P:.status.phase",
+               "jobs": "N:.metadata.name,A:.status.active,S:.status.succeeded,F:.status.failed"}
+    deadline, last, since = time.monotonic() + limit, "", time.monotonic()
     while time.monotonic() < deadline:
-        out = cluster.kubectl("get", "pods", "-A", "--no-headers", check=False).stdout
-        count = len(out.splitlines())
-        if count != last:
-            last, since = count, time.monotonic()
+        now = "".join(cluster.kubectl("get", kind, "-A", "--no-headers", f"-o=custom-columns={cols}",
+                                      check=False).stdout for kind, cols in columns.items())
+        if now != last:
+            last, since = now, time.monotonic()
         elif time.monotonic() - since >= quiet:
             return
         time.sleep(2)
