@@ -101,7 +101,11 @@ def _cluster_run(repo_dir: FsPath | None, bundle_dir: FsPath | None, overlay: st
                  context: str | None, fmt: str, dry_run: bool, verbose: bool, limits: Limits) -> int:
     from ..cluster import engine, kube, plan
     from ..cluster.errors import ClusterError
-    desired = desired_bundle(repo_dir, bundle_dir, overlay)
+    if bundle_dir is not None:
+        with engine.paused_gc():  # the build of --repo keeps it on: the compiler's cycles are its own
+            desired = desired_bundle(repo_dir, bundle_dir, overlay)
+    else:
+        desired = desired_bundle(repo_dir, bundle_dir, overlay)
     if desired is None:
         return EXIT_PROBLEMS
     revision, why = gitrev.head_revision(repo_dir) if repo_dir is not None else ("", "")

@@ -11,8 +11,10 @@ documents.
 """
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 import yaml
@@ -89,7 +91,7 @@ class _Reader:
         if self.lines[0] != "---" or self.lines[-1] != "":
             raise _NotCanonical("document start")
         self.lines[-1] = "\0"  # a sentinel line, at indent -1
-        self.ind = [len(line) - len(line.lstrip(" ")) for line in self.lines]
+        self.ind: list[int] = list(map(operator.sub, map(len, self.lines), map(len, map(str.lstrip, self.lines, repeat(" ")))))
         self.ind[-1] = -1
         self.i = 1
 
@@ -112,61 +114,86 @@ class _Reader:
             else self.mapping(n)
 
     def mapping(self, n: int) -> dict[str, Any]:
+        """The entries at indent ``n`` from the current line on (a key per line: ``key: value``,
+        or ``key:`` with its block below, a sequence below at the same indent)."""
         out: dict[str, Any] = {}
-        while self.indent() == n and not self._item(n):
-            text = self.lines[self.i][n:]
-            if text[0] in "'\"":
+        lines, ind = self.lines, self.ind
+        i = self.i
+        while ind[i] == n:
+            text = lines[i][n:] if n else lines[i]
+            first = text[0]
+            if first == "-" and (len(text) == 1 or text[1] == " "):
+                break  # a sequence item: the end of this mapping
+            if first in "'\"":
                 key, rest = _quoted(text)
+                if not rest.startswith(":"):
+                    raise _NotCanonical("key")
+                rest = rest[1:]
             else:
-                head, colon, tail = text.partition(":")
-                while colon and tail and tail[0] != " ":  # a ":" inside a plain key
-                    more, colon, tail = tail.partition(":")
-                    head += ":" + more
-                key, rest = _plain(head), colon + tail
-            if not isinstance(key, str) or not rest.startswith(":"):
+                cut = text.find(": ")  # the first ":" followed by a space, or one that ends the line
+                if cut >= 0:
+                    key, rest = _plain(text[:cut]), text[cut + 1:]
+                elif text[-1] == ":":
+                    key, rest = _plain(text[:-1]), ""
+                else:
+                    raise _NotCanonical("key")
+            if not isinstance(key, str):
                 raise _NotCanonical("key")
-            self.i += 1
-            out[key] = self.value(rest[1:], n, indentless=True)
+            i += 1
+            if rest:  # " value" on the key's line
+                if rest[0] != " ":
+                    raise _NotCanonical("value")
+                out[key] = _inline(rest[1:])
+                continue
+            self.i = i
+            below = lines[i][n:n + 2]
+            out[key] = self.sequence(n) if ind[i] == n and (below == "- " or below == "-") else self.block(n + 2)
+            i = self.i
+        self.i = i
         return out
-
-    def _item(self, n: int) -> bool:
-        return self.lines[self.i][n:n + 2] in ("-", "- ")
 
     def sequence(self, n: int) -> list[Any]:
         out: list[Any] = []
-        while self.indent() == n and self._item(n):
-            text = self.lines[self.i][n + 1:]
-            if not text:  # a nested non-empty list, at n + 2
-                self.i += 1
+        lines, ind = self.lines, self.ind
+        i = self.i
+        while ind[i] == n:
+            line = lines[i]
+            mark = line[n:n + 2]
+            if mark == "-" and len(line) == n + 1:  # a nested non-empty list (or map), at n + 2
+                self.i = i + 1
                 out.append(self.block(n + 2))
+                i = self.i
                 continue
-            item = text[1:]
-            if item[0] not in "'\"" and (":" not in item or _scalar_like(item)):
-                self.i += 1
-                out.append(self.value(text, n, indentless=False))
+            if mark != "- ":
+                break
+            item = line[n + 2:]
+            first = item[0]
+            if first in "'\"":
+                value, rest = _quoted(item)
+                if not rest:
+                    i += 1
+                    out.append(value)
+                    continue
+            elif ":" not in item or _scalar_like(item):
+                i += 1
+                out.append(_inline(item))
                 continue
-            if item[0] in "'\"" and not _quoted(item)[1]:
-                self.i += 1
-                out.append(_scalar(item))
-                continue
-            self.lines[self.i] = " " * (n + 2) + item  # a mapping item: its first entry on the dash's line
-            self.ind[self.i] = n + 2
+            lines[i] = " " * (n + 2) + item  # a mapping item: its first entry on the dash's line
+            ind[i] = n + 2
+            self.i = i
             out.append(self.mapping(n + 2))
+            i = self.i
+        self.i = i
         return out
 
-    def value(self, rest: str, n: int, indentless: bool) -> Any:
-        if rest == "":
-            if indentless and self.indent() == n and self._item(n):
-                return self.sequence(n)
-            return self.block(n + 2)
-        if rest[0] != " ":
-            raise _NotCanonical("value")
-        text = rest[1:]
-        if text == "{}":
-            return {}
-        if text == "[]":
-            return []
-        return _scalar(text)
+
+def _inline(text: str) -> Any:
+    """A value on its key's (or dash's) line: ``{}``, ``[]`` or a scalar."""
+    if text == "{}":
+        return {}
+    if text == "[]":
+        return []
+    return _scalar(text)
 
 
 def _scalar_like(item: str) -> bool:

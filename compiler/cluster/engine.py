@@ -13,7 +13,10 @@ pod-making one are applied without one, and a failure rolls the workload back (`
 """
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +54,22 @@ class Options:
     adopt: bool = False
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off while reading a bundle or syncing, on again after
+    (what a step left in cycles is collected then). Both build millions of objects that live to
+    the end (documents, listed objects), which made the collector scan the growing heap again
+    and again: about a fifth of the CPU of a no-op sync of 1,000 workloads (0.45 s of 2.3 s).
+    Nothing of a sync is kept alive by it: reference counting frees what is not in a cycle."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Engine:
     def __init__(self, kube: Kube, options: Options | None = None) -> None:
         self.kube = kube
@@ -68,6 +87,10 @@ class Engine:
         return self.run(bundle, dry_run=False)
 
     def run(self, bundle: Bundle, dry_run: bool) -> Plan:
+        with paused_gc():
+            return self._run(bundle, dry_run)
+
+    def _run(self, bundle: Bundle, dry_run: bool) -> Plan:
         out = Plan(bundle.overlay, dry_run)
         org = orgsync.plan(self.kube, bundle, self.options, dry_run)  # applied first, pruned last
         if org is not None and not dry_run:
@@ -85,8 +108,11 @@ class Engine:
             uid = execute.apply_workload(self.kube, planned) if planned is not None and not dry_run else None
             wp.settle()
             if not dry_run:
+                record = None  # the run record goes with the status, unless it is applied with the parent
+                if planned is not None and not planned.applied_runs and planned.recorded:
+                    record = runs.record_text(w.spec_hash, planned.recorded, w.active)
                 self._report(wp, w.parent.name, uid, bundle.revision, w.spec_hash,
-                             planned.observed if planned is not None else None)
+                             planned.observed if planned is not None else None, record)
             return wp
 
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:  # workloads are independent
@@ -108,13 +134,13 @@ class Engine:
         return out
 
     def _report(self, wp: WorkloadPlan, parent: str, uid: str | None, revision: str, spec_hash: str,
-                observed: list[dict[str, Any]] | None = None) -> None:
-        """Events and status on the workload's parent, when it is ours."""
+                observed: list[dict[str, Any]] | None = None, run_record: str | None = None) -> None:
+        """Events and status (and the run record, when given) on the workload's parent, when it is ours."""
         first = wp.objects[0] if wp.objects else None
         live = first.live if first is not None and first.owned else None
         if uid is None and live is not None:
             uid = str(live["metadata"]["uid"])
-        syncstatus.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash, observed)
+        syncstatus.report_workload(self.kube, wp, parent, uid, live, revision, spec_hash, observed, run_record)
 
     def refuse(self, result: str, message: str) -> int:
         """Record a refusal of the whole desired state (a build with errors) on every wlc parent in
@@ -182,7 +208,9 @@ class Engine:
             if (runs.is_run(m) and obj is not None and why_not_owned(obj, w.applyset, False, uid) is None
                     and runs.recreate_reason(m, obj, w.spec_hash, flip) is None):
                 done[runs.key(m)] = str(obj["metadata"]["uid"])
-        parent_body = execute.parent_body(runs.annotate(w.parent.body, w.spec_hash, done, w.active), w.group_kinds())
+        applied_runs = owned and runs.applied_record(live_parent)
+        body = runs.annotate(w.parent.body, w.spec_hash, done, w.active) if applied_runs else w.parent.body
+        parent_body = execute.parent_body(body, w.group_kinds())
         if live_parent is None:
             # a sync applies a new parent first, before any member: only a plan needs its dry run
             wp.objects.append(self._dry_create(w.parent, cm) if dry_run else _object_plan(w.parent, "create"))
@@ -207,7 +235,7 @@ class Engine:
             wp.fail("conflict", "objects of this name exist and wlc does not own them; nothing of this workload "
                     "is applied")
             return None
-        return Planned(w, wp, resources, old, uid, False, parent_body, done)
+        return Planned(w, wp, resources, old, uid, False, parent_body, done, applied_runs=applied_runs)
 
     def _member_plan(self, m: DesiredObject, res: Resource, live: dict[str, Any] | None, w: DesiredWorkload,
                      parent_uid: str | None, flip: bool = False, check: bool = True) -> ObjectPlan:
@@ -223,7 +251,7 @@ class Engine:
         elif parent_uid is None:
             found = _object_plan(m, "update", "the parent is re-created: new ownerReference", live, owned=True)
         else:
-            found = self._dry_run(m, res, _with_owner(body, w.parent.name, parent_uid), live)
+            found = self._dry_run(m, res, with_owner(body, w.parent.name, parent_uid), live)
         found.body = body
         return found
 
@@ -249,7 +277,3 @@ def _object_plan(o: DesiredObject, action: str, message: str = "", live: dict[st
                  owned: bool = False) -> ObjectPlan:
     return ObjectPlan(o.group, o.version, o.kind, o.namespace, o.name, action, message, live, owned)
 
-
-def _with_owner(body: dict[str, Any], parent: str, uid: str) -> dict[str, Any]:
-    """``execute.with_owner`` that copies only the metadata: planning reads the body, never changes it."""
-    return {**body, "metadata": with_owner({"metadata": body["metadata"]}, parent, uid)["metadata"]}

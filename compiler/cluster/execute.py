@@ -1,7 +1,6 @@
 """Carrying out a plan: apply one workload, prune its leftovers, delete a workload as one."""
 from __future__ import annotations
 
-import copy
 import os
 import sys
 import time
@@ -47,6 +46,11 @@ class Planned:
     runs: dict[str, str]
     #: the run objects as seen during this sync (live before it, and as applied), for the history
     observed: list[dict[str, Any]] = field(default_factory=list)
+    #: the run record is applied with the parent (a parent of an earlier wlc: runs.applied_record),
+    #: else written with the status (syncstatus)
+    applied_runs: bool = False
+    #: the runs recorded after the apply (``runs`` and those it created)
+    recorded: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,18 +63,19 @@ class Gone:
 
 
 def with_owner(body: dict[str, Any], parent: str, uid: str) -> dict[str, Any]:
-    """The member with an ownerReference to its ApplySet parent (for the garbage collector)."""
-    out = copy.deepcopy(body)
-    refs = [r for r in out["metadata"].get("ownerReferences") or [] if r.get("name") != parent]
+    """The member with an ownerReference to its ApplySet parent (for the garbage collector).
+    A new body and metadata; the rest is shared with ``body`` (bodies are read, never changed)."""
+    meta = body["metadata"]
+    refs = [r for r in meta.get("ownerReferences") or [] if r.get("name") != parent]
     refs.append({"apiVersion": "v1", "kind": "ConfigMap", "name": parent, "uid": uid, "blockOwnerDeletion": True})
-    out["metadata"]["ownerReferences"] = refs
-    return out
+    return {**body, "metadata": {**meta, "ownerReferences": refs}}
 
 
 def parent_body(body: dict[str, Any], gks: set[str]) -> dict[str, Any]:
-    out = copy.deepcopy(body)
-    out["metadata"]["annotations"][L.APPLYSET_GKS] = ",".join(sorted(gks))
-    return out
+    """The parent with its group-kinds annotation set to ``gks`` (sharing the rest with ``body``)."""
+    meta = body["metadata"]
+    annotations = {**meta["annotations"], L.APPLYSET_GKS: ",".join(sorted(gks))}
+    return {**body, "metadata": {**meta, "annotations": annotations}}
 
 
 def apply_workload(kube: Kube, p: Planned) -> str | None:
@@ -112,15 +117,18 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
         for op in sorted(prunes, key=lambda o: sort_key(o.live or {}), reverse=True):
             current = op
             _delete(kube, p.resources, op, "Background")
-        if union != new or done != p.runs:
+        if union != new or (p.applied_runs and done != p.runs):
             current = parent_op
-            kube.apply(cm, parent_body(runs.annotate(w.parent.body, w.spec_hash, done, w.active), new), force=True)
+            body = runs.annotate(w.parent.body, w.spec_hash, done, w.active) if p.applied_runs else w.parent.body
+            kube.apply(cm, parent_body(body, new), force=True)
     except errors.ClusterError as err:
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")
         if parent_op.action == "create" and p.parent_uid is None and uid is not None:
             _roll_back(kube, cm, p, uid)
             return None
+    finally:
+        p.recorded = done
     return uid
 
 

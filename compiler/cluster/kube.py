@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -19,9 +20,21 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import urllib3
-from kubernetes import client as kclient
-from kubernetes import config as kconfig
-from kubernetes import stream as kstream
+
+# The client's package imports its dynamic client, which imports kubernetes_validate (and with it
+# jsonschema) when it is installed, as it is beside wlc's compiler: about 50 ms of every start of
+# a cluster command, for validation wlc never asks the client for. Hidden for that import only
+# (None in sys.modules makes an import fail), so a later import of it works as always.
+_HIDDEN = "kubernetes_validate" not in sys.modules
+if _HIDDEN:
+    sys.modules["kubernetes_validate"] = None  # type: ignore[assignment]
+try:
+    from kubernetes import client as kclient
+    from kubernetes import config as kconfig
+    from kubernetes import stream as kstream
+finally:
+    if _HIDDEN:
+        del sys.modules["kubernetes_validate"]
 
 from .. import labels as L
 from . import errors

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,37 +59,58 @@ class LiveState:
 
 def read(kube: Kube, bundle: Bundle, scope: tuple[str, ...], skip: set[str],
          resource_of: Callable[[str], Resource | None], concurrency: int) -> LiveState:
-    """The live state for ``bundle``; ``skip``: namespaces known not to exist (nothing to read)."""
+    """The live state for ``bundle``; ``skip``: namespaces known not to exist (nothing to read).
+
+    The requests go out ``concurrency`` at a time: discovery (one group-version each), then the
+    parents' LISTs together with the member LISTs of the bundle's group-kinds, then the member
+    LISTs of group-kinds only the live parents record, then the look-ups of unknown names."""
     state = LiveState()
     cm = kube.resource("", "v1", "ConfigMap")
     wanted = sorted({w.namespace for w in bundle.workloads} - skip)
     listed = [""] if not scope else sorted(set(scope) | set(wanted))
-    for ns in listed:
-        for p in kube.list(cm, ns, L.APPLYSET_ID):
-            meta = p["metadata"]
-            state.parents[(str(meta.get("namespace", "")), str(meta["name"]))] = p
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        batches = list(pool.map(lambda job: (job, kube.list(job[1], job[0], L.PART_OF)),
-                                _member_lists(bundle, state, wanted, resource_of)))
-    for (ns, res), items in batches:
-        gk = f"{res.kind}.{res.group}" if res.group else res.kind
-        for obj in items:
-            meta = obj["metadata"]
-            name, part_of = str(meta["name"]), str((meta.get("labels") or {}).get(L.PART_OF, ""))
-            state.members.setdefault((ns, part_of), {})[(gk, name)] = obj
-            state.named[(gk, ns, name)] = obj
-    _look_up_unknown(kube, bundle, state, skip, resource_of)
+        _discover(pool, bundle, resource_of)
+        parent_lists = [pool.submit(kube.list, cm, ns, L.APPLYSET_ID) for ns in listed]
+        first = _member_lists(bundle, {}, wanted, resource_of)
+        member_lists = [(job, pool.submit(kube.list, job[1], job[0], L.PART_OF)) for job in first]
+        for future in parent_lists:
+            for p in future.result():
+                meta = p["metadata"]
+                state.parents[(str(meta.get("namespace", "")), str(meta["name"]))] = p
+        member_lists += [(job, pool.submit(kube.list, job[1], job[0], L.PART_OF))
+                         for job in _member_lists(bundle, state.parents, wanted, resource_of) if job not in first]
+        for (ns, res), future in member_lists:
+            gk = f"{res.kind}.{res.group}" if res.group else res.kind
+            for obj in future.result():
+                meta = obj["metadata"]
+                name, part_of = str(meta["name"]), str((meta.get("labels") or {}).get(L.PART_OF, ""))
+                state.members.setdefault((ns, part_of), {})[(gk, name)] = obj
+                state.named[(gk, ns, name)] = obj
+        _look_up_unknown(pool, kube, bundle, state, skip, resource_of)
     return state
 
 
-def _member_lists(bundle: Bundle, state: LiveState, namespaces: Iterable[str],
+def _discover(pool: ThreadPoolExecutor, bundle: Bundle, resource_of: Callable[[str], Resource | None]) -> None:
+    """Resolve the bundle's group-kinds, the first of each group-version concurrently (one
+    discovery request each), then the others (from the client's cache)."""
+    by_gv: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for o in (o for w in bundle.workloads for o in (w.parent, *w.members)):
+        if o.group_kind not in by_gv[(o.group, o.version)]:
+            by_gv[(o.group, o.version)].append(o.group_kind)
+    list(pool.map(resource_of, [gks[0] for gks in by_gv.values()]))
+    for gks in by_gv.values():
+        for gk in gks[1:]:
+            resource_of(gk)
+
+
+def _member_lists(bundle: Bundle, parents: dict[tuple[str, str], Obj], namespaces: Iterable[str],
                   resource_of: Callable[[str], Resource | None]) -> list[tuple[str, Resource]]:
     """(namespace, resource) of every member LIST: the bundle's group-kinds in the namespace and
-    those its live wlc parents record (what a prune may have to find)."""
+    those its live wlc ``parents`` record (what a prune may have to find)."""
     gks: dict[str, set[str]] = defaultdict(set)
     for w in bundle.workloads:
         gks[w.namespace] |= w.group_kinds()
-    for (ns, _name), p in state.parents.items():
+    for (ns, _name), p in parents.items():
         if ns in gks and ((p["metadata"].get("labels") or {}).get(L.MANAGED_BY) == L.MANAGED_BY_VALUE):
             gks[ns] |= group_kinds(p)
     out = []
@@ -101,7 +122,7 @@ def _member_lists(bundle: Bundle, state: LiveState, namespaces: Iterable[str],
     return out
 
 
-def _look_up_unknown(kube: Kube, bundle: Bundle, state: LiveState, skip: set[str],
+def _look_up_unknown(pool: ThreadPoolExecutor, kube: Kube, bundle: Bundle, state: LiveState, skip: set[str],
                      resource_of: Callable[[str], Resource | None]) -> None:
     """Find the objects of the names the bundle wants that no LIST returned."""
     unknown: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -117,15 +138,20 @@ def _look_up_unknown(kube: Kube, bundle: Bundle, state: LiveState, skip: set[str
                 continue
             if not (runs.is_run(m) and runs.key(m) in finished):
                 unknown[(m.group_kind, m.namespace)].append(m.name)
+    gets: list[tuple[tuple[str, str, str], Future[Obj | None]]] = []
+    metadata: list[tuple[str, str, list[str], Future[list[Obj]]]] = []
     for (gk, ns), names in sorted(unknown.items()):
         res = resource_of(gk)
         if res is None:
             continue  # a kind the cluster does not serve: that workload fails when it is planned
         if len(names) <= GET_LIMIT:
-            for name in names:
-                state.named[(gk, ns, name)] = kube.get(res, ns, name)
-            continue
-        found = {str(o["metadata"]["name"]): o for o in kube.list_metadata(res, ns)}
+            gets += [((gk, ns, name), pool.submit(kube.get, res, ns, name)) for name in names]
+        else:
+            metadata.append((gk, ns, names, pool.submit(kube.list_metadata, res, ns)))
+    for key, got in gets:
+        state.named[key] = got.result()
+    for gk, ns, names, listed in metadata:
+        found = {str(o["metadata"]["name"]): o for o in listed.result()}
         for name in names:
             state.named[(gk, ns, name)] = found.get(name)
 

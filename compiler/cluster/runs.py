@@ -40,14 +40,34 @@ def recorded(parent: dict[str, Any] | None, spec_hash: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data["jobs"].items()}
 
 
+def record_text(spec_hash: str, jobs: dict[str, str], active: bool = True) -> str:
+    """The value of the run record annotation."""
+    return json.dumps({"specHash": spec_hash, "jobs": dict(sorted(jobs.items())), "active": active}, sort_keys=True,
+                      separators=(",", ":"))
+
+
 def annotate(body: dict[str, Any], spec_hash: str, jobs: dict[str, str], active: bool = True) -> dict[str, Any]:
     """The parent body with the run record (unchanged when there is nothing to record)."""
     if not jobs:
         return body
     meta = body["metadata"]
-    value = json.dumps({"specHash": spec_hash, "jobs": dict(sorted(jobs.items())), "active": active}, sort_keys=True,
-                       separators=(",", ":"))
+    value = record_text(spec_hash, jobs, active)
     return {**body, "metadata": {**meta, "annotations": {**(meta.get("annotations") or {}), RUN: value}}}
+
+
+def applied_record(parent: dict[str, Any] | None) -> bool:
+    """Whether field manager wlc's apply holds the live parent's run record, as earlier wlc
+    versions wrote it (a second apply of the parent). The record is written with the status now
+    (``syncstatus``, manager wlc-status, in the patch a sync sends anyway); an applied one must
+    go on being applied, or the next apply would remove it, and with it the memory of the runs
+    that finished."""
+    for entry in ((parent or {}).get("metadata") or {}).get("managedFields") or []:
+        if (isinstance(entry, dict) and entry.get("manager") == L.FIELD_MANAGER and entry.get("operation") == "Apply"
+                and not entry.get("subresource")):
+            annotations = ((entry.get("fieldsV1") or {}).get("f:metadata") or {}).get("f:annotations") or {}
+            if f"f:{RUN}" in annotations:
+                return True
+    return False
 
 
 def flipped(parent: dict[str, Any] | None, active: bool) -> bool:

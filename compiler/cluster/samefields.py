@@ -59,56 +59,75 @@ def unchanged(body: dict[str, Any], live: dict[str, Any]) -> bool:
         want["metadata"] = meta
     else:
         want.pop("metadata", None)
-    return _same_map(want, _children(fields), live)
+    return _same_map(want, fields, live)
 
 
-def _children(node: Any) -> dict[str, Any]:
-    return {k: v for k, v in node.items() if k != "."} if isinstance(node, dict) else {}
+# The walk below runs over every field of every listed object in a no-op sync, so it is written
+# as plain loops with early exits; a fieldsV1 node is a map of ``f:<field>`` (``k:{...}`` /
+# ``v:...`` for list entries) to its children, ``.`` marking the node itself.
+_MISSING = object()
+
+
+def _leaf(node: Any) -> bool:
+    """A node without children: a leaf, or an atomic map or list (compared as a whole)."""
+    return not isinstance(node, dict) or not node or (len(node) == 1 and "." in node)
 
 
 def _same(want: Any, node: Any, have: Any, key: str = "") -> bool:
-    children = _children(node)
-    if not children:  # a leaf, or an atomic map or list: the whole value
+    if _leaf(node):
         return _equal(want, have, key)
     if isinstance(want, dict):
-        return isinstance(have, dict) and _same_map(want, children, have, key)
+        return isinstance(have, dict) and _same_map(want, node, have, key)
     if isinstance(want, list):
-        return isinstance(have, list) and _same_list(want, children, have)
+        return isinstance(have, list) and _same_list(want, node, have)
     return False
 
 
-def _same_map(want: dict[str, Any], children: dict[str, Any], have: dict[str, Any], key: str = "") -> bool:
-    if {f"f:{k}" for k in want} != set(children):
+def _same_map(want: dict[str, Any], node: dict[str, Any], have: dict[str, Any], key: str = "") -> bool:
+    """wlc's set holds exactly ``f:<k>`` for each key of ``want`` (and ``.``), and each value
+    is the same: the count and a look-up per key decide the first, as the keys are distinct."""
+    if len(node) - ("." in node) != len(want):
         return False
-    return all(_same(v, children[f"f:{k}"], have[k], key if key in _QUANTITIES else k) if k in have
-               else _omitted(v, children[f"f:{k}"]) for k, v in want.items())
+    quantities = key in _QUANTITIES
+    for k, v in want.items():
+        child = node.get(f"f:{k}", _MISSING) if isinstance(k, str) else _MISSING
+        if child is _MISSING:
+            return False
+        found = have.get(k, _MISSING)
+        if found is _MISSING:
+            if not _omitted(v, child):
+                return False
+        elif not _same(v, child, found, key if quantities else k):
+            return False
+    return True
 
 
 def _omitted(want: Any, node: Any) -> bool:
     """A field wlc owns and the live object does not show: the server left out its zero value
     (built-in types omit an empty false, 0, "" or {} when they serialize)."""
-    return not _children(node) and not isinstance(want, float) and want in (False, 0, "", {}, [])
+    return _leaf(node) and not isinstance(want, float) and want in (False, 0, "", {}, [])
 
 
-def _same_list(want: list[Any], children: dict[str, Any], have: list[Any]) -> bool:
+def _same_list(want: list[Any], node: dict[str, Any], have: list[Any]) -> bool:
     """An associative list (entries ``k:{...}``) or a set (``v:...``): each item of ``want``
     matches exactly one entry, every entry one item, in the live list's order."""
-    if len(want) != len(children):
+    entries = [(e, _key(e) if e[:2] in ("k:", "v:") else None) for e in node if e != "."]
+    if len(want) != len(entries):
         return False
     used: set[str] = set()
-    positions: list[int] = []
+    last = -1
     for item in want:
-        key = _entry_for(item, children)
-        if key is None or key in used:
+        entry = _entry_for(item, entries)
+        if entry is None or entry[0] in used:
             return False
-        used.add(key)
-        index = _live_index(key, have)
-        if index is None:
+        used.add(entry[0])
+        index = _live_index(entry[0], entry[1], have)
+        if index is None or index < last:
             return False
-        positions.append(index)
-        if key.startswith("k:") and not _same(item, children[key], have[index]):
+        last = index
+        if entry[0].startswith("k:") and not _same(item, node[entry[0]], have[index]):
             return False
-    return positions == sorted(positions)
+    return True
 
 
 @functools.lru_cache(maxsize=65536)
@@ -121,53 +140,90 @@ def _key(entry: str) -> Any:
         return None
 
 
-def _entry_for(item: Any, children: dict[str, Any]) -> str | None:
+def _entry_for(item: Any, entries: list[tuple[str, Any]]) -> tuple[str, Any] | None:
     """The one entry naming ``item``. A key field the item leaves out (a port's protocol) was
     defaulted by the server; the item's own fields must then equal the entry's (see _same_map),
     so the entry's key field cannot be one wlc set."""
+    found = None
     if isinstance(item, dict):
-        found = [k for k in children if k.startswith("k:") and _names(_key(k), item)]
-    elif item is None or isinstance(item, (dict, list)):
+        for entry, key in entries:
+            if entry.startswith("k:") and _names(key, item):
+                if found is not None:
+                    return None
+                found = (entry, key)
+    elif item is None or isinstance(item, list):
         return None
     else:
-        found = [k for k in children if k.startswith("v:") and _scalar_equal(_key(k), item)]
-    return found[0] if len(found) == 1 else None
+        for entry, key in entries:
+            if entry.startswith("v:") and _scalar_equal(key, item):
+                if found is not None:
+                    return None
+                found = (entry, key)
+    return found
 
 
 def _names(key: Any, item: dict[str, Any]) -> bool:
-    if not isinstance(key, dict) or not key or not any(f in item for f in key):
+    if not isinstance(key, dict) or not key:
         return False
-    return all(_scalar_equal(item[f], v) for f, v in key.items() if f in item)
+    named = False
+    for f, v in key.items():
+        found = item.get(f, _MISSING)
+        if found is not _MISSING:
+            if not _scalar_equal(found, v):
+                return False
+            named = True
+    return named
 
 
-def _live_index(entry: str, have: list[Any]) -> int | None:
-    key = _key(entry)
+def _live_index(entry: str, key: Any, have: list[Any]) -> int | None:
+    found = None
     if entry.startswith("k:") and isinstance(key, dict):
-        found = [i for i, h in enumerate(have) if isinstance(h, dict)
-                 and all(f in h and _scalar_equal(h[f], v) for f, v in key.items())]
+        for i, h in enumerate(have):
+            if isinstance(h, dict) and all(_scalar_equal(h.get(f, _MISSING), v) for f, v in key.items()):
+                if found is not None:
+                    return None
+                found = i
     else:
-        found = [i for i, h in enumerate(have) if _scalar_equal(h, key)]
-    return found[0] if len(found) == 1 else None
+        for i, h in enumerate(have):
+            if _scalar_equal(h, key):
+                if found is not None:
+                    return None
+                found = i
+    return found
 
 
 def _scalar_equal(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return type(a) is type(b) and a == b or (isinstance(a, (int, float)) and isinstance(b, (int, float)) and a == b)
+    kind = type(a)
+    if kind is type(b):
+        return a is b if kind is bool else bool(a == b)
+    if kind is bool or type(b) is bool:
+        return False
+    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and a == b
 
 
 def _equal(want: Any, have: Any, key: str = "") -> bool:
     """``have`` is what the server stores for ``want`` (the field named ``key``)."""
+    if type(want) is str and type(have) is str and want == have:
+        return True  # most leaves: the same string
     if want is None:
         return False  # a null in an applied body removes a field: let the server say what it does
     if isinstance(want, dict):
-        if not isinstance(have, dict) or not set(want) <= set(have):
+        if not isinstance(have, dict) or len(want) > len(have):
             return False
-        extra = set(have) - set(want)
-        return (all((key, k) in _DEFAULTED and have[k] == _DEFAULTED[(key, k)] for k in extra)
-                and all(_equal(v, have[k], k if key not in _QUANTITIES else key) for k, v in want.items()))
+        quantities = key in _QUANTITIES
+        for k, v in want.items():
+            found = have.get(k, _MISSING)
+            if found is _MISSING or not _equal(v, found, key if quantities else k):
+                return False
+        return len(have) == len(want) or all(
+            (key, k) in _DEFAULTED and have[k] == _DEFAULTED[(key, k)] for k in have if k not in want)
     if isinstance(want, list):
-        return isinstance(have, list) and len(want) == len(have) and all(_equal(w, h, key) for w, h in zip(want, have))
+        if not isinstance(have, list) or len(want) != len(have):
+            return False
+        for w, h in zip(want, have):
+            if not _equal(w, h, key):
+                return False
+        return True
     if key in _QUANTITIES or key == "sizeLimit":
         return _scalar_equal(want, have) or _same_quantity(want, have)
     return _scalar_equal(want, have)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,9 @@ from ..problems import Problem
 from . import bundleyaml
 
 INDEX = "index.json"
-#: a line that is exactly "---" (after any line break str.splitlines knows), after the first line:
-#: the start of the next document
-_DOCUMENT_START = re.compile("(?<=[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])---(?=\n|\\Z)")
+#: the line breaks str.splitlines knows: a document starts at a line that is exactly "---" (after
+#: one of them, before "\n" or the end), after the first line
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 #: the name of the organisation's group in a Bundle and a Plan (no workload can be named so)
 ORGANISATION = "_organisation"
 
@@ -162,7 +161,13 @@ def split_documents(text: str) -> list[str]:
     exactly ``---``; text before the first one is a document too)."""
     if not text:
         return []
-    starts = [0] + [m.start() for m in _DOCUMENT_START.finditer(text)]
+    starts = [0]
+    at = text.find("---", 1)
+    while at >= 0:  # str.find, not a regex: a look-behind tried at every position took 70 ms at 1,000 workloads
+        end = at + 3
+        if text[at - 1] in _LINE_BREAKS and (end == len(text) or text[end] == "\n"):
+            starts.append(at)
+        at = text.find("---", at + 1)
     return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)])]
 
 

@@ -96,9 +96,11 @@ def _refs(objects: list[ObjectPlan], namespace: str) -> str:
 
 
 def report_workload(kube: Kube, wp: WorkloadPlan, parent: str, uid: str | None, live: dict[str, Any] | None,
-                    revision: str, spec_hash: str, observed: list[dict[str, Any]] | None = None) -> None:
+                    revision: str, spec_hash: str, observed: list[dict[str, Any]] | None = None,
+                    run_record: str | None = None) -> None:
     """After a workload's sync: events for what was written, then its status on the parent (with
-    the run history, from the ``observed`` run objects, when given)."""
+    the run history, from the ``observed`` run objects, when given, and the run record
+    ``runs.RUN``: the same patch, so a new run costs no write of its own)."""
     if uid is None:
         return  # no parent of ours in the cluster: nothing to record on
     for action, reason in WRITES.items():
@@ -119,6 +121,8 @@ def report_workload(kube: Kube, wp: WorkloadPlan, parent: str, uid: str | None, 
         history = runs.merged(history, observed)
     if history:
         values[runs.HISTORY] = runs.history_text(history)
+    if run_record is not None:
+        values[runs.RUN] = run_record
     if record(kube, wp.namespace, parent, live, values) and result in WARNINGS:
         event(kube, wp.namespace, parent, uid, WARNINGS[result], message)
 
