@@ -197,7 +197,7 @@ def _file_becomes_folder(root: Path) -> None:
 
 #: a change of the work tree (committed first, as the base, where it says so) → whether the base
 #: is made from the work tree (else git archive: an attribute could change its bytes)
-WORK_TREE: dict[str, tuple[Callable[[Path], None], bool]] = {
+WORK_TREE: dict[str, tuple[Callable[[Path], object], bool]] = {
     "renamed file": (lambda root: change(root, {"workloads/vision/c.yaml": None,
                                                 "workloads/vision/moved-c.yaml": FILES["workloads/vision/c.yaml"]},
                                          commit=False), True),
