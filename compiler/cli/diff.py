@@ -10,7 +10,7 @@ import click
 
 from .. import diff as diffs
 from .. import gitrev, inputs, pipeline
-from ..diff.builds import Revision, compare_builds, sharing
+from ..diff.builds import Revision, compare_builds, no_cycles, sharing
 from ..problems import ConfigError
 from .common import EXIT_OK, EXIT_PROBLEMS, guarded, repo_option
 from .common import jobs_for as _jobs
@@ -47,7 +47,7 @@ def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_ove
     if overlay is not None and all_overlays:
         raise ConfigError("--overlay and --all-overlays cannot be used together")
     concurrent = _jobs(jobs) > 1
-    with ExitStack() as stack:
+    with ExitStack() as stack, no_cycles():
         share = sharing()
         documents = inputs.Documents() if share else None  # every file read once for the whole diff
         stack.enter_context(inputs.sharing(documents))
