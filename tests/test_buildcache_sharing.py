@@ -5,12 +5,14 @@ process and in several (the head's workloads in forked workers too), and the out
 same bytes, over the examples, a generated repository and every change that must invalidate."""
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from compiler import inputs, pipeline
+from compiler import gitrev, inputs, pipeline
 from compiler.diff import builds
 from tests.bench_build import make_repo
 from tests.diffkit import change, doc, git, init, wlc_diff
@@ -23,23 +25,34 @@ INVALID = doc("Training", "x", backoffLimit="many")
 
 
 def outputs(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str,
-            formats: tuple[str, ...] = FORMATS) -> dict[tuple[str, str, str], str]:
-    """Each format's output (and exit status) with sharing on and off, with --jobs 1 and 2."""
+            formats: tuple[str, ...] = FORMATS) -> tuple[dict[tuple[str, str, str], str], dict[str, int]]:
+    """Each format's output (and exit status) with sharing on and off, with --jobs 1 and 2; and
+    how many checkouts were extracted from ``git archive`` with sharing on and off."""
     monkeypatch.setattr(builds, "PARALLEL_MIN", 1)  # the head's stages 8-10 in forked workers
     out: dict[tuple[str, str, str], str] = {}
+    archives = {"1": 0, "0": 0}
+    extract = gitrev._extract
     for share in ("1", "0"):
+        def counted(top: Path, commit: str, into: Path, share: str = share) -> None:
+            archives[share] += 1
+            extract(top, commit, into)
+        monkeypatch.setattr(gitrev, "_extract", counted)
         monkeypatch.setenv("WLC_DIFF_SHARE", share)
         for jobs in ("1", "2"):
             for fmt in formats:
                 result = wlc_diff(root, "--format", fmt, "--jobs", jobs, *args)
                 assert result.exit_code in (0, 1), result.output
                 out[(share, jobs, fmt)] = f"{result.exit_code}\n{result.stdout}"
-    return out
+    return out, archives
 
 
 def assert_sharing_changes_nothing(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str,
-                                   formats: tuple[str, ...] = FORMATS) -> dict[str, str]:
-    found = outputs(root, monkeypatch, *args, formats=formats)
+                                   formats: tuple[str, ...] = FORMATS, derived: bool = True) -> dict[str, str]:
+    """The same output with sharing on (the base made from the work tree's files, unless
+    ``derived`` is false: then from ``git archive`` too) and off (every revision extracted)."""
+    found, archives = outputs(root, monkeypatch, *args, formats=formats)
+    runs = 2 * len(formats) * (1 + ("--head" in args))
+    assert archives == {"1": 0 if derived else runs, "0": runs}
     for fmt in formats:
         clean = found[("0", "1", fmt)]
         assert {key: text for key, text in found.items() if key[2] == fmt} == {
@@ -145,3 +158,75 @@ def test_a_parse_is_shared_by_path_and_bytes_only() -> None:
     other, _ = documents.parse(text.replace(b"busybox", b"alpine"), "workloads/vision/a.yaml")
     assert again[0] is first[0] and (documents.hits, documents.misses) == (1, 3)
     assert moved[0].file == "workloads/nlp/a.yaml" and other[0].data["spec"]["image"] == "alpine:1.36"
+
+
+def _symlinks(root: Path) -> None:
+    os.symlink("d.yaml", root / "workloads" / "nlp" / "link.yaml")
+    os.symlink("../../org.yaml", root / "workloads" / "vision" / "org.yaml")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "links")
+    (root / "workloads" / "nlp" / "link.yaml").unlink()
+    os.symlink("e.yaml", root / "workloads" / "nlp" / "link.yaml")
+    os.symlink("/etc/hostname", root / "workloads" / "nlp" / "outside.yaml")
+
+
+def _base_does_not_build(root: Path) -> None:
+    wlc = (root / "wlc.yaml").read_text()
+    (root / "wlc.yaml").write_text(wlc.replace("workloadRoots: [workloads]", "workloadRoots: 7"))
+    git(root, "commit", "-qam", "broken")
+    (root / "wlc.yaml").write_text(wlc)
+
+
+def _line_ends(root: Path) -> None:
+    (root / ".gitattributes").write_text("*.yaml text eol=crlf\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "crlf")
+    change(root, {"workloads/nlp/e.yaml": doc("Training", "e", image="busybox:1.37")}, commit=False)
+
+
+def _assume_unchanged(root: Path) -> None:
+    git(root, "update-index", "--assume-unchanged", "workloads/nlp/e.yaml")
+    change(root, {"workloads/nlp/e.yaml": doc("Training", "e", image="busybox:1.37")}, commit=False)
+
+
+def _file_becomes_folder(root: Path) -> None:
+    (root / "workloads" / "nlp" / "e.yaml").unlink()
+    (root / "workloads" / "nlp" / "e.yaml").mkdir()
+    (root / "workloads" / "nlp" / "e.yaml" / "e.yaml").write_text(FILES["workloads/nlp/e.yaml"])
+
+
+#: a change of the work tree (committed first, as the base, where it says so) → whether the base
+#: is made from the work tree (else git archive: an attribute could change its bytes)
+WORK_TREE: dict[str, tuple[Callable[[Path], object], bool]] = {
+    "renamed file": (lambda root: change(root, {"workloads/vision/c.yaml": None,
+                                                "workloads/vision/moved-c.yaml": FILES["workloads/vision/c.yaml"]},
+                                         commit=False), True),
+    "deleted file": (lambda root: change(root, {"workloads/nlp/e.yaml": None}, commit=False), True),
+    "file only in the base (a policy)": (lambda root: change(root, {"policies/vision.yaml": None}, commit=False), True),
+    "untracked file": (lambda root: change(root, {"workloads/nlp/f.yaml": doc("Training", "f")}, commit=False), True),
+    "symbolic links": (_symlinks, True),
+    "a base that does not build": (_base_does_not_build, True),
+    "a file marked assume-unchanged": (_assume_unchanged, True),
+    "a folder where a file was": (_file_becomes_folder, True),
+    ".gitattributes that change line ends": (_line_ends, False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WORK_TREE))
+def test_a_base_made_from_the_work_tree_diffs_as_one_extracted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               case: str) -> None:
+    make, derived = WORK_TREE[case]
+    root = init(tmp_path / "r", FILES)
+    make(root)
+    texts = assert_sharing_changes_nothing(root, monkeypatch, "--base", "HEAD", derived=derived)
+    assert '"base": {' in texts["json"]
+
+
+def test_both_revisions_made_from_a_dirty_work_tree_diff_as_extracted(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root = init(tmp_path / "r", FILES)
+    change(root, {"workloads/nlp/e.yaml": doc("Training", "e", image="busybox:1.37"), "workloads/vision/c.yaml": None})
+    change(root, {"workloads/nlp/d.yaml": None, "workloads/nlp/f.yaml": doc("Training", "f"),
+                  "templates/base.yaml": FILES["templates/base.yaml"].replace("3", "4")}, commit=False)
+    texts = assert_sharing_changes_nothing(root, monkeypatch, "--base", "HEAD~1", "--head", "HEAD", "--all-overlays")
+    assert '"removed": 1' in texts["json"] and '"changed": 1' in texts["json"]

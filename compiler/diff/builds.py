@@ -97,7 +97,7 @@ def compare_builds(name: str | None, base: Revision, head: Revision, jobs: int =
     preload = documents is None
     documents = (documents or inputs.Documents()) if share else None
     results = Results()
-    with _no_cycles(), inputs.sharing(documents):
+    with no_cycles(), inputs.sharing(documents):
         if documents is not None and preload:
             _preload(name, head)
         if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -120,7 +120,7 @@ def _preload(name: str | None, rev: Revision) -> None:
 
 
 @contextmanager
-def _no_cycles() -> Iterator[None]:
+def no_cycles() -> Iterator[None]:
     """The cyclic garbage collector is off between the builds too (as inside each: the head's
     results stay alive, and full collections over them cost about a second at 10,000 workloads)."""
     was = gc.isenabled()
