@@ -198,7 +198,7 @@ def test_a_namespace_made_for_workloads_is_adopted_and_a_foreign_one_is_a_confli
     assert "not adopted" in next(o.message for o in result.organisation.objects  # type: ignore[union-attr]
                                  if o.name == "runai-recsys")
     assert kube.objects[("Namespace", "", "runai-recsys")]["metadata"].get("labels") is None
-    assert org["LocalQueue runai-recsys/recsys"] == "create"  # the rest of the project goes on
+    assert org["LocalQueue runai-recsys/recsys"] == "refused"  # nothing is written into a foreign namespace
 
 
 def test_plan_text_lists_the_organisation_first() -> None:
