@@ -11,7 +11,6 @@ Used by ``wlc diff``, and by ``wlc sync --repo`` for the revision it records
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import shutil
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from . import gcpause
 from .discover import read_bytes
 from .problems import ConfigError, WlcError
 
@@ -159,6 +159,7 @@ _FOLDERS, _LINK, _FILES = ("040000", "160000"), "120000", ("100644", "100755")
 _MADE = (*_FOLDERS, _LINK)
 
 
+@gcpause.paused()
 def _derive(top: Path, commit: str, prefix: str, tree: Path, tmp: Path) -> bool:
     """Make in ``tree`` what ``git archive commit`` extracted holds, for everything the build
     can see: every folder, symbolic link and submodule (an empty folder) of the commit, and each
@@ -171,8 +172,6 @@ def _derive(top: Path, commit: str, prefix: str, tree: Path, tmp: Path) -> bool:
     the caller extracts the archive then. Other files are left out: the build reads none. The
     cyclic garbage collector is off meanwhile (nothing here makes a cycle, and in a process that
     holds a build, collections over it cost more than the rest)."""
-    was = gc.isenabled()
-    gc.disable()
     try:
         digest = _object_hash(top)
         entries = _listing(top, commit)
@@ -192,9 +191,6 @@ def _derive(top: Path, commit: str, prefix: str, tree: Path, tmp: Path) -> bool:
             _make(tree, e, have[e.path] if e.path in have else blobs.get(e.oid))
     except (OSError, ValueError, UnicodeError, subprocess.SubprocessError):
         return False
-    finally:
-        if was:
-            gc.enable()
     return True
 
 

@@ -24,14 +24,13 @@ writes any.
 """
 from __future__ import annotations
 
-import gc
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path as FsPath
 
-from . import bundle, config, inputs, load, lower, organisation, parallel, policy, quota, validate, verify
+from . import bundle, config, gcpause, inputs, load, lower, organisation, parallel, policy, quota, validate, verify
 from .buildcache import Shared
 from .emit import WorkloadBundle, duplicate_objects, render
 from .inputs import Loaded
@@ -110,13 +109,8 @@ def _run(root: FsPath) -> Iterator[None]:
     a big build; reference counting still frees everything)."""
     if not root.is_dir():
         raise ConfigError(f"repository folder not found: {root}")
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    with gcpause.paused():
         yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _load(root: FsPath, part: Collection[str] | None, changes: Mapping[str, str | None] | None = None) -> Loaded:

@@ -18,16 +18,13 @@ compiler/gitrev.py checks them out.
 """
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
-from .. import inputs, pipeline
+from .. import gcpause, inputs, pipeline
 from ..buildcache import Built, Bundler, Deferred, Record, Shared
 from ..emit import WorkloadBundle, duplicate_objects
 from ..model import ResolvedWorkload, Target
@@ -119,17 +116,9 @@ def _preload(name: str | None, rev: Revision) -> None:
         pipeline.repository(rev.root)
 
 
-@contextmanager
-def no_cycles() -> Iterator[None]:
-    """The cyclic garbage collector is off between the builds too (as inside each: the head's
-    results stay alive, and full collections over them cost about a second at 10,000 workloads)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+#: the cyclic garbage collector is off between the builds too (as inside each: the head's results
+#: stay alive, and full collections over them cost about a second at 10,000 workloads)
+no_cycles = gcpause.paused
 
 
 def build(name: str | None, rev: Revision, results: Results, jobs: int = 1) -> tuple[Side, Build | None]:
