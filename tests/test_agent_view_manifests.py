@@ -50,3 +50,23 @@ def test_view_adds_the_flag_the_ports_and_only_the_pages_reads() -> None:
     assert {"name": "view", "containerPort": 8081} in container(docs)["ports"]
     assert {"name": "view", "port": 8081, "targetPort": "view"} in docs["Service"]["spec"]["ports"]
     assert container(docs)["livenessProbe"] == container(plain)["livenessProbe"]  # probes stay on /healthz
+
+
+def test_view_with_prometheus_passes_the_url_to_the_agent() -> None:
+    args = container(manifests("--view", "--prometheus", "http://prometheus.monitoring:9090"))["args"]
+    assert args[args.index("--prometheus") + 1] == "http://prometheus.monitoring:9090"
+    assert "--prometheus" not in container(manifests("--view"))["args"]
+
+
+def test_prometheus_without_view_or_not_http_is_a_usage_error() -> None:
+    for args, said in ((["--prometheus", "http://p:9090"], "it needs --view"),
+                       (["--view", "--prometheus", "file:///etc/passwd"], "is not an http(s) URL")):
+        result = CliRunner().invoke(main, ["agent", "manifests", *args])
+        assert result.exit_code == 2 and said in result.output, (result.exit_code, result.output)
+
+
+def test_the_agents_prometheus_needs_the_page_and_an_http_url() -> None:
+    for args, said in ((["--prometheus", "http://p:9090"], "it needs --view-listen"),
+                       (["--view-listen", "127.0.0.1:0", "--prometheus", "p:9090"], "is not an http(s) URL")):
+        result = CliRunner().invoke(main, ["agent", "--git", "file:///nowhere", "--once", *args])
+        assert result.exit_code == 2 and said in result.output, (result.exit_code, result.output)

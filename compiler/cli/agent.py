@@ -6,6 +6,7 @@ import re
 import signal
 import socket
 import threading
+import urllib.parse
 from http.server import ThreadingHTTPServer
 from pathlib import Path as FsPath
 
@@ -50,6 +51,9 @@ def parse_listen(text: str, option: str = "--listen") -> tuple[str, int]:
               "(port 0: any free port, logged).")
 @click.option("--view-listen", default=None, help="Also serve the read-only workloads page of `wlc view` on "
               "HOST:PORT, with the agent's credentials (port 0: any free port, logged; docs/view.md).")
+@click.option("--prometheus", default=None, envvar="WLC_PROMETHEUS", show_envvar=True,
+              help="With --view-listen: the Prometheus (http(s)://HOST:PORT) whose DCGM exporter series give "
+              "the page's GPU utilization and memory.")
 @click.option("--lease", default=None, help="Leader election with the Lease NAMESPACE/NAME: of several "
               "agents only the holder syncs; another takes over when it dies.")
 @click.option("--lease-duration", default="15s", show_default=True,
@@ -90,7 +94,8 @@ def agent_group(ctx: click.Context, /, **kwargs: object) -> None:
 
 
 def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interval: str, once: bool,
-         cache_dir: FsPath | None, listen: str | None, view_listen: str | None, lease: str | None, lease_duration: str,
+         cache_dir: FsPath | None, listen: str | None, view_listen: str | None, prometheus: str | None,
+         lease: str | None, lease_duration: str,
          kubeconfig: str | None, context: str | None,
          namespaces: tuple[str, ...], max_delete: int, approval_namespace: str, max_delete_share: float,
          concurrency: int, no_create_namespaces: bool, adopt: bool) -> int:
@@ -99,6 +104,9 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
     from ..cluster.lease import Elector
     if not url:
         raise ConfigError("wlc agent needs --git URL")
+    if prometheus and view_listen is None:
+        raise ConfigError("--prometheus is for the workloads page: it needs --view-listen HOST:PORT")
+    _check_prometheus(prometheus)
     seconds = parse_duration(interval)
     source = gitsource.GitSource(url, branch, cache_dir or gitsource.GitSource.default_cache(url), subpath)
     options = engine.Options(allow_mass_delete=False, max_delete=max_delete, max_delete_share=max_delete_share,
@@ -116,7 +124,7 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
         server = metrics.serve(state, host, port)
         bound_host, bound_port = server.server_address[:2]
         agent.log("listening", address=f"{bound_host!s}:{bound_port}", port=bound_port)
-    page = _serve_view(view_listen, kubeconfig, context, namespaces) if view_listen is not None else None
+    page = _serve_view(view_listen, kubeconfig, context, namespaces, prometheus) if view_listen is not None else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -137,19 +145,29 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
     return agent.EXIT[result] if once else 0
 
 
-def _serve_view(listen: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...]) -> ThreadingHTTPServer:
+def _check_prometheus(url: str | None) -> None:
+    if url and urllib.parse.urlparse(url).scheme not in ("http", "https"):
+        raise ConfigError(f"--prometheus {url!r} is not an http(s) URL (e.g. http://prometheus.monitoring:9090)")
+
+
+def _serve_view(listen: str, kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
+                prometheus: str | None = None) -> ThreadingHTTPServer:
     """`wlc view`'s page, read-only (no token, no actor: the actions show their commands), in a
-    thread beside the loop; it shows the agent's namespaces (every one without --namespace)."""
+    thread beside the loop; it shows the agent's namespaces (every one without --namespace), and
+    GPU metrics from ``prometheus`` when given."""
     from ..cluster import agent
+    from ..cluster.gitsource import redact
     from .view import serve_page
     host, port = parse_listen(listen, "--view-listen")
     try:
-        server = serve_page(kubeconfig, context, tuple(sorted(set(namespaces))), None, host, port)
+        server = serve_page(kubeconfig, context, tuple(sorted(set(namespaces))), None, host, port,
+                            prometheus=prometheus)
     except OSError as err:
         raise ConfigError(f"--view-listen {listen}: {err.strerror or err}") from None
     threading.Thread(target=server.serve_forever, name="wlc-view", daemon=True).start()
     bound_host, bound_port = server.server_address[:2]
-    agent.log("view-listening", address=f"{bound_host!s}:{bound_port}", port=bound_port, mode="read-only")
+    agent.log("view-listening", address=f"{bound_host!s}:{bound_port}", port=bound_port, mode="read-only",
+              prometheus=redact(prometheus or ""))
     return server
 
 
@@ -169,9 +187,11 @@ def _serve_view(listen: str, kubeconfig: str | None, context: str | None, namesp
 @click.option("--view", is_flag=True, help="The agent also serves the read-only workloads page (--view-listen, "
               "port 8081 in the Service), and the ClusterRole may read pods, their logs, events, nodes and "
               "pod metrics (docs/view.md).")
+@click.option("--prometheus", default=None, help="With --view: the Prometheus URL the page reads GPU metrics "
+              "from (e.g. http://prometheus.monitoring:9090).")
 @guarded
 def manifests_cmd(namespace: str, image: str | None, url: str, branch: str, subpath: str, overlay: str | None,
-                  interval: str, git_secret: str | None, adopt: bool, view: bool) -> int:
+                  interval: str, git_secret: str | None, adopt: bool, view: bool, prometheus: str | None) -> int:
     """Print the agent's install manifests: Namespace, ServiceAccount, a ClusterRole with only
     the verbs and resources a sync needs, its ClusterRoleBinding, the Deployment (probes on
     /healthz and /readyz, resource requests) and a Service for /metrics.
@@ -182,8 +202,12 @@ def manifests_cmd(namespace: str, image: str | None, url: str, branch: str, subp
     """
     from ..cluster import install
     parse_duration(interval)
+    if prometheus and not view:
+        raise ConfigError("--prometheus is for the workloads page: it needs --view")
+    _check_prometheus(prometheus)
     settings = install.Settings(namespace=namespace, image=image or install.Settings().image, git=url,
                                 branch=branch, path=subpath, overlay=overlay, interval=interval,
-                                git_secret=git_secret, adopt=adopt, view=view)
+                                git_secret=git_secret, adopt=adopt, view=view,
+                                prometheus=prometheus)
     click.echo(dump_documents(install.manifests(settings)), nl=False)
     return 0

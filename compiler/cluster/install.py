@@ -56,6 +56,8 @@ class Settings:
     adopt: bool = False
     #: the agent also serves the read-only workloads page (docs/view.md), and may read what it shows
     view: bool = False
+    #: with ``view``: the Prometheus the page reads GPU metrics from
+    prometheus: str | None = None
 
 
 def rules(view: bool = False) -> list[dict[str, Any]]:
@@ -92,6 +94,7 @@ def args(s: Settings) -> list[str]:
     out += ["--overlay", s.overlay] if s.overlay else []
     out += ["--adopt"] if s.adopt else []
     out += ["--view-listen", f"0.0.0.0:{VIEW_PORT}"] if s.view else []
+    out += ["--prometheus", s.prometheus] if s.view and s.prometheus else []
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ from compiler.cli import main
 from compiler.cluster import fetch, kube
 from compiler.cluster.fetch import Workload
 from compiler.cluster.view import gpumetrics, metrics
+from tests.integration.sync_support import Running, commit_repo
 from tests.integration.test_view_browser import (
     NO_SIDEWAYS_SCROLL,
     browser,  # noqa: F401 -- the headless chromium fixture
@@ -273,3 +275,30 @@ def test_the_page_shows_gpu_metrics_in_chromium(applied: Cluster, prom: str, gpu
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_agents_page_shows_gpu_metrics_from_prometheus(applied: Cluster, prom: str,
+                                                           gpu_usage: gpumetrics.GpuUsage, tmp_path: Path) -> None:
+    """`wlc agent --view-listen --prometheus`: the page the agent serves in the cluster reads the
+    same Prometheus. The agent follows a real git repository with another workload in NS; with
+    --max-delete 0 it refuses to delete chat-grpc (not in its git), which stays, metrics and all."""
+    origin = tmp_path / "origin"
+    commit_repo(origin, NS, {"pv1": "python:3.12"}, "one workload")
+    running = Running(["--git", origin.as_uri(), "--interval", "2s", "--view-listen", "127.0.0.1:0",
+                       "--prometheus", prom, "--max-delete", "0", "--cache", str(tmp_path / "cache"),
+                       "--kubeconfig", str(applied.kubeconfig), "--namespace", NS])
+    try:
+        listening = running.wait_for("view-listening", mode="read-only")
+        assert listening["prometheus"] == prom
+        url = f"http://127.0.0.1:{listening['port']}/?w={NS}/chat-grpc"
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            page = resp.read().decode()
+        average = f"GPU utilization {(55 + dcgm.DEFAULT_UTIL) / 2:.0f}% (average of 2 GPU(s))"
+        assert f'<p id="gpu-metrics">{average}' in page, page[:3000]
+        step = running.wait_for(("synced", "sync-failed"), timeout=120)
+        assert any("would delete 1 of" in m for m in step["messages"]), step
+    finally:
+        running.proc.send_signal(signal.SIGTERM)
+        running.proc.wait(timeout=30)
+    assert "chat-grpc" in wlc(applied, "get", "-n", NS).stdout
+
