@@ -51,8 +51,8 @@ sys.path.insert(0, str(ROOT / "tests" / "cluster"))
 
 import controlplane
 
-from compiler import emit
-from compiler.cluster import engine, kube, source
+from compiler import emit, labels
+from compiler.cluster import engine, kube, source, syncstatus
 from tests.bench_build import make_repo
 
 
@@ -151,7 +151,8 @@ def settle(cluster: controlplane.Cluster, quiet: float = 6.0, limit: float = 120
     change for ``quiet`` seconds (at most ``limit``): a run that starts or ends between two syncs
     is a status write of the second."""
     columns = {"pods": "N:.metadata.name,P:.status.phase",
-               "jobs": "N:.metadata.name,A:.status.active,S:.status.succeeded,F:.status.failed"}
+               "jobs": "N:.metadata.name,A:.status.active,S:.status.succeeded,F:.status.failed,"
+                       "T:.status.startTime,C:.status.conditions[*].type"}
     deadline, last, since = time.monotonic() + limit, "", time.monotonic()
     while time.monotonic() < deadline:
         now = "".join(cluster.kubectl("get", kind, "-A", "--no-headers", f"-o=custom-columns={cols}",
@@ -161,6 +162,29 @@ def settle(cluster: controlplane.Cluster, quiet: float = 6.0, limit: float = 120
         elif time.monotonic() - since >= quiet:
             return
         time.sleep(2)
+
+
+def parent_annotations(cluster: controlplane.Cluster) -> dict[str, dict[str, str]]:
+    """namespace/name of every ApplySet parent -> its annotations, but the time of the last
+    status write (which changes with every write by design)."""
+    client = kube.Kube(kube.load_configuration(str(cluster.kubeconfig)))
+    try:
+        found = client.list(client.resource("", "v1", "ConfigMap"), "", labels.APPLYSET_ID)
+    finally:
+        client.close()
+    return {f"{o['metadata']['namespace']}/{o['metadata']['name']}":
+            {k: v for k, v in syncstatus.annotations_of(o).items() if k != syncstatus.TIME} for o in found}
+
+
+def what_changed(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """Parent -> the annotations a sync changed (added, removed or rewritten), for the parents it changed."""
+    out = {}
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key, {}), after.get(key, {})
+        keys = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        if keys:
+            out[key] = keys
+    return out
 
 
 def unique_node_ports(repo: Path) -> None:
@@ -214,9 +238,20 @@ def wlc_steps(tree: Path, before: Path, after: Path, namespaces: list[str], conc
         # records that in their parents' status, a write each; the next one is a true no-op
         out["catch_up"] = sync(before, kc, namespaces, concurrency, tree)
         settle(cluster)
+        parents = parent_annotations(cluster)
         out["noop"] = sync(before, kc, namespaces, concurrency, tree)
-        if out["noop"]["writes"]:
-            print(f"warning: the no-op sync wrote {out['noop']['writes']} time(s)", file=sys.stderr)
+        now = parent_annotations(cluster)
+        changed = what_changed(parents, now)
+        out["noop"]["parents_changed"] = len(changed)
+        if out["noop"]["writes"] or changed:
+            # every write of a no-op must be a change in the cluster since the last sync: say which
+            print(f"warning: the no-op sync wrote {out['noop']['writes']} time(s); parents whose status "
+                  f"changed: {len(changed)}", file=sys.stderr)
+            for i, (key, keys) in enumerate(changed.items()):
+                print(f"  {key}: {', '.join(keys)}", file=sys.stderr)
+                for k in keys if i < 3 else ():
+                    print(f"    {k}: {parents.get(key, {}).get(k)!r:.300}\n    -> {now.get(key, {}).get(k)!r:.300}",
+                          file=sys.stderr)
         if in_process:
             out["noop_in_process"] = noop_in_process(before, kc, namespaces, concurrency)
         out["one_changed"] = sync(after, kc, namespaces, concurrency, tree)
@@ -299,7 +334,7 @@ def report(f: dict[str, Any]) -> None:
         print(f"  baseline load: before {b['load_before']}\n                 after  {b['load_after']}")
     print(line("wlc first sync", f["first"]))
     print(line("wlc runs started", f["catch_up"]))
-    print(line("wlc no-op sync", f["noop"]))
+    print(line("wlc no-op sync", f["noop"]) + f"  parents changed {f['noop']['parents_changed']}")
     inproc = f["noop_in_process"]
     print(f"  {'  in process':<22} {inproc['read_bundle_seconds'] + inproc['engine_seconds']:7.2f} s  reading the "
           f"bundle {inproc['read_bundle_seconds']:.2f} s, the engine {inproc['engine_seconds']:.2f} s "
