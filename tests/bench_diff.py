@@ -8,9 +8,8 @@ The repository is tests/bench_build.py's (the examples' organisation, assets and
 cycled), committed with the real git; the head is the working tree with one image changed.
 ``--repeat K`` times the build and the diff K times, one after the other, and reports each
 pair's ratio (the machine's load changes between runs); ``--stages`` adds one more diff, in one
-process (``--jobs 1``), timed by stage: git archive extraction (for reference), the base's
-checkout as the diff makes it (from the work tree's files, ``gitrev.checkout``), the head's
-parse and schema check, the base's stages 1-7 (``pending``, on the head's parses), the head's build, the base's
+process (``--jobs 1``), timed by stage: the base's checkout (``git archive``, ``gitrev.checkout``),
+the head's parse and schema check, the base's stages 1-7 (``pending``, on the head's parses), the head's build, the base's
 stages 8-10 from shared results (``finish``), compare, render. ``WLC_DIFF_SHARE=0`` times the
 diff without any sharing.
 """
@@ -94,12 +93,9 @@ def _stages(root: Path) -> dict[str, Any]:
         return value
     results, documents = builds.Results(), inputs.Documents()
     start, used = time.perf_counter(), _cpu()
-    with gitrev.checkout(root, "HEAD"):
-        times["git archive extraction"], cpu["git archive extraction"] = (round(time.perf_counter() - start, 2),
+    with gitrev.checkout(root, "HEAD") as base_root, inputs.sharing(documents):
+        times["checkout (git archive)"], cpu["checkout (git archive)"] = (round(time.perf_counter() - start, 2),
                                                                           round(_cpu() - used, 2))
-    start, used = time.perf_counter(), _cpu()
-    with gitrev.checkout(root, "HEAD", builds.sharing()) as base_root, inputs.sharing(documents):
-        times["checkout"], cpu["checkout"] = round(time.perf_counter() - start, 2), round(_cpu() - used, 2)
         base, head = builds.Revision(base_root, None, "base"), builds.Revision(root, None, "head")
         timed("head stages 1-3 (parse, validate)", lambda: pipeline.repository(root))
         waiting = timed("base stages 1-7 (shared parses)", lambda: builds.pending(None, base))

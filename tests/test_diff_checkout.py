@@ -1,10 +1,8 @@
-"""The diff's base made from the work tree (``gitrev.checkout(..., from_work_tree=True)``): for
-everything the build can see (folders, links, submodules, ``*.yaml``/``*.yml`` files under the
-repository folder) it is what ``git archive`` extracted holds, whatever the work tree holds
-(modified, deleted, renamed, untracked, assume-unchanged or CRLF files, links, a folder where a
-file was); when git could write other bytes (line-end, filter, ident, encoding or export
-attributes, core.autocrlf, core.eol), it is the archive itself. Real git throughout; nothing in
-the user's repository is written."""
+"""A revision as the diff checks it out (``gitrev.checkout``): the commit's tree as ``git archive``
+holds it, whatever the work tree holds (modified, deleted, renamed, untracked, assume-unchanged or
+CRLF files, links, a folder where a file was), at the top of the repository or in a folder of it,
+in a SHA-256 repository and from another branch; nothing of the user's repository is written,
+and the temporary folder is gone afterwards. Real git throughout."""
 from __future__ import annotations
 
 import hashlib
@@ -20,9 +18,8 @@ from tests.diffkit import git
 Tree = dict[str, tuple[object, ...]]
 
 
-def tree_of(root: Path, prefix: str = "", everything: bool = True) -> Tree:
-    """Each path under ``root``: folders, links (their targets) and files (bytes, executable);
-    without ``everything``, only the files the derived checkout makes (YAML under ``prefix``)."""
+def tree_of(root: Path) -> Tree:
+    """Each path under ``root``: folders, links (their targets) and files (bytes, executable)."""
     out: Tree = {}
     for folder, dirs, files in os.walk(root):
         for name in dirs + files:
@@ -32,25 +29,31 @@ def tree_of(root: Path, prefix: str = "", everything: bool = True) -> Tree:
                 out[rel] = ("link", os.readlink(path))
             elif os.path.isdir(path):
                 out[rel] = ("folder",)
-            elif everything or (rel.startswith(prefix) and name.endswith((".yaml", ".yml"))):
+            else:
                 out[rel] = ("file", Path(path).read_bytes(), os.access(path, os.X_OK))
     return out
 
 
-def both(folder: Path, rev: str, prefix: str = "") -> tuple[Tree, Tree]:
-    """The archive's tree (what the build can see of it) and the derived one."""
-    trees = []
-    for derive in (False, True):
-        with gitrev.checkout(folder, rev, derive) as made:
-            top = made.parents[len(Path(prefix).parts) - 1] if prefix else made
-            trees.append(tree_of(top, prefix, everything=derive))
-    return trees[0], trees[1]
-
-
-def no_archive(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object) -> None:
-        raise AssertionError("git archive was used")
-    monkeypatch.setattr(gitrev, "_extract", refuse)
+def committed(top: Path, rev: str, prefix: str = "") -> Tree:
+    """What the commit holds under ``prefix``, from git's own listing and blobs (a submodule is
+    an empty folder, as in an archive)."""
+    listing = git(top, "ls-tree", "-r", "-t", "-z", rev, *([prefix] if prefix else []))
+    out: Tree = {}
+    for record in filter(None, listing.split("\0")):
+        meta, path = record.split("\t", 1)
+        mode, _kind, oid = meta.split()
+        rel = os.path.relpath(path, prefix) if prefix else path
+        if rel == ".":
+            continue
+        blob = subprocess.run(["git", "-C", str(top), "cat-file", "-p", oid], capture_output=True,
+                              check=True).stdout if mode not in ("040000", "160000") else b""
+        if mode in ("040000", "160000"):
+            out[rel] = ("folder",)
+        elif mode == "120000":
+            out[rel] = ("link", blob.decode())
+        else:
+            out[rel] = ("file", blob, mode == "100755")
+    return out
 
 
 def hostile(top: Path) -> Path:
@@ -91,40 +94,25 @@ def hostile(top: Path) -> Path:
 
 
 @pytest.mark.parametrize("at", ["top", "folder"])
-def test_a_derived_checkout_is_the_archive_for_everything_the_build_reads(tmp_path: Path, at: str,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_checkout_is_the_commit_whatever_the_work_tree_holds(tmp_path: Path, at: str) -> None:
     repo = hostile(tmp_path)
     git(tmp_path, "config", "core.autocrlf", "input")  # a work tree CRLF file looks unchanged to git
-    archive, derived = both(tmp_path if at == "top" else repo, "HEAD", "" if at == "top" else "gitops")
-    assert derived == archive
-    assert derived["gitops/w/f.yaml"] == ("file", b"f: 1\n", False)
-    assert derived["gitops/w/b.yml"][2] is True and derived["gitops/w/submodule"] == ("folder",)
-    assert derived["gitops/w/outside"] == ("link", "../../other") and "other/deep" in derived
-    assert ("other/o.yaml" in derived) is (at == "top")  # files outside the folder are not read
-    assert "gitops/README.md" not in derived and "gitops/w/x.yaml.txt" not in derived
-    no_archive(monkeypatch)
-    with gitrev.checkout(repo, "HEAD", True) as made:
-        assert (made / "w" / "e.yaml").read_text() == "e: 1\n" and (made / "w" / "c.yaml").is_file()
+    folder, prefix = (tmp_path, "") if at == "top" else (repo, "gitops")
+    with gitrev.checkout(folder, "HEAD") as made:
+        found = tree_of(made)
+        scratch = made
+    assert found == committed(tmp_path, "HEAD", prefix)
+    inside = "" if at == "folder" else "gitops/"
+    assert found[f"{inside}w/f.yaml"] == ("file", b"f: 1\n", False)  # LF as committed, not the work tree's CRLF
+    assert found[f"{inside}w/e.yaml"][1] == b"e: 1\n" and f"{inside}w/c.yaml" in found  # assume-unchanged, deleted
+    assert f"{inside}w/new.yaml" not in found and f"{inside}w/moved-d.yaml" not in found
+    assert found[f"{inside}w/b.yml"][2] is True and found[f"{inside}w/submodule"] == ("folder",)
+    assert found[f"{inside}w/outside"] == ("link", "../../other")
+    assert ("other/o.yaml" in found) is (at == "top")
+    assert not scratch.exists()
 
 
-def test_only_the_blobs_that_differ_are_read_from_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    repo = hostile(tmp_path)
-    asked: list[list[str]] = []
-    blobs = gitrev._blobs
-
-    def counted(top: Path, oids: list[str]) -> dict[str, bytes] | None:
-        asked.append(oids)
-        return blobs(top, oids)
-    monkeypatch.setattr(gitrev, "_blobs", counted)
-    with gitrev.checkout(repo, "HEAD", True):
-        pass
-    ids = {git(tmp_path, "rev-parse", f"HEAD:gitops/{rel}") for rel in (
-        "w/a.yaml", "w/c.yaml", "w/d.yaml", "w/e.yaml", "w/f.yaml", "w/g.yaml", "w/sub/h.yaml",
-        "w/link.yaml", "w/outside", "w/dangling.yaml")}  # the changed files and the links (b.yml: only its mode changed)
-    assert [set(a) for a in asked] == [ids]
-
-
-def test_a_revision_of_another_branch_and_a_sha256_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_revision_of_another_branch_and_a_sha256_repository(tmp_path: Path) -> None:
     if subprocess.run(["git", "init", "-q", "--object-format=sha256", str(tmp_path / "s")],
                       capture_output=True, check=False).returncode != 0:
         pytest.skip("this git cannot make a SHA-256 repository")
@@ -133,71 +121,24 @@ def test_a_revision_of_another_branch_and_a_sha256_repository(tmp_path: Path, mo
         (root / f"f{i}.yaml").write_text(f"i: {i}\n")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "one")
+    git(root, "checkout", "-q", "-b", "other")
     (root / "f1.yaml").write_text("i: changed\n")
     git(root, "commit", "-qam", "two")
-    no_archive(monkeypatch)
-    with gitrev.checkout(root, "HEAD~1", True) as made:
-        assert {p.name: p.read_text() for p in made.iterdir()} == {f"f{i}.yaml": f"i: {i}\n" for i in range(5)}
+    git(root, "checkout", "-q", "-")
+    with gitrev.checkout(root, "other") as made:
+        assert {p.name: p.read_text() for p in made.iterdir()} == {
+            f"f{i}.yaml": "i: changed\n" if i == 1 else f"i: {i}\n" for i in range(5)}
+    with gitrev.checkout(root, "HEAD") as made:
+        assert (made / "f1.yaml").read_text() == "i: 1\n"
 
 
-CONVERTING = {
-    "eol=crlf": ("gitops/.gitattributes", "*.yaml text eol=crlf\n"),
-    "export-ignore": ("gitops/.gitattributes", "w/sub/ export-ignore\n"),
-    "export-ignore of one file": ("gitops/w/.gitattributes", "a.yaml export-ignore\n"),
-    "export-subst": ("gitops/.gitattributes", "*.yaml export-subst\n"),
-    "filter": ("gitops/.gitattributes", "*.yaml filter=upper\n"),
-    "ident": ("gitops/.gitattributes", "*.yaml ident\n"),
-    "working-tree-encoding": ("gitops/.gitattributes", "*.yaml working-tree-encoding=UTF-16\n"),
-    "info/attributes": (".git/info/attributes", "*.yaml eol=crlf\n"),
-    "core.autocrlf": ("", "true"),
-    "core.eol": ("", "crlf"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(CONVERTING))
-def test_what_could_change_bytes_falls_back_to_the_archive(tmp_path: Path, case: str,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_attribute_that_converts_line_ends_gives_the_archives_bytes(tmp_path: Path) -> None:
     repo = hostile(tmp_path)
-    rel, text = CONVERTING[case]
-    git(tmp_path, "config", "filter.upper.smudge", "tr a-z A-Z")
-    (repo / "w" / "a.yaml").write_text("a: 1\n# $Format:%H$ $Id$\n")
-    git(tmp_path, "commit", "-q", "-m", "subst", "gitops/w/a.yaml")
-    if case.startswith("core."):
-        git(tmp_path, "config", case, text)
-    else:
-        (tmp_path / rel).write_text(text)
-        if not rel.startswith(".git/"):
-            git(tmp_path, "add", rel)
-            git(tmp_path, "commit", "-q", "-m", "attributes", rel)
-    with gitrev.checkout(repo, "HEAD") as plain:
-        archive = tree_of(plain.parent, "gitops")
-    tmp = tmp_path / "scratch"
-    tmp.mkdir()
-    assert not gitrev._derive(tmp_path, git(tmp_path, "rev-parse", "HEAD"), "gitops", tmp / "tree", tmp)
-    with gitrev.checkout(repo, "HEAD", True) as made:
-        assert tree_of(made.parent, "gitops") == archive  # the archive itself, every file
-    changed = {rel for rel, v in archive.items() if v[0] == "file" and v[1] != git_blob(tmp_path, rel)}
-    missing = set(git(tmp_path, "ls-tree", "-r", "-t", "-z", "--name-only", "HEAD").split("\0")) - set(archive) - {""}
-    assert bool(changed or missing) is (case != "core.eol")  # core.eol alone converts no file: still refused
-
-
-def git_blob(top: Path, rel: str) -> bytes:
-    return subprocess.run(["git", "-C", str(top), "cat-file", "blob", f"HEAD:{rel}"], capture_output=True,
-                          check=True).stdout
-
-
-def test_attributes_that_change_no_bytes_keep_the_derived_checkout(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    repo = hostile(tmp_path)
-    (repo / ".gitattributes").write_text("*.png binary filter=lfs\n*.yaml linguist-language=YAML text eol=lf\n"
-                                         "README.md export-ignore\nw/x.yaml.txt export-subst\n")
+    (repo / ".gitattributes").write_text("*.yaml text eol=crlf\n")
     git(tmp_path, "add", "gitops/.gitattributes")
     git(tmp_path, "commit", "-q", "-m", "attributes")
-    archive, derived = both(repo, "HEAD", "gitops")
-    assert derived == archive
-    no_archive(monkeypatch)
-    with gitrev.checkout(repo, "HEAD", True) as made:
-        assert (made / "w" / "e.yaml").read_text() == "e: 1\n"
+    with gitrev.checkout(repo, "HEAD") as made:
+        assert (made / "w" / "e.yaml").read_bytes() == b"e: 1\r\n"  # what git archive writes, as a checkout would
 
 
 def snapshot(git_dir: Path) -> dict[str, str]:
@@ -207,7 +148,7 @@ def snapshot(git_dir: Path) -> dict[str, str]:
 
 def test_nothing_of_the_users_repository_is_written(tmp_path: Path) -> None:
     repo = hostile(tmp_path)
-    (repo / ".gitattributes").write_text("*.png binary\n")  # the base's attributes go through an index
+    (repo / ".gitattributes").write_text("*.png binary\n")
     git(tmp_path, "add", "gitops/.gitattributes")
     git(tmp_path, "commit", "-q", "-m", "attributes")
     hook = tmp_path / ".git" / "hooks" / "post-index-change"
@@ -217,7 +158,7 @@ def test_nothing_of_the_users_repository_is_written(tmp_path: Path) -> None:
     (tmp_path / "hook-ran").unlink(missing_ok=True)
     before = snapshot(tmp_path / ".git"), tree_of(tmp_path)
     for rev in ("HEAD", "HEAD~1"):
-        with gitrev.checkout(repo, rev, True) as made:
+        with gitrev.checkout(repo, rev) as made:
             assert made.is_dir()
     assert (snapshot(tmp_path / ".git"), tree_of(tmp_path)) == before
     assert not (tmp_path / "hook-ran").exists()

@@ -51,8 +51,8 @@ def diff(repo: FsPath, base: str, head: str | None, overlay: str | None, all_ove
         share = sharing()
         documents = inputs.Documents() if share else None  # every file read once for the whole diff
         stack.enter_context(inputs.sharing(documents))
-        head_root = stack.enter_context(gitrev.checkout(repo, head, share)) if head is not None else repo
-        base_root = _base_beside_head(stack, repo, base, head_root, share, share and concurrent)
+        head_root = stack.enter_context(gitrev.checkout(repo, head)) if head is not None else repo
+        base_root = _base_beside_head(stack, repo, base, head_root, share and concurrent)
         base_ref, head_ref = _ref(repo, base), _ref(repo, head) if head is not None else "working tree"
         name = overlay if overlay is not None or all_overlays else pipeline.default_overlay(head_root)
         # which overlays exist on each side: only read when an overlay is compared
@@ -71,15 +71,14 @@ def _ref(repo: FsPath, rev: str) -> str:
     return f"{rev} ({gitrev.resolve(repo, rev)[:12]})"
 
 
-def _base_beside_head(stack: ExitStack, repo: FsPath, base: str, head_root: FsPath, derive: bool,
-                      beside: bool) -> FsPath:
-    """The base's checkout (entered on ``stack``; with ``derive``, made from the work tree's
-    files where they are the base's, ``gitrev.checkout``); with ``beside``, made in a thread
-    while the head's files are read into the shared documents (``compare_builds`` finds them)."""
+def _base_beside_head(stack: ExitStack, repo: FsPath, base: str, head_root: FsPath, beside: bool) -> FsPath:
+    """The base's checkout (entered on ``stack``); with ``beside``, made while the head's files
+    are read into the shared documents (``compare_builds`` finds them): the thread only waits
+    on ``git archive`` and ``tar``, which run on the other CPU."""
     if not beside:
-        return stack.enter_context(gitrev.checkout(repo, base, derive))
+        return stack.enter_context(gitrev.checkout(repo, base))
     with ThreadPoolExecutor(1) as pool:
-        future = pool.submit(stack.enter_context, gitrev.checkout(repo, base, derive))
+        future = pool.submit(stack.enter_context, gitrev.checkout(repo, base))
         if head_root.is_dir():
             pipeline.repository(head_root)
         return future.result()
