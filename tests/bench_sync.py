@@ -11,7 +11,9 @@ One run, one control plane (tests/cluster/controlplane.py), in this order:
 2. ``wlc sync --bundle`` four times: the first sync; a second one once the pods settled, which
    records in the parents' status that the runs the first sync created have started (a status
    write each: the cluster changed, so this is no no-op); a no-op sync (0 writes, else a
-   warning); and a sync after one inference workload's image changed (rebuilt with ``wlc
+   warning that names every ApplySet parent whose annotations it changed, and how: the
+   parents' annotations are read before and after it, the time of the last write left out);
+   and a sync after one inference workload's image changed (rebuilt with ``wlc
    build``). Each is a subprocess:
    wall time includes Python's start and reading the bundle; requests and writes are the
    engine's counters (``--format json``); peak memory is that subprocess's own maximum RSS
