@@ -24,7 +24,7 @@ def test_usage_sums_the_workloads_running_pods_only() -> None:
                              item("other-0", "4", "1Gi"), item("w-2", "1", "1Gi")])
     assert [c.pod for c in u.containers] == ["w-0", "w-1"]
     assert (u.cpu_cores, u.memory_bytes) == (0.75, 2 * 512 * 2**20)
-    assert metrics.summary(u) == "CPU 750m cores, memory 1024Mi over 15s (metrics.k8s.io)"
+    assert metrics.summary(u) == "CPU 750m cores, memory 1024Mi over 15 s (metrics.k8s.io)"
     text = "\n".join(metrics.lines(u))
     assert "w-1   main        500m" in text
 
@@ -34,3 +34,9 @@ def test_pods_without_metrics_and_an_api_not_served_say_so() -> None:
     assert metrics.summary(metrics.usage_of(w, [])) == "no running pod has metrics yet (w-0)"
     assert metrics.summary(metrics.Usage(unavailable=metrics.NOT_SERVED)).startswith(
         "metrics unavailable: metrics.k8s.io not served")
+
+
+def test_the_window_is_shown_in_whole_seconds_and_anything_else_as_it_came() -> None:
+    cases = {"14.989s": "15 s", "1m0.5s": "60 s", "2h": "7200 s", "30s": "30 s", "1m": "60 s",
+             "500ms": "500ms", "soon": "soon", "": ""}
+    assert {w: metrics.seconds_text(w) for w in cases} == cases

@@ -3,6 +3,7 @@ cluster serves it (docs/view.md). One LIST of the namespace's PodMetrics, kept t
 pods. When the API is not served the answer says so; nothing is guessed."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -84,12 +85,25 @@ def mebibytes(value: float) -> str:
     return f"{value / 2**20:.0f}Mi"
 
 
+_GO_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?")
+
+
+def seconds_text(window: str) -> str:
+    """A Go duration as metrics-server writes its window (``14.989s``, ``1m0.5s``) in whole
+    seconds (``15 s``); anything else as it came."""
+    m = _GO_DURATION.fullmatch(window)
+    if not window or m is None:
+        return window
+    h, mins, secs = m.groups()
+    return f"{round(int(h or 0) * 3600 + int(mins or 0) * 60 + float(secs or 0))} s"
+
+
 def summary(u: Usage) -> str:
     if u.unavailable:
         return u.unavailable
     if not u.containers:
         return "no running pod has metrics yet" + (f" ({', '.join(u.missing_pods)})" if u.missing_pods else "")
-    window = f" over {u.window}" if u.window else ""
+    window = f" over {seconds_text(u.window)}" if u.window else ""
     return f"CPU {cores(u.cpu_cores)} cores, memory {mebibytes(u.memory_bytes)}{window} (metrics.k8s.io)"
 
 
