@@ -351,3 +351,20 @@ def test_a_key_that_does_not_match_its_certificate(tmp_path: Path, pki: Path) ->
     garbage = write(tmp_path / "kc2", config(cluster={"certificate-authority-data": base64.b64encode(b"junk").decode()}))
     with pytest.raises(kc.KubeconfigError, match="certificates or key cannot be used"):
         kube.Kube(load(garbage))
+
+
+def test_reading_the_cluster_does_not_import_the_kubernetes_client(tmp_path: Path, pki: Path,
+                                                                 server: tuple[str, Seen]) -> None:
+    """What `wlc get` runs (the loader, the transport, a request) loads no ``kubernetes`` module."""
+    import subprocess
+    import sys
+    url, _seen = server
+    path = write(tmp_path / "kc", config(server=url, cluster={"certificate-authority": str(pki / "ca.crt")},
+                                         user={"client-certificate": str(pki / "client.crt"),
+                                               "client-key": str(pki / "client.key")}))
+    code = ("import sys; from compiler.cluster import fetch, kube; from compiler.cli import view; "
+            f"k = kube.Kube(kube.load_configuration({str(path)!r})); k.request('GET', '/api', 'x'); "
+            "sys.exit(sorted(m for m in sys.modules if m.split('.')[0] == 'kubernetes') or None)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import urllib3
+from urllib3.util.ssl_ import create_urllib3_context
 
 from .. import labels as L
 from . import errors
@@ -138,7 +139,6 @@ def _with_files(pems: builtins.list[kc.Pem], use: Any) -> Any:
 
 def ssl_context(conn: kc.Connection) -> ssl.SSLContext:
     """The TLS context of a connection: its CA (else the system's), its client certificate."""
-    from urllib3.util.ssl_ import create_urllib3_context
     ctx = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED if conn.verify else ssl.CERT_NONE)
     if not conn.verify:
         ctx.check_hostname = False
@@ -196,6 +196,7 @@ class Kube:
         self.metrics: Counter[str] = Counter()
         self._lock = threading.Lock()  # workloads are synced from several threads
         self._groups: dict[tuple[str, str], dict[str, Resource] | None] = {}
+        self._discovering: dict[tuple[str, str], threading.Lock] = {}
         self._forward_client: Any = None
         self._forward_files: tempfile.TemporaryDirectory[str] | None = None
 
@@ -308,9 +309,13 @@ class Kube:
         """The REST resource of a kind; MissingKind when the cluster does not serve it."""
         key = (group, version)
         if key not in self._groups:
-            discovered = self._discover(group, version)
             with self._lock:
-                self._groups[key] = discovered
+                lock = self._discovering.setdefault(key, threading.Lock())
+            with lock:  # threads asking for kinds of one group-version: one discovery request
+                if key not in self._groups:
+                    discovered = self._discover(group, version)
+                    with self._lock:
+                        self._groups[key] = discovered
         found = (self._groups[key] or {}).get(kind)
         if found is None:
             gv = f"{group}/{version}" if group else version
