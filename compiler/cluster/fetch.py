@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import gcpause
 from .. import labels as L
 from . import errors, status
 from .kube import Kube, Resource
@@ -90,7 +91,9 @@ def fetch(kube: Kube, namespaces: Sequence[str] = (), project: str | None = None
     def pods() -> list[Obj]:
         return _list_all(kube, kube.resource("", "v1", "Pod"), namespaces, _selector(POD_SELECTOR, project))
 
-    with ThreadPoolExecutor(max_workers=LIST_THREADS) as pool:  # the LISTs wait on the server: overlap them
+    # the LISTs wait on the server: overlap them; the collector paused while the answers are
+    # decoded (megabytes of acyclic dicts that its full collections would rescan: half the decoding)
+    with gcpause.paused(), ThreadPoolExecutor(max_workers=LIST_THREADS) as pool:
         pods_future = pool.submit(pods)
         lists = list(pool.map(kind, MEMBER_KINDS))
         found_pods = pods_future.result()
