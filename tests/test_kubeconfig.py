@@ -368,3 +368,28 @@ def test_reading_the_cluster_does_not_import_the_kubernetes_client(tmp_path: Pat
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("server, no_proxy, expected", [
+    ("https://api.example.test:6443", "", "http://proxy:3128"),
+    ("https://api.example.test:6443", "example.test", ""),
+    ("https://api.example.test:6443", ".example.test", ""),
+    ("https://api.example.test:6443", "other.test, api.example.test:6443", ""),
+    ("https://api.example.test:6443", "*", ""),
+    ("https://10.1.2.3:6443", "10.0.0.0/8", ""),
+    ("https://10.1.2.3:6443", "192.168.0.0/16", "http://proxy:3128"),
+    ("https://127.0.0.1:6443", "", ""),  # never a loopback address, as kubectl
+    ("https://[::1]:6443", "", ""),
+    ("https://localhost:6443", "", ""),
+])
+def test_the_environments_proxy_like_kubectl(server: str, no_proxy: str, expected: str) -> None:
+    assert kc.env_proxy(server, {"https": "http://proxy:3128", "no": no_proxy}) == expected
+
+
+def test_proxy_url_wins_over_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://env-proxy:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert load(write(tmp_path / "a", config(server="https://api.test"))).proxy == "http://env-proxy:3128"
+    assert load(write(tmp_path / "b", config(server="https://api.test",
+                                             cluster={"proxy-url": "http://mine:8080"}))).proxy == "http://mine:8080"

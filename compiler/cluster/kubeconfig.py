@@ -11,16 +11,19 @@ Read here: ``current-context`` or ``--context``; the cluster's ``server``,
 the user's ``client-certificate(-data)``/``client-key(-data)``, ``token``/``tokenFile``,
 ``username``/``password``. File paths are resolved against the folder of the kubeconfig file that
 named them (as kubectl does); token files are read again after a minute (rotated service-account
-tokens). A user with ``exec`` or ``auth-provider`` is not handled here: :func:`needs_client` tells,
+tokens). Without ``proxy-url``, ``$HTTPS_PROXY``/``$HTTP_PROXY`` and ``$NO_PROXY`` apply, as they do
+for kubectl (never to a loopback address). A user with ``exec`` or ``auth-provider`` is not handled here: :func:`needs_client` tells,
 and ``kube.load_configuration`` hands such a kubeconfig to the client's own loader.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,8 +246,43 @@ def connection(merged: Merged, context: str | None = None) -> Connection:
     return Connection(server=str(server).rstrip("/"), source=where, ca=ca, client_cert=cert, client_key=key,
                       verify=not (skip is True or str(skip).lower() == "true"),
                       tls_server_name=str(cluster.get("tls-server-name") or ""),
-                      proxy=str(cluster.get("proxy-url") or ""), token=str(token), token_file=token_file,
+                      proxy=str(cluster.get("proxy-url") or "") or env_proxy(str(server)),
+                      token=str(token), token_file=token_file,
                       basic=basic)
+
+
+def env_proxy(server: str, proxies: Mapping[str, str] | None = None) -> str:
+    """The proxy of ``$HTTPS_PROXY``/``$HTTP_PROXY`` for ``server`` ("" for none): not for a
+    host ``$NO_PROXY`` names (a name, a domain suffix, ``host:port``, an address or CIDR, ``*``),
+    nor for localhost and loopback addresses (as Go's ProxyFromEnvironment, kubectl's)."""
+    found = urllib.request.getproxies() if proxies is None else proxies
+    parts = urlsplit(server)
+    proxy = found.get(parts.scheme or "https", "")
+    host = (parts.hostname or "").lower()
+    if not proxy or not host or host == "localhost" or host.endswith(".localhost"):
+        return ""
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and address.is_loopback:
+        return ""
+    for entry in (e.strip().lower() for e in found.get("no", "").split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return ""
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return ""
+            except ValueError:
+                pass
+        entry = entry.lstrip(".")
+        netloc = parts.netloc.lower().rpartition("@")[2]
+        if host == entry or host.endswith("." + entry) or netloc == entry:
+            return ""
+    return proxy
 
 
 def _url(server: object) -> bool:
