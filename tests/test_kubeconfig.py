@@ -393,3 +393,20 @@ def test_proxy_url_wins_over_the_environment(tmp_path: Path, monkeypatch: pytest
     assert load(write(tmp_path / "a", config(server="https://api.test"))).proxy == "http://env-proxy:3128"
     assert load(write(tmp_path / "b", config(server="https://api.test",
                                              cluster={"proxy-url": "http://mine:8080"}))).proxy == "http://mine:8080"
+
+
+def test_an_exec_user_gets_its_token_from_the_plugin(tmp_path: Path, pki: Path, server: tuple[str, Seen]) -> None:
+    """The client's loader runs the plugin (a real script); this transport sends its token."""
+    import sys
+    url, seen = server
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text("import json\nprint(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1', "
+                      "'kind': 'ExecCredential', 'status': {'token': 'from-exec'}}))\n")
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": sys.executable,
+                     "args": [str(plugin)], "interactiveMode": "Never"},
+            "client-certificate": str(pki / "client.crt"), "client-key": str(pki / "client.key")}
+    path = write(tmp_path / "kc", config(server=url, cluster={"certificate-authority": str(pki / "ca.crt")}, user=user))
+    client = kube.Kube(load(path))
+    assert client.request("GET", "/api", "discovery")["cn"] == "ann"
+    assert seen.requests[-1]["authorization"] == "Bearer from-exec"
+    client.close()
