@@ -26,7 +26,8 @@ interleaved so that the machine's load falls on both alike (``python -m compiler
    first ``/`` (the page's first render: the cluster read and the table rendered), ``/rows`` (the
    table fragment the page refreshes with), a details pane (``/?w=NS/NAME``), ``/`` again.
 
-Medians with the range (min-max). The load average (``uptime``) is printed with the figures: the
+``--busy N`` runs N CPU-bound processes beside the measurements (a machine that is busy with
+something else, as this shared one often is). Medians with the range (min-max). The load average (``uptime``) is printed with the figures: the
 machine is shared, so wall times are for orientation; the ratios are of the same run.
 """
 from __future__ import annotations
@@ -252,7 +253,8 @@ ROWS: tuple[tuple[str, str, str, str, int], ...] = (
 def report(f: dict[str, Any]) -> None:
     names = list(f["trees"])
     print(f"\n{f['workloads']} workloads ({f['suspended']} suspended Jobs over {len(f['namespaces'])} namespaces, "
-          f"the rest with pods: {f['pods']}); {f['runs']} runs of wlc get, {f['page_runs']} of wlc view")
+          f"the rest with pods: {f['pods']}); {f['runs']} runs of wlc get, {f['page_runs']} of wlc view"
+          + (f"; {f['busy']} CPU-bound processes beside" if f["busy"] else ""))
     width = 30
     head = f"{'':<{width}}" + "".join(f"{n + ' (' + str(f['trees'][n]) + ')':<34}" for n in names)
     print(head + ("ratio" if len(names) == 2 else ""))
@@ -278,6 +280,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5, help="wlc get processes per tree")
     ap.add_argument("--page-runs", type=int, default=3, help="wlc view processes per tree")
     ap.add_argument("--baseline", type=Path, help="a checkout of another revision, measured in the same run")
+    ap.add_argument("--busy", type=int, default=0, help="CPU-bound processes running beside the measurements")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
     trees: dict[str, Path] = {}
@@ -286,16 +289,24 @@ def main() -> None:
     trees["this"] = ROOT
     namespaces = [f"bench-view-{i}" for i in range(max(1, args.namespaces))]
     figures: dict[str, Any] = {"trees": {k: str(v) for k, v in trees.items()}, "runs": args.runs,
-                               "page_runs": args.page_runs, "namespaces": namespaces, "suspended": args.workloads}
+                               "page_runs": args.page_runs, "namespaces": namespaces, "suspended": args.workloads,
+                               "busy": args.busy}
     cluster = controlplane.start()
     try:
         with tempfile.TemporaryDirectory(prefix="wlc-bench-view-") as work:
             figures["workloads"] = fill(cluster, args.workloads, namespaces, args.running, Path(work))
         figures["pods"] = settle(cluster)
         print(f"  pods: {figures['pods']}", flush=True)
-        figures["load_before"] = uptime()
-        figures["results"] = measure(trees, cluster.kubeconfig, namespaces, args.runs, args.page_runs)
-        figures["load_after"] = uptime()
+        busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+        try:
+            time.sleep(5 if busy else 0)
+            figures["load_before"] = uptime()
+            figures["results"] = measure(trees, cluster.kubeconfig, namespaces, args.runs, args.page_runs)
+            figures["load_after"] = uptime()
+        finally:
+            for proc in busy:
+                proc.kill()
+                proc.wait()
     finally:
         cluster.stop()
     report(figures)
