@@ -42,8 +42,9 @@ APPLY_TYPE = "application/apply-patch+yaml"
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 #: objects per LIST page (kubectl's own default chunk size)
 PAGE_SIZE = 500
-#: connections kept per host (the LISTs and the sync run on several threads)
-POOL_SIZE = 8
+#: connections kept open per host: the LISTs and the sync (``--concurrency``) run on several
+#: threads; past this many at once, urllib3 opens more and drops them after use, with a warning
+POOL_SIZE = 32
 #: the User-Agent; the API server names the field manager of a create or update without
 #: ``fieldManager`` (Events, the Lease) after it: not ``wlc``, the manager of wlc's applies
 USER_AGENT = "wlc-client/0.1 (python urllib3)"
