@@ -13,6 +13,7 @@ import shutil
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -254,6 +255,12 @@ def server(pki: Path) -> Iterator[tuple[str, Seen]]:
             seen.requests.append({"path": self.path, "authorization": self.headers.get("Authorization", ""),
                                   "agent": self.headers.get("User-Agent", ""), "cn": str(subject.get("commonName"))})
             body = json.dumps({"kind": "APIVersions", "cn": subject.get("commonName")}).encode()
+            if self.path.startswith("/apis/example.test/"):  # discovery of a group-version
+                time.sleep(0.05)  # long enough for the other threads to ask meanwhile
+                body = json.dumps({"kind": "APIResourceList", "resources": [
+                    {"name": "widgets", "kind": "Widget", "namespaced": True},
+                    {"name": "widgets/status", "kind": "Widget", "namespaced": True},
+                    {"name": "gadgets", "kind": "Gadget", "namespaced": False}]}).encode()
             code = 404 if self.path.startswith("/missing") else 200
             if code == 404:
                 body = json.dumps({"kind": "Status", "reason": "NotFound", "message": "no such thing"}).encode()
@@ -409,4 +416,24 @@ def test_an_exec_user_gets_its_token_from_the_plugin(tmp_path: Path, pki: Path, 
     client = kube.Kube(load(path))
     assert client.request("GET", "/api", "discovery")["cn"] == "ann"
     assert seen.requests[-1]["authorization"] == "Bearer from-exec"
+    client.close()
+
+
+def test_one_discovery_per_group_version_from_many_threads(tmp_path: Path, pki: Path,
+                                                          server: tuple[str, Seen]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    url, seen = server
+    path = write(tmp_path / "kc", config(server=url, cluster={"certificate-authority": str(pki / "ca.crt")},
+                                         user={"client-certificate": str(pki / "client.crt"),
+                                               "client-key": str(pki / "client.key")}))
+    client = kube.Kube(load(path))
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(lambda k: client.resource("example.test", "v1", k), ["Widget", "Gadget"] * 8))
+    assert {(r.kind, r.plural, r.namespaced) for r in found} == {("Widget", "widgets", True), ("Gadget", "gadgets", False)}
+    assert [r["path"] for r in seen.requests] == ["/apis/example.test/v1"]
+    with pytest.raises(errors.MissingKind, match="does not serve Gizmo"):
+        client.resource("example.test", "v1", "Gizmo")
+    client.forget_all()
+    assert client.resource("example.test", "v1", "Widget").path("ns", "w") == "/apis/example.test/v1/namespaces/ns/widgets/w"
+    assert client.metrics["requests"] == 2 == len(seen.requests)
     client.close()

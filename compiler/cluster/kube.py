@@ -308,21 +308,28 @@ class Kube:
 
     def resource(self, group: str, version: str, kind: str) -> Resource:
         """The REST resource of a kind; MissingKind when the cluster does not serve it."""
-        key = (group, version)
-        if key not in self._groups:
-            with self._lock:
-                lock = self._discovering.setdefault(key, threading.Lock())
-            with lock:  # threads asking for kinds of one group-version: one discovery request
-                if key not in self._groups:
-                    discovered = self._discover(group, version)
-                    with self._lock:
-                        self._groups[key] = discovered
-        found = (self._groups[key] or {}).get(kind)
+        found = (self._group((group, version)) or {}).get(kind)
         if found is None:
             gv = f"{group}/{version}" if group else version
             raise errors.MissingKind(f"the cluster does not serve {kind} ({gv}): its CustomResourceDefinition "
                                      "is not installed")
         return found
+
+    def _group(self, key: tuple[str, str]) -> dict[str, Resource] | None:
+        """A group-version's resources, discovered once (threads asking for kinds of one
+        group-version at the same time wait for one discovery request)."""
+        with self._lock:
+            if key in self._groups:
+                return self._groups[key]
+            lock = self._discovering.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                if key in self._groups:
+                    return self._groups[key]
+            discovered = self._discover(*key)
+            with self._lock:
+                self._groups[key] = discovered
+            return discovered
 
     def _discover(self, group: str, version: str) -> dict[str, Resource] | None:
         path = f"/apis/{group}/{version}" if group else f"/api/{version}"
@@ -337,7 +344,13 @@ class Kube:
         return out
 
     def forget(self, group: str, version: str) -> None:
-        self._groups.pop((group, version), None)
+        with self._lock:
+            self._groups.pop((group, version), None)
+
+    def forget_all(self) -> None:
+        """Discover every group-version again when next asked (kinds installed since, or removed)."""
+        with self._lock:
+            self._groups.clear()
 
     # -- verbs ---------------------------------------------------------------------------------
 
