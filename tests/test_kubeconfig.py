@@ -288,6 +288,12 @@ def server(pki: Path) -> Iterator[tuple[str, Seen]]:
         httpd.server_close()
 
 
+def cert_files_config(path: Path, url: str, pki: Path) -> Path:
+    """A kubeconfig for the test server: its CA and the client certificate, as absolute files."""
+    return write(path, config(server=url, cluster={"certificate-authority": str(pki / "ca.crt")},
+                              user={"client-certificate": str(pki / "client.crt"), "client-key": str(pki / "client.key")}))
+
+
 def b64(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
 
@@ -366,9 +372,7 @@ def test_reading_the_cluster_does_not_import_the_kubernetes_client(tmp_path: Pat
     import subprocess
     import sys
     url, _seen = server
-    path = write(tmp_path / "kc", config(server=url, cluster={"certificate-authority": str(pki / "ca.crt")},
-                                         user={"client-certificate": str(pki / "client.crt"),
-                                               "client-key": str(pki / "client.key")}))
+    path = cert_files_config(tmp_path / "kc", url, pki)
     code = ("import sys; from compiler.cluster import fetch, kube; from compiler.cli import view; "
             f"k = kube.Kube(kube.load_configuration({str(path)!r})); k.request('GET', '/api', 'x'); "
             "sys.exit(sorted(m for m in sys.modules if m.split('.')[0] == 'kubernetes') or None)")
@@ -423,9 +427,7 @@ def test_one_discovery_per_group_version_from_many_threads(tmp_path: Path, pki: 
                                                           server: tuple[str, Seen]) -> None:
     from concurrent.futures import ThreadPoolExecutor
     url, seen = server
-    path = write(tmp_path / "kc", config(server=url, cluster={"certificate-authority": str(pki / "ca.crt")},
-                                         user={"client-certificate": str(pki / "client.crt"),
-                                               "client-key": str(pki / "client.key")}))
+    path = cert_files_config(tmp_path / "kc", url, pki)
     client = kube.Kube(load(path))
     with ThreadPoolExecutor(8) as pool:
         found = list(pool.map(lambda k: client.resource("example.test", "v1", k), ["Widget", "Gadget"] * 8))
