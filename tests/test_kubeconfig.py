@@ -116,6 +116,13 @@ def test_bad_base64_is_refused(tmp_path: Path) -> None:
         load(path)
 
 
+def test_base64_split_over_lines_is_read(tmp_path: Path) -> None:
+    data = base64.b64encode(b"-----BEGIN CERTIFICATE-----\n" + b"x" * 100).decode()
+    split = "\n".join(data[i:i + 64] for i in range(0, len(data), 64)) + "\n"
+    conn = load(write(tmp_path / "kc", config(cluster={"certificate-authority-data": split})))
+    assert conn.ca is not None and conn.ca.data.startswith(b"-----BEGIN CERTIFICATE-----")
+
+
 def test_relative_paths_are_resolved_against_the_kubeconfigs_folder(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "conf"

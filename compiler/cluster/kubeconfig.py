@@ -302,7 +302,8 @@ def _pem(entry: Mapping[str, Any], key: str, folder: Path, what: str) -> Pem | N
     data = entry.get(f"{key}-data")
     if data:
         try:
-            return Pem(data=base64.b64decode(str(data), validate=True))
+            # line breaks are ignored, as Go's decoder (kubectl's) ignores them
+            return Pem(data=base64.b64decode("".join(str(data).split()), validate=True))
         except (binascii.Error, ValueError):
             raise KubeconfigError(f"{what}: {key}-data is not base64") from None
     if entry.get(key):
