@@ -446,3 +446,16 @@ def test_one_discovery_per_group_version_from_many_threads(tmp_path: Path, pki: 
     assert client.resource("example.test", "v1", "Widget").path("ns", "w") == "/apis/example.test/v1/namespaces/ns/widgets/w"
     assert client.metrics["requests"] == 2 == len(seen.requests)
     client.close()
+
+
+def test_a_socks_proxy_goes_through_pysocks_or_says_it_is_missing(tmp_path: Path) -> None:
+    import importlib.util
+    path = write(tmp_path / "kc", config(server="https://api.test", cluster={"proxy-url": "socks5://p:1080"}))
+    if importlib.util.find_spec("socks") is None:
+        with pytest.raises(kc.KubeconfigError, match="needs PySocks"):
+            kube.Kube(load(path))
+        return
+    from urllib3.contrib.socks import SOCKSProxyManager
+    assert isinstance(kube.Kube(load(path)).pool, SOCKSProxyManager)
+    http = write(tmp_path / "kc2", config(server="https://api.test", cluster={"proxy-url": "http://p:3128"}))
+    assert type(kube.Kube(load(http)).pool).__name__ == "ProxyManager"

@@ -169,7 +169,11 @@ def _pool(conn: kc.Connection) -> urllib3.PoolManager:
             kwargs["assert_hostname"] = False
     if conn.proxy:
         if conn.proxy.startswith(("socks4", "socks5")):
-            from urllib3.contrib.socks import SOCKSProxyManager
+            try:
+                from urllib3.contrib.socks import SOCKSProxyManager
+            except ImportError:
+                raise kc.KubeconfigError(f"the kubeconfig {conn.source}: the SOCKS proxy {conn.proxy} needs "
+                                         "PySocks (pip install pysocks)") from None
             return SOCKSProxyManager(conn.proxy, **kwargs)
         return urllib3.ProxyManager(conn.proxy, **kwargs)
     return urllib3.PoolManager(**kwargs)
@@ -222,8 +226,6 @@ class Kube:
             data = resp.data
         except TRANSPORT_ERRORS as err:
             raise errors.from_exception(err, what) from None
-        except kc.KubeconfigError:
-            raise
         if not 200 <= resp.status < 300:
             raise errors.from_status(resp.status, data, what)
         try:
