@@ -3,6 +3,7 @@ kubeconfig like kubectl. The cluster package is imported only when these command
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path as FsPath
@@ -23,6 +24,8 @@ if TYPE_CHECKING:  # the cluster package is imported only when a command runs
     from ..cluster.view.gpumetrics import GpuUsage
     from ..cluster.view.table import Row
 
+#: seconds the page keeps the cluster's discovery (a kind installed since shows up after at most this)
+DISCOVERY_SECONDS = 60.0
 #: a command function being decorated with click options
 Command = TypeVar("Command", bound=Callable[..., object])
 
@@ -41,10 +44,10 @@ def _connection(fn: Command) -> Command:
 
 
 def _snapshot(kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
-              project: str | None) -> tuple[Kube, list[Workload], dict[str, str]]:
+              project: str | None, client: Kube | None = None) -> tuple[Kube, list[Workload], dict[str, str]]:
     from ..cluster import errors, fetch, kube
     from ..cluster.view import table
-    client = kube.Kube(kube.load_configuration(kubeconfig, context))
+    client = client or kube.Kube(kube.load_configuration(kubeconfig, context))
     workloads = fetch.fetch(client, namespaces, project)
     try:
         pools = table.node_pools(client.list(client.resource("", "v1", "Node"), "", ""))
@@ -271,9 +274,24 @@ def serve_page(kubeconfig: str | None, context: str | None, namespaces: tuple[st
     from ..cluster.view import metrics as wmetrics
 
     holder: dict[str, Kube] = {}
+    kept: dict[str, tuple[Kube, float]] = {}
+    lock = threading.Lock()
+
+    def connected() -> Kube:
+        """One client for the page's life (its connections kept), its discovery kept for
+        DISCOVERY_SECONDS: a page refreshes every 10 seconds and as the search is typed."""
+        from ..cluster import kube
+        with lock:
+            if "client" not in kept:
+                kept["client"] = (kube.Kube(kube.load_configuration(kubeconfig, context)), time.monotonic())
+            client, since = kept["client"]
+            if time.monotonic() - since > DISCOVERY_SECONDS:
+                client.forget_all()
+                kept["client"] = (client, time.monotonic())
+            return client
 
     def source() -> tuple[list[Workload], dict[str, str]]:
-        client, workloads, pools = _snapshot(kubeconfig, context, namespaces, project)
+        client, workloads, pools = _snapshot(kubeconfig, context, namespaces, project, connected())
         holder["client"] = client
         return workloads, pools
 

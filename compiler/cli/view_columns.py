@@ -49,9 +49,9 @@ def with_namespace(cols: list[str], chosen: list[str] | None, workloads: Sequenc
 
 
 def gpu_util_of(prometheus: str | None, cols: list[str], workloads: Sequence[Workload]) -> dict[tuple[str, str], str]:
-    from ..cluster.view import gpumetrics
     if "gpu-util" not in cols:
         return {}
+    from ..cluster.view import gpumetrics  # only for its column: urllib.request and the Prometheus client
     if not prometheus:
         click.echo(f"wlc get: {gpumetrics.NO_URL}", err=True)
         return {}

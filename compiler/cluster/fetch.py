@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import gcpause
 from .. import labels as L
 from . import errors, status
 from .kube import Kube, Resource
@@ -76,19 +77,27 @@ def _list_all(kube: Kube, res: Resource, namespaces: Sequence[str], selector: st
 
 def fetch(kube: Kube, namespaces: Sequence[str] = (), project: str | None = None) -> list[Workload]:
     """Every wlc workload in ``namespaces`` (default: every namespace), sorted by namespace, name."""
-    resources = []
-    for group, version, kind in MEMBER_KINDS:
+    members = _selector(MEMBER_SELECTOR, project)
+
+    def kind(gvk: tuple[str, str, str]) -> list[Obj]:
+        """Discovery of its group-version (once per Kube), then its LISTs: a thread each, so that
+        the discovery of one group overlaps the LISTs of another."""
         try:
-            resources.append(kube.resource(group, version, kind))
+            res = kube.resource(*gvk)
         except errors.MissingKind:
-            continue
-    pod_res = kube.resource("", "v1", "Pod")
-    with ThreadPoolExecutor(max_workers=LIST_THREADS) as pool:  # the LISTs wait on the server: overlap them
-        pods_future = pool.submit(_list_all, kube, pod_res, namespaces, _selector(POD_SELECTOR, project))
-        lists = list(pool.map(lambda r: _list_all(kube, r, namespaces, _selector(MEMBER_SELECTOR, project)),
-                              resources))
-        pods = pods_future.result()
-    return group_objects([o for items in lists for o in items], pods)
+            return []
+        return _list_all(kube, res, namespaces, members)
+
+    def pods() -> list[Obj]:
+        return _list_all(kube, kube.resource("", "v1", "Pod"), namespaces, _selector(POD_SELECTOR, project))
+
+    # the LISTs wait on the server: overlap them; the collector paused while the answers are
+    # decoded (megabytes of acyclic dicts that its full collections would rescan: half the decoding)
+    with gcpause.paused(), ThreadPoolExecutor(max_workers=LIST_THREADS) as pool:
+        pods_future = pool.submit(pods)
+        lists = list(pool.map(kind, MEMBER_KINDS))
+        found_pods = pods_future.result()
+    return group_objects([o for items in lists for o in items], found_pods)
 
 
 def group_objects(objects: Iterable[Obj], pods: Iterable[Obj]) -> list[Workload]:

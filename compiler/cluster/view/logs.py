@@ -70,14 +70,14 @@ def follow(kube: Kube, namespace: str, pod: str, container: str | None, tail: in
     resp = _open(kube, namespace, pod, _query(container, False, tail, True), (kube.timeout, None))
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     try:
-        for chunk in resp.response.stream(CHUNK, decode_content=True):
+        for chunk in resp.stream(CHUNK, decode_content=True):
             text = decoder.decode(chunk)
             if text:
                 write(text)
     except (urllib3.exceptions.HTTPError, OSError) as err:
         raise errors.from_exception(err, f"logs of pod {pod}") from None
     finally:
-        resp.response.release_conn()
+        resp.release_conn()
     tail_text = decoder.decode(b"", final=True)
     if tail_text:
         write(tail_text)
