@@ -170,6 +170,20 @@ def test_a_missing_or_empty_token_file(tmp_path: Path) -> None:
         load(write(tmp_path / "kc2", config(user={"tokenFile": "empty"})))
 
 
+@pytest.mark.parametrize("user", [{"token": "tok\r\nX-Forged: 1"}, {"token": "tok\n"},
+                                  {"username": "ann\nX-Forged: 1", "password": "p"}, {"username": "ann", "password": "p\x7f"}])
+def test_a_control_character_in_a_credential_never_reaches_a_header(tmp_path: Path, user: dict[str, Any]) -> None:
+    with pytest.raises(kc.KubeconfigError, match="control character"):
+        load(write(tmp_path / "kc", config(user=user)))
+
+
+def test_a_token_file_with_a_line_break_inside_is_refused(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("tok\nX-Forged: 1\n")  # the trailing line break is stripped, the inner one is not
+    with pytest.raises(kc.KubeconfigError, match="holds a control character"):
+        load(write(tmp_path / "kc", config(user={"tokenFile": str(token)})))
+
+
 def test_basic_auth_and_insecure_and_tls_server_name(tmp_path: Path) -> None:
     conn = load(write(tmp_path / "kc", config(cluster={"insecure-skip-tls-verify": True, "tls-server-name": "api"},
                                               user={"username": "ann", "password": "p:w"})))

@@ -80,6 +80,8 @@ class TokenFile:
                     text = self._token  # keep the last token while the file is being replaced
                 if not text:
                     raise KubeconfigError(f"the token file {self.path} is empty")
+                if not _header_safe(text):
+                    raise KubeconfigError(f"the token file {self.path} holds a control character: not a token")
                 self._token, self._read_at = text, now
             return self._token
 
@@ -242,6 +244,9 @@ def connection(merged: Merged, context: str | None = None) -> Connection:
     basic = ""
     if user.get("username") and user.get("password"):
         basic = f"{user['username']}:{user['password']}"
+    if not _header_safe(str(token)) or not _header_safe(basic):
+        raise KubeconfigError(f"{what}: user {user_name!r} has a token, username or password with a control "
+                              "character (a line break would forge a header of every request)")
     skip = cluster.get("insecure-skip-tls-verify")
     return Connection(server=str(server).rstrip("/"), source=where, ca=ca, client_cert=cert, client_key=key,
                       verify=not (skip is True or str(skip).lower() == "true"),
@@ -283,6 +288,11 @@ def env_proxy(server: str, proxies: Mapping[str, str] | None = None) -> str:
         if host == entry or host.endswith("." + entry) or netloc == entry:
             return ""
     return proxy
+
+
+def _header_safe(value: str) -> bool:
+    """No control character (a CR or LF would end the Authorization header and start another)."""
+    return not any(ord(c) < 32 or ord(c) == 127 for c in value)
 
 
 def _url(server: object) -> bool:
