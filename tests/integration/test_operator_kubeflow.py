@@ -190,10 +190,16 @@ def check_placement(cluster: Cluster, pods: list[dict[str, Any]], expect: Expect
         assert sorted(index(p) for p in pods if role(p) == role(pod)) == list(range(expect.replicas[role(pod)]))
 
 
-def check_services(cluster: Cluster, ns: str, name: str, pods: list[dict[str, Any]]) -> None:
-    """One headless Service per pod, named like the pod: the addresses in the rendezvous env."""
-    services = cluster.kubectl_json("get", "services", "-n", ns, "-l", f"{JOB_LABEL}={name}")["items"]
-    assert {s["metadata"]["name"] for s in services} == {p["metadata"]["name"] for p in pods}
+def check_services(cluster: Cluster, op: Operator, ns: str, name: str, pods: list[dict[str, Any]]) -> None:
+    """One headless Service per pod, named like the pod: the addresses in the rendezvous env (the
+    operator makes a replica's Service just after its pod: a loaded machine sees the gap)."""
+    want = {p["metadata"]["name"] for p in pods}
+
+    def all_there() -> list[dict[str, Any]] | None:
+        found: list[dict[str, Any]] = cluster.kubectl_json("get", "services", "-n", ns, "-l",
+                                                           f"{JOB_LABEL}={name}")["items"]
+        return found if {s["metadata"]["name"] for s in found} == want else None
+    services = wait_for(f"a Service per pod of {name}", all_there, op, timeout=60)
     assert all(s["spec"]["clusterIP"] == "None" for s in services)
 
 
@@ -243,7 +249,7 @@ def test_example_becomes_the_pods_runai_users_expect(
     pods = run_example(cluster, training_operator, built, name)
     ns = pods[0]["metadata"]["namespace"]
     check_placement(cluster, pods, expect)
-    check_services(cluster, ns, name, pods)
+    check_services(cluster, training_operator, ns, name, pods)
     if name == "llm-pretrain":
         check_pytorch_rendezvous(pods, name)
     elif name == "elastic-finetune":
@@ -263,7 +269,7 @@ def test_no_master_ddp_example_gets_a_rendezvous_at_worker_0(
     ns = pods[0]["metadata"]["namespace"]
     try:
         check_placement(cluster, pods, expect)
-        check_services(cluster, ns, name, pods)
+        check_services(cluster, training_operator, ns, name, pods)
         envs = [env_of(p, "pytorch") for p in pods]
         assert all(e["PET_NNODES"] in ("4", "4:4") for e in envs), envs  # min:max of the fixed-size policy
         assert {e.get("PET_RDZV_ENDPOINT", "").split(":")[0] for e in envs} == {f"{name}-worker-0"}, envs
@@ -318,7 +324,7 @@ def test_xgboost_example_becomes_a_tracker_and_ranked_workers(
         for pod in pods:
             assert gpus(pod, "xgboost") == 1
             assert nodes[pod["spec"]["nodeName"]]["metadata"]["annotations"]["kwok.x-k8s.io/node"] == "fake"
-        check_services(cluster, ns, name, pods)
+        check_services(cluster, training_operator, ns, name, pods)
         check_xgboost_rendezvous(pods, name, expect)
     finally:
         finish(cluster, training_operator, pods, expect.kind, ns, name)
