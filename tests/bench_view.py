@@ -3,7 +3,7 @@ print figures (not a timed test).
 
     python tests/bench_view.py                          # 1,000 suspended Jobs, 5 runs each
     python tests/bench_view.py --workloads 200 --runs 3
-    git worktree add /tmp/base14 main && python tests/bench_view.py --baseline /tmp/base14
+    mkdir /tmp/base14 && git archive main | tar -x -C /tmp/base14 && python tests/bench_view.py --baseline /tmp/base14
 
 One control plane (tests/cluster/controlplane.py), filled once with
 
