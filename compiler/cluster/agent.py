@@ -46,6 +46,25 @@ class Agent:
                  state: State | None = None) -> None:
         self.source, self.engine, self.build, self.overlay = source, engine, build, overlay
         self.state = state or State()
+        #: the last revision built and what its build gave (a bundle, or the refusal of its
+        #: errors): a step that fetches the same revision syncs it again without building it
+        #: again (a build reads only the checkout, and the same inputs make the same bundle)
+        self._built: tuple[str, Bundle | BundleRefused] | None = None
+
+    def _bundle_of(self, revision: str, folder: Path) -> Bundle:
+        """The revision's bundle, built unless it is the last one built; BundleRefused on errors."""
+        if self._built is not None and self._built[0] == revision:
+            cached = self._built[1]
+            if isinstance(cached, BundleRefused):
+                raise BundleRefused(cached.problems)  # a new one: re-raising one object grows its traceback
+            return cached
+        try:
+            bundle = self.build(folder, self.overlay)
+        except BundleRefused as refused:
+            self._built = (revision, refused)
+            raise
+        self._built = (revision, bundle)
+        return bundle
 
     def step(self) -> str:
         """One fetch, build and sync; the result (a key of EXIT)."""
@@ -57,10 +76,11 @@ class Agent:
             self.state.stepped("fetch-failed", time.monotonic() - start, reached=False)
             return "fetch-failed"
         revision = checkout.revision
+        built = self._built is None or self._built[0] != revision
         try:
-            bundle = self.build(checkout.folder, self.overlay)
+            bundle = self._bundle_of(revision, checkout.folder)
         except BundleRefused as refused:
-            return self._refused(revision, refused, start)
+            return self._refused(revision, refused, start, built)
         before = self.engine.metrics
         try:
             plan = self.engine.sync(dataclasses.replace(bundle, revision=revision))
@@ -71,7 +91,7 @@ class Agent:
         result = "synced" if plan.ok else "sync-failed"
         duration = time.monotonic() - start
         self.state.stepped(result, duration, revision, plan)
-        log(result, "info" if plan.ok else "error", revision=revision, seconds=round(duration, 3),
+        log(result, "info" if plan.ok else "error", revision=revision, built=built, seconds=round(duration, 3),
             workloads=dict(sorted(plan.counts().items())), messages=plan.messages,
             failed={f"{w.namespace}/{w.name}": w.message for w in plan.workloads if w.action in
                     ("failed", "conflict", "refused")},
@@ -80,7 +100,7 @@ class Agent:
             writes=plan.metrics.get("writes", 0) - before.get("writes", 0))
         return result
 
-    def _refused(self, revision: str, refused: BundleRefused, start: float) -> str:
+    def _refused(self, revision: str, refused: BundleRefused, start: float, built: bool = True) -> str:
         errors = [p for p in refused.problems if p.severity == "error"] or refused.problems
         first = errors[0]
         where = f"{first.file}:{first.line}:{first.col}" if first.line else first.file
@@ -92,7 +112,8 @@ class Agent:
         except ClusterError as err:
             log("status-failed", "error", revision=revision, error=str(err))
         self.state.stepped("build-failed", time.monotonic() - start)
-        log("build-failed", "error", revision=revision, errors=len(errors), first=f"{where}: {first.message}",
+        log("build-failed", "error", revision=revision, built=built, errors=len(errors),
+            first=f"{where}: {first.message}",
             parents_written=written)
         return "build-failed"
 

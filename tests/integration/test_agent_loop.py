@@ -58,6 +58,7 @@ def test_the_loop_serves_metrics_follows_commits_and_stops_on_sigterm(agent: Run
                                                                        cluster: Cluster) -> None:
     port = int(agent.wait_for("listening")["port"])
     first = agent.wait_for("synced")
+    assert first["built"] is True
     assert get(port, "/healthz") == (200, "ok\n") and get(port, "/readyz") == (200, "ready\n")
     code, text = get(port, "/metrics")
     got = samples(text)
@@ -71,7 +72,7 @@ def test_the_loop_serves_metrics_follows_commits_and_stops_on_sigterm(agent: Run
     assert get(port, "/nothing")[0] == 404
 
     second = commit_repo(origin, NS, {"m1": "python:3.12"}, "remove m2")
-    agent.wait_for("synced", revision=second)
+    assert agent.wait_for("synced", revision=second)["built"] is True  # a new revision is built
     jobs = cluster.kubectl_json("get", "jobs", "-n", NS)["items"]
     assert [j["metadata"]["name"] for j in jobs] == ["m1"]
     got = samples(get(port, "/metrics")[1])
@@ -79,8 +80,16 @@ def test_the_loop_serves_metrics_follows_commits_and_stops_on_sigterm(agent: Run
     agent.wait_for("synced", revision=second)  # the following step: a no-op
     quiet = agent.seen[-1]
     assert quiet["writes"] == 0, quiet
+    assert quiet["built"] is False, quiet  # the same revision again: synced without building it again
+
+    broken = commit_repo(origin, NS, {"m1": "python:3.12", "bad": "BROKEN"}, "a broken commit")
+    refused = agent.wait_for("build-failed", revision=broken)
+    again = agent.wait_for("build-failed", revision=broken)  # its errors kept, not built again
+    assert (refused["built"], again["built"]) == (True, False)
+    assert again["first"] == refused["first"] and "unknown field" in str(again["first"])
+    assert [j["metadata"]["name"] for j in cluster.kubectl_json("get", "jobs", "-n", NS)["items"]] == ["m1"]
 
     agent.proc.send_signal(signal.SIGTERM)
     assert agent.proc.wait(timeout=60) == 0
     stopped = agent.wait_for("stopped", timeout=10)
-    assert stopped["last"] == "synced"
+    assert stopped["last"] == "build-failed"
