@@ -74,8 +74,9 @@ def parse_listen(text: str, option: str = "--listen") -> tuple[str, int]:
               help="Workloads synced at the same time.")
 @click.option("--no-create-namespaces", is_flag=True,
               help="Refuse workloads whose namespace does not exist instead of creating it.")
-@click.option("--adopt", is_flag=True, help="Take over organisation objects (a project's Namespace) that existed "
-              "before wlc and no other tool owns; released, not deleted, when they leave git.")
+@click.option("--adopt", is_flag=True, help="Take over objects that existed before wlc and no other tool owns: "
+              "organisation objects (released, not deleted, when they leave git) and workload members (never a "
+              "Job; from then on the workload's; docs/sync.md).")
 @click.pass_context
 def agent_group(ctx: click.Context, /, **kwargs: object) -> None:
     """Run the sync agent: fetch the branch with git, build the fetched revision in memory,
@@ -183,7 +184,7 @@ def _serve_view(listen: str, kubeconfig: str | None, context: str | None, namesp
 @click.option("--git-secret", default=None, help="A Secret with git credentials, mounted at /etc/wlc-git "
               "(its gitconfig becomes GIT_CONFIG_GLOBAL; docs/sync.md).")
 @click.option("--adopt", is_flag=True, help="The agent runs with --adopt: it takes over organisation objects "
-              "that existed before wlc (docs/organisation.md).")
+              "and workload members that existed before wlc (docs/organisation.md, docs/sync.md).")
 @click.option("--view", is_flag=True, help="The agent also serves the read-only workloads page (--view-listen, "
               "port 8081 in the Service), and the ClusterRole may read pods, their logs, events, nodes and "
               "pod metrics (docs/view.md).")

@@ -61,8 +61,10 @@ def _cluster_options(fn: Command) -> Command:
                      "default: every wlc workload in the cluster)."),
         click.option("--no-create-namespaces", is_flag=True,
                      help="Refuse workloads whose namespace does not exist instead of creating it."),
-        click.option("--adopt", is_flag=True, help="Take over organisation objects (a project's Namespace) that "
-                     "existed before wlc and no other tool owns; released, not deleted, when they leave git."),
+        click.option("--adopt", is_flag=True, help="Take over objects that existed before wlc and no other tool "
+                     "owns: organisation objects (a project's Namespace; released, not deleted, when they leave git) "
+                     "and workload members (a Service, a Deployment...; never a Job: from then on the workload's, "
+                     "docs/sync.md)."),
     ]
     for option in reversed(options):
         fn = option(fn)

@@ -70,13 +70,51 @@ def _ours(key: str) -> bool:
     return key in (L.MANAGED_BY, L.PART_OF) or key.startswith(("wlc.dev/", "status.wlc.dev/"))
 
 
-def release_patch(live: dict[str, Any]) -> dict[str, Any]:
+def _union(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Two managedFields field sets (``fieldsV1`` trees) as one."""
+    out = dict(a)
+    for key, value in b.items():
+        out[key] = _union(out[key], value) if isinstance(out.get(key), dict) and isinstance(value, dict) else value
+    return out
+
+
+def take_fields_patch(live: dict[str, Any]) -> dict[str, Any]:
+    """A merge patch making wlc's apply the manager of every field of the object but its metadata
+    and its subresources' (status): those fields of every manager's entry become one entry of
+    field manager ``wlc``, operation Apply (as kubectl's client-side to server-side upgrade
+    rewrites them). The apply that follows then removes what the bundle does not have (a port, a
+    selector label) instead of leaving it to a manager that no longer exists; without it a
+    server-side apply only adds to what was there. Labels and annotations stay their managers'.
+    ``resourceVersion`` makes it a precondition."""
+    meta = live["metadata"]
+    entries = [e for e in meta.get("managedFields") or [] if isinstance(e, dict)]
+    version = str(live.get("apiVersion") or "")
+    own = [e for e in entries if not e.get("subresource") and e.get("apiVersion") == version]
+    fields: dict[str, Any] = {}
+    kept = [e for e in entries if e not in own]
+    for e in own:
+        tree = dict(e.get("fieldsV1") or {})
+        metadata = tree.pop("f:metadata", None)
+        fields = _union(fields, tree)
+        if metadata:  # labels and annotations others set stay theirs (and stay)
+            kept.append({**e, "fieldsV1": {"f:metadata": metadata}})
+    taken = {"manager": L.FIELD_MANAGER, "operation": "Apply", "apiVersion": version, "fieldsType": "FieldsV1",
+             "fieldsV1": fields, "time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return {"metadata": {"resourceVersion": meta["resourceVersion"], "managedFields": [taken, *kept]}}
+
+
+def release_patch(live: dict[str, Any], parent_uid: str | None = None) -> dict[str, Any]:
     """A merge patch removing wlc's labels and annotations (and nothing else) from an adopted
-    object; the uid makes it a precondition (a re-created object of that name is not touched)."""
+    object, and with ``parent_uid`` its ownerReference to that parent; the uid makes it a
+    precondition (a re-created object of that name is not touched)."""
     meta = live["metadata"]
     patch: dict[str, Any] = {"uid": meta["uid"]}
     for part in ("labels", "annotations"):
         gone = {k: None for k in _part(live, part) if _ours(k)}
         if gone:
             patch[part] = gone
+    refs = meta.get("ownerReferences") or []
+    if parent_uid is not None and any(isinstance(r, dict) and r.get("uid") == parent_uid for r in refs):
+        kept = [r for r in refs if not (isinstance(r, dict) and r.get("uid") == parent_uid)]
+        patch["ownerReferences"] = kept or None  # a merge patch replaces a list whole
     return {"metadata": patch}

@@ -19,13 +19,16 @@ from typing import Any
 
 from .. import gcpause
 from .. import labels as L
-from . import drift, errors, execute, fields, gone, livestate, orgsync, runs, samefields, syncstatus
+from . import adopt, drift, errors, execute, fields, gone, livestate, orgsync, runs, samefields, syncstatus
 from .execute import Planned, with_owner
 from .kube import Kube, Resource
 from .livestate import LiveState
 from .ownership import comparable, group_kinds, why_not_owned
 from .plan import ObjectPlan, Plan, WorkloadPlan
 from .source import Bundle, DesiredObject, DesiredWorkload
+
+#: what a member's conflict says when ``--adopt`` would take the object over
+ADOPT_HINT = f"an object that existed before wlc is taken over with `wlc sync {adopt.OPTION}` (docs/sync.md)"
 
 
 @dataclass(frozen=True)
@@ -230,8 +233,8 @@ class Engine:
             return self._dry_create(m, res) if check else _object_plan(m, "create")
         reason = why_not_owned(live, w.applyset, is_parent=False, parent_uid=parent_uid)
         if reason is not None:
-            return _object_plan(m, "conflict", reason, live)
-        body = fields.desired_body(m, w, live)
+            return self._adopt_or_conflict(m, w, live, reason)
+        body = adopt.body_for(fields.desired_body(m, w, live), live)  # an adopted one keeps its annotation
         recreate = runs.recreate_reason(m, live, w.spec_hash, flip) if parent_uid is not None else None
         if recreate is not None:
             found = _object_plan(m, "recreate", recreate, live, owned=True)
@@ -240,6 +243,21 @@ class Engine:
         else:
             found = self._dry_run(m, res, with_owner(body, w.parent.name, parent_uid), live)
         found.body = body
+        return found
+
+    def _adopt_or_conflict(self, m: DesiredObject, w: DesiredWorkload, live: dict[str, Any],
+                           reason: str) -> ObjectPlan:
+        """A member of this name that wlc does not own: with ``Options.adopt``, taken over when
+        nothing else claims it (adopt.py) and it is not a run (a Job wlc did not start is no run
+        of this spec); else a conflict that says whether ``--adopt`` would take it."""
+        never = "a run (Job or training job) that wlc did not start" if runs.is_run(m) else adopt.why_not_adoptable(live)
+        if never is not None:
+            return _object_plan(m, "conflict", f"{reason}; never adopted: {never}", live)
+        if not self.options.adopt:
+            return _object_plan(m, "conflict", f"{reason}; {ADOPT_HINT}", live)
+        found = _object_plan(m, "adopt", f"existed before wlc ({reason.partition(';')[0]}): taken over, annotated "
+                             f"{adopt.ADOPTED}; from now on it lives and dies with the workload", live, owned=True)
+        found.body = adopt.body_for(fields.desired_body(m, w, live), live, adopting=True)
         return found
 
     def _dry_create(self, obj: DesiredObject, res: Resource) -> ObjectPlan:

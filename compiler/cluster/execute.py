@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import labels as L
 from ..bundle import sort_key
-from . import errors, kueuejobs, runs, syncstatus
+from . import adopt, errors, kueuejobs, runs, syncstatus
 from .kube import Kube, Resource
 from .ownership import why_not_owned
 from .plan import ObjectPlan, WorkloadPlan
@@ -90,6 +90,7 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
     current: ObjectPlan = parent_op
     done = dict(p.runs)
     uid = p.parent_uid
+    adopted: list[tuple[ObjectPlan, dict[str, Any]]] = []  # released again if a new workload is rolled back
     p.observed = [op.live for op, m in zip(member_ops, w.members)
                   if runs.is_run(m) and op.live is not None and op.action != "create"]
     try:
@@ -104,9 +105,14 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
                 _delete(kube, p.resources, op, "Foreground")
                 _wait_gone(kube, p.resources[m.group_kind], op.namespace, op.name,
                            str((op.live or {})["metadata"]["uid"]), RECREATE_TIMEOUT)
-            if op.action in ("create", "update", "recreate"):
+            if op.action == "adopt" and op.live is not None:  # its fields wlc's first, then the apply
+                kube.merge_patch(p.resources[m.group_kind], op.namespace, op.name,
+                                 adopt.take_fields_patch(op.live), L.FIELD_MANAGER)
+            if op.action in ("create", "update", "recreate", "adopt"):
                 body = op.body if op.body is not None else m.body
                 final = kube.apply(p.resources[m.group_kind], with_owner(body, w.parent.name, uid), force=op.owned)
+                if op.action == "adopt":
+                    adopted.append((op, final))
                 if runs.is_run(m):
                     done[runs.key(m)] = str(final["metadata"]["uid"])
                     p.observed.append(final)
@@ -125,17 +131,30 @@ def apply_workload(kube: Kube, p: Planned) -> str | None:
         current.action, current.message = "failed", str(err)
         wp.fail("failed", f"{current.group_kind} {current.name}: {err}")
         if parent_op.action == "create" and p.parent_uid is None and uid is not None:
-            _roll_back(kube, cm, p, uid)
+            _roll_back(kube, cm, p, uid, adopted)
             return None
     finally:
         p.recorded = done
     return uid
 
 
-def _roll_back(kube: Kube, cm: Resource, p: Planned, uid: str) -> None:
+def _roll_back(kube: Kube, cm: Resource, p: Planned, uid: str,
+               adopted: list[tuple[ObjectPlan, dict[str, Any]]] | None = None) -> None:
     """A new workload that failed part-way is deleted again (its parent, with foreground
-    propagation: the garbage collector removes what was applied of it), so nothing of it stays."""
+    propagation: the garbage collector removes what was applied of it), so nothing of it stays.
+    What it adopted is given back first (wlc's labels, annotations and the ownerReference
+    removed): it existed before this sync and is not deleted with it; if that fails, the parent
+    is kept and the next sync goes on from there."""
     w, wp = p.desired, p.plan
+    for op, final in adopted or []:
+        try:
+            kube.merge_patch(p.resources[op.group_kind], op.namespace, op.name, adopt.release_patch(final, uid),
+                             L.FIELD_MANAGER)
+        except errors.ClusterError as err:
+            wp.message += (f"; giving back the adopted {op.group_kind} {op.name} failed ({err}): the new workload "
+                           "is kept, the next sync goes on from there")
+            return
+        op.action, op.message = "release", "adopted by this sync, given back when it was rolled back"
     try:
         kube.delete(cm, w.namespace, w.parent.name, uid, "Foreground")
         wp.message += "; the workload was new: what was applied of it is deleted again, nothing of it is kept"

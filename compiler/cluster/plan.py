@@ -8,8 +8,9 @@ from typing import Any
 
 #: Object and workload actions. A workload's action is its worst object's (failed > refused >
 #: conflict > prune > release > recreate > create > adopt > update > unchanged), or its own when
-#: the workload as a whole is created, pruned or refused. ``adopt`` and ``release`` are the
-#: organisation's (adopt.py): an object that existed before wlc taken over, and given back.
+#: the workload as a whole is created, pruned or refused. ``adopt``: an object that existed before
+#: wlc taken over (adopt.py; an organisation object or a workload member); ``release``: an
+#: organisation object given back, or a member a rolled-back new workload had adopted.
 WORKLOAD_ACTIONS = ("create", "update", "recreate", "unchanged", "prune", "conflict", "refused", "failed")
 ACTIONS = (*WORKLOAD_ACTIONS, "adopt", "release")
 _SEVERITY = {"unchanged": 0, "update": 1, "adopt": 2, "create": 3, "recreate": 4, "release": 5, "prune": 6,
