@@ -1,6 +1,6 @@
 """The adoption rules (compiler/cluster/adopt.py, docs/organisation.md "Adopting what existed
 before wlc"): what may be adopted, what the conflict says, the annotation kept across applies,
-the release patch, and the agent manifests' `--adopt`. Pure functions; the real API server is
+the release patch (and a member's ownerReference), taking a member's fields, and the agent manifests' `--adopt`. Pure functions; the real API server is
 tests/integration/test_org_sync_adopt.py."""
 from __future__ import annotations
 
@@ -57,3 +57,31 @@ def test_the_release_removes_only_wlcs_labels_and_annotations() -> None:
 def test_the_agent_manifests_pass_adopt_to_the_agent() -> None:
     assert "--adopt" in install.args(install.Settings(adopt=True))
     assert "--adopt" not in install.args(install.Settings())
+
+
+def test_a_released_member_loses_only_the_ownerreference_to_its_parent() -> None:
+    other = {"kind": "Thing", "name": "t", "uid": "other"}
+    parent = {"kind": "ConfigMap", "name": "w-applyset", "uid": "parent"}
+    patch = adopt.release_patch(ns({"applyset.kubernetes.io/part-of": "applyset-x"}, owners=[other, parent]), "parent")
+    assert patch["metadata"]["ownerReferences"] == [other]
+    assert adopt.release_patch(ns(owners=[parent]), "parent")["metadata"]["ownerReferences"] is None  # removed
+    assert "ownerReferences" not in adopt.release_patch(ns(owners=[other]), "parent")["metadata"]
+
+
+def test_taking_the_fields_merges_every_managers_spec_into_wlcs_and_leaves_metadata_and_status() -> None:
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "uid": "u", "resourceVersion": "7",
+           "managedFields": [
+               {"manager": "kubectl-create", "operation": "Update", "apiVersion": "v1", "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:metadata": {"f:labels": {"f:team": {}}},
+                             "f:spec": {"f:ports": {"k:{\"port\":9999}": {".": {}}}}}},
+               {"manager": "kubectl-edit", "operation": "Update", "apiVersion": "v1", "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:spec": {"f:selector": {}}}},
+               {"manager": "kube-controller", "operation": "Update", "apiVersion": "v1", "subresource": "status",
+                "fieldsType": "FieldsV1", "fieldsV1": {"f:status": {}}}]}}
+    patch = adopt.take_fields_patch(svc)["metadata"]
+    assert patch["resourceVersion"] == "7"  # a precondition: a changed object is not rewritten blind
+    taken, *kept = patch["managedFields"]
+    assert (taken["manager"], taken["operation"]) == ("wlc", "Apply")
+    assert taken["fieldsV1"] == {"f:spec": {"f:ports": {"k:{\"port\":9999}": {".": {}}}, "f:selector": {}}}
+    assert [(e["manager"], e["fieldsV1"]) for e in kept] == [
+        ("kube-controller", {"f:status": {}}), ("kubectl-create", {"f:metadata": {"f:labels": {"f:team": {}}}})]
