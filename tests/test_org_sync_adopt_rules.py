@@ -1,7 +1,8 @@
 """The adoption rules (compiler/cluster/adopt.py, docs/organisation.md "Adopting what existed
-before wlc"): what may be adopted, what the conflict says, the annotation kept across applies,
-the release patch (and a member's ownerReference), taking a member's fields, and the agent manifests' `--adopt`. Pure functions; the real API server is
-tests/integration/test_org_sync_adopt.py."""
+before wlc", docs/sync.md for members): what may be adopted, what the conflict says, the
+annotation kept across applies, the release patch (and a member's ownerReference), taking a
+member's fields, and the agent manifests' `--adopt`. Pure functions; the real API server is
+tests/integration/test_org_sync_adopt.py and test_sync_adopt.py."""
 from __future__ import annotations
 
 from typing import Any
