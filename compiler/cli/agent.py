@@ -6,7 +6,6 @@ import re
 import signal
 import socket
 import threading
-import urllib.parse
 from http.server import ThreadingHTTPServer
 from pathlib import Path as FsPath
 
@@ -147,7 +146,8 @@ def _run(url: str | None, branch: str, subpath: str, overlay: str | None, interv
 
 
 def _check_prometheus(url: str | None) -> None:
-    if url and urllib.parse.urlparse(url).scheme not in ("http", "https"):
+    from ..cluster.view.gpumetrics import is_http_url
+    if url and not is_http_url(url):
         raise ConfigError(f"--prometheus {url!r} is not an http(s) URL (e.g. http://prometheus.monitoring:9090)")
 
 

@@ -273,7 +273,6 @@ def serve_page(kubeconfig: str | None, context: str | None, namespaces: tuple[st
     from ..cluster.view import logs as wlogs
     from ..cluster.view import metrics as wmetrics
 
-    holder: dict[str, Kube] = {}
     kept: dict[str, tuple[Kube, float]] = {}
     lock = threading.Lock()
 
@@ -291,18 +290,17 @@ def serve_page(kubeconfig: str | None, context: str | None, namespaces: tuple[st
             return client
 
     def source() -> tuple[list[Workload], dict[str, str]]:
-        client, workloads, pools = _snapshot(kubeconfig, context, namespaces, project, connected())
-        holder["client"] = client
+        _client, workloads, pools = _snapshot(kubeconfig, context, namespaces, project, connected())
         return workloads, pools
 
     def events(w: Workload) -> list[dict[str, object]]:
-        return list(fetch.events(holder["client"], w))
+        return list(fetch.events(connected(), w))
 
     def logs(w: Workload) -> str:
-        return wlogs.first_pod_log(holder["client"], w)
+        return wlogs.first_pod_log(connected(), w)
 
     def metrics(w: Workload) -> str:
-        return wmetrics.summary(wmetrics.read(holder["client"], w))
+        return wmetrics.summary(wmetrics.read(connected(), w))
 
     def gpus(w: Workload) -> GpuUsage | None:
         return gpumetrics.read(prometheus, w) if prometheus else None

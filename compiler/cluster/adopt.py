@@ -42,12 +42,19 @@ def why_not_adoptable(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def conflict_message(reason: str, obj: dict[str, Any], adopt: bool) -> str:
-    """The conflict's message: why wlc does not own it, and whether (and how) it may be adopted."""
-    never = why_not_adoptable(obj)
+def conflict_message(reason: str, obj: dict[str, Any], adopt: bool, hint: str = HINT,
+                     never: str | None = None) -> str:
+    """The conflict's message: why wlc does not own it, and whether (and how) it may be adopted
+    (``never``: the caller's own reason it never is, before :func:`why_not_adoptable`'s)."""
+    never = never or why_not_adoptable(obj)
     if never is not None:
         return f"{reason}; never adopted: {never}"
-    return f"{reason}; {HINT}" if not adopt else reason
+    return f"{reason}; {hint}" if not adopt else reason
+
+
+def taken_message(reason: str) -> str:
+    """What an adoption says: why wlc did not own the object before."""
+    return f"existed before wlc ({reason.partition(';')[0]}): taken over, annotated {ADOPTED}"
 
 
 def is_adopted(obj: dict[str, Any] | None) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..problems import Problem
 from .engine import Engine
 from .errors import ClusterError
 from .gitsource import FetchError, GitSource, redact
@@ -46,25 +47,10 @@ class Agent:
                  state: State | None = None) -> None:
         self.source, self.engine, self.build, self.overlay = source, engine, build, overlay
         self.state = state or State()
-        #: the last revision built and what its build gave (a bundle, or the refusal of its
-        #: errors): a step that fetches the same revision syncs it again without building it
-        #: again (a build reads only the checkout, and the same inputs make the same bundle)
-        self._built: tuple[str, Bundle | BundleRefused] | None = None
-
-    def _bundle_of(self, revision: str, folder: Path) -> Bundle:
-        """The revision's bundle, built unless it is the last one built; BundleRefused on errors."""
-        if self._built is not None and self._built[0] == revision:
-            cached = self._built[1]
-            if isinstance(cached, BundleRefused):
-                raise BundleRefused(cached.problems)  # a new one: re-raising one object grows its traceback
-            return cached
-        try:
-            bundle = self.build(folder, self.overlay)
-        except BundleRefused as refused:
-            self._built = (revision, refused)
-            raise
-        self._built = (revision, bundle)
-        return bundle
+        #: the last revision built and what its build gave (a bundle, or the problems that refused
+        #: it): a step that fetches the same revision syncs it again without building it again (a
+        #: build reads only the checkout, and the same inputs make the same bundle)
+        self._built: tuple[str, Bundle | list[Problem]] | None = None
 
     def step(self) -> str:
         """One fetch, build and sync; the result (a key of EXIT)."""
@@ -77,10 +63,15 @@ class Agent:
             return "fetch-failed"
         revision = checkout.revision
         built = self._built is None or self._built[0] != revision
-        try:
-            bundle = self._bundle_of(revision, checkout.folder)
-        except BundleRefused as refused:
-            return self._refused(revision, refused, start, built)
+        if built:
+            try:
+                self._built = (revision, self.build(checkout.folder, self.overlay))
+            except BundleRefused as refused:
+                self._built = (revision, refused.problems)
+        assert self._built is not None
+        bundle = self._built[1]
+        if isinstance(bundle, list):
+            return self._refused(revision, bundle, start, built)
         before = self.engine.metrics
         try:
             plan = self.engine.sync(dataclasses.replace(bundle, revision=revision))
@@ -100,8 +91,8 @@ class Agent:
             writes=plan.metrics.get("writes", 0) - before.get("writes", 0))
         return result
 
-    def _refused(self, revision: str, refused: BundleRefused, start: float, built: bool = True) -> str:
-        errors = [p for p in refused.problems if p.severity == "error"] or refused.problems
+    def _refused(self, revision: str, problems: list[Problem], start: float, built: bool) -> str:
+        errors = [p for p in problems if p.severity == "error"] or problems
         first = errors[0]
         where = f"{first.file}:{first.line}:{first.col}" if first.line else first.file
         message = (f"revision {revision[:12]} is not applied: its build has {len(errors)} error(s), first "

@@ -250,13 +250,12 @@ class Engine:
         """A member of this name that wlc does not own: with ``Options.adopt``, taken over when
         nothing else claims it (adopt.py) and it is not a run (a Job wlc did not start is no run
         of this spec); else a conflict that says whether ``--adopt`` would take it."""
-        never = "a run (Job or training job) that wlc did not start" if runs.is_run(m) else adopt.why_not_adoptable(live)
-        if never is not None:
-            return _object_plan(m, "conflict", f"{reason}; never adopted: {never}", live)
-        if not self.options.adopt:
-            return _object_plan(m, "conflict", f"{reason}; {ADOPT_HINT}", live)
-        found = _object_plan(m, "adopt", f"existed before wlc ({reason.partition(';')[0]}): taken over, annotated "
-                             f"{adopt.ADOPTED}; from now on it lives and dies with the workload", live, owned=True)
+        run = "a run (Job or training job) that wlc did not start" if runs.is_run(m) else None
+        if run is not None or not self.options.adopt or adopt.why_not_adoptable(live) is not None:
+            message = adopt.conflict_message(reason, live, self.options.adopt, ADOPT_HINT, run)
+            return _object_plan(m, "conflict", message, live)
+        found = _object_plan(m, "adopt", adopt.taken_message(reason) + "; from now on it lives and dies with the "
+                             "workload", live, owned=True)
         found.body = adopt.body_for(fields.desired_body(m, w, live), live, adopting=True)
         return found
 

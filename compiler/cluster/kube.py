@@ -122,6 +122,14 @@ def _client_loader(paths: builtins.list[Path], context: str | None) -> kc.Connec
                          tls_server_name=str(cfg.tls_server_name or ""), proxy=str(cfg.proxy or ""), header=header)
 
 
+def _private_file(path: Path, data: bytes) -> str:
+    """``data`` in a new file only this user may read (a key's PEM); its path."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return str(path)
+
+
 def _with_files(pems: builtins.list[kc.Pem], use: Any) -> Any:
     """Call ``use(paths)`` with a file for each PEM (its own, or a private copy of its data, removed after)."""
     with tempfile.TemporaryDirectory(prefix="wlc-tls-") as tmp:
@@ -130,11 +138,7 @@ def _with_files(pems: builtins.list[kc.Pem], use: Any) -> Any:
             if pem.path and not pem.data:
                 paths.append(pem.path)
                 continue
-            path = Path(tmp) / f"{i}.pem"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(pem.data)
-            paths.append(str(path))
+            paths.append(_private_file(Path(tmp) / f"{i}.pem", pem.data))
         return use(paths)
 
 
@@ -272,11 +276,7 @@ class Kube:
             if pem is None:
                 continue
             if pem.data and self._forward_files is not None:
-                path = Path(self._forward_files.name) / attr
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as out:
-                    out.write(pem.data)
-                setattr(cfg, attr, str(path))
+                setattr(cfg, attr, _private_file(Path(self._forward_files.name) / attr, pem.data))
             else:
                 setattr(cfg, attr, pem.path)
 

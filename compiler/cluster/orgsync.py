@@ -156,8 +156,7 @@ def _member_plan(kube: Kube, m: DesiredObject, live: dict[str, Any] | None, plan
             return object_plan(m, "unchanged", live=live, owned=True)
         after = comparable(kube.apply(res, body, force=True, dry_run=True))
         if reason is not None:
-            op = object_plan(m, "adopt", f"existed before wlc ({reason.partition(';')[0]}): taken over, "
-                             f"annotated {adopt.ADOPTED}", live)
+            op = object_plan(m, "adopt", adopt.taken_message(reason), live)
         else:
             op = object_plan(m, "unchanged" if after == comparable(live) else "update", live=live, owned=True)
         op.body = body

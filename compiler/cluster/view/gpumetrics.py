@@ -129,10 +129,15 @@ def running_pods(w: Workload) -> list[str]:
     return sorted(str(p["metadata"]["name"]) for p in w.pods if (p.get("status") or {}).get("phase") == "Running")
 
 
+def is_http_url(url: str) -> bool:
+    """Whether ``url`` can be a Prometheus to query (http or https)."""
+    return urllib.parse.urlparse(url).scheme in ("http", "https")
+
+
 def _post(url: str, promql: str, timeout: float) -> tuple[object, str]:
     """(the answer, "") or (None, why): one POST to ``url``/api/v1/query."""
     endpoint = url.rstrip("/") + "/api/v1/query"
-    if urllib.parse.urlparse(endpoint).scheme not in ("http", "https"):
+    if not is_http_url(url):
         return None, f"GPU metrics unavailable: --prometheus {url!r} is not an http(s) URL"
     body = urllib.parse.urlencode({"query": promql}).encode()
     request = urllib.request.Request(endpoint, data=body, headers={"Accept": "application/json"})
